@@ -1,0 +1,1 @@
+"""Champion Network Bot: case advice for police champion networks, in Slack."""

@@ -1,0 +1,64 @@
+"""The Bolt app, built in one place from the runtime."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import App
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+
+from bot.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+
+def make_client(*, token: str | None, api_url: str) -> WebClient:
+    """A Web API client that honours SLACK_API_URL and retries rate limits and flaky networks."""
+    return WebClient(
+        token=token,
+        base_url=api_url,
+        timeout=15,
+        retry_handlers=[
+            ConnectionErrorRetryHandler(max_retry_count=2),
+            RateLimitErrorRetryHandler(max_retry_count=5),
+            ServerErrorRetryHandler(max_retry_count=2),
+        ],
+    )
+
+
+def create_app(runtime: Runtime, *, socket_mode: bool = False) -> App:
+    """The Bolt app with every listener registered."""
+    from handlers import register_all
+
+    settings = runtime.settings
+    if socket_mode:
+        settings.require_socket()
+    else:
+        settings.require_http()
+    app = App(
+        token=settings.bot_token,
+        signing_secret=settings.signing_secret or "socket-mode",
+        client=make_client(token=settings.bot_token, api_url=settings.api_url),
+        process_before_response=False,
+        request_verification_enabled=not socket_mode,
+        logger=logging.getLogger("champbot.bolt"),
+    )
+
+    @app.error
+    def on_error(error: Exception, body: dict[str, Any]) -> None:
+        # The payload can hold what an officer typed: log its kind, never its content.
+        log.error(
+            "listener failed on a %s payload: %s",
+            body.get("type") or ("command" if "command" in body else "unknown"),
+            type(error).__name__,
+            exc_info=log.isEnabledFor(logging.DEBUG),
+        )
+
+    register_all(app, runtime)
+    return app

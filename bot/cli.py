@@ -1,0 +1,249 @@
+"""The `champbot` command line (also `python -m bot`)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import threading
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from bot.config import ConfigError, Settings
+from bot.db import Database, SchemaOutOfDate
+from bot.models import Role
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
+
+log = logging.getLogger("champbot")
+
+
+class CliError(Exception):
+    """A one-line message for the operator; exit status 2."""
+
+
+def _logging(settings: Settings) -> None:
+    logging.basicConfig(
+        level=getattr(logging, settings.log_level, logging.INFO),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    # Bolt and slack_sdk log payloads at DEBUG; keep them quiet unless asked for.
+    if settings.log_level != "DEBUG":
+        for noisy in ("slack_bolt", "slack_sdk", "champbot.bolt", "apscheduler"):
+            logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def _runtime(settings: Settings) -> Runtime:
+    from bot.runtime import Runtime
+
+    return Runtime.from_settings(settings)
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.app import create_app
+    from bot.scheduler import start_background
+    from bot.server import HttpServer, wsgi_app
+
+    settings.require_http()
+    runtime = _runtime(settings)
+    app = create_app(runtime)
+    port = args.port if args.port is not None else settings.port
+    server = HttpServer(wsgi_app(app, runtime.db), host=args.host, port=port)
+    scheduler = None if args.no_scheduler else start_background(runtime)
+    log.info("serving on http://%s:%s/slack/events", args.host, server.port)
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
+    return 0
+
+
+def cmd_socket(settings: Settings, args: argparse.Namespace) -> int:
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    from bot.app import create_app
+    from bot.scheduler import start_background
+
+    settings.require_socket()
+    runtime = _runtime(settings)
+    app = create_app(runtime, socket_mode=True)
+    scheduler = None if args.no_scheduler else start_background(runtime)
+    try:
+        SocketModeHandler(app, settings.app_token).start()
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
+    return 0
+
+
+def cmd_clock(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.scheduler import run_clock
+
+    run_clock(_runtime(settings))
+    return 0
+
+
+def cmd_db(settings: Settings, args: argparse.Namespace) -> int:
+    db = Database(settings.database_url)
+    before = db.current_revision()
+    db.upgrade()
+    print(f"database at {db.current_revision()} (was {before or 'empty'})")
+    return 0
+
+
+def cmd_roster(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.services import ServiceError, roster
+
+    db = Database(settings.database_url)
+    db.ensure_schema()
+    try:
+        with db.session() as session:
+            if args.roster_cmd == "add":
+                skills = [s for s in (args.skills or "").split(",") if s.strip()]
+                member = roster.add(
+                    session=session, slack_user_id=args.user_id, role=Role(args.role),
+                    actor_id="cli", area=args.area, skills=skills if args.skills else None,
+                )
+                print(f"{member.slack_user_id}: {member.role.value}")
+            elif args.roster_cmd == "remove":
+                removed = roster.remove(session=session, slack_user_id=args.user_id, actor_id="cli")
+                print("removed" if removed else f"{args.user_id} was not on the roster")
+            else:
+                members = roster.list_members(session=session)
+                for m in members:
+                    print(f"{m.slack_user_id}\t{m.role.value}\t{m.area or '-'}\t{m.skills or '-'}")
+                if not members:
+                    print("the roster is empty")
+    except ServiceError as exc:
+        raise CliError(str(exc)) from None
+    return 0
+
+
+def cmd_kb(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.knowledge import KnowledgeBase, KnowledgeError
+    from bot.knowledge.check import check_entries
+
+    kb_dir = Path(args.dir) if args.dir else settings.kb_dir
+    if args.kb_cmd == "check":
+        today = datetime.now(UTC).date()
+        problems = check_entries(kb_dir, today=today)
+        for p in problems:
+            print(p)
+        errors = [p for p in problems if p.severity == "error"]
+        count = len([f for f in kb_dir.glob("*.md") if f.name != "README.md"])
+        print(f"{count} entries checked: {len(errors)} errors, {len(problems) - len(errors)} warnings")
+        return 1 if problems else 0
+    try:
+        kb = KnowledgeBase.load(kb_dir)
+    except KnowledgeError as exc:
+        raise CliError(str(exc)) from None
+    if args.kb_cmd == "search":
+        triage = kb.triage(" ".join(args.question))
+        print(f"case: {triage.kind}" + ("  (immediate risk)" if triage.immediate_risk else ""))
+        for rank, hit in enumerate(kb.search(" ".join(args.question), limit=args.limit), 1):
+            print(f"{rank:>2}. {hit.score:.3f}  {hit.entry.id}  {hit.entry.title}")
+        return 0
+    from bot.knowledge.evaluation import evaluate, format_report, load_eval_set
+
+    path = Path(args.file) if args.file else kb_dir / "eval" / "questions.yaml"
+    report = evaluate(kb, load_eval_set(path))
+    print(format_report(report, show_failures=args.failures))
+    return 0
+
+
+def cmd_manifest(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.manifest import manifest
+
+    print(json.dumps(manifest(url=args.url, name=args.name), indent=2))
+    return 0
+
+
+def cmd_console(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.console import run_console
+
+    return run_console(settings, script=args.script)
+
+
+def parser() -> argparse.ArgumentParser:
+    """The argument parser for every subcommand."""
+    p = argparse.ArgumentParser(prog="champbot", description=__doc__)
+    sub = p.add_subparsers(dest="cmd", required=True)
+
+    s = sub.add_parser("serve", help="run the HTTP app")
+    s.add_argument("--port", type=int)
+    s.add_argument("--host", default="0.0.0.0")
+    s.add_argument("--no-scheduler", action="store_true", help="leave the sweeps to `champbot clock`")
+    s.set_defaults(func=cmd_serve)
+
+    s = sub.add_parser("socket", help="run over Socket Mode (no public URL needed)")
+    s.add_argument("--no-scheduler", action="store_true")
+    s.set_defaults(func=cmd_socket)
+
+    sub.add_parser("clock", help="run the scheduler alone").set_defaults(func=cmd_clock)
+
+    s = sub.add_parser("db", help="the database")
+    s.add_argument("db_cmd", choices=["upgrade"])
+    s.set_defaults(func=cmd_db)
+
+    s = sub.add_parser("roster", help="who is an officer, champion, lead or admin")
+    rs = s.add_subparsers(dest="roster_cmd", required=True)
+    a = rs.add_parser("add")
+    a.add_argument("user_id")
+    a.add_argument("--role", required=True, choices=[r.value for r in Role])
+    a.add_argument("--area")
+    a.add_argument("--skills", help="comma-separated, e.g. cyber,spo")
+    r = rs.add_parser("remove")
+    r.add_argument("user_id")
+    rs.add_parser("list")
+    s.set_defaults(func=cmd_roster)
+
+    s = sub.add_parser("kb", help="the knowledge base")
+    ks = s.add_subparsers(dest="kb_cmd", required=True)
+    c = ks.add_parser("check", help="validate every entry; non-zero exit on any problem")
+    c.add_argument("--dir")
+    q = ks.add_parser("search", help="show the ranked answers and their scores")
+    q.add_argument("question", nargs="+")
+    q.add_argument("--limit", type=int, default=5)
+    q.add_argument("--dir")
+    e = ks.add_parser("eval", help="accuracy on the evaluation set")
+    e.add_argument("--file")
+    e.add_argument("--dir")
+    e.add_argument("--failures", action="store_true", help="list every miss")
+    s.set_defaults(func=cmd_kb)
+
+    s = sub.add_parser("manifest", help="print the Slack app manifest (JSON)")
+    s.add_argument("--url", required=True, help="the public base URL, e.g. https://champbot.example")
+    s.add_argument("--name", default="Champion Network Bot")
+    s.set_defaults(func=cmd_manifest)
+
+    s = sub.add_parser("console", help="try the whole bot locally, with no Slack workspace")
+    s.add_argument("--script", help="read console input from this file instead of the terminal")
+    s.set_defaults(func=cmd_console)
+
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; operator errors are one line on stderr, never a traceback."""
+    args = parser().parse_args(argv)
+    try:
+        settings = Settings.from_env()
+        _logging(settings)
+        return int(args.func(settings, args))
+    except (ConfigError, SchemaOutOfDate, CliError) as exc:
+        print(f"champbot: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    threading.current_thread().name = "main"
+    sys.exit(main())

@@ -1,0 +1,113 @@
+"""Configuration from the environment (and a `.env` file), read in one place."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from dotenv import dotenv_values
+
+DEFAULT_API_URL = "https://slack.com/api/"
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message is one line for an operator."""
+
+
+def _int(env: Mapping[str, str], name: str, default: int, *, minimum: int = 0) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting the bot reads; see the README for what each one means."""
+
+    bot_token: str | None = None
+    signing_secret: str | None = None
+    app_token: str | None = None
+    api_url: str = DEFAULT_API_URL
+    database_url: str = "sqlite:///champbot.db"
+    port: int = 3000
+    network_channel: str | None = None
+    queue_channel: str | None = None
+    offer_timeout: int = 600
+    claim_sla: int = 1800
+    kb_dir: Path = Path("knowledge")
+    retention_days: int = 90
+    sweep_seconds: int = 15
+    network_name: str = "Stalking Champions"
+    subject: str = "stalking and harassment"
+    log_level: str = "INFO"
+
+    @classmethod
+    def from_env(
+        cls, environ: Mapping[str, str] | None = None, *, dotenv: str | Path | None = ".env"
+    ) -> Settings:
+        """Read settings from `environ` (default: the process environment) over a `.env` file."""
+        env: dict[str, str] = {}
+        if dotenv is not None and Path(dotenv).is_file():
+            env.update({k: v for k, v in dotenv_values(dotenv).items() if v is not None})
+        env.update(os.environ if environ is None else environ)
+
+        api_url = env.get("SLACK_API_URL", "").strip() or DEFAULT_API_URL
+        if not api_url.endswith("/"):
+            api_url += "/"  # slack_sdk joins method names onto the base URL
+        if not api_url.startswith(("http://", "https://")):
+            raise ConfigError(f"SLACK_API_URL must be an http(s) URL, got {api_url!r}")
+
+        def opt(name: str) -> str | None:
+            value = env.get(name, "").strip()
+            return value or None
+
+        return cls(
+            bot_token=opt("SLACK_BOT_TOKEN"),
+            signing_secret=opt("SLACK_SIGNING_SECRET"),
+            app_token=opt("SLACK_APP_TOKEN"),
+            api_url=api_url,
+            database_url=opt("DATABASE_URL") or "sqlite:///champbot.db",
+            port=_int(env, "PORT", 3000, minimum=0),
+            network_channel=opt("CHAMPBOT_NETWORK_CHANNEL"),
+            queue_channel=opt("CHAMPBOT_QUEUE_CHANNEL"),
+            offer_timeout=_int(env, "CHAMPBOT_OFFER_TIMEOUT", 600, minimum=1),
+            claim_sla=_int(env, "CHAMPBOT_CLAIM_SLA", 1800, minimum=1),
+            kb_dir=Path(opt("CHAMPBOT_KB_DIR") or "knowledge"),
+            retention_days=_int(env, "CHAMPBOT_RETENTION_DAYS", 90, minimum=1),
+            sweep_seconds=_int(env, "CHAMPBOT_SWEEP_SECONDS", 15, minimum=1),
+            network_name=opt("CHAMPBOT_NETWORK_NAME") or "Stalking Champions",
+            subject=opt("CHAMPBOT_SUBJECT") or "stalking and harassment",
+            log_level=(opt("CHAMPBOT_LOG_LEVEL") or "INFO").upper(),
+        )
+
+    def require_http(self) -> None:
+        """Fail with one line unless the settings needed to serve Slack over HTTP are present."""
+        self._require_bot_token()
+        if not self.signing_secret:
+            raise ConfigError(
+                "SLACK_SIGNING_SECRET is not set: copy it from your Slack app's Basic Information page"
+            )
+
+    def require_socket(self) -> None:
+        """Fail with one line unless the settings needed for Socket Mode are present."""
+        self._require_bot_token()
+        if not self.app_token or not self.app_token.startswith("xapp-"):
+            raise ConfigError("SLACK_APP_TOKEN (xapp-…) is not set: Socket Mode needs an app token")
+
+    def _require_bot_token(self) -> None:
+        if not self.bot_token:
+            raise ConfigError(
+                "SLACK_BOT_TOKEN is not set: install the app to your workspace and export its "
+                "xoxb-… token (or run `champbot console` to try the bot without Slack)"
+            )
+        if not self.bot_token.startswith("xoxb-"):
+            raise ConfigError("SLACK_BOT_TOKEN must be a bot token starting with xoxb-")

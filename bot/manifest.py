@@ -1,0 +1,67 @@
+"""The Slack app manifest: paste `champbot manifest --url …` into "Create from manifest"."""
+
+from __future__ import annotations
+
+from typing import Any
+
+COMMANDS = [
+    ("/ask", "Ask a case-advice question", "[your question]"),
+    ("/faq", "Search the knowledge base only", "[your question]"),
+    ("/champbot", "Help, figures and the roster", "help | stats | unanswered | roster"),
+]
+BOT_SCOPES = [
+    "app_mentions:read",
+    "channels:history",
+    "chat:write",
+    "commands",
+    "groups:history",
+    "im:history",
+    "im:read",
+    "im:write",
+    "mpim:write",
+    "users:read",
+]
+BOT_EVENTS = ["app_home_opened", "app_mention", "message.im"]
+
+
+def manifest(*, url: str, name: str = "Champion Network Bot") -> dict[str, Any]:
+    """The manifest for an app served at `url` (its base, e.g. https://champbot.example.org)."""
+    endpoint = url.rstrip("/") + "/slack/events"
+    return {
+        "display_information": {
+            "name": name[:35],
+            "description": "Case advice for police champion networks",
+            "background_color": "#1d3557",
+            "long_description": (
+                "Answers officers' case-advice questions from a curated, sourced knowledge base, "
+                "routes live cases to trained champions, and lets leads broadcast national "
+                "policy, trends and local data to the network. Not an emergency service."
+            ),
+        },
+        "features": {
+            "app_home": {
+                "home_tab_enabled": True,
+                "messages_tab_enabled": True,
+                "messages_tab_read_only_enabled": False,
+            },
+            "bot_user": {"display_name": "champbot", "always_online": True},
+            "slash_commands": [
+                {
+                    "command": cmd,
+                    "url": endpoint,
+                    "description": desc,
+                    "usage_hint": hint,
+                    "should_escape": cmd in ("/champbot", "/champion"),
+                }
+                for cmd, desc, hint in COMMANDS
+            ],
+        },
+        "oauth_config": {"scopes": {"bot": BOT_SCOPES}},
+        "settings": {
+            "event_subscriptions": {"request_url": endpoint, "bot_events": BOT_EVENTS},
+            "interactivity": {"is_enabled": True, "request_url": endpoint},
+            "org_deploy_enabled": False,
+            "socket_mode_enabled": False,
+            "token_rotation_enabled": False,
+        },
+    }

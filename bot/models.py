@@ -1,0 +1,194 @@
+"""The database tables, as typed SQLAlchemy models."""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    Enum,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+
+def utcnow() -> datetime:
+    """The current time in UTC, timezone-aware."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp stored in UTC and always read back timezone-aware (SQLite forgets zones)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: object) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored; use bot.models.utcnow()")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: object) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    """Declarative base for every table."""
+
+
+class Role(enum.StrEnum):
+    """What a member of the roster may do."""
+
+    OFFICER = "officer"
+    CHAMPION = "champion"
+    LEAD = "lead"
+    ADMIN = "admin"
+
+
+class Surface(enum.StrEnum):
+    """Where in Slack a question was asked."""
+
+    DM = "dm"
+    MENTION = "mention"
+    ASK = "ask"
+    FAQ = "faq"
+    SHORTCUT = "shortcut"
+    CONSOLE = "console"
+
+
+class Outcome(enum.StrEnum):
+    """Which of the four cases a question landed in."""
+
+    ANSWERED = "answered"
+    LIVE_CASE = "live_case"
+    NOT_COVERED = "not_covered"
+    OFF_TOPIC = "off_topic"
+
+
+class Feedback(enum.StrEnum):
+    """An officer's verdict on an answer."""
+
+    HELPFUL = "helpful"
+    NOT_HELPFUL = "not_helpful"
+
+
+class CurationReason(enum.StrEnum):
+    """Why a question was kept for the knowledge base's curators."""
+
+    NO_MATCH = "no_match"
+    NOT_HELPFUL = "not_helpful"
+    ASKED_CHAMPION = "asked_champion"
+
+
+def _enum(cls: type[enum.StrEnum], name: str) -> Enum:
+    # Stored as plain strings with a CHECK constraint: portable, and readable in SQL.
+    return Enum(
+        cls,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=20,
+        values_callable=lambda e: [m.value for m in e],
+    )
+
+
+class Member(Base):
+    """Someone on the roster: an officer, champion, lead or admin."""
+
+    __tablename__ = "members"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slack_user_id: Mapped[str] = mapped_column(String(32), unique=True)
+    role: Mapped[Role] = mapped_column(_enum(Role, "role"))
+    area: Mapped[str | None] = mapped_column(String(80))
+    skills: Mapped[str] = mapped_column(String(400), default="")
+    on_duty: Mapped[bool] = mapped_column(Boolean, default=True)
+    away_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    max_active: Mapped[int] = mapped_column(Integer, default=3)
+    last_offered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    @property
+    def skill_list(self) -> list[str]:
+        """The member's skills as a list."""
+        return [s for s in (x.strip() for x in self.skills.split(",")) if s]
+
+
+class Question(Base):
+    """A question an officer asked, and how the bot answered it. `text` is purged on schedule."""
+
+    __tablename__ = "questions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    asker_id: Mapped[str] = mapped_column(String(32), index=True)
+    surface: Mapped[Surface] = mapped_column(_enum(Surface, "surface"))
+    channel_id: Mapped[str | None] = mapped_column(String(32))
+    text: Mapped[str | None] = mapped_column(Text)
+    text_purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    outcome: Mapped[Outcome] = mapped_column(_enum(Outcome, "outcome"))
+    entry_id: Mapped[str | None] = mapped_column(String(120), index=True)
+    score: Mapped[float] = mapped_column(Float, default=0.0)
+    closest: Mapped[str] = mapped_column(String(400), default="")
+    immediate_risk: Mapped[bool] = mapped_column(Boolean, default=False)
+    asked_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    feedback: Mapped[Feedback | None] = mapped_column(_enum(Feedback, "feedback"))
+    feedback_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    curation: Mapped[list[CurationItem]] = relationship(back_populates="question")
+
+
+class CurationItem(Base):
+    """A question kept for the curators: no confident match, or an answer that did not help."""
+
+    __tablename__ = "curation_items"
+    __table_args__ = (
+        UniqueConstraint("question_id", "reason", name="uq_curation_question_reason"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id", ondelete="CASCADE"))
+    reason: Mapped[CurationReason] = mapped_column(_enum(CurationReason, "curation_reason"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reviewed_by: Mapped[str | None] = mapped_column(String(32))
+
+    question: Mapped[Question] = relationship(back_populates="curation")
+
+
+class ProcessedEvent(Base):
+    """A Slack event id already received, so a retried delivery is answered once."""
+
+    __tablename__ = "processed_events"
+
+    event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class AuditEvent(Base):
+    """Who did what, to what, when. Never holds free text that a user typed."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_subject", "subject_type", "subject_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    actor_id: Mapped[str] = mapped_column(String(32))
+    action: Mapped[str] = mapped_column(String(40))
+    subject_type: Mapped[str] = mapped_column(String(40))
+    subject_id: Mapped[str] = mapped_column(String(64))
+    detail: Mapped[str] = mapped_column(String(400), default="")

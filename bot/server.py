@@ -1,0 +1,66 @@
+"""The HTTP front door: `POST /slack/events` to Bolt and `GET /healthz`, served by waitress."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from slack_bolt import App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from sqlalchemy import text
+from waitress.server import create_server
+
+from bot.db import Database
+
+log = logging.getLogger(__name__)
+
+WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+MAX_BODY = 1024 * 1024  # Slack's payloads are far smaller; anything bigger is not from Slack
+
+
+def wsgi_app(app: App, db: Database) -> WSGIApp:
+    """A WSGI application that routes Slack's requests to Bolt and answers health checks."""
+    slack = SlackRequestHandler(app, path="/slack/events")
+
+    def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") == "/healthz" and environ.get("REQUEST_METHOD") == "GET":
+            try:
+                with db.engine.connect() as conn:
+                    conn.execute(text("SELECT 1"))
+                status, body = "200 OK", {"ok": True}
+            except Exception as exc:  # a health check reports, it never raises
+                status, body = "503 Service Unavailable", {"ok": False, "error": type(exc).__name__}
+            payload = json.dumps(body).encode()
+            start_response(status, [("Content-Type", "application/json"),
+                                    ("Content-Length", str(len(payload)))])
+            return [payload]
+        return slack(environ, start_response)
+
+    return application
+
+
+class HttpServer:
+    """A multi-threaded production HTTP server (waitress) around the app."""
+
+    def __init__(self, application: WSGIApp, *, host: str = "0.0.0.0", port: int = 3000,
+                 threads: int = 8) -> None:
+        self._server = create_server(
+            application, host=host, port=port, threads=threads,
+            max_request_body_size=MAX_BODY, ident="champbot",
+            clear_untrusted_proxy_headers=True,
+        )
+
+    @property
+    def port(self) -> int:
+        """The port actually bound (useful with port 0)."""
+        return int(getattr(self._server, "effective_port"))
+
+    def run(self) -> None:
+        """Serve until closed."""
+        self._server.run()
+
+    def close(self) -> None:
+        """Stop serving."""
+        self._server.close()

@@ -1,0 +1,212 @@
+"""Officers' questions: triage against the knowledge base, record, feedback, retention."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.knowledge import Hit, KnowledgeBase, Triage
+from bot.models import (
+    CurationItem,
+    CurationReason,
+    Feedback,
+    Outcome,
+    ProcessedEvent,
+    Question,
+    Surface,
+    utcnow,
+)
+from bot.services import NotAllowed, ServiceError
+from bot.services.audit import record
+
+MAX_QUESTION_CHARS = 3000
+_CONTROL = re.compile(r"[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2066-\u2069]")
+_SPACES = re.compile(r"[ \t]+")
+
+
+@dataclass(frozen=True)
+class Asked:
+    """A question recorded and triaged."""
+
+    question_id: int
+    outcome: Outcome
+    triage: Triage
+
+    @property
+    def best(self) -> Hit | None:
+        """The entry that answers it, when answered."""
+        return self.triage.best if self.outcome is Outcome.ANSWERED else None
+
+
+def clean_question(text: str) -> str:
+    """The question with control and invisible characters removed and spacing tidied."""
+    text = unicodedata.normalize("NFC", text)
+    text = _CONTROL.sub(" ", text)
+    lines = [_SPACES.sub(" ", line).strip() for line in text.splitlines()]
+    return "\n".join(line for line in lines if line)
+
+
+def validate_question(text: str, *, subject: str) -> str:
+    """The cleaned question, or ServiceError saying plainly what to do instead."""
+    cleaned = clean_question(text)
+    if not cleaned:
+        raise ServiceError(
+            f"Ask me a question about {subject}, for example "
+            "_what is the difference between stalking and harassment?_"
+        )
+    if len(cleaned) > MAX_QUESTION_CHARS:
+        raise ServiceError(
+            f"That message is {len(cleaned):,} characters, too long for me to search. "
+            "Please ask in a sentence or two, and leave out names and personal details."
+        )
+    return cleaned
+
+
+def ask(
+    *,
+    session: Session,
+    kb: KnowledgeBase,
+    asker_id: str,
+    text: str,
+    surface: Surface,
+    subject: str,
+    channel_id: str | None = None,
+    search_only: bool = False,
+    now: datetime | None = None,
+) -> Asked:
+    """Triage a question, record it, and keep it for the curators when nothing matched."""
+    cleaned = validate_question(text, subject=subject)
+    triage = kb.triage(cleaned)
+    outcome = Outcome(triage.kind)
+    if search_only and outcome is Outcome.LIVE_CASE:
+        # /faq searches only: a live case still gets any general answer, never routing.
+        outcome = Outcome.ANSWERED if _confident(kb, triage) else Outcome.NOT_COVERED
+    best = triage.best
+    question = Question(
+        asker_id=asker_id,
+        surface=surface,
+        channel_id=channel_id,
+        text=cleaned,
+        outcome=outcome,
+        entry_id=best.entry.id if best and outcome is Outcome.ANSWERED else None,
+        score=round(best.score, 4) if best else 0.0,
+        closest=",".join(h.entry.id for h in triage.hits[:3])[:400],
+        immediate_risk=triage.immediate_risk,
+        asked_at=now or utcnow(),
+    )
+    session.add(question)
+    session.flush()
+    if outcome is Outcome.NOT_COVERED:
+        session.add(CurationItem(question_id=question.id, reason=CurationReason.NO_MATCH))
+        session.flush()
+    return Asked(question_id=question.id, outcome=outcome, triage=triage)
+
+
+def _confident(kb: KnowledgeBase, triage: Triage) -> bool:
+    return triage.best is not None and triage.best.score >= kb.answer_threshold
+
+
+@dataclass(frozen=True)
+class FeedbackGiven:
+    """The officer's verdict, recorded, and the entry it was about."""
+
+    question_id: int
+    feedback: Feedback
+    entry_id: str | None
+    changed: bool
+
+
+def give_feedback(
+    *,
+    session: Session,
+    question_id: int,
+    user_id: str,
+    helpful: bool,
+    now: datetime | None = None,
+) -> FeedbackGiven:
+    """Record whether an answer helped. Only the asker's verdict counts; a repeat click is a no-op."""
+    question = session.get(Question, question_id)
+    if question is None:
+        raise ServiceError("I can't find that question any more; please ask it again.")
+    if question.asker_id != user_id:
+        raise NotAllowed("Only the officer who asked can rate this answer.")
+    verdict = Feedback.HELPFUL if helpful else Feedback.NOT_HELPFUL
+    changed = question.feedback is not verdict
+    if changed:
+        question.feedback = verdict
+        question.feedback_at = now or utcnow()
+        record(
+            session=session,
+            actor_id=user_id,
+            action="question.feedback",
+            subject_type="question",
+            subject_id=question.id,
+            detail=verdict.value,
+        )
+        if verdict is Feedback.NOT_HELPFUL:
+            _keep_for_curators(session, question.id, CurationReason.NOT_HELPFUL)
+    return FeedbackGiven(
+        question_id=question.id, feedback=verdict, entry_id=question.entry_id, changed=changed
+    )
+
+
+def _keep_for_curators(session: Session, question_id: int, reason: CurationReason) -> None:
+    exists = session.scalar(
+        select(CurationItem.id).where(
+            CurationItem.question_id == question_id, CurationItem.reason == reason
+        )
+    )
+    if exists:
+        return
+    try:
+        with session.begin_nested():  # two clicks at once: the unique constraint decides
+            session.add(CurationItem(question_id=question_id, reason=reason))
+    except IntegrityError:
+        pass
+
+
+def for_curators(*, session: Session, limit: int = 50) -> list[tuple[CurationItem, Question]]:
+    """Questions awaiting the curators, newest first."""
+    rows = session.execute(
+        select(CurationItem, Question)
+        .join(Question, CurationItem.question_id == Question.id)
+        .where(CurationItem.reviewed_at.is_(None))
+        .order_by(CurationItem.created_at.desc(), CurationItem.id.desc())
+        .limit(limit)
+    )
+    return [(item, question) for item, question in rows.tuples()]
+
+
+def recent_for(*, session: Session, asker_id: str, limit: int = 5) -> list[Question]:
+    """An officer's most recent questions."""
+    return list(
+        session.scalars(
+            select(Question)
+            .where(Question.asker_id == asker_id)
+            .order_by(Question.asked_at.desc(), Question.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def purge_expired_text(
+    *, session: Session, retention_days: int, now: datetime | None = None
+) -> int:
+    """Blank question text older than the retention period, keeping the figures."""
+    now = now or utcnow()
+    cutoff = now - timedelta(days=retention_days)
+    result = session.execute(
+        update(Question)
+        .where(Question.asked_at < cutoff, Question.text.is_not(None))
+        .values(text=None, text_purged_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    # Event ids only matter while Slack may still retry (minutes); keep a day to be safe.
+    session.execute(delete(ProcessedEvent).where(ProcessedEvent.received_at < now - timedelta(days=1)))
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -1,0 +1,182 @@
+"""Replies to officers' questions: an answer, a live case, not covered, or off topic."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from bot.knowledge import Entry, Hit
+from bot.models import Feedback, Outcome
+from bot.views import ids
+from bot.views.text import chunks, escape, kb_markdown_to_mrkdwn, quote_user_text, truncate
+
+Block = dict[str, Any]
+
+EMERGENCY = (
+    ":rotating_light: *If anyone is in immediate danger, treat it as an emergency now:* "
+    "call 999 or follow your force's emergency procedure. This bot is not an emergency service."
+)
+NO_NAMES = "Please leave out names and other details that identify the victim or suspect."
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A message for Slack: fallback text for notifications, and its blocks."""
+
+    text: str
+    blocks: list[Block] = field(default_factory=list)
+
+
+def _section(text: str) -> Block:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+
+
+def _context(*texts: str) -> Block:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": t} for t in texts[:10]]}
+
+
+def _button(text: str, action_id: str, value: str, *, style: str | None = None) -> Block:
+    button: Block = {
+        "type": "button",
+        "text": {"type": "plain_text", "text": truncate(text, 75), "emoji": True},
+        "action_id": action_id,
+        "value": value[:2000],
+    }
+    if style:
+        button["style"] = style
+    return button
+
+
+def _when(day: date) -> str:
+    return f"{day.day} {day:%b %Y}"
+
+
+def entry_blocks(entry: Entry, *, today: date) -> list[Block]:
+    """An entry's answer: title, text, sources, when it was reviewed, and any overdue warning."""
+    blocks: list[Block] = [
+        {"type": "header", "text": {"type": "plain_text", "text": truncate(entry.title, 150)}}
+    ]
+    blocks += [_section(part) for part in chunks(kb_markdown_to_mrkdwn(entry.body))[:6]]
+    sources = " · ".join(
+        f"<{s.url}|{escape(truncate(s.title, 120))}>" for s in entry.sources[:5]
+    )
+    notes = [f"*Sources:* {sources}" if sources else "*Sources:* none listed"]
+    reviewed = f"Last reviewed {_when(entry.reviewed)}"
+    if entry.is_overdue(today):
+        reviewed = (
+            f":warning: *Overdue for review* (due {_when(entry.review_by)}): "
+            f"check current guidance. {reviewed}"
+        )
+    notes.append(reviewed)
+    blocks.append(_context(*notes))
+    return blocks
+
+
+def feedback_block(question_id: int) -> Block:
+    """The two feedback buttons under an answer."""
+    value = str(question_id)
+    return {
+        "type": "actions",
+        "block_id": f"feedback-{question_id}",
+        "elements": [
+            _button("That answers it", ids.FEEDBACK_HELPFUL, value, style="primary"),
+            _button("Not what I needed", ids.FEEDBACK_NOT_HELPFUL, value),
+        ],
+    }
+
+
+def feedback_given_block(feedback: Feedback) -> Block:
+    """What replaces the feedback buttons once the officer has answered."""
+    if feedback is Feedback.HELPFUL:
+        return _context(":white_check_mark: Thanks, glad that helped.")
+    return _context(
+        ":memo: Thanks. I've passed this to the people who keep the knowledge base up to date. "
+        "For advice on a live case, ask a champion."
+    )
+
+
+def answer_reply(
+    *,
+    outcome: Outcome,
+    question_id: int,
+    hits: list[Hit],
+    best: Hit | None,
+    immediate_risk: bool,
+    network_name: str,
+    subject: str,
+    today: date,
+    echo: str | None = None,
+) -> Reply:
+    """The reply to a question, for whichever of the four cases it landed in."""
+    blocks: list[Block] = []
+    if immediate_risk:
+        blocks.append(_section(EMERGENCY))
+    if echo:
+        blocks.append(_context(f"You asked:\n{quote_user_text(echo)}"))
+
+    if outcome is Outcome.ANSWERED and best is not None:
+        blocks += entry_blocks(best.entry, today=today)
+        blocks.append(feedback_block(question_id))
+        text = best.entry.title
+    elif outcome is Outcome.LIVE_CASE:
+        blocks.append(
+            _section(
+                "*This sounds like a live case.* A champion is the right person to advise on "
+                f"the facts of a case: contact one of the {escape(network_name)} champions in "
+                f"your force. {NO_NAMES}"
+            )
+        )
+        if best is not None:
+            blocks.append(_context("In the meantime, this general guidance may help:"))
+            blocks += entry_blocks(best.entry, today=today)
+            blocks.append(feedback_block(question_id))
+        text = "This sounds like a live case: a champion is the right person to advise."
+    elif outcome is Outcome.OFF_TOPIC:
+        blocks.append(
+            _section(
+                "That's not covered here. I answer questions about "
+                f"*{escape(subject)}* for the {escape(network_name)} network; for anything "
+                "else, please use your force's usual channels."
+            )
+        )
+        text = "That's not covered here."
+    else:
+        blocks.append(
+            _section(
+                "*That isn't covered by the knowledge base yet.* I've kept your question so the "
+                "people who look after it can add an answer. For advice on a case, ask a champion."
+            )
+        )
+        if hits:
+            blocks.append(_context("These entries are the closest I have:"))
+            for hit in hits[:3]:
+                blocks.append(
+                    {
+                        "type": "section",
+                        "text": {"type": "mrkdwn", "text": f"• {escape(hit.entry.title)}"},
+                        "accessory": _button(
+                            "Show", ids.SHOW_ENTRY, f"{question_id}:{hit.entry.id}"
+                        ),
+                    }
+                )
+        text = "That isn't covered by the knowledge base yet."
+    if immediate_risk:
+        text = "If anyone is in immediate danger, call 999. " + text
+    return Reply(text=truncate(text, 300), blocks=blocks[:50])
+
+
+def answered_reply(
+    *, entry: Entry | None, feedback: Feedback, today: date, immediate_risk: bool = False
+) -> Reply:
+    """An answer re-rendered after feedback: the buttons replaced by the officer's verdict."""
+    blocks: list[Block] = [_section(EMERGENCY)] if immediate_risk else []
+    if entry is not None:
+        blocks += entry_blocks(entry, today=today)
+    blocks.append(feedback_given_block(feedback))
+    return Reply(text=entry.title if entry else "Thanks for your feedback.", blocks=blocks)
+
+
+def notice(text: str) -> Reply:
+    """A short message in plain words; `text` is ours, not the user's."""
+    return Reply(text=truncate(text, 300), blocks=[_section(text)])

@@ -1,0 +1,17 @@
+"""Slack listeners, one module per surface: thin, they parse, ack, call a service and render."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from bot.runtime import Runtime
+
+
+def register_all(app: App, runtime: Runtime) -> None:
+    """Register every surface's listeners on `app`."""
+    from handlers import admin, home, middleware, questions
+
+    middleware.register(app, runtime)
+    questions.register(app, runtime)
+    home.register(app, runtime)
+    admin.register(app, runtime)
