@@ -1,0 +1,269 @@
+"""Measures the search on an evaluation set (`knowledge/eval/questions.yaml`) and tunes it."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from bot.knowledge.search import Assessment, KnowledgeBase, Triage
+
+OFF_TOPIC = "off-topic"
+LIVE_CASE = "live-case"
+SPLITS = ("tune", "test")
+
+
+class EvalSetError(ValueError):
+    """The evaluation set file is malformed; the message names the file and the item."""
+
+
+@dataclass(frozen=True)
+class EvalQuestion:
+    """One question with what it should get: an entry id, "off-topic" or "live-case"."""
+
+    q: str
+    expect: str
+    split: str
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A question the search got wrong, with what it did instead."""
+
+    question: EvalQuestion
+    kind: str
+    got: tuple[tuple[str, float], ...]
+
+    def __str__(self) -> str:
+        got = ", ".join(f"{entry_id} {score:.2f}" for entry_id, score in self.got) or "-"
+        q = self.question
+        return f"[{q.split}] {q.q!r}: expected {q.expect}, got {self.kind} ({got})"
+
+
+@dataclass(frozen=True)
+class SplitReport:
+    """The figures for one split. Ratios are None where there is nothing to divide by.
+
+    - top1: of the questions that expect an entry, the share whose triage puts that entry
+      first in an answer (answered, or shown beside a live case);
+    - top3: the share whose expected entry is among the first three entries the officer sees;
+    - search_top1 and mrr: the same questions on the ranking alone (`search`, ten deep),
+      whatever the thresholds decide;
+    - off_topic_* and live_case_*: precision and recall of those two cases."""
+
+    split: str
+    questions: int
+    entry_questions: int
+    top1: float | None
+    top3: float | None
+    search_top1: float | None
+    mrr: float | None
+    off_topic_precision: float | None
+    off_topic_recall: float | None
+    live_case_precision: float | None
+    live_case_recall: float | None
+    failures: tuple[Failure, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class EvalReport:
+    """One report per split present in the evaluation set, and one over all of them."""
+
+    splits: dict[str, SplitReport]
+
+    def __getitem__(self, split: str) -> SplitReport:
+        return self.splits[split]
+
+
+def load_eval_set(path: str | Path) -> list[EvalQuestion]:
+    """Read an evaluation set: a YAML list of {q, expect, split}."""
+    path = Path(path)
+    where = f"{path.parent.name}/{path.name}"
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise EvalSetError(f"{where}: cannot be read ({exc.__class__.__name__})") from None
+    if isinstance(data, dict) and isinstance(data.get("questions"), list):
+        data = data["questions"]
+    if not isinstance(data, list):
+        raise EvalSetError(f"{where}: expected a list of questions")
+    out: list[EvalQuestion] = []
+    for n, item in enumerate(data, 1):
+        if not isinstance(item, dict):
+            raise EvalSetError(f"{where}: item {n}: expected q, expect and split")
+        q, expect, split = item.get("q"), item.get("expect"), item.get("split", "test")
+        if not isinstance(q, str) or not q.strip():
+            raise EvalSetError(f"{where}: item {n}: field 'q': expected the question text")
+        if not isinstance(expect, str) or not expect.strip():
+            raise EvalSetError(f"{where}: item {n}: field 'expect': expected an entry id")
+        if split not in SPLITS:
+            raise EvalSetError(f"{where}: item {n}: field 'split': expected tune or test")
+        out.append(EvalQuestion(q=q.strip(), expect=expect.strip(), split=str(split)))
+    return out
+
+
+def _ratio(num: int, den: int) -> float | None:
+    return num / den if den else None
+
+
+def _is_correct(question: EvalQuestion, triage: Triage) -> bool:
+    if question.expect == OFF_TOPIC:
+        return triage.kind == "off_topic"
+    if question.expect == LIVE_CASE:
+        return triage.kind == "live_case"
+    return (
+        triage.kind in ("answered", "live_case")
+        and triage.best is not None
+        and triage.best.entry.id == question.expect
+    )
+
+
+def _report(
+    split: str,
+    items: Sequence[tuple[EvalQuestion, Triage, list[str]]],
+) -> SplitReport:
+    entry_items = [(q, t, r) for q, t, r in items if q.expect not in (OFF_TOPIC, LIVE_CASE)]
+    top1 = sum(_is_correct(q, t) for q, t, _ in entry_items)
+    top3 = sum(
+        t.kind != "off_topic" and q.expect in [h.entry.id for h in t.hits[:3]]
+        for q, t, _ in entry_items
+    )
+    search_top1 = sum(bool(r) and r[0] == q.expect for q, _, r in entry_items)
+    rr = sum(1.0 / (r.index(q.expect) + 1) for q, _, r in entry_items if q.expect in r)
+
+    def precision_recall(label: str, kind: str) -> tuple[float | None, float | None]:
+        predicted = [q for q, t, _ in items if t.kind == kind]
+        actual = [q for q, _, _ in items if q.expect == label]
+        hit = sum(q.expect == label for q in predicted)
+        return _ratio(hit, len(predicted)), _ratio(hit, len(actual))
+
+    off_p, off_r = precision_recall(OFF_TOPIC, "off_topic")
+    live_p, live_r = precision_recall(LIVE_CASE, "live_case")
+    failures = tuple(
+        Failure(q, t.kind, tuple((h.entry.id, h.score) for h in t.hits[:3]))
+        for q, t, _ in items
+        if not _is_correct(q, t)
+    )
+    n = len(entry_items)
+    return SplitReport(
+        split=split,
+        questions=len(items),
+        entry_questions=n,
+        top1=_ratio(top1, n),
+        top3=_ratio(top3, n),
+        search_top1=_ratio(search_top1, n),
+        mrr=rr / n if n else None,
+        off_topic_precision=off_p,
+        off_topic_recall=off_r,
+        live_case_precision=live_p,
+        live_case_recall=live_r,
+        failures=failures,
+    )
+
+
+def evaluate(kb: KnowledgeBase, questions: Iterable[EvalQuestion]) -> EvalReport:
+    """Run every question through `triage` and `search` and report per split and overall."""
+    items: list[tuple[EvalQuestion, Triage, list[str]]] = []
+    for question in questions:
+        triage = kb.triage(question.q)
+        ranked = [h.entry.id for h in kb.search(question.q, limit=10)]
+        items.append((question, triage, ranked))
+    splits = {s: _report(s, [i for i in items if i[0].split == s]) for s in SPLITS}
+    splits = {s: r for s, r in splits.items() if r.questions}
+    splits["all"] = _report("all", items)
+    return EvalReport(splits=splits)
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{100 * value:.1f}%"
+
+
+def format_report(report: EvalReport, *, show_failures: bool = False) -> str:
+    """The report as a plain-text table, failures listed after it when asked."""
+    rows = [
+        ("questions", lambda r: str(r.questions)),
+        ("expecting an entry", lambda r: str(r.entry_questions)),
+        ("top-1 (triage)", lambda r: _pct(r.top1)),
+        ("top-3 (triage)", lambda r: _pct(r.top3)),
+        ("top-1 (ranking only)", lambda r: _pct(r.search_top1)),
+        ("MRR (ranking only)", lambda r: "-" if r.mrr is None else f"{r.mrr:.3f}"),
+        ("off-topic precision", lambda r: _pct(r.off_topic_precision)),
+        ("off-topic recall", lambda r: _pct(r.off_topic_recall)),
+        ("live-case precision", lambda r: _pct(r.live_case_precision)),
+        ("live-case recall", lambda r: _pct(r.live_case_recall)),
+    ]
+    names = list(report.splits)
+    lines = [f"{'':22}" + "".join(f"{n:>10}" for n in names)]
+    for label, cell in rows:
+        lines.append(f"{label:22}" + "".join(f"{cell(report.splits[n]):>10}" for n in names))
+    if show_failures:
+        failures = report.splits["all"].failures
+        lines.append("")
+        lines.append(f"failures ({len(failures)}):" if failures else "no failures")
+        lines.extend(f"  {f}" for f in failures)
+    return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class Tuning:
+    """The thresholds chosen on the tune split, and how the tune split fared with them."""
+
+    answer_threshold: float
+    related_threshold: float
+    topic_threshold: float
+    accuracy: float
+    off_topic_precision: float | None
+
+
+def _grid(start: float, stop: float, step: float) -> list[float]:
+    count = round((stop - start) / step)
+    return [round(start + i * step, 4) for i in range(count + 1)]
+
+
+def tune(
+    kb: KnowledgeBase,
+    questions: Iterable[EvalQuestion],
+    *,
+    min_off_topic_precision: float = 0.95,
+    apply: bool = True,
+) -> Tuning:
+    """Grid-search the thresholds on the "tune" split only: the most questions put in the
+    right case, among settings whose off-topic precision is at least the minimum (when any
+    reaches it); ties go to the middle of the best range, which generalises better than its
+    edge. With `apply`, the knowledge base keeps the chosen thresholds."""
+    tuning = [q for q in questions if q.split == "tune"]
+    if not tuning:
+        raise ValueError("the evaluation set has no questions in the tune split")
+    assessed: list[tuple[EvalQuestion, Assessment]] = [(q, kb.assess(q.q)) for q in tuning]
+    results: list[tuple[bool, int, float, float, float, float | None]] = []
+    for answer, topic in itertools.product(_grid(0.2, 0.9, 0.01), _grid(0.1, 1.0, 0.05)):
+        triages = [
+            (q, kb.decide(a, answer_threshold=answer, topic_threshold=topic)) for q, a in assessed
+        ]
+        correct = sum(_is_correct(q, t) for q, t in triages)
+        predicted_off = [q for q, t in triages if t.kind == "off_topic"]
+        precision = _ratio(sum(q.expect == OFF_TOPIC for q in predicted_off), len(predicted_off))
+        meets = precision is None or precision >= min_off_topic_precision
+        results.append((meets, correct, answer, topic, correct / len(tuning), precision))
+    best_key = max((r[0], r[1]) for r in results)
+    best = [r for r in results if (r[0], r[1]) == best_key]
+    answers = sorted({r[2] for r in best})
+    answer = answers[len(answers) // 2]
+    topics = sorted({r[3] for r in best if r[2] == answer})
+    topic = topics[len(topics) // 2]
+    chosen = next(r for r in best if r[2] == answer and r[3] == topic)
+    related = min(kb.related_threshold, answer)
+    if apply:
+        kb.answer_threshold = answer
+        kb.topic_threshold = topic
+        kb.related_threshold = related
+    return Tuning(
+        answer_threshold=answer,
+        related_threshold=related,
+        topic_threshold=topic,
+        accuracy=chosen[4],
+        off_topic_precision=chosen[5],
+    )

@@ -1,0 +1,218 @@
+"""The built-in vocabulary of the stalking network: shorthand, misspellings, synonyms, subject."""
+
+from __future__ import annotations
+
+
+def _word_set(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+# Words too common to say what a question is about. Question words are here too: "who applies
+# for an SPO" and "can the police apply for an SPO" are the same question to a search engine.
+STOP_WORDS = _word_set(
+    """
+    a about above after again against all am an and any are arent as at be because been before
+    being below between both but by can cant could couldnt did didnt do does doesnt doing dont
+    down during each few for from further get gets getting got had hadnt has hasnt have havent
+    having he hed hell hes her here heres hers herself him himself his how hows i id ill im ive
+    if in into is isnt it its itself just lets me more most my myself no nor not of off on once
+    only or other ought our ours ourselves out over own same shant she shed shell shes should
+    shouldnt so some such than that thats the their theirs them themselves then there theres
+    these they theyd theyll theyre theyve this those through to too under until up very was
+    wasnt we wed well were weve werent what whats when whens where wheres which while who whos
+    whom why whys will with wont would wouldnt you youd youll youre youve your yours yourself
+    yourselves also anyone someone somebody something anything thing things tell know want
+    need needs please thanks thank cheers hi hello hey okay ok yes yeah really actually mean
+    ask asking question quick just like one
+    """
+)
+
+# Shorthand, text-speak, misspellings and synonyms, mapped to the words the knowledge base uses.
+# A value may be several words ("dv" -> "domestic abuse"); phrases below then match on them.
+WORDS: dict[str, str] = {
+    # text-speak
+    "wot": "what", "wat": "what", "wht": "what", "wats": "what", "whatis": "what",
+    "n": "and", "u": "you", "ur": "your", "r": "are", "y": "why", "pls": "please",
+    "plz": "please", "cos": "because", "coz": "because", "cuz": "because", "bc": "because",
+    "b4": "before", "thru": "through", "wen": "when", "hw": "how", "cud": "could",
+    "cld": "could", "shud": "should", "shld": "should", "wud": "would", "abt": "about",
+    "im": "i", "ive": "i", "ya": "you", "2day": "today", "tmrw": "tomorrow",
+    "diff": "difference", "dif": "difference", "differnce": "difference",
+    "info": "information", "docs": "documents", "doc": "document", "msg": "message",
+    "msgs": "messages", "txt": "text", "txts": "texts", "txting": "texting", "pic": "picture",
+    "pics": "pictures", "fb": "facebook", "insta": "instagram", "snap": "snapchat",
+    "approx": "about", "yrs": "years", "yr": "year", "wk": "week", "wks": "weeks",
+    "hrs": "hours", "mins": "minutes", "tel": "telephone", "num": "number",
+    # common misspellings of the subject's own words
+    "stalkin": "stalking", "stalkng": "stalking", "staking": "stalking", "stocking": "stalking",
+    "stalkering": "stalking", "stalkers": "stalking perpetrators", "stalkerish": "stalking",
+    "harrasment": "harassment", "harasment": "harassment", "harrassment": "harassment",
+    "harassement": "harassment", "harrasement": "harassment", "harrassing": "harassing",
+    "harrasing": "harassing", "harras": "harass", "harrass": "harass", "harrased": "harassed",
+    "harrassed": "harassed", "sentance": "sentence",
+    "sentense": "sentence", "sentnce": "sentence", "sentancing": "sentencing",
+    "offense": "offence", "offenses": "offences", "defense": "defence", "licence": "license",
+    "breech": "breach", "breeched": "breached", "breaching": "breaching",
+    "victom": "victim", "vicitm": "victim", "victum": "victim", "perp": "perpetrator",
+    "perps": "perpetrators", "restraning": "restraining", "restrainig": "restraining",
+    "protetion": "protection", "protecton": "protection", "malicous": "malicious",
+    "malicios": "malicious", "coersive": "coercive", "coercion": "coercive",
+    "molestaion": "molestation", "evidance": "evidence", "evidense": "evidence",
+    "arest": "arrest", "arested": "arrested", "charg": "charge", "advise": "advice",
+    "advising": "advice", "advised": "advice", "adviser": "advisor", "advocat": "advocate",
+    "recieve": "receive", "seperate": "separate", "seperated": "separated",
+    "neccessary": "necessary", "neccesary": "necessary", "necesary": "necessary",
+    # arrest, charge and sentence in an officer's words
+    "nick": "arrest", "nicked": "arrested", "nicking": "arrest", "lift": "arrest",
+    "lifted": "arrested", "lifting": "arrest", "collar": "arrest", "detain": "arrest",
+    "max": "maximum", "maxium": "maximum", "maximun": "maximum",
+    "penalty": "sentence", "penalties": "sentence", "punishment": "sentence",
+    "imprisonment": "sentence", "jail": "sentence", "prison": "sentence", "tariff": "sentence",
+    "sentences": "sentence", "sentenced": "sentence", "sentencing": "sentence",
+    "cps": "cps", "prosecutor": "cps", "prosecutors": "cps", "mags": "magistrates",
+    "magistrate": "magistrates", "magistrates": "magistrates", "magistrates'": "magistrates",
+    # people in a case
+    "ip": "victim", "ips": "victims", "vic": "victim", "vics": "victims",
+    "complainant": "victim", "aggrieved": "victim", "sus": "suspect", "susp": "suspect",
+    "suss": "suspect", "offender": "perpetrator", "offenders": "perpetrators",
+    "stalker": "stalking perpetrator", "abuser": "perpetrator", "defendant": "perpetrator",
+    "bf": "partner", "gf": "partner", "boyfriend": "partner", "girlfriend": "partner",
+    "husband": "partner", "wife": "partner", "spouse": "partner", "oic": "officer",
+    "ex": "expartner", "exes": "expartner", "expartner": "expartner",
+    # the subject's own abbreviations, kept as one token each
+    "spo": "spo", "spos": "spo", "ispo": "interim spo", "pha": "pha", "vrr": "vrr",
+    "ro": "restrainingorder", "ros": "restrainingorder", "isac": "isac", "isacs": "isac",
+    "idva": "idva", "idvas": "idva", "marac": "marac", "maracs": "marac", "mappa": "mappa",
+    "hocr": "hocr", "dash": "dash", "sdash": "sdash", "vsdash": "sdash", "ric": "dash",
+    "sash": "sash", "srp": "srp", "dara": "dara", "pin": "pin", "pins": "pin",
+    "nmo": "nmo", "nmos": "nmo", "dapo": "dapo", "dapos": "dapo", "dapn": "dapo",
+    "dvpo": "dvpo", "dvpn": "dvpo", "dvds": "dvds", "vps": "vps", "rtk": "righttoknow",
+    "hmicfrs": "hmicfrs", "hmic": "hmicfrs", "hmcpsi": "hmcpsi", "npcc": "npcc",
+    "iopc": "iopc", "dv": "domestic abuse", "da": "domestic abuse", "dva": "domestic abuse",
+    "ccb": "coercive control", "malcomms": "malicious communications",
+    "mcomms": "malicious communications", "rui": "released under investigation",
+    "nfa": "no further action", "pnc": "pnc", "pnd": "pnd", "apps": "apps",
+    # things and actions with several names
+    "online": "cyber", "internet": "cyber", "cyberstalking": "cyber stalking",
+    "cyberstalker": "cyber stalking", "cyberstalk": "cyber stalking", "airtag": "tracker",
+    "airtags": "tracker", "gps": "tracker", "trackers": "tracker", "stalkerware": "spyware",
+    "ring": "call", "ringing": "calling", "rang": "called", "phoned": "called",
+    "email": "email", "emails": "email", "mobile": "phone", "cctv": "cctv",
+    "helpline": "helpline", "hotline": "helpline", "charity": "charity",
+    "foul": "four", "mnemonic": "four",
+}  # fmt: skip
+
+# Multi-word names, matched on stemmed words (stop words included), each becoming one token.
+PHRASES: dict[str, str] = {
+    "stalking protection order": "spo",
+    "stalking protection orders": "spo",
+    "stalking order": "spo",
+    "stalking prevention order": "spo",
+    "stalking protection act": "spa",
+    "protection from harassment act": "pha",
+    "protection from harassment": "pha",
+    "harassment act": "pha",
+    "victims right to review": "vrr",
+    "victim right to review": "vrr",
+    "right to review": "vrr",
+    "independent stalking advocacy caseworker": "isac",
+    "independent stalking advocate": "isac",
+    "stalking advocacy caseworker": "isac",
+    "stalking advocate": "isac",
+    "stalking advocacy": "isac",
+    "independent domestic violence advisor": "idva",
+    "independent domestic violence advocate": "idva",
+    "multi agency risk assessment conference": "marac",
+    "crown prosecution service": "cps",
+    "home office counting rules": "hocr",
+    "counting rules": "hocr",
+    "crime recording": "hocr",
+    "restraining order": "restrainingorder",
+    "non molestation order": "nmo",
+    "domestic abuse protection order": "dapo",
+    "domestic violence protection order": "dvpo",
+    "domestic violence protection notice": "dvpo",
+    "police information notice": "pin",
+    "harassment warning": "pin",
+    "harassment notice": "pin",
+    "domestic violence": "domestic abuse",
+    "domestic violence disclosure scheme": "dvds",
+    "clares law": "dvds",
+    "victim personal statement": "vps",
+    "right to know": "righttoknow",
+    "stalking risk profile": "srp",
+    "screening assessment for stalking and harassment": "sash",
+    "stalking screening tool": "sdash",
+    "stalking screening questions": "sdash",
+    "domestic abuse risk assessment": "dara",
+    "risk identification checklist": "dash",
+    "coercive and controlling behaviour": "coercive control",
+    "controlling or coercive behaviour": "coercive control",
+    "controlling and coercive behaviour": "coercive control",
+    "controlling behaviour": "coercive control",
+    "coercive behaviour": "coercive control",
+    "malicious communication": "malicious communications",
+    "super complaint": "supercomplaint",
+    "suzy lamplugh trust": "suzylamplugh",
+    "suzy lamplugh": "suzylamplugh",
+    "national stalking helpline": "helpline",
+    "alice ruggles trust": "aliceruggles",
+    "alice ruggles": "aliceruggles",
+    "protection against stalking": "pas",
+    "paladin service": "paladin",
+    "national stalking advocacy service": "paladin",
+    "ex partner": "expartner",
+    "former partner": "expartner",
+    "expartner partner": "expartner",
+    "previous partner": "expartner",
+    "tracking device": "tracker",
+    "college of policing": "college policing",
+    "police and criminal evidence act": "pace",
+    "grievous bodily harm": "gbh",
+    "actual bodily harm": "abh",
+    "fixated obsessive unwanted repeated": "four",
+    "officer in the case": "officer",
+    "officer in case": "officer",
+    "injured party": "victim",
+}
+
+# Words that mark a question as inside the network's subject even when no entry covers it.
+# The knowledge base's own titles, questions and tags are added to these at load time.
+SUBJECT = _word_set(
+    """
+    stalking stalk stalked stalker harassment harass harassing spo pha spa vrr isac idva marac
+    victim suspect perpetrator expartner partner breach arrest charge charging offence
+    restrainingorder nmo dapo dvpo pin dash sdash sash srp dara hocr cps cyber tracker spyware
+    follow following followed loiter loitering watching spying monitor threat threats fear
+    violence alarm distress risk safeguarding evidence diary fixated obsessive unwanted
+    repeated four coercive control domestic abuse malicious communications sentence maximum
+    court magistrates bail conviction prosecution prosecute paladin suzylamplugh helpline
+    aliceruggles pas police officer investigation investigate crime recorded hmicfrs
+    supercomplaint righttoknow dvds vps order orders warrant s2 s2a s2b s4 s4a s5a
+    """
+)
+
+# Tokens that are already canonical: never stemmed and never "corrected" as typos.
+CANONICAL = _word_set(
+    """
+    spo spa pha vrr isac idva marac mappa hocr dash sdash sash srp dara pin nmo dapo dvpo dvds
+    vps righttoknow hmicfrs hmcpsi npcc iopc cps restrainingorder expartner supercomplaint
+    suzylamplugh aliceruggles pas paladin pnc pnd pace gbh abh four cyber tracker ipaddress
+    """
+)
+
+# Everyday words that say nothing about the subject even when an entry's title uses them
+# ("How *long* does an SPO *last*?"), so they never make an off-topic question look on topic.
+GENERIC = _word_set(
+    """
+    time times long last day days week weeks month months year years date open opening close
+    closed hours hour minute today tomorrow tonight now new old good bad best better big small
+    first second next form forms leave work working job jobs office building room desk car
+    park parking pay paid money cost free book booking email phone call number address name
+    use used using make made way help find look see go going come give take put keep start
+    stop end change changes get set run show list page site system link access password login
+    account team staff people person man woman men women lot lots kind type types part place
+    home house where here there back still even many much every any how what when who why which
+    apply applies application available need needs required require rule rules policy process
+    """
+)

@@ -1,0 +1,139 @@
+"""Spots a question about a live case ("my victim…", "he has breached…") and immediate risk."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Container
+from dataclasses import dataclass
+
+_PERSON = (
+    r"(?:he|she|they|hes|shes|theyre|suspect|the suspect|sus|offender|perp|the ex|her ex|"
+    r"his ex|ex|victim|the victim|vic|ip)"
+)
+_ACTS = (
+    r"(?:keeps|kept|has been|have been|had been|is|was|were|are|has|have|had|turned|turns|"
+    r"sent|sends|texted|texts|called|calls|rang|rings|phoned|followed|follows|posted|posts|"
+    r"messaged|messages|emailed|threatened|threatens|told|came|comes|went|left|broke|breached|"
+    r"turned up|shows up|showed up|won t|wont|refuses|refused|did|does|just|still|now)"
+)
+
+# Each pattern is enough on its own: the question is about a particular case.
+_STRONG: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (name, re.compile(pattern))
+    for name, pattern in (
+        ("a case of their own", r"\b(?:my|our)\s+(?:victim|vic|ip|injured party|complainant|"
+         r"suspect|sus|susp|offender|perp|job|case|investigation|aggrieved|caller|informant|"
+         r"mispers|da job|dv job|stalking job|harassment job)s?\b"),
+        ("this job", r"\b(?:this|the current)\s+(?:job|case|incident|report|investigation|"
+         r"matter|crime)\b|\bon a job\b|\bdealing with a\b|\bi(?:ve| have) got a\b|"
+         r"\bi(?:ve| have) (?:a|an) (?:job|case|victim|report|incident)\b"),
+        ("what to charge", r"\bwhat\s+(?:should|shall|do|can|could|would)\s+(?:i|we)\s+"
+         r"charge\b|\b(?:should|shall)\s+(?:i|we)\s+charge\b|\bcharge (?:him|her|them) with\b"),
+        ("a decision about someone", r"\b(?:can|could|should|shall|do|must)\s+(?:i|we)\s+"
+         r"(?:arrest|nick|lift|charge|caution|bail|nfa|interview|detain|release)\s+"
+         r"(?:him|her|them|the suspect|the ex|my)\b"),
+        ("is this a breach", r"\b(?:is|was|would)\s+(?:this|that|it)\s+(?:a |an )?"
+         r"(?:breach|stalking|harassment|offence|enough|s2a|s4a|s2|s4|crime)\b|"
+         r"\bdoes\s+(?:this|that|it)\s+(?:count|amount|meet|constitute)\b"),
+        ("has breached", rf"\b{_PERSON}\s+(?:has|have|s|just|already)?\s*(?:breached|broken|"
+         r"broke|violated)\b"),
+        ("reported speech", r"\b(?:she|he|they|victim|the victim|vic|ip|complainant|suspect)\s+"
+         r"(?:says|said|states|stated|told me|told us|reports|reported|claims|claimed|"
+         r"alleges|alleged)\b"),
+        ("case facts", rf"\b{_PERSON}\s+{_ACTS}\s+(?:\w+\s+)?(?:texting|calling|ringing|"
+         r"following|messaging|contacting|watching|threatening|harassing|stalking|emailing|"
+         r"posting|turning up|sending|waiting|sitting|parked|outside|loitering|tracking|"
+         r"turned up|sent|followed|threatened|messaged|texted|called)\b"),
+        ("acts towards someone", r"\b(?:texting|calling|ringing|following|messaging|"
+         r"contacting|watching|threatening|harassing|stalking|emailing|tracking|sending)\s+"
+         r"(?:her|him|them|my|the victim|the ip)\b(?!\s+(?:is|be|an?|as)\b)"),
+        ("the ex", r"\b(?:the|her|his|their|my)\s+ex\b|\bher\s+(?:ex\s*)?(?:partner|husband|"
+         r"boyfriend)\b|\bhis\s+(?:ex\s*)?(?:partner|wife|girlfriend)\b"),
+    )
+)  # fmt: skip
+
+_IMMEDIATE: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (name, re.compile(pattern))
+    for name, pattern in (
+        ("right now", r"\bright now\b|\bas we speak\b|\bat this moment\b|\bstill there\b|"
+         r"\bcurrently (?:outside|at|in|there)\b"),
+        ("there now", r"\b(?:is|s|are|re)\s+(?:outside|at|in|near|round|banging|knocking|"
+         r"sat|sitting|parked|waiting|hanging)\b[^.?!]{0,40}\bnow\b|"
+         r"\bnow\b[^.?!]{0,20}\b(?:outside|at her|at his|at the)\b"),
+        ("threat to kill", r"\bthreat(?:en|ens|ening|ened)\s+to\s+kill\b|"
+         r"\bthreats?\s+to\s+kill\s+(?:her|him|them|me|the victim)\b|"
+         r"\b(?:going|gonna|will|wants to)\s+(?:to\s+)?kill\s+(?:her|him|them|me|the|himself|"
+         r"herself)\b"),
+        ("a weapon", r"\b(?:has|had|got|with|carrying|holding|armed with|brandishing|waving)\s+"
+         r"(?:a |an |got a )?(?:knife|gun|firearm|weapon|blade|machete|axe|hammer|crossbow|"
+         r"shotgun)\b|\barmed\b"),
+        ("breaking in", r"\b(?:breaking|broke|broken|forcing|trying to get|trying to break|"
+         r"kicking)\s+(?:in|into|the door|her door|his door|his way in|her way in)\b"),
+        ("emergency", r"\b999\b|\bin danger\b|\bfears? for (?:her|his|their) (?:life|safety)\b|"
+         r"\bscared for (?:her|his|their) life\b|\bstrangl\w*|\bchok(?:ing|ed)\b"),
+    )
+)  # fmt: skip
+
+_NAME = re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Dr)\.?\s+[A-Z][a-z]+|\b([A-Z][a-z]+)\s+([A-Z][a-z]+)\b")
+_NAMED_ACTOR = re.compile(
+    r"\b([A-Z][a-z]{2,})\s+(?:keeps|kept|has|is|was|sent|texted|called|rang|followed|"
+    r"turned|breached|threatened|messaged|posted|says|said|told)\b"
+)
+_NOT_NAMES = frozenset(
+    str.split(
+        """
+    what who how when where why which can could should would is are does do did i if the a an
+    my our he she they it this that there then and but or so hi hello hey please thanks
+    monday tuesday wednesday thursday friday saturday sunday january february march april may
+    june july august september october november december england wales scotland northern
+    ireland uk police officer sergeant inspector pc ds dc sgt insp
+    """
+    )
+)
+
+
+@dataclass(frozen=True)
+class CaseSignals:
+    """What the question's wording says about a live case and about immediate risk."""
+
+    live_case: bool
+    immediate_risk: bool
+    reasons: tuple[str, ...]
+
+
+def _flatten(text: str) -> str:
+    text = re.sub(r"[\u2018\u2019'`]", "", text.lower())
+    return " ".join(re.sub(r"[^a-z0-9.?!]+", " ", text).split())
+
+
+def _named_person(text: str, known_words: Container[str]) -> bool:
+    """Two capitalised words, or a title and a name, that are not the subject's own vocabulary
+    ("John Smith keeps texting her" but not "Suzy Lamplugh Trust" or "Stalking Protection")."""
+
+    def is_name(word: str) -> bool:
+        lower = word.lower()
+        return lower not in _NOT_NAMES and lower not in known_words
+
+    for match in _NAME.finditer(text):
+        first, second = match.group(1), match.group(2)
+        if first is None:
+            return True  # Mr Smith
+        if is_name(first) and is_name(second):
+            return True
+    return any(is_name(m.group(1)) for m in _NAMED_ACTOR.finditer(text))
+
+
+def detect(text: str, *, known_words: Container[str] = frozenset()) -> CaseSignals:
+    """Whether `text` asks about a live case, and whether it suggests immediate risk.
+    `known_words` (the knowledge base's own words, lower case) keeps the names of charities,
+    Acts and people the knowledge base talks about from counting as someone in a case."""
+    flat = _flatten(text)
+    reasons = [name for name, pattern in _STRONG if pattern.search(flat)]
+    if _named_person(text, known_words):
+        reasons.append("a named person")
+    risks = [name for name, pattern in _IMMEDIATE if pattern.search(flat)]
+    return CaseSignals(
+        live_case=bool(reasons or risks),
+        immediate_risk=bool(risks),
+        reasons=tuple(reasons + risks),
+    )

@@ -1,0 +1,144 @@
+"""Turns an officer's question or an entry's text into canonical, stemmed search terms."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Container, Iterable, Mapping
+
+from bot.knowledge import lexicon
+from bot.knowledge.stem import stem
+
+# "s.4A", "sec 4a", "section 4A", "ss 2 and 2A" -> "s4a", "s2 and 2a"; then a bare "2a" -> "s2a"
+_SECTION = re.compile(r"\b(?:ss?|sec|sect|section|sections)\s*\.?\s*(\d{1,3}[a-d]?)\b")
+_BARE_SECTION = re.compile(r"(?<![\w.])(\d{1,2}[a-d])\b")
+_LETTER_PREFIX = re.compile(r"\b([a-z]|vs)-(?=[a-z])")  # s-dash, e-mail, vs-dash
+_APOSTROPHE = re.compile(r"[\u2018\u2019'`]")
+_IP_ADDRESS = re.compile(r"\bip\s+address(es)?\b")
+_WORD = re.compile(r"[a-z0-9]+")
+
+Corrector = Callable[[str], "str | None"]
+
+
+class Normaliser:
+    """Shorthand, synonyms, stop words and stemming, built from a lexicon (the stalking one by
+    default), so that "whats max for 4a" and "maximum sentence for s4A" share their terms."""
+
+    def __init__(
+        self,
+        *,
+        words: Mapping[str, str] = lexicon.WORDS,
+        phrases: Mapping[str, str] = lexicon.PHRASES,
+        stop_words: Iterable[str] = lexicon.STOP_WORDS,
+        canonical: Iterable[str] = lexicon.CANONICAL,
+        subject: Iterable[str] = lexicon.SUBJECT,
+        generic: Iterable[str] = lexicon.GENERIC,
+    ) -> None:
+        self.stop_words = frozenset(stop_words)
+        self.canonical = frozenset(canonical)
+        self._words = {k: tuple(v.split()) for k, v in words.items()}
+        self._cache: dict[str, tuple[tuple[str, bool], ...]] = {}
+        self._phrase_text = tuple(phrases)
+        self._phrases: dict[tuple[str, ...], tuple[str, ...]] = {}
+        for phrase, replacement in phrases.items():
+            key = tuple(term for term, _ in self._analyse_words(self.words(phrase)))
+            self._phrases[key] = tuple(self.term(w) for w in replacement.split())
+        self._phrase_starts = frozenset(key[0] for key in self._phrases)
+        self._max_phrase = max((len(key) for key in self._phrases), default=1)
+        self.subject = frozenset(t for s in subject for t in self.analyse(s))
+        self.generic = frozenset(t for s in generic for t in self.analyse(s)) - self.subject
+
+    def term(self, word: str) -> str:
+        """The search term for one already-mapped word: canonical tokens and sections as they
+        are, everything else stemmed."""
+        if word in self.canonical or not word.isalpha():
+            return word
+        return stem(word)
+
+    @staticmethod
+    def words(text: str) -> list[str]:
+        """The lower-case words of `text`, with section numbers and hyphenated prefixes joined."""
+        text = _APOSTROPHE.sub("", text.lower())
+        text = _IP_ADDRESS.sub("ipaddress", text)
+        text = _SECTION.sub(r" s\1 ", text)
+        text = _BARE_SECTION.sub(r"s\1", text)
+        text = _LETTER_PREFIX.sub(r"\1", text)
+        return _WORD.findall(text.replace("&", " and "))
+
+    def lexicon_words(self) -> set[str]:
+        """Every word the lexicon knows: shorthand, its replacements, the words of its phrases,
+        and the longer stop words (so "shoud" can be read as "should")."""
+        words = set(self._words) | {w for ws in self._words.values() for w in ws}
+        words.update(w for key in self._phrase_text for w in key.split())
+        words.update(w for w in self.stop_words if len(w) >= 5)
+        return {w for w in words if w.isalpha()}
+
+    def is_known_word(self, word: str) -> bool:
+        """Whether the lexicon itself knows `word` (so it is never treated as a typo)."""
+        return word in self._words or word in self.stop_words or word in self.canonical
+
+    def _analyse_word(self, word: str) -> tuple[tuple[str, bool], ...]:
+        cached = self._cache.get(word)
+        if cached is None:
+            mapped = self._words.get(word, (word,))
+            cached = tuple((self.term(w), w in self.stop_words) for w in mapped)
+            if len(self._cache) < 200_000:
+                self._cache[word] = cached
+        return cached
+
+    def _analyse_words(
+        self,
+        words: Iterable[str],
+        known: Container[str] | None = None,
+        correct: Corrector | None = None,
+    ) -> list[tuple[str, bool]]:
+        out: list[tuple[str, bool]] = []
+        for word in words:
+            analysed = self._analyse_word(word)
+            if (
+                correct is not None
+                and known is not None
+                and len(analysed) == 1
+                and not analysed[0][1]
+                and analysed[0][0] not in known
+                and not self.is_known_word(word)
+            ):
+                fixed = correct(word)
+                if fixed is not None:
+                    analysed = self._analyse_word(fixed)
+            out.extend(analysed)
+        return out
+
+    def analyse(
+        self,
+        text: str,
+        *,
+        known: Container[str] | None = None,
+        correct: Corrector | None = None,
+    ) -> list[str]:
+        """The search terms of `text`, in order, stop words dropped and multi-word names
+        (`stalking protection order`, `victims right to review`) merged into one term each.
+        With `known` and `correct`, a word whose term is not known is first passed to
+        `correct` (a typo corrector), which may return a replacement word."""
+        items = self._analyse_words(self.words(text), known, correct)
+        out: list[str] = []
+        i, n = 0, len(items)
+        phrases, starts = self._phrases, self._phrase_starts
+        while i < n:
+            term, is_stop = items[i]
+            if term in starts:
+                for length in range(min(self._max_phrase, n - i), 1, -1):
+                    key = tuple(t for t, _ in items[i : i + length])
+                    replacement = phrases.get(key)
+                    if replacement is not None:
+                        out.extend(replacement)
+                        i += length
+                        break
+                else:
+                    if not is_stop:
+                        out.append(term)
+                    i += 1
+                continue
+            if not is_stop:
+                out.append(term)
+            i += 1
+        return out

@@ -1,0 +1,296 @@
+"""The knowledge base search: ranked, calibrated answers, and the four-way triage of a question."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from itertools import pairwise
+from pathlib import Path
+from typing import Literal
+
+from bot.knowledge.entries import Entry, load_entries
+from bot.knowledge.index import FieldWeights, InvertedIndex
+from bot.knowledge.livecase import detect
+from bot.knowledge.normalise import Normaliser
+from bot.knowledge.typos import TypoCorrector
+
+TriageKind = Literal["answered", "live_case", "not_covered", "off_topic"]
+
+
+@dataclass(frozen=True)
+class Hit:
+    """An entry found for a question; `score` is a confidence in [0, 1] that it answers it."""
+
+    entry: Entry
+    score: float
+
+
+@dataclass(frozen=True)
+class Triage:
+    """Which of the four cases a question is, with the entries to show beside it."""
+
+    kind: TriageKind
+    hits: list[Hit]
+    best: Hit | None
+    immediate_risk: bool
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """What `triage` weighs: the ranked hits, how on-topic the words are, the case signals."""
+
+    hits: list[Hit]
+    topic: float
+    live_case: bool
+    immediate_risk: bool
+
+
+@dataclass(frozen=True)
+class Query:
+    """A question as the engine sees it: its terms, their weights and its adjacent pairs."""
+
+    terms: tuple[str, ...]
+    weights: dict[str, float]
+    pairs: frozenset[tuple[str, str]]
+
+    @property
+    def total(self) -> float:
+        """The summed weight of every term (unknown words included, as the heaviest)."""
+        return sum(self.weights.values())
+
+
+@dataclass(frozen=True)
+class _Doc:
+    """What the ranking needs of an entry beyond its postings: its phrasings (title and
+    questions) as terms, and the terms of its title, questions and tags together."""
+
+    phrasings: tuple[tuple[str, ...], ...]
+    head: frozenset[str]
+
+
+def _pairs(terms: Sequence[str]) -> frozenset[tuple[str, str]]:
+    return frozenset(pairwise(terms))
+
+
+class KnowledgeBase:
+    """The curated entries, indexed once at load; `search` ranks, `triage` decides the case.
+
+    Thresholds are attributes so `evaluation.tune` can set them from the evaluation set:
+    `answer_threshold` (a hit this confident answers the question), `related_threshold`
+    (hits shown beside an uncovered question), `live_threshold` (general entries shown beside
+    a live case), `topic_threshold` (the share of a question's words that must belong to the
+    subject for it to be on topic)."""
+
+    answer_threshold: float = 0.5
+    related_threshold: float = 0.3
+    live_threshold: float = 0.2
+    topic_threshold: float = 0.5
+    # how the confidence is made: weights of coverage, best phrasing, shared word pairs
+    coverage_weight: float = 0.5
+    phrasing_weight: float = 0.4
+    pair_weight: float = 0.1
+    body_only_credit: float = 0.6
+    pool: int = 12
+
+    def __init__(
+        self,
+        entries: Iterable[Entry],
+        *,
+        normaliser: Normaliser | None = None,
+        weights: FieldWeights | None = None,
+    ) -> None:
+        self._entries = tuple(entries)
+        self._by_id: dict[str, Entry] = {}
+        for entry in self._entries:
+            if entry.id in self._by_id:
+                raise ValueError(f"duplicate knowledge entry id {entry.id!r}")
+            self._by_id[entry.id] = entry
+        self.normaliser = nz = normaliser or Normaliser()
+        documents: list[dict[str, list[str]]] = []
+        self._docs: list[_Doc] = []
+        surface: Counter[str] = Counter()
+        for entry in self._entries:
+            title = nz.analyse(entry.title)
+            questions = [nz.analyse(q) for q in entry.questions]
+            tags = [t for tag in entry.tags for t in nz.analyse(tag)]
+            body = nz.analyse(entry.body)
+            documents.append(
+                {
+                    "title": title,
+                    "questions": [t for q in questions for t in q],
+                    "tags": tags,
+                    "body": body,
+                }
+            )
+            self._docs.append(
+                _Doc(
+                    phrasings=(tuple(title), *(tuple(q) for q in questions)),
+                    head=frozenset(title).union(*questions, tags),
+                )
+            )
+            text = " ".join((entry.title, *entry.questions, " ".join(entry.tags), entry.body))
+            surface.update(set(nz.words(text)))
+        self.index = InvertedIndex(documents, weights)
+        self.known_words = frozenset(surface)
+        # Typos are corrected towards the words the entries use, then the lexicon's own words
+        # ("online", "should"), which count for less when two candidates are as near.
+        vocabulary = dict.fromkeys(nz.lexicon_words(), 0)
+        vocabulary.update((w, n) for w, n in surface.items() if w.isalpha())
+        self._corrector = TypoCorrector(vocabulary)
+        self._corrections: dict[str, str | None] = {}
+        head_terms = frozenset().union(*(d.head for d in self._docs)) if self._docs else frozenset()
+        self.subject_terms = (nz.subject | head_terms) - nz.generic
+
+    @classmethod
+    def load(cls, directory: str | Path) -> KnowledgeBase:
+        """Load and index every entry under `directory` (KnowledgeError if one is malformed)."""
+        return cls(load_entries(directory))
+
+    @classmethod
+    def from_entries(cls, entries: Iterable[Entry]) -> KnowledgeBase:
+        """Index entries already loaded."""
+        return cls(entries)
+
+    @property
+    def entries(self) -> tuple[Entry, ...]:
+        """Every entry, in load order."""
+        return self._entries
+
+    def get(self, entry_id: str) -> Entry | None:
+        """The entry with this id, if there is one."""
+        return self._by_id.get(entry_id)
+
+    def _correct(self, word: str) -> str | None:
+        if word in self._corrections:
+            return self._corrections[word]
+        fixed = self._corrector.correct(word)
+        if len(self._corrections) < 100_000:
+            self._corrections[word] = fixed
+        return fixed
+
+    def _unknown_weight(self, term: str) -> float:
+        """A word no entry uses weighs as much as the rarest word, as it most likely names
+        something the knowledge base does not cover; numbers and scraps of two or three
+        letters weigh less, as they are as likely shorthand or noise."""
+        if term.isdigit():
+            return 0.3 * self.index.unknown_idf
+        return self.index.unknown_idf * (0.5 if len(term) <= 3 else 1.0)
+
+    def query(self, text: str) -> Query:
+        """Analyse a question: normalise, correct typos against the index, weigh the terms."""
+        terms = self.normaliser.analyse(text, known=self.index, correct=self._correct)
+        index = self.index
+        weights = {t: index.idf.get(t, self._unknown_weight(t)) for t in terms}
+        return Query(terms=tuple(weights), weights=weights, pairs=_pairs(terms))
+
+    def _confidence(self, query: Query, doc: _Doc, mask: int, present: list[str]) -> float:
+        total = query.total
+        if total <= 0.0:
+            return 0.0
+        weights = query.weights
+        matched = 0.0
+        for bit, term in enumerate(present):
+            if mask >> bit & 1:
+                matched += weights[term] * (1.0 if term in doc.head else self.body_only_credit)
+        coverage = matched / total
+        best_phrasing = 0.0
+        best_pairs = 0.0
+        idf = self.index.idf
+        for phrasing in doc.phrasings:
+            terms = set(phrasing)
+            shared = sum(w for t, w in weights.items() if t in terms)
+            if shared <= 0.0:
+                continue
+            recall = shared / total
+            precision = shared / sum(idf.get(t, 0.0) for t in terms)
+            f = 3.25 * precision * recall / (2.25 * precision + recall)  # F-beta, beta = 1.5
+            if f > best_phrasing:
+                best_phrasing = f
+            if query.pairs:
+                shared_pairs = len(query.pairs & _pairs(phrasing)) / len(query.pairs)
+                best_pairs = max(best_pairs, shared_pairs)
+        return (
+            self.coverage_weight * coverage
+            + self.phrasing_weight * best_phrasing
+            + self.pair_weight * best_pairs
+        )
+
+    def search(self, text: str, limit: int = 5) -> list[Hit]:
+        """The entries that best answer `text`, most confident first."""
+        return self._rank(self.query(text), limit)
+
+    def _rank(self, query: Query, limit: int) -> list[Hit]:
+        if not query.terms or limit <= 0:
+            return []
+        present = [t for t in query.terms if t in self.index]
+        top = self.index.top(present, max(self.pool, limit))
+        if not top:
+            return []
+        best_bm25 = top[0][1] or 1.0
+        ranked = sorted(
+            (
+                (self._confidence(query, self._docs[d], mask, present), bm25 / best_bm25, d)
+                for d, bm25, mask in top
+            ),
+            key=lambda r: (-(r[0] + 0.02 * r[1]), r[2]),
+        )
+        return [
+            Hit(entry=self._entries[d], score=round(min(1.0, max(0.0, c)), 4))
+            for c, _, d in ranked[:limit]
+        ]
+
+    def topic_score(self, query: Query) -> float:
+        """How much of the question is the network's subject: 1.0 when it names a core subject
+        word (stalking, SPO, ISAC…), else the share of its words that the knowledge base uses
+        in its titles, questions and tags (everyday words like "time" or "form" excepted)."""
+        if not query.terms:
+            return 0.0
+        if any(t in self.normaliser.subject for t in query.terms):
+            return 1.0
+        return sum(t in self.subject_terms for t in query.terms) / len(query.terms)
+
+    def assess(self, text: str) -> Assessment:
+        """Everything the triage weighs, before any threshold is applied."""
+        signals = detect(text, known_words=self.known_words)
+        query = self.query(text)
+        return Assessment(
+            hits=self._rank(query, 5),
+            topic=self.topic_score(query),
+            live_case=signals.live_case,
+            immediate_risk=signals.immediate_risk,
+        )
+
+    def decide(
+        self,
+        assessment: Assessment,
+        *,
+        answer_threshold: float | None = None,
+        related_threshold: float | None = None,
+        topic_threshold: float | None = None,
+    ) -> Triage:
+        """The case for an assessed question, with this knowledge base's thresholds unless
+        others are given (as `evaluation.tune` does)."""
+        answer = self.answer_threshold if answer_threshold is None else answer_threshold
+        close = self.related_threshold if related_threshold is None else related_threshold
+        topic = self.topic_threshold if topic_threshold is None else topic_threshold
+        hits = assessment.hits
+        best = hits[0] if hits else None
+        related = [h for h in hits if h.score >= close]
+        if assessment.live_case:
+            # A live case's facts ("last night", "her ex") match no entry, so the general
+            # answers beside it are held to a lower bar than an answer on its own.
+            helpful = [h for h in hits if h.score >= min(close, self.live_threshold)]
+            first = helpful[0] if helpful else None
+            return Triage("live_case", helpful, first, assessment.immediate_risk)
+        if best is not None and best.score >= answer:
+            return Triage("answered", related, best, False)
+        if assessment.topic >= topic:
+            return Triage("not_covered", related, best, False)
+        return Triage("off_topic", [], None, False)
+
+    def triage(self, text: str) -> Triage:
+        """Which of the four cases `text` is: answered, live case, not covered, off topic.
+        A live case keeps any general entries that help; an uncovered question keeps the
+        closest entries if any are close; an off-topic one keeps none."""
+        return self.decide(self.assess(text))

@@ -1,0 +1,99 @@
+"""Typo tolerance: corrects a word to the nearest word of the index (edit distance 1 or 2)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+
+
+def edit_distance(a: str, b: str, limit: int) -> int:
+    """Optimal-string-alignment distance (a swap of neighbours costs 1), or `limit + 1` once
+    it is certain to exceed `limit`."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        cur = [i] + [0] * len(b)
+        best = i
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            value = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                value = min(value, prev2[j - 2] + 1)
+            cur[j] = value
+            best = min(best, value)
+        if best > limit:
+            return limit + 1
+        prev2, prev = prev, cur
+    return prev[len(b)]
+
+
+def _deletions(word: str, depth: int) -> Iterator[str]:
+    """Every string made from `word` by deleting up to `depth` characters (with repeats)."""
+    frontier = {word}
+    for _ in range(depth):
+        frontier = {w[:i] + w[i + 1 :] for w in frontier for i in range(len(w))}
+        yield from frontier
+
+
+class TypoCorrector:
+    """A deletion-neighbourhood index (as in SymSpell) over the vocabulary of a knowledge base:
+    a query word and a vocabulary word within distance d share a string made by deleting at most
+    d characters from each, so a lookup touches a few dozen keys, not the whole vocabulary."""
+
+    def __init__(
+        self,
+        frequencies: Mapping[str, int],
+        *,
+        min_length: int = 4,
+        long_word: int = 8,
+        max_candidates: int = 64,
+    ) -> None:
+        self.min_length = min_length
+        self.long_word = long_word
+        self.max_candidates = max_candidates
+        self._frequencies = dict(frequencies)
+        self._deletes: dict[str, list[str]] = {}
+        for word in self._frequencies:
+            if len(word) >= min_length - 1:
+                for key in (word, *_deletions(word, 2)):
+                    self._deletes.setdefault(key, []).append(word)
+
+    def max_distance(self, word: str) -> int:
+        """How many edits a word of this length may carry: none when short, 1, or 2 when long."""
+        if len(word) < self.min_length:
+            return 0
+        return 2 if len(word) >= self.long_word else 1
+
+    def _acceptable(self, word: str, candidate: str) -> bool:
+        # Four-letter words are too easily another word: only fix those that keep their first
+        # letter and only gain a letter or swap two ("aply" -> "apply", "rsik" -> "risk").
+        if len(word) > self.min_length:
+            return True
+        return word[0] == candidate[0] and len(candidate) >= len(word)
+
+    def correct(self, word: str) -> str | None:
+        """The nearest vocabulary word (ties go to the more frequent), or None if none is near."""
+        limit = self.max_distance(word)
+        if limit == 0 or word in self._frequencies:
+            return None
+        seen: set[str] = set()
+        best: tuple[int, bool, int, str] | None = None
+        for key in (word, *_deletions(word, limit)):
+            for candidate in self._deletes.get(key, ()):
+                if candidate in seen:
+                    continue
+                seen.add(candidate)
+                if len(seen) > self.max_candidates:
+                    break
+                distance = edit_distance(word, candidate, limit)
+                if distance <= limit and self._acceptable(word, candidate):
+                    rank = (
+                        distance,
+                        word[0] != candidate[0],
+                        -self._frequencies[candidate],
+                        candidate,
+                    )
+                    if best is None or rank < best:
+                        best = rank
+        return None if best is None else best[3]

@@ -1,0 +1,79 @@
+"""The evaluation set: loading, figures per split, failures, and tuning on the tune split."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.knowledge import KnowledgeBase
+from bot.knowledge.evaluation import (
+    EvalSetError,
+    evaluate,
+    format_report,
+    load_eval_set,
+    tune,
+)
+
+EVAL = """
+- {q: "whats max for 4a", expect: s4a-maximum-sentence, split: tune}
+- {q: "who can apply for an spo", expect: spo-who-can-apply, split: tune}
+- {q: "how long does an SPO last", expect: spo-duration, split: tune}
+- {q: "annual leave form?", expect: off-topic, split: tune}
+- {q: "my victim says he keeps texting her", expect: live-case, split: tune}
+- {q: "spo breach sentance", expect: spo-breach, split: test}
+- {q: "wot counts as cyber stalking", expect: cyberstalking, split: test}
+- {q: "what time is the canteen open", expect: off-topic, split: test}
+- {q: "is the helpline open at weekends", expect: spo-duration, split: test}
+- {q: "he has breached his SPO", expect: live-case, split: test}
+"""
+
+
+@pytest.fixture
+def eval_file(tmp_path: Path) -> Path:
+    path = tmp_path / "eval" / "questions.yaml"
+    path.parent.mkdir()
+    path.write_text(EVAL, encoding="utf-8")
+    return path
+
+
+def test_figures_per_split(fixture_kb: KnowledgeBase, eval_file: Path) -> None:
+    questions = load_eval_set(eval_file)
+    assert len(questions) == 10 and {q.split for q in questions} == {"tune", "test"}
+    report = evaluate(fixture_kb, questions)
+    assert set(report.splits) == {"tune", "test", "all"}
+    tune_split, test = report["tune"], report["test"]
+    assert tune_split.top1 == 1.0 and tune_split.mrr == 1.0
+    assert tune_split.off_topic_precision == 1.0 and tune_split.live_case_recall == 1.0
+    assert test.entry_questions == 3 and test.top1 == pytest.approx(2 / 3)
+    assert [f.question.q for f in test.failures] == ["is the helpline open at weekends"]
+    text = format_report(report, show_failures=True)
+    assert "top-1 (triage)" in text and "off-topic precision" in text
+    assert "is the helpline open at weekends" in text
+
+
+def test_tuning_reads_only_the_tune_split(fixture_kb: KnowledgeBase, eval_file: Path) -> None:
+    kb = KnowledgeBase.from_entries(fixture_kb.entries)
+    questions = load_eval_set(eval_file)
+    result = tune(kb, questions)
+    assert result.accuracy == 1.0
+    assert kb.answer_threshold == result.answer_threshold
+    assert kb.topic_threshold == result.topic_threshold
+    only_tune = [q for q in questions if q.split == "tune"]
+    assert tune(KnowledgeBase.from_entries(fixture_kb.entries), only_tune) == result
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("- {q: hi}\n", "field 'expect'"),
+        ("- {expect: x}\n", "field 'q'"),
+        ("- {q: hi, expect: x, split: train}\n", "field 'split'"),
+        ("just text\n", "a list"),
+    ],
+)
+def test_malformed_eval_sets_are_named(tmp_path: Path, text: str, words: str) -> None:
+    path = tmp_path / "questions.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(EvalSetError, match=words):
+        load_eval_set(path)

@@ -1,0 +1,80 @@
+"""Live-case and immediate-risk detection from the wording of a question."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.knowledge.livecase import detect
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my victim says he keeps turning up",
+        "on this job what do i do",
+        "should I charge",
+        "what should I charge him with",
+        "is that a breach",
+        "he has breached his SPO",
+        "can I arrest him",
+        "John Smith keeps texting her",
+        "Mr Patel has sent 20 letters",
+        "she says he follows her home",
+        "the suspect has sent 40 messages",
+        "the ex keeps calling",
+        "her ex keeps turning up at work",
+        "I've got a job where the IP is being followed",
+        "does this count as stalking",
+    ],
+)
+def test_live_cases(text: str) -> None:
+    signals = detect(text)
+    assert signals.live_case and signals.reasons
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "what is the max sentence for s4A",
+        "whats max for 4a",
+        "what is an SPO",
+        "who is the Suzy Lamplugh Trust",
+        "what counts as cyber stalking",
+        "is threats to kill an offence",
+        "what happens if a suspect breaches an SPO",
+        "stalking by an ex partner, is it domestic abuse",
+        "how do I apply for a Stalking Protection Order",
+        "What did the Crown Prosecution Service say",
+    ],
+)
+def test_general_questions_are_not_live_cases(text: str) -> None:
+    known = {"suzy", "lamplugh", "trust", "stalking", "protection", "order", "crown"}
+    known |= {"prosecution", "service"}
+    assert not detect(text, known_words=known).live_case
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "he is outside her house now",
+        "he's threatening to kill her",
+        "he has a knife",
+        "he is at her door right now",
+        "the ex is trying to get in, she is in danger",
+    ],
+)
+def test_immediate_risk(text: str) -> None:
+    signals = detect(text)
+    assert signals.immediate_risk and signals.live_case
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "he turned up outside her house last week",
+        "what is the offence of threats to kill",
+        "my victim is worried he will come back",
+    ],
+)
+def test_no_immediate_risk(text: str) -> None:
+    assert not detect(text).immediate_risk
