@@ -6,30 +6,10 @@ import logging
 from typing import Any
 
 from slack_bolt import App
-from slack_sdk import WebClient
-from slack_sdk.http_retry.builtin_handlers import (
-    ConnectionErrorRetryHandler,
-    RateLimitErrorRetryHandler,
-    ServerErrorRetryHandler,
-)
 
 from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
-
-
-def make_client(*, token: str | None, api_url: str) -> WebClient:
-    """A Web API client that honours SLACK_API_URL and retries rate limits and flaky networks."""
-    return WebClient(
-        token=token,
-        base_url=api_url,
-        timeout=15,
-        retry_handlers=[
-            ConnectionErrorRetryHandler(max_retry_count=2),
-            RateLimitErrorRetryHandler(max_retry_count=5),
-            ServerErrorRetryHandler(max_retry_count=2),
-        ],
-    )
 
 
 def create_app(runtime: Runtime, *, socket_mode: bool = False) -> App:
@@ -44,7 +24,7 @@ def create_app(runtime: Runtime, *, socket_mode: bool = False) -> App:
     app = App(
         token=settings.bot_token,
         signing_secret=settings.signing_secret or "socket-mode",
-        client=make_client(token=settings.bot_token, api_url=settings.api_url),
+        client=runtime.client,
         process_before_response=False,
         request_verification_enabled=not socket_mode,
         logger=logging.getLogger("champbot.bolt"),

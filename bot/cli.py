@@ -108,8 +108,12 @@ def cmd_roster(settings: Settings, args: argparse.Namespace) -> int:
             if args.roster_cmd == "add":
                 skills = [s for s in (args.skills or "").split(",") if s.strip()]
                 member = roster.add(
-                    session=session, slack_user_id=args.user_id, role=Role(args.role),
-                    actor_id="cli", area=args.area, skills=skills if args.skills else None,
+                    session=session,
+                    slack_user_id=args.user_id,
+                    role=Role(args.role),
+                    actor_id="cli",
+                    area=args.area,
+                    skills=skills if args.skills else None,
                 )
                 print(f"{member.slack_user_id}: {member.role.value}")
             elif args.roster_cmd == "remove":
@@ -138,7 +142,9 @@ def cmd_kb(settings: Settings, args: argparse.Namespace) -> int:
             print(p)
         errors = [p for p in problems if p.severity == "error"]
         count = len([f for f in kb_dir.glob("*.md") if f.name != "README.md"])
-        print(f"{count} entries checked: {len(errors)} errors, {len(problems) - len(errors)} warnings")
+        print(
+            f"{count} entries checked: {len(errors)} errors, {len(problems) - len(errors)} warnings"
+        )
         return 1 if problems else 0
     try:
         kb = KnowledgeBase.load(kb_dir)
@@ -179,7 +185,9 @@ def parser() -> argparse.ArgumentParser:
     s = sub.add_parser("serve", help="run the HTTP app")
     s.add_argument("--port", type=int)
     s.add_argument("--host", default="0.0.0.0")
-    s.add_argument("--no-scheduler", action="store_true", help="leave the sweeps to `champbot clock`")
+    s.add_argument(
+        "--no-scheduler", action="store_true", help="leave the sweeps to `champbot clock`"
+    )
     s.set_defaults(func=cmd_serve)
 
     s = sub.add_parser("socket", help="run over Socket Mode (no public URL needed)")
@@ -219,7 +227,9 @@ def parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_kb)
 
     s = sub.add_parser("manifest", help="print the Slack app manifest (JSON)")
-    s.add_argument("--url", required=True, help="the public base URL, e.g. https://champbot.example")
+    s.add_argument(
+        "--url", required=True, help="the public base URL, e.g. https://champbot.example"
+    )
     s.add_argument("--name", default="Champion Network Bot")
     s.set_defaults(func=cmd_manifest)
 

@@ -94,7 +94,8 @@ class Settings:
         self._require_bot_token()
         if not self.signing_secret:
             raise ConfigError(
-                "SLACK_SIGNING_SECRET is not set: copy it from your Slack app's Basic Information page"
+                "SLACK_SIGNING_SECRET is not set: copy it from your Slack app's "
+                "Basic Information page"
             )
 
     def require_socket(self) -> None:

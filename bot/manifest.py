@@ -7,6 +7,7 @@ from typing import Any
 COMMANDS = [
     ("/ask", "Ask a case-advice question", "[your question]"),
     ("/faq", "Search the knowledge base only", "[your question]"),
+    ("/champion", "Set your availability as a champion", "on | off | away until DATE | status"),
     ("/champbot", "Help, figures and the roster", "help | stats | unanswered | roster"),
 ]
 BOT_SCOPES = [
@@ -45,6 +46,14 @@ def manifest(*, url: str, name: str = "Champion Network Bot") -> dict[str, Any]:
                 "messages_tab_read_only_enabled": False,
             },
             "bot_user": {"display_name": "champbot", "always_online": True},
+            "shortcuts": [
+                {
+                    "name": "Ask a champion",
+                    "type": "message",
+                    "callback_id": "ask_champion_shortcut",
+                    "description": "Send this message to a champion as a case-advice request",
+                }
+            ],
             "slash_commands": [
                 {
                     "command": cmd,

@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -192,3 +193,124 @@ class AuditEvent(Base):
     subject_type: Mapped[str] = mapped_column(String(40))
     subject_id: Mapped[str] = mapped_column(String(64))
     detail: Mapped[str] = mapped_column(String(400), default="")
+
+
+class OutboxStatus(enum.StrEnum):
+    """Where an outgoing Slack call stands."""
+
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class OutboxMessage(Base):
+    """One Web API call to make, written in the same transaction as the change it announces.
+
+    `ref` names the message a post creates (e.g. "offer:12") so later rows can edit it:
+    a `chat.update` row with `target_ref` waits until that message has been sent and has a `ts`.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    method: Mapped[str] = mapped_column(String(40))
+    payload: Mapped[str] = mapped_column(Text)
+    ref: Mapped[str | None] = mapped_column(String(80), unique=True)
+    target_ref: Mapped[str | None] = mapped_column(String(80), index=True)
+    status: Mapped[OutboxStatus] = mapped_column(
+        _enum(OutboxStatus, "outbox_status"), default=OutboxStatus.PENDING
+    )
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    channel: Mapped[str | None] = mapped_column(String(32))
+    ts: Mapped[str | None] = mapped_column(String(32))
+    error: Mapped[str | None] = mapped_column(String(200))
+
+
+class RequestStatus(enum.StrEnum):
+    """Where a case-advice request stands."""
+
+    OPEN = "open"
+    CLAIMED = "claimed"
+    RESOLVED = "resolved"
+    CANCELLED = "cancelled"
+
+
+class OfferStatus(enum.StrEnum):
+    """Where one champion's offer of a request stands."""
+
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    PASSED = "passed"
+    EXPIRED = "expired"
+    WITHDRAWN = "withdrawn"
+
+
+class Request(Base):
+    """An officer's live case, routed to a champion. `text` and `outcome_note` are purged."""
+
+    __tablename__ = "requests"
+    __table_args__ = (Index("ix_requests_status_sla", "status", "sla_due_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    asker_id: Mapped[str] = mapped_column(String(32), index=True)
+    question_id: Mapped[int | None] = mapped_column(ForeignKey("questions.id", ondelete="SET NULL"))
+    text: Mapped[str | None] = mapped_column(Text)
+    text_purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    area: Mapped[str | None] = mapped_column(String(80))
+    topics: Mapped[str] = mapped_column(String(400), default="")
+    status: Mapped[RequestStatus] = mapped_column(
+        _enum(RequestStatus, "request_status"), default=RequestStatus.OPEN
+    )
+    champion_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    round: Mapped[int] = mapped_column(Integer, default=1)
+    claims: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    first_claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    sla_due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    sla_warned_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    unavailable_told_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    outcome_note: Mapped[str | None] = mapped_column(Text)
+    helped: Mapped[bool | None] = mapped_column(Boolean)
+
+    @property
+    def topic_list(self) -> list[str]:
+        """The request's topics as a list."""
+        return [t for t in self.topics.split(",") if t]
+
+
+class Offer(Base):
+    """One request offered to one champion, in one routing round."""
+
+    __tablename__ = "offers"
+    __table_args__ = (
+        UniqueConstraint("request_id", "champion_id", "round", name="uq_offer_once_per_round"),
+        Index("ix_offers_status_expires", "status", "expires_at"),
+        # At most one offer of a request awaits an answer at any time, even under a race.
+        Index(
+            "uq_one_pending_offer",
+            "request_id",
+            unique=True,
+            sqlite_where=text("status = 'pending'"),
+            postgresql_where=text("status = 'pending'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id", ondelete="CASCADE"))
+    champion_id: Mapped[str] = mapped_column(String(32), index=True)
+    round: Mapped[int] = mapped_column(Integer)
+    status: Mapped[OfferStatus] = mapped_column(
+        _enum(OfferStatus, "offer_status"), default=OfferStatus.PENDING
+    )
+    offered_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -1,15 +1,44 @@
-"""What every listener and job needs: settings, the database and the knowledge base."""
+"""What every listener and job needs: settings, the database, the knowledge base, Slack."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cached_property
+
+from slack_sdk import WebClient
+from sqlalchemy.orm import Session
 
 from bot.config import Settings
 from bot.db import Database
+from bot.delivery import Delivery
 from bot.knowledge import KnowledgeBase
 from bot.models import utcnow
+
+log = logging.getLogger(__name__)
+
+
+def make_client(*, token: str | None, api_url: str) -> WebClient:
+    """A Web API client that honours SLACK_API_URL and retries rate limits and flaky networks."""
+    from slack_sdk.http_retry.builtin_handlers import (
+        ConnectionErrorRetryHandler,
+        RateLimitErrorRetryHandler,
+        ServerErrorRetryHandler,
+    )
+
+    return WebClient(
+        token=token,
+        base_url=api_url,
+        timeout=15,
+        retry_handlers=[
+            ConnectionErrorRetryHandler(max_retry_count=2),
+            RateLimitErrorRetryHandler(max_retry_count=5),
+            ServerErrorRetryHandler(max_retry_count=2),
+        ],
+    )
 
 
 @dataclass
@@ -28,6 +57,32 @@ class Runtime:
     def today(self) -> date:
         """Today's date in UTC."""
         return self.now().date()
+
+    @cached_property
+    def client(self) -> WebClient:
+        """The Web API client every outgoing call uses."""
+        return make_client(token=self.settings.bot_token, api_url=self.settings.api_url)
+
+    @cached_property
+    def delivery(self) -> Delivery:
+        """Delivers the outbox through `client`."""
+        return Delivery(self.db, self.client, clock=self.clock)
+
+    @contextmanager
+    def work(self) -> Iterator[Session]:
+        """One unit of work: a session that commits, then delivers what it put in the outbox.
+
+        Delivery right after the commit is what makes replies feel instant; anything it cannot
+        send now stays in the outbox for the clock's sweep.
+        """
+        with self.db.session() as session:
+            yield session
+            queued = list(session.info.get("outbox_ids", []))
+        if queued:
+            try:
+                self.delivery.deliver(queued)
+            except Exception:  # the sweep retries; a listener must not fail after its commit
+                log.exception("immediate delivery failed; the sweep will retry")
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Runtime:

@@ -1,15 +1,15 @@
-"""The clock: APScheduler jobs that sweep what is due. Each job opens a session and calls a service."""
+"""The clock: APScheduler jobs that sweep what is due; each opens a session and calls a service."""
 
 from __future__ import annotations
 
 import logging
 
 from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
 
 from bot.runtime import Runtime
-from bot.services import questions
+from bot.services import questions, sweeps
 
 log = logging.getLogger(__name__)
 
@@ -24,11 +24,66 @@ def purge_expired_text(runtime: Runtime) -> None:
         log.info("purged the text of %d questions past retention", purged)
 
 
+def sweep(runtime: Runtime) -> None:
+    """Everything that is due: offers timed out, SLA warnings and escalations, away time ended,
+    requests waiting for a champion who has come free, and outbox rows to (re)send."""
+    settings, now = runtime.settings, runtime.now()
+    with runtime.db.session() as session:
+        offers = sweeps.due_offers(session=session, now=now)
+        warnings = sweeps.due_warnings(session=session, now=now)
+        escalations = sweeps.due_escalations(session=session, now=now)
+        returns = sweeps.due_returns(session=session, now=now)
+    for offer_id in offers:
+        with runtime.work() as session:
+            sweeps.act_offer_expired(session=session, settings=settings, offer_id=offer_id, now=now)
+    for request_id in warnings:
+        with runtime.work() as session:
+            sweeps.act_warning(session=session, settings=settings, request_id=request_id, now=now)
+    for request_id in escalations:
+        with runtime.work() as session:
+            sweeps.act_escalation(
+                session=session, settings=settings, request_id=request_id, now=now
+            )
+    for member_id in returns:
+        with runtime.work() as session:
+            sweeps.act_return(session=session, member_id=member_id, now=now)
+    with runtime.db.session() as session:
+        waiting = sweeps.unrouted(session=session)
+    for request_id in waiting:
+        with runtime.work() as session:
+            sweeps.act_reroute(session=session, settings=settings, request_id=request_id, now=now)
+    runtime.delivery.deliver()
+
+
+def safe_sweep(runtime: Runtime) -> None:
+    """One sweep; a failure is logged and the next sweep tries again."""
+    try:
+        sweep(runtime)
+    except Exception:
+        log.exception("sweep failed; retrying at the next interval")
+
+
 def add_jobs(scheduler: BaseScheduler, runtime: Runtime) -> None:
     """Add every periodic job. Jobs are idempotent sweeps, so a missed or repeated run is safe."""
     scheduler.add_job(
-        purge_expired_text, "interval", minutes=60, args=[runtime], id="purge",
-        max_instances=1, coalesce=True, next_run_time=runtime.now(),
+        safe_sweep,
+        "interval",
+        seconds=runtime.settings.sweep_seconds,
+        args=[runtime],
+        id="sweep",
+        max_instances=1,
+        coalesce=True,
+        next_run_time=runtime.now(),
+    )
+    scheduler.add_job(
+        purge_expired_text,
+        "interval",
+        minutes=60,
+        args=[runtime],
+        id="purge",
+        max_instances=1,
+        coalesce=True,
+        next_run_time=runtime.now(),
     )
 
 

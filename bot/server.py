@@ -26,15 +26,19 @@ def wsgi_app(app: App, db: Database) -> WSGIApp:
 
     def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         if environ.get("PATH_INFO") == "/healthz" and environ.get("REQUEST_METHOD") == "GET":
+            body: dict[str, Any]
             try:
                 with db.engine.connect() as conn:
                     conn.execute(text("SELECT 1"))
-                status, body = "200 OK", {"ok": True}
+                status, body = "200 OK", {"ok": True, "error": None}
             except Exception as exc:  # a health check reports, it never raises
-                status, body = "503 Service Unavailable", {"ok": False, "error": type(exc).__name__}
+                status = "503 Service Unavailable"
+                body = {"ok": False, "error": type(exc).__name__}
             payload = json.dumps(body).encode()
-            start_response(status, [("Content-Type", "application/json"),
-                                    ("Content-Length", str(len(payload)))])
+            start_response(
+                status,
+                [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))],
+            )
             return [payload]
         return slack(environ, start_response)
 
@@ -44,18 +48,23 @@ def wsgi_app(app: App, db: Database) -> WSGIApp:
 class HttpServer:
     """A multi-threaded production HTTP server (waitress) around the app."""
 
-    def __init__(self, application: WSGIApp, *, host: str = "0.0.0.0", port: int = 3000,
-                 threads: int = 8) -> None:
+    def __init__(
+        self, application: WSGIApp, *, host: str = "0.0.0.0", port: int = 3000, threads: int = 8
+    ) -> None:
         self._server = create_server(
-            application, host=host, port=port, threads=threads,
-            max_request_body_size=MAX_BODY, ident="champbot",
+            application,
+            host=host,
+            port=port,
+            threads=threads,
+            max_request_body_size=MAX_BODY,
+            ident="champbot",
             clear_untrusted_proxy_headers=True,
         )
 
     @property
     def port(self) -> int:
         """The port actually bound (useful with port 0)."""
-        return int(getattr(self._server, "effective_port"))
+        return int(self._server.effective_port)  # type: ignore[union-attr]
 
     def run(self) -> None:
         """Serve until closed."""

@@ -9,9 +9,11 @@ from bot.runtime import Runtime
 
 def register_all(app: App, runtime: Runtime) -> None:
     """Register every surface's listeners on `app`."""
-    from handlers import admin, home, middleware, questions
+    from handlers import admin, champions, home, middleware, questions, requests
 
     middleware.register(app, runtime)
     questions.register(app, runtime)
     home.register(app, runtime)
     admin.register(app, runtime)
+    champions.register(app, runtime)
+    requests.register(app, runtime)

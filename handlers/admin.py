@@ -52,12 +52,19 @@ def dispatch(runtime: Runtime, user_id: str, words: list[str]) -> Reply:
             )
         if sub == "unanswered":
             roster.require_role(
-                session=session, slack_user_id=user_id, roles=LEADS,
+                session=session,
+                slack_user_id=user_id,
+                roles=LEADS,
                 doing="review unanswered questions",
             )
             items = questions.for_curators(session=session)
-            audit.record(session=session, actor_id=user_id, action="curation.view",
-                         subject_type="curation", subject_id=len(items))
+            audit.record(
+                session=session,
+                actor_id=user_id,
+                action="curation.view",
+                subject_type="curation",
+                subject_id=len(items),
+            )
             return curation_reply(items)
         if sub == "roster":
             roster.require_role(
@@ -79,8 +86,9 @@ def _roster(session: Any, actor_id: str, words: list[str]) -> Reply:
         target = roster.check_user_id(words[1])
         roster.ensure_not_self_demotion(actor_id=actor_id, target_id=target, role=role)
         area = " ".join(words[3:]) or None
-        member = roster.add(session=session, slack_user_id=target, role=role,
-                            actor_id=actor_id, area=area)
+        member = roster.add(
+            session=session, slack_user_id=target, role=role, actor_id=actor_id, area=area
+        )
         return notice(f"<@{member.slack_user_id}> is now a {member.role.value}.")
     if action == "remove" and len(words) >= 2:
         target = roster.check_user_id(words[1])

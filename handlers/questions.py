@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 
 from bot.models import Surface
 from bot.runtime import Runtime
-from bot.services import ServiceError, questions
+from bot.services import ServiceError, flows, questions, requests
 from bot.views import ids
 from bot.views.answers import Reply, answer_reply, answered_reply, entry_blocks, notice
 from handlers.middleware import finish_event
@@ -27,20 +27,21 @@ def register(app: App, runtime: Runtime) -> None:
     ) -> Reply:
         settings = runtime.settings
         try:
-            with runtime.db.session() as session:
-                asked = questions.ask(
+            with runtime.work() as session:
+                handled = flows.ask(
                     session=session,
+                    settings=settings,
                     kb=runtime.kb,
                     asker_id=user_id,
                     text=text,
                     surface=surface,
-                    subject=settings.subject,
                     channel_id=channel_id,
-                    search_only=surface is Surface.FAQ,
                     now=runtime.now(),
                 )
+                request_id = handled.request.id if handled.request else None
         except ServiceError as refused:
             return notice(str(refused))
+        asked = handled.asked
         log.info(
             "question %s via %s: %s (score %.2f)",
             asked.question_id,
@@ -58,12 +59,11 @@ def register(app: App, runtime: Runtime) -> None:
             subject=settings.subject,
             today=runtime.today(),
             echo=questions.clean_question(text) if echo else None,
+            request_id=request_id,
         )
 
     @app.event("message")
-    def on_message(
-        event: dict[str, Any], client: WebClient, context: dict[str, Any]
-    ) -> None:
+    def on_message(event: dict[str, Any], client: WebClient, context: dict[str, Any]) -> None:
         # Only plain messages a person sends the bot directly; edits, joins and bots are ignored.
         if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
             return
@@ -116,7 +116,10 @@ def register(app: App, runtime: Runtime) -> None:
 
     def on_feedback(helpful: bool) -> Any:
         def handler(
-            ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond,
+            ack: Ack,
+            body: dict[str, Any],
+            action: dict[str, Any],
+            respond: Respond,
             client: WebClient,
         ) -> None:
             ack()
@@ -132,19 +135,50 @@ def register(app: App, runtime: Runtime) -> None:
                         now=runtime.now(),
                     )
             except ValueError:
-                respond(text="That button is out of date; please ask again.", replace_original=False)
+                respond(
+                    text="That button is out of date; please ask again.", replace_original=False
+                )
                 return
             except ServiceError as refused:
                 respond(text=str(refused), response_type="ephemeral", replace_original=False)
                 return
             entry = runtime.kb.get(given.entry_id) if given.entry_id else None
-            reply = answered_reply(entry=entry, feedback=given.feedback, today=runtime.today())
+            reply = answered_reply(
+                entry=entry, feedback=given.feedback, today=runtime.today(), question_id=question_id
+            )
             _replace(body, client, respond, reply)
 
         return handler
 
     app.action(ids.FEEDBACK_HELPFUL)(on_feedback(True))
     app.action(ids.FEEDBACK_NOT_HELPFUL)(on_feedback(False))
+
+    @app.action(ids.ASK_CHAMPION)
+    def on_ask_champion(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond
+    ) -> None:
+        ack()
+        user_id = str(body.get("user", {}).get("id", ""))
+        try:
+            question_id = int(str(action.get("value", "")))
+            with runtime.work() as session:
+                req, _ = requests.from_question(
+                    session=session,
+                    settings=runtime.settings,
+                    question_id=question_id,
+                    user_id=user_id,
+                    kb=runtime.kb,
+                    now=runtime.now(),
+                )
+                text = (
+                    f"I've sent your question to the champions as request #{req.id}. "
+                    "I'll message you as soon as one has it."
+                )
+        except ValueError:
+            text = "That button is out of date; please ask again."
+        except ServiceError as refused:
+            text = str(refused)
+        respond(text=text, response_type="ephemeral", replace_original=False)
 
     @app.action(ids.SHOW_ENTRY)
     def on_show_entry(ack: Ack, action: dict[str, Any], respond: Respond) -> None:

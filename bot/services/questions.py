@@ -26,7 +26,9 @@ from bot.services import NotAllowed, ServiceError
 from bot.services.audit import record
 
 MAX_QUESTION_CHARS = 3000
-_CONTROL = re.compile(r"[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2066-\u2069]")
+_CONTROL = re.compile(
+    r"[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2066-\u2069]"
+)
 _SPACES = re.compile(r"[ \t]+")
 
 
@@ -130,7 +132,7 @@ def give_feedback(
     helpful: bool,
     now: datetime | None = None,
 ) -> FeedbackGiven:
-    """Record whether an answer helped. Only the asker's verdict counts; a repeat click is a no-op."""
+    """Record whether an answer helped; only the asker's verdict counts, and a repeat is a no-op."""
     question = session.get(Question, question_id)
     if question is None:
         raise ServiceError("I can't find that question any more; please ask it again.")
@@ -150,13 +152,13 @@ def give_feedback(
             detail=verdict.value,
         )
         if verdict is Feedback.NOT_HELPFUL:
-            _keep_for_curators(session, question.id, CurationReason.NOT_HELPFUL)
+            keep_for_curators(session, question.id, CurationReason.NOT_HELPFUL)
     return FeedbackGiven(
         question_id=question.id, feedback=verdict, entry_id=question.entry_id, changed=changed
     )
 
 
-def _keep_for_curators(session: Session, question_id: int, reason: CurationReason) -> None:
+def keep_for_curators(session: Session, question_id: int, reason: CurationReason) -> None:
     exists = session.scalar(
         select(CurationItem.id).where(
             CurationItem.question_id == question_id, CurationItem.reason == reason
@@ -208,5 +210,7 @@ def purge_expired_text(
         .execution_options(synchronize_session=False)
     )
     # Event ids only matter while Slack may still retry (minutes); keep a day to be safe.
-    session.execute(delete(ProcessedEvent).where(ProcessedEvent.received_at < now - timedelta(days=1)))
+    session.execute(
+        delete(ProcessedEvent).where(ProcessedEvent.received_at < now - timedelta(days=1))
+    )
     return int(getattr(result, "rowcount", 0) or 0)

@@ -41,7 +41,9 @@ def stats_reply(figures: QuestionFigures, *, period: str) -> Reply:
         count = figures.by_outcome.get(outcome, 0)
         share = f" ({count / figures.total:.0%})" if figures.total else ""
         lines.append(f"• {label}: {count}{share}")
-    lines.append(f"• feedback: {figures.helpful} helpful, {figures.not_helpful} not what was needed")
+    lines.append(
+        f"• feedback: {figures.helpful} helpful, {figures.not_helpful} not what was needed"
+    )
     lines.append(f"• awaiting the curators: {figures.awaiting_curators}")
     blocks: list[Block] = [_section("\n".join(lines))]
     if figures.top_entries:
@@ -57,16 +59,22 @@ def roster_reply(members: list[Member]) -> Reply:
     lines = []
     for m in members[:100]:
         extra = ", ".join(x for x in (m.area or "", m.skills) if x)
-        lines.append(f"• <@{m.slack_user_id}>: {m.role.value}" + (f" ({escape(extra)})" if extra else ""))
-    blocks = [_section(truncate("\n".join(lines[i : i + 40]), 2900)) for i in range(0, len(lines), 40)]
+        lines.append(
+            f"• <@{m.slack_user_id}>: {m.role.value}" + (f" ({escape(extra)})" if extra else "")
+        )
+    blocks = [
+        _section(truncate("\n".join(lines[i : i + 40]), 2900)) for i in range(0, len(lines), 40)
+    ]
     return Reply(text=f"{len(members)} people on the roster", blocks=blocks)
 
 
 def curation_reply(items: list[tuple[CurationItem, Question]]) -> Reply:
     """Questions awaiting the curators; officers' text escaped and shortened."""
     if not items:
-        return Reply(text="Nothing is waiting for the curators.",
-                     blocks=[_section("Nothing is waiting for the curators.")])
+        return Reply(
+            text="Nothing is waiting for the curators.",
+            blocks=[_section("Nothing is waiting for the curators.")],
+        )
     lines = []
     for item, question in items[:30]:
         text = escape(truncate(" ".join((question.text or "(text purged)").split()), 140))

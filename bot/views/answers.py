@@ -58,9 +58,7 @@ def entry_blocks(entry: Entry, *, today: date) -> list[Block]:
         {"type": "header", "text": {"type": "plain_text", "text": truncate(entry.title, 150)}}
     ]
     blocks += [_section(part) for part in chunks(kb_markdown_to_mrkdwn(entry.body))[:6]]
-    sources = " · ".join(
-        f"<{s.url}|{escape(truncate(s.title, 120))}>" for s in entry.sources[:5]
-    )
+    sources = " · ".join(f"<{s.url}|{escape(truncate(s.title, 120))}>" for s in entry.sources[:5])
     notes = [f"*Sources:* {sources}" if sources else "*Sources:* none listed"]
     reviewed = f"Last reviewed {_when(entry.reviewed)}"
     if entry.is_overdue(today):
@@ -82,7 +80,17 @@ def feedback_block(question_id: int) -> Block:
         "elements": [
             _button("That answers it", ids.FEEDBACK_HELPFUL, value, style="primary"),
             _button("Not what I needed", ids.FEEDBACK_NOT_HELPFUL, value),
+            _button("Ask a champion", ids.ASK_CHAMPION, value),
         ],
+    }
+
+
+def ask_champion_block(question_id: int) -> Block:
+    """The one button under a question the knowledge base could not answer."""
+    return {
+        "type": "actions",
+        "block_id": f"ask-{question_id}",
+        "elements": [_button("Ask a champion", ids.ASK_CHAMPION, str(question_id))],
     }
 
 
@@ -107,6 +115,7 @@ def answer_reply(
     subject: str,
     today: date,
     echo: str | None = None,
+    request_id: int | None = None,
 ) -> Reply:
     """The reply to a question, for whichever of the four cases it landed in."""
     blocks: list[Block] = []
@@ -120,11 +129,16 @@ def answer_reply(
         blocks.append(feedback_block(question_id))
         text = best.entry.title
     elif outcome is Outcome.LIVE_CASE:
+        routed = (
+            f"I've sent it to the {escape(network_name)} champions as *request #{request_id}*; "
+            "I'll tell you who has it."
+            if request_id is not None
+            else f"Contact one of the {escape(network_name)} champions in your force."
+        )
         blocks.append(
             _section(
                 "*This sounds like a live case.* A champion is the right person to advise on "
-                f"the facts of a case: contact one of the {escape(network_name)} champions in "
-                f"your force. {NO_NAMES}"
+                f"the facts of a case. {routed} {NO_NAMES}"
             )
         )
         if best is not None:
@@ -148,6 +162,7 @@ def answer_reply(
                 "people who look after it can add an answer. For advice on a case, ask a champion."
             )
         )
+        blocks.append(ask_champion_block(question_id))
         if hits:
             blocks.append(_context("These entries are the closest I have:"))
             for hit in hits[:3]:
@@ -167,13 +182,20 @@ def answer_reply(
 
 
 def answered_reply(
-    *, entry: Entry | None, feedback: Feedback, today: date, immediate_risk: bool = False
+    *,
+    entry: Entry | None,
+    feedback: Feedback,
+    today: date,
+    question_id: int,
+    immediate_risk: bool = False,
 ) -> Reply:
     """An answer re-rendered after feedback: the buttons replaced by the officer's verdict."""
     blocks: list[Block] = [_section(EMERGENCY)] if immediate_risk else []
     if entry is not None:
         blocks += entry_blocks(entry, today=today)
     blocks.append(feedback_given_block(feedback))
+    if feedback is Feedback.NOT_HELPFUL:
+        blocks.append(ask_champion_block(question_id))
     return Reply(text=entry.title if entry else "Thanks for your feedback.", blocks=blocks)
 
 

@@ -1,11 +1,14 @@
-"""App Home: what the bot is for, how to ask, and the officer's recent questions."""
+"""App Home: what the bot is for, the person's own questions and requests, and for champions and
+leads, their availability, the queue and the network's load."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from bot.models import Outcome, Question
-from bot.views.answers import EMERGENCY, NO_NAMES, Block, _context, _section
+from bot.models import Outcome, Question, Request, RequestStatus, Role
+from bot.services.home import Home
+from bot.views import ids
+from bot.views.answers import EMERGENCY, NO_NAMES, Block, _button, _context, _section
 from bot.views.text import escape, truncate
 
 OUTCOME_WORDS = {
@@ -16,15 +19,41 @@ OUTCOME_WORDS = {
 }
 
 
-def home_view(
-    *, network_name: str, subject: str, recent: list[Question], is_lead: bool
-) -> dict[str, Any]:
+def _snippet(text: str | None, limit: int = 90) -> str:
+    return escape(truncate(" ".join((text or "(text removed)").split()), limit))
+
+
+def _question_lines(recent: list[Question]) -> str:
+    if not recent:
+        return "None yet."
+    return "\n".join(
+        f"• {q.asked_at:%d %b %H:%M} UTC: {_snippet(q.text)} _({OUTCOME_WORDS[q.outcome]})_"
+        for q in recent
+    )
+
+
+def _request_line(req: Request) -> str:
+    who = f" · <@{req.champion_id}>" if req.champion_id else ""
+    return f"*#{req.id}* {req.status.value}{who}: {_snippet(req.text, 70)}"
+
+
+def _request_rows(reqs: list[Request], action: tuple[str, str] | None) -> list[Block]:
+    rows: list[Block] = []
+    for req in reqs[:15]:
+        row: Block = _section(_request_line(req))
+        if action and req.status in (RequestStatus.OPEN, RequestStatus.CLAIMED):
+            row["accessory"] = _button(action[0], action[1], str(req.id))
+        rows.append(row)
+    return rows
+
+
+def home_view(*, home: Home, network_name: str, subject: str) -> dict[str, Any]:
     """The App Home tab for one person."""
     blocks: list[Block] = [
         {"type": "header", "text": {"type": "plain_text", "text": truncate(network_name, 150)}},
         _section(
             f"I answer officers' questions about *{escape(subject)}* from the network's "
-            "curated knowledge base, and point you to a champion for advice on a live case.\n"
+            "curated knowledge base, and send live cases to a trained champion.\n"
             "• Send me a direct message, mention me in a channel, or type `/ask your question`.\n"
             "• `/faq your question` searches the knowledge base only."
         ),
@@ -32,17 +61,60 @@ def home_view(
         _section(EMERGENCY),
         {"type": "divider"},
     ]
-    if recent:
-        lines = []
-        for q in recent:
-            words = OUTCOME_WORDS[q.outcome]
-            text = escape(truncate(" ".join((q.text or "(text removed)").split()), 90))
-            lines.append(f"• {q.asked_at:%d %b %H:%M} UTC: {text} _({words})_")
-        blocks.append(_section("*Your recent questions*\n" + "\n".join(lines)))
-    else:
-        blocks.append(_section("*Your recent questions*\nNone yet."))
-    if is_lead:
+    if home.role in (Role.CHAMPION, Role.LEAD, Role.ADMIN) and home.member is not None:
+        m = home.member
+        if m.away_until:
+            state = f":palm_tree: Away until {m.away_until:%d %b %H:%M} UTC"
+        else:
+            state = ":large_green_circle: On duty" if home.available else ":red_circle: Off duty"
+        profile = ", ".join(x for x in (m.area or "", m.skills.replace(",", ", ")) if x)
         blocks.append(
-            _context("Leads: `/champbot stats` for the figures, `/champbot unanswered` for gaps.")
+            _section(
+                f"*Your availability*: {state}"
+                + (f"\nArea and skills: {escape(profile)}" if profile else "")
+            )
         )
+        blocks.append(
+            {
+                "type": "actions",
+                "block_id": "availability",
+                "elements": [
+                    _button("On duty", ids.AVAILABILITY_ON, "on", style="primary"),
+                    _button("Off duty", ids.AVAILABILITY_OFF, "off"),
+                ],
+            }
+        )
+        blocks.append(
+            _section(
+                f"*Requests you have* ({len(home.held)})"
+                + ("" if home.held else "\nNone right now.")
+            )
+        )
+        blocks += _request_rows(home.held, None)
+        blocks.append(
+            _section(
+                f"*The queue* ({len(home.queue)} open)"
+                + ("" if home.queue else "\nNothing waiting.")
+            )
+        )
+        blocks += _request_rows(home.queue, ("Claim", ids.CLAIM))
+        blocks.append({"type": "divider"})
+    if home.champions:
+        lines = [
+            f"• <@{c.member.slack_user_id}>: "
+            + ("available" if c.available else ("away" if c.member.away_until else "off duty"))
+            + f", {c.load} of {c.member.max_active}"
+            for c in home.champions[:40]
+        ]
+        blocks.append(_section("*Champions*\n" + "\n".join(lines)))
+        blocks.append(
+            _context(
+                "Leads: `/champbot stats` for the figures, "
+                "`/champbot unanswered` for gaps in the knowledge base."
+            )
+        )
+        blocks.append({"type": "divider"})
+    blocks.append(_section("*Your requests*" + ("" if home.my_requests else "\nNone yet.")))
+    blocks += _request_rows(home.my_requests, ("Cancel request", ids.CANCEL_REQUEST))
+    blocks.append(_section("*Your recent questions*\n" + _question_lines(home.recent_questions)))
     return {"type": "home", "blocks": blocks[:100]}

@@ -1,0 +1,77 @@
+"""What App Home shows each person: their requests, and for champions and leads, the network."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from bot.models import Member, Question, Request, Role
+from bot.services import questions, requests, roster
+from bot.services.audit import record
+
+
+@dataclass(frozen=True)
+class ChampionLoad:
+    """One champion's availability and load, for leads."""
+
+    member: Member
+    available: bool
+    load: int
+
+
+@dataclass(frozen=True)
+class Home:
+    """Everything one person's App Home shows."""
+
+    user_id: str
+    role: Role
+    recent_questions: list[Question]
+    my_requests: list[Request]
+    member: Member | None = None
+    available: bool = False
+    held: list[Request] = field(default_factory=list)
+    queue: list[Request] = field(default_factory=list)
+    champions: list[ChampionLoad] = field(default_factory=list)
+
+
+def home_for(*, session: Session, user_id: str, now: datetime) -> Home:
+    """Gather one person's App Home; viewing the queue is audited."""
+    member = roster.get(session=session, slack_user_id=user_id)
+    role = member.role if member else Role.OFFICER
+    home = Home(
+        user_id=user_id,
+        role=role,
+        recent_questions=questions.recent_for(session=session, asker_id=user_id),
+        my_requests=requests.open_for(session=session, asker_id=user_id, limit=5),
+        member=member,
+    )
+    if role in (Role.CHAMPION, Role.LEAD, Role.ADMIN):
+        queue = requests.queue(session=session)
+        champions = []
+        if role in (Role.LEAD, Role.ADMIN):
+            champions = [
+                ChampionLoad(
+                    m, requests.is_available(m, now), requests.active_load(session, m.slack_user_id)
+                )
+                for m in roster.list_members(session=session, role=Role.CHAMPION)
+            ]
+        home = Home(
+            **{
+                **home.__dict__,
+                "available": bool(member and requests.is_available(member, now)),
+                "held": requests.held_by(session=session, champion_id=user_id),
+                "queue": queue,
+                "champions": champions,
+            },
+        )
+        if queue:
+            record(
+                session=session,
+                actor_id=user_id,
+                action="queue.view",
+                subject_type="queue",
+                subject_id=len(queue),
+            )
+    return home

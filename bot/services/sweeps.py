@@ -1,0 +1,179 @@
+"""What the clock does: move timed-out offers on, warn and escalate, end away time.
+
+Each `due_*` function lists candidates; each `act_*` function claims one with a conditional
+update (row count 1 or 0) and acts on it, in its own transaction. Two clocks sweeping at once
+therefore act on every due row exactly once.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from bot.config import Settings
+from bot.models import Member, Offer, OfferStatus, Request, RequestStatus
+from bot.services import notices, requests
+
+
+def _won(result: object) -> bool:
+    return getattr(result, "rowcount", 0) == 1
+
+
+def due_offers(*, session: Session, now: datetime) -> list[int]:
+    """Offers whose time is up."""
+    return list(
+        session.scalars(
+            select(Offer.id)
+            .where(Offer.status == OfferStatus.PENDING, Offer.expires_at <= now)
+            .order_by(Offer.id)
+        )
+    )
+
+
+def act_offer_expired(
+    *, session: Session, settings: Settings, offer_id: int, now: datetime
+) -> bool:
+    """Expire one offer and route the request to the next champion."""
+    if not _won(
+        session.execute(
+            update(Offer)
+            .where(
+                Offer.id == offer_id, Offer.status == OfferStatus.PENDING, Offer.expires_at <= now
+            )
+            .values(status=OfferStatus.EXPIRED, decided_at=now)
+            .execution_options(synchronize_session=False)
+        )
+    ):
+        return False
+    offer = session.get(Offer, offer_id)
+    assert offer is not None
+    session.refresh(offer)
+    req = requests.get(session=session, request_id=offer.request_id)
+    notices.offer_closed(session=session, settings=settings, req=req, offer=offer)
+    requests.route(session=session, settings=settings, req=req, now=now)
+    return True
+
+
+def due_warnings(*, session: Session, now: datetime) -> list[int]:
+    """Open requests three quarters of the way to their SLA, not yet warned about."""
+    rows = session.execute(
+        select(Request.id, Request.created_at, Request.sla_due_at).where(
+            Request.status == RequestStatus.OPEN,
+            Request.sla_warned_at.is_(None),
+            Request.sla_due_at > now,
+        )
+    ).tuples()
+    return [rid for rid, created, due in rows if created + (due - created) * 0.75 <= now]
+
+
+def act_warning(*, session: Session, settings: Settings, request_id: int, now: datetime) -> bool:
+    """Warn the champion holding the current offer that the request escalates soon."""
+    if not _won(
+        session.execute(
+            update(Request)
+            .where(
+                Request.id == request_id,
+                Request.status == RequestStatus.OPEN,
+                Request.sla_warned_at.is_(None),
+            )
+            .values(sla_warned_at=now)
+            .execution_options(synchronize_session=False)
+        )
+    ):
+        return False
+    req = requests.get(session=session, request_id=request_id)
+    offer = requests.pending_offer_for(session=session, request_id=req.id)
+    if offer is not None:
+        notices.sla_warning(session=session, settings=settings, req=req, offer=offer)
+    return True
+
+
+def due_escalations(*, session: Session, now: datetime) -> list[int]:
+    """Open requests past their SLA, not yet escalated."""
+    return list(
+        session.scalars(
+            select(Request.id)
+            .where(
+                Request.status == RequestStatus.OPEN,
+                Request.escalated_at.is_(None),
+                Request.sla_due_at <= now,
+            )
+            .order_by(Request.id)
+        )
+    )
+
+
+def act_escalation(*, session: Session, settings: Settings, request_id: int, now: datetime) -> bool:
+    """Tell the leads and mark the queue card overdue."""
+    if not _won(
+        session.execute(
+            update(Request)
+            .where(
+                Request.id == request_id,
+                Request.status == RequestStatus.OPEN,
+                Request.escalated_at.is_(None),
+            )
+            .values(escalated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+    ):
+        return False
+    req = requests.get(session=session, request_id=request_id)
+    session.refresh(req)
+    notices.escalated(session=session, settings=settings, req=req)
+    return True
+
+
+def due_returns(*, session: Session, now: datetime) -> list[int]:
+    """Champions whose away time has ended."""
+    return list(
+        session.scalars(
+            select(Member.id).where(Member.away_until.is_not(None), Member.away_until <= now)
+        )
+    )
+
+
+def act_return(*, session: Session, member_id: int, now: datetime) -> bool:
+    """End one champion's away time and tell them."""
+    if not _won(
+        session.execute(
+            update(Member)
+            .where(Member.id == member_id, Member.away_until <= now)
+            .values(away_until=None, on_duty=True)
+            .execution_options(synchronize_session=False)
+        )
+    ):
+        return False
+    member = session.get(Member, member_id)
+    assert member is not None
+    session.refresh(member)
+    notices.back_on_duty(session=session, member=member)
+    return True
+
+
+def unrouted(*, session: Session) -> list[int]:
+    """Open requests with no offer waiting: a champion who has come free may take them."""
+    waiting = select(Offer.request_id).where(Offer.status == OfferStatus.PENDING)
+    return list(
+        session.scalars(
+            select(Request.id)
+            .where(Request.status == RequestStatus.OPEN, Request.id.not_in(waiting))
+            .order_by(Request.id)
+        )
+    )
+
+
+def act_reroute(*, session: Session, settings: Settings, request_id: int, now: datetime) -> bool:
+    """Offer an open request again if someone not yet asked in this round is free.
+
+    Routing locks the request row first (FOR UPDATE on PostgreSQL) so that two clocks, or a
+    clock and a web process, never make two offers at once.
+    """
+    req = session.scalar(select(Request).where(Request.id == request_id).with_for_update())
+    if req is None or req.status is not RequestStatus.OPEN:
+        return False
+    return (
+        requests.route(session=session, settings=settings, req=req, now=now).offered_to is not None
+    )

@@ -1,0 +1,298 @@
+"""Requests in Slack: the queue card, offers, the consult, and what the officer and leads see."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from bot.models import Offer, OfferStatus, Request, RequestStatus
+from bot.views import ids
+from bot.views.answers import NO_NAMES, Block, Reply, _button, _context, _section
+from bot.views.text import escape, truncate
+
+
+def _minutes(seconds: int) -> str:
+    minutes = max(1, round(seconds / 60))
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+
+
+def _clock(at: datetime) -> str:
+    return f"<!date^{int(at.timestamp())}^{{time}}|{at:%H:%M} UTC>"
+
+
+def _case_text(req: Request, limit: int = 600) -> str:
+    if req.text is None:
+        return "_(text removed under the retention policy)_"
+    return "> " + escape(truncate(req.text, limit)).replace("\n", "\n> ")
+
+
+def _summary(req: Request) -> str:
+    bits = [f"*Request #{req.id}* from <@{req.asker_id}>"]
+    if req.area:
+        bits.append(f"area: {escape(req.area)}")
+    if req.topics:
+        bits.append(f"topics: {escape(req.topics.replace(',', ', '))}")
+    return " · ".join(bits)
+
+
+def _actions(block_id: str, *buttons: Block) -> Block:
+    return {"type": "actions", "block_id": block_id, "elements": list(buttons)}
+
+
+def queue_card(req: Request, *, now: datetime) -> Reply:
+    """The request as it sits in the queue channel."""
+    blocks: list[Block] = [_section(_summary(req)), _section(_case_text(req))]
+    rid = str(req.id)
+    if req.status is RequestStatus.OPEN:
+        overdue = req.escalated_at is not None or now >= req.sla_due_at
+        state = (
+            ":warning: *Overdue*: unclaimed past its time; leads have been told."
+            if overdue
+            else f"Open · claim by {_clock(req.sla_due_at)}"
+        )
+        blocks.append(_context(state))
+        blocks.append(_actions(f"queue-{rid}", _button("Claim", ids.CLAIM, rid, style="primary")))
+        text = f"Request #{req.id}: open" + (" (overdue)" if overdue else "")
+    elif req.status is RequestStatus.CLAIMED:
+        blocks.append(_context(f":white_check_mark: Claimed by <@{req.champion_id}>"))
+        text = f"Request #{req.id}: claimed by a champion"
+    elif req.status is RequestStatus.RESOLVED:
+        blocks.append(_context(f":heavy_check_mark: Resolved by <@{req.champion_id}>"))
+        text = f"Request #{req.id}: resolved"
+    else:
+        blocks.append(_context(":no_entry_sign: Cancelled"))
+        text = f"Request #{req.id}: cancelled"
+    return Reply(text=text, blocks=blocks)
+
+
+def offer_message(req: Request, offer: Offer, *, offer_timeout: int) -> Reply:
+    """The DM offering a request to one champion, and what it becomes once answered."""
+    blocks: list[Block] = [
+        _section(
+            f"{_summary(req)}\nYou are the best-placed champion available. "
+            f"Can you take it? The offer moves on after {_minutes(offer_timeout)}."
+        ),
+        _section(_case_text(req)),
+    ]
+    if offer.status is OfferStatus.PENDING:
+        value = f"{req.id}:{offer.id}"
+        blocks.append(
+            _actions(
+                f"offer-{offer.id}",
+                _button("Accept", ids.ACCEPT, value, style="primary"),
+                _button("Pass", ids.PASS, value),
+            )
+        )
+        return Reply(text=f"Request #{req.id} is offered to you", blocks=blocks)
+    if req.status is RequestStatus.CANCELLED:
+        state = ":no_entry_sign: The officer cancelled this request."
+    elif offer.status is OfferStatus.ACCEPTED:
+        state = ":white_check_mark: You accepted this request."
+    elif offer.status is OfferStatus.PASSED:
+        state = "You passed; it has gone to the next champion."
+    elif offer.status is OfferStatus.EXPIRED:
+        state = ":hourglass: The offer timed out and moved to the next champion."
+    else:
+        state = f"Taken by <@{req.champion_id}>." if req.champion_id else "No longer open."
+    if (
+        offer.status is not OfferStatus.ACCEPTED
+        and req.champion_id
+        and offer.status in (OfferStatus.PASSED, OfferStatus.EXPIRED)
+        and req.status is RequestStatus.CLAIMED
+    ):
+        state += f" Taken by <@{req.champion_id}>."
+    blocks.append(_context(state))
+    return Reply(text=f"Request #{req.id}: {state}", blocks=blocks)
+
+
+def consult_intro(req: Request, *, open_: bool = True) -> Reply:
+    """The first message of the champion and officer's conversation."""
+    blocks: list[Block] = [
+        _section(
+            f"*Request #{req.id}*: <@{req.champion_id}> is advising <@{req.asker_id}> on "
+            f"this case. Talk it through here. {NO_NAMES}"
+        ),
+        _section(_case_text(req, 1500)),
+    ]
+    rid = str(req.id)
+    if open_ and req.status is RequestStatus.CLAIMED:
+        blocks.append(
+            _actions(
+                f"consult-{rid}",
+                _button("Resolve", ids.RESOLVE, rid, style="primary"),
+                _button("Release", ids.RELEASE, rid),
+                _button("Reassign", ids.REASSIGN, rid),
+            )
+        )
+        blocks.append(
+            _context(
+                "Champion: *Resolve* when advised, *Release* to put it back in "
+                "the queue, *Reassign* to hand it to another champion."
+            )
+        )
+    else:
+        words = {
+            RequestStatus.RESOLVED: ":heavy_check_mark: Resolved.",
+            RequestStatus.CANCELLED: ":no_entry_sign: Cancelled by the officer.",
+            RequestStatus.OPEN: "Released back to the queue.",
+        }
+        blocks.append(_context(words.get(req.status, "Handed to another champion.")))
+    return Reply(text=f"Request #{req.id}: consult with <@{req.champion_id}>", blocks=blocks)
+
+
+def officer_routed(
+    req: Request, *, offered_to: str | None, offer_timeout: int, claim_sla: int
+) -> Reply:
+    """What the officer hears straight after asking."""
+    if offered_to:
+        line = (
+            f"I've offered request *#{req.id}* to <@{offered_to}>, a champion. If they can't "
+            f"take it within {_minutes(offer_timeout)} it goes to the next one. I'll tell you "
+            "as soon as a champion has it."
+        )
+    else:
+        line = (
+            f"*No champion is available right now.* Request *#{req.id}* is in the champions' "
+            f"queue and the leads have been told; it is escalated if it is not taken within "
+            f"{_minutes(claim_sla)}. If the case cannot wait, use your force's usual "
+            "supervision and duty routes."
+        )
+    rid = str(req.id)
+    blocks = [
+        _section(line),
+        _context(NO_NAMES),
+        _actions(
+            f"mine-{rid}",
+            _button("Add detail", ids.ADD_DETAIL, rid),
+            _button("Cancel request", ids.CANCEL_REQUEST, rid, style="danger"),
+        ),
+    ]
+    return Reply(
+        text=f"Request #{req.id}: "
+        + ("offered to a champion" if offered_to else "no champion available yet"),
+        blocks=blocks,
+    )
+
+
+def plain(text: str) -> Reply:
+    """A one-section message (our words only)."""
+    return Reply(text=truncate(text, 300), blocks=[_section(text)])
+
+
+def helped_question(req: Request) -> Reply:
+    """After a resolve: ask the officer whether the advice helped."""
+    rid = str(req.id)
+    return Reply(
+        text=f"Request #{req.id} is resolved. Did the advice help?",
+        blocks=[
+            _section(
+                f"<@{req.champion_id}> has resolved request *#{req.id}*. Did the advice help?"
+            ),
+            _actions(
+                f"helped-{rid}",
+                _button("Yes, it helped", ids.HELPED, rid, style="primary"),
+                _button("Not really", ids.NOT_HELPED, rid),
+            ),
+        ],
+    )
+
+
+def lead_alert(req: Request, *, reason: str) -> Reply:
+    """A DM to each lead: nobody available, or the SLA breached."""
+    return Reply(
+        text=f"Request #{req.id}: {reason}",
+        blocks=[
+            _section(f":rotating_light: {reason}\n{_summary(req)}"),
+            _section(_case_text(req, 300)),
+            _actions(f"lead-{req.id}", _button("Claim", ids.CLAIM, str(req.id))),
+        ],
+    )
+
+
+def _modal(
+    callback_id: str, title: str, submit: str, request_id: int, blocks: list[Block]
+) -> dict[str, Any]:
+    return {
+        "type": "modal",
+        "callback_id": callback_id,
+        "title": {"type": "plain_text", "text": title},
+        "submit": {"type": "plain_text", "text": submit},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "private_metadata": json.dumps({"request_id": request_id}),
+        "blocks": blocks,
+    }
+
+
+def resolve_modal(request_id: int) -> dict[str, Any]:
+    """Ask the champion for a short outcome."""
+    return _modal(
+        ids.RESOLVE_MODAL,
+        f"Resolve #{request_id}"[:24],
+        "Resolve",
+        request_id,
+        [
+            {
+                "type": "input",
+                "block_id": "outcome",
+                "label": {"type": "plain_text", "text": "Outcome, in a line or two"},
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": "value",
+                    "multiline": True,
+                    "max_length": 1000,
+                    "placeholder": {
+                        "type": "plain_text",
+                        "text": "e.g. advised s2A charge and an interim SPO",
+                    },
+                },
+            },
+            _context(NO_NAMES),
+        ],
+    )
+
+
+def reassign_modal(request_id: int) -> dict[str, Any]:
+    """Pick the champion to hand a request to."""
+    return _modal(
+        ids.REASSIGN_MODAL,
+        f"Reassign #{request_id}"[:24],
+        "Reassign",
+        request_id,
+        [
+            {
+                "type": "input",
+                "block_id": "champion",
+                "label": {"type": "plain_text", "text": "Hand it to"},
+                "element": {
+                    "type": "users_select",
+                    "action_id": "value",
+                    "placeholder": {"type": "plain_text", "text": "Choose a champion"},
+                },
+            }
+        ],
+    )
+
+
+def detail_modal(request_id: int) -> dict[str, Any]:
+    """Let the officer add detail to their request."""
+    return _modal(
+        ids.DETAIL_MODAL,
+        f"Add detail to #{request_id}"[:24],
+        "Add",
+        request_id,
+        [
+            {
+                "type": "input",
+                "block_id": "detail",
+                "label": {"type": "plain_text", "text": "What else should the champion know?"},
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": "value",
+                    "multiline": True,
+                    "max_length": 3000,
+                },
+            },
+            _context(NO_NAMES),
+        ],
+    )
