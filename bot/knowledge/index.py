@@ -1,13 +1,16 @@
-"""An inverted index with BM25F weights computed once per (term, entry), and exact top-k."""
+"""An inverted index with BM25F weights computed once per (term, entry), and a fast top-k."""
 
 from __future__ import annotations
 
 import heapq
 import math
 from array import array
-from bisect import bisect_left
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from itertools import repeat
+from operator import add
+
+from bot.knowledge.bitsets import bitset, count_planes, members, with_count
 
 FIELDS = ("title", "questions", "tags", "body")
 
@@ -28,24 +31,32 @@ class FieldWeights:
     k1: float = 1.2
 
 
-def _arrays(postings: list[tuple[int, float]]) -> tuple[array[int], array[float]]:
-    return array("i", [d for d, _ in postings]), array("d", [s for _, s in postings])
-
-
 class InvertedIndex:
-    """Postings per term, kept twice: by entry number (for lookups) and by weight, highest first
-    (so a query can stop early). A query only touches the postings of its own terms."""
+    """Postings per term, kept twice: as a dict from entry number to weight (for lookups and
+    for scoring many entries at C speed with `map`), and as entry numbers ordered by weight,
+    highest first (so a query can stop early). A query touches only its own terms' postings.
+
+    `top` scores every posting when the query's postings are few (exact). Otherwise it scores
+    the `depth` highest-weighted entries of each term on all the query's terms, and stops if
+    no entry not yet met can beat the k-th best (Fagin's threshold test: exact). If the test
+    fails (on a large index whose entries all use the query's words), it adds the entries that
+    hold the most of the query's distinctive terms and returns the best of all those: not
+    provably exact, but the entries a reranking by coverage and phrasing would pick."""
 
     def __init__(
         self,
         documents: Sequence[Mapping[str, Sequence[str]]],
         weights: FieldWeights | None = None,
         *,
-        exhaustive_limit: int = 3000,
+        exhaustive_limit: int = 2000,
+        depth: int = 32,
+        conjunctive_cap: int = 256,
     ) -> None:
         w = weights or FieldWeights()
         self.weights = w
         self.exhaustive_limit = exhaustive_limit
+        self.depth = depth
+        self.conjunctive_cap = conjunctive_cap
         self.size = n = len(documents)
         field_weight = dict(zip(FIELDS, (w.title, w.questions, w.tags, w.body), strict=True))
         field_b = dict(zip(FIELDS, (w.b_title, w.b_questions, w.b_tags, w.b_body), strict=True))
@@ -53,110 +64,117 @@ class InvertedIndex:
             f: (sum(len(d.get(f, ())) for d in documents) / n if n else 0.0) or 1.0 for f in FIELDS
         }
         # pseudo term frequency of each term in each document, weighted by field and length
-        raw: dict[str, list[tuple[int, float]]] = {}
+        raw: dict[str, dict[int, float]] = {}
         for number, doc in enumerate(documents):
-            tf: dict[str, float] = {}
             for f in FIELDS:
                 terms = doc.get(f, ())
                 if not terms:
                     continue
                 norm = field_weight[f] / (1.0 - field_b[f] + field_b[f] * len(terms) / avg[f])
                 for term in terms:
-                    tf[term] = tf.get(term, 0.0) + norm
-            for term, value in tf.items():
-                raw.setdefault(term, []).append((number, value))
+                    postings = raw.get(term)
+                    if postings is None:
+                        raw[term] = {number: norm}
+                    else:
+                        postings[number] = postings.get(number, 0.0) + norm
         self.idf: dict[str, float] = {}
-        self.max_impact: dict[str, float] = {}
-        self._by_doc: dict[str, tuple[array[int], array[float]]] = {}
-        self._by_impact: dict[str, tuple[array[int], array[float]]] = {}
+        self.postings: dict[str, dict[int, float]] = {}
+        self._ordered: dict[str, tuple[array[int], array[float]]] = {}
         k1 = w.k1
-        for term, postings in raw.items():
-            idf = self.idf_for(len(postings))
+        for term, tfs in raw.items():
+            idf = self.idf_for(len(tfs))
             self.idf[term] = idf
-            impacts = [(d, idf * v * (k1 + 1.0) / (v + k1)) for d, v in postings]
-            self._by_doc[term] = _arrays(impacts)
-            impacts.sort(key=lambda p: -p[1])
-            self._by_impact[term] = _arrays(impacts)
-            self.max_impact[term] = impacts[0][1]
+            scale = idf * (k1 + 1.0)
+            impacts = {d: scale * v / (v + k1) for d, v in tfs.items()}
+            self.postings[term] = impacts
+            ordered = sorted(impacts.items(), key=lambda p: -p[1])
+            self._ordered[term] = (
+                array("i", [d for d, _ in ordered]),
+                array("d", [s for _, s in ordered]),
+            )
         self.unknown_idf = self.idf_for(0)
+        # Bitsets of the entries holding each distinctive term, for large indexes only.
+        self._everyone = (1 << n) - 1
+        self._bits: dict[str, int] = {}
+        if n > exhaustive_limit:
+            for term, impacts in self.postings.items():
+                if 1 < len(impacts) <= n // 2:
+                    self._bits[term] = bitset(impacts, n)
 
     def idf_for(self, df: int) -> float:
         """BM25's inverse document frequency for a term found in `df` entries."""
         return math.log(1.0 + (self.size - df + 0.5) / (df + 0.5))
 
     def __contains__(self, term: object) -> bool:
-        return term in self._by_doc
+        return term in self.postings
 
     def document_frequency(self, term: str) -> int:
         """How many entries hold `term`."""
-        postings = self._by_doc.get(term)
-        return len(postings[0]) if postings else 0
+        postings = self.postings.get(term)
+        return len(postings) if postings else 0
 
     def impact(self, term: str, doc: int) -> float:
         """The BM25F weight of `term` in entry number `doc` (0 if absent)."""
-        postings = self._by_doc.get(term)
-        if postings is None:
-            return 0.0
-        docs, impacts = postings
-        i = bisect_left(docs, doc)
-        return impacts[i] if i < len(docs) and docs[i] == doc else 0.0
+        postings = self.postings.get(term)
+        return postings.get(doc, 0.0) if postings else 0.0
 
-    def top(self, terms: Sequence[str], k: int) -> list[tuple[int, float, int]]:
-        """The `k` best entries for `terms` as (entry number, score, bit mask of the terms it
-        holds), best first; exact, but touching only the postings it must."""
-        present = [t for t in dict.fromkeys(terms) if t in self._by_doc]
+    def top(self, terms: Sequence[str], k: int) -> list[tuple[int, float]]:
+        """The `k` best entries for `terms` as (entry number, BM25F score), best first."""
+        present = [t for t in dict.fromkeys(terms) if t in self.postings]
         if not present or k <= 0:
             return []
-        if sum(len(self._by_doc[t][0]) for t in present) <= self.exhaustive_limit:
-            return self._top_exhaustive(present, k)
-        return self._top_threshold(present, k)
+        columns = [self.postings[t] for t in present]
+        if sum(map(len, columns)) <= self.exhaustive_limit:
+            return _best(set().union(*columns), columns, k)  # every posting: exact
+        ordered = [self._ordered[t] for t in present]
+        depth = max(self.depth, k)
+        candidates: set[int] = set()
+        for docs, _ in ordered:
+            candidates.update(docs[:depth])
+        best = _best(candidates, columns, k)
+        unseen_bound = sum(imps[depth] for _, imps in ordered if depth < len(imps))
+        if len(best) == k and best[-1][1] >= unseen_bound:
+            return best  # no entry not yet met can beat the k-th best: exact
+        extra = self._most_terms(present, k) - candidates
+        if not extra:
+            return best
+        return _best(extra, columns, k, best)
 
-    def _top_exhaustive(self, terms: list[str], k: int) -> list[tuple[int, float, int]]:
-        scores: dict[int, float] = {}
-        masks: dict[int, int] = {}
-        for bit, term in enumerate(terms):
-            docs, impacts = self._by_doc[term]
-            flag = 1 << bit
-            for d, s in zip(docs, impacts, strict=True):
-                if d in scores:
-                    scores[d] += s
-                    masks[d] |= flag
-                else:
-                    scores[d] = s
-                    masks[d] = flag
-        best = heapq.nlargest(k, scores.items(), key=lambda item: item[1])
-        return [(d, s, masks[d]) for d, s in best]
-
-    def _top_threshold(self, terms: list[str], k: int) -> list[tuple[int, float, int]]:
-        """Fagin's threshold algorithm: walk every term's postings from the highest weight down,
-        score each new entry fully by lookups, and stop once no unseen entry can reach the
-        k-th best score (the sum of the weights at the current depth)."""
-        lists = [self._by_impact[t] for t in terms]
-        by_doc = [self._by_doc[t] for t in terms]
-        heap: list[tuple[float, int, int]] = []
-        seen: set[int] = set()
-        longest = max(len(docs) for docs, _ in lists)
-        for depth in range(longest):
-            threshold = 0.0
-            for docs, impacts in lists:
-                if depth >= len(docs):
-                    continue
-                threshold += impacts[depth]
-                d = docs[depth]
-                if d in seen:
-                    continue
-                seen.add(d)
-                score = 0.0
-                mask = 0
-                for bit, (ids, weights) in enumerate(by_doc):
-                    i = bisect_left(ids, d)
-                    if i < len(ids) and ids[i] == d:
-                        score += weights[i]
-                        mask |= 1 << bit
-                if len(heap) < k:
-                    heapq.heappush(heap, (score, -d, mask))
-                elif score > heap[0][0]:
-                    heapq.heapreplace(heap, (score, -d, mask))
-            if len(heap) >= k and heap[0][0] >= threshold:
+    def _most_terms(self, terms: list[str], k: int) -> set[int]:
+        """The entries holding the most of the query's distinctive terms (those in under half
+        the entries), at most `conjunctive_cap` of them, counted with bit-sliced adders over
+        whole-index bitsets instead of entry by entry."""
+        sets = [self._bits[t] for t in terms if t in self._bits]
+        if not sets:
+            return set()
+        planes = count_planes(sets)
+        found: list[int] = []
+        for count in range(len(sets), 0, -1):
+            group = with_count(planes, count, self._everyone)
+            size = group.bit_count()
+            if size == 0:
+                continue
+            if len(found) + size > self.conjunctive_cap:
                 break
-        return [(-d, s, m) for s, d, m in sorted(heap, reverse=True)]
+            found.extend(members(group, self.size))
+            if len(found) >= k:
+                break
+        return set(found)
+
+
+def _best(
+    candidates: set[int],
+    columns: list[dict[int, float]],
+    k: int,
+    also: list[tuple[int, float]] | None = None,
+) -> list[tuple[int, float]]:
+    """The k best of `candidates` (and of `also`, already scored) on every term's postings;
+    the sums are made by C-level map and add over the columns, not a loop per entry."""
+    found = list(candidates)
+    scores = map(columns[0].get, found, repeat(0.0))
+    for column in columns[1:]:
+        scores = map(add, scores, map(column.get, found, repeat(0.0)))
+    pairs = list(zip(scores, found, strict=True))
+    if also:
+        pairs.extend((s, d) for d, s in also)
+    return [(d, s) for s, d in heapq.nlargest(k, pairs)]

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
-from itertools import pairwise
 from pathlib import Path
 from typing import Literal
 
@@ -13,6 +12,14 @@ from bot.knowledge.entries import Entry, load_entries
 from bot.knowledge.index import FieldWeights, InvertedIndex
 from bot.knowledge.livecase import detect
 from bot.knowledge.normalise import Normaliser
+from bot.knowledge.scoring import (
+    ConfidenceWeights,
+    Query,
+    confidence,
+    make_query,
+    profile,
+    upper_bound,
+)
 from bot.knowledge.typos import TypoCorrector
 
 TriageKind = Literal["answered", "live_case", "not_covered", "off_topic"]
@@ -46,33 +53,6 @@ class Assessment:
     immediate_risk: bool
 
 
-@dataclass(frozen=True)
-class Query:
-    """A question as the engine sees it: its terms, their weights and its adjacent pairs."""
-
-    terms: tuple[str, ...]
-    weights: dict[str, float]
-    pairs: frozenset[tuple[str, str]]
-
-    @property
-    def total(self) -> float:
-        """The summed weight of every term (unknown words included, as the heaviest)."""
-        return sum(self.weights.values())
-
-
-@dataclass(frozen=True)
-class _Doc:
-    """What the ranking needs of an entry beyond its postings: its phrasings (title and
-    questions) as terms, and the terms of its title, questions and tags together."""
-
-    phrasings: tuple[tuple[str, ...], ...]
-    head: frozenset[str]
-
-
-def _pairs(terms: Sequence[str]) -> frozenset[tuple[str, str]]:
-    return frozenset(pairwise(terms))
-
-
 class KnowledgeBase:
     """The curated entries, indexed once at load; `search` ranks, `triage` decides the case.
 
@@ -86,12 +66,8 @@ class KnowledgeBase:
     related_threshold: float = 0.3
     live_threshold: float = 0.2
     topic_threshold: float = 0.5
-    # how the confidence is made: weights of coverage, best phrasing, shared word pairs
-    coverage_weight: float = 0.5
-    phrasing_weight: float = 0.4
-    pair_weight: float = 0.1
-    body_only_credit: float = 0.6
     pool: int = 12
+    pool_floor: float = 0.25
 
     def __init__(
         self,
@@ -99,6 +75,7 @@ class KnowledgeBase:
         *,
         normaliser: Normaliser | None = None,
         weights: FieldWeights | None = None,
+        confidence_weights: ConfidenceWeights | None = None,
     ) -> None:
         self._entries = tuple(entries)
         self._by_id: dict[str, Entry] = {}
@@ -107,8 +84,10 @@ class KnowledgeBase:
                 raise ValueError(f"duplicate knowledge entry id {entry.id!r}")
             self._by_id[entry.id] = entry
         self.normaliser = nz = normaliser or Normaliser()
+        self.confidence_weights = confidence_weights or ConfidenceWeights()
         documents: list[dict[str, list[str]]] = []
-        self._docs: list[_Doc] = []
+        phrasings: list[tuple[tuple[str, ...], ...]] = []
+        tag_terms: list[tuple[str, ...]] = []
         surface: Counter[str] = Counter()
         for entry in self._entries:
             title = nz.analyse(entry.title)
@@ -123,15 +102,13 @@ class KnowledgeBase:
                     "body": body,
                 }
             )
-            self._docs.append(
-                _Doc(
-                    phrasings=(tuple(title), *(tuple(q) for q in questions)),
-                    head=frozenset(title).union(*questions, tags),
-                )
-            )
+            phrasings.append((tuple(title), *(tuple(q) for q in questions)))
+            tag_terms.append(tuple(tags))
             text = " ".join((entry.title, *entry.questions, " ".join(entry.tags), entry.body))
             surface.update(set(nz.words(text)))
         self.index = InvertedIndex(documents, weights)
+        idf = self.index.idf
+        self._profiles = [profile(p, t, idf) for p, t in zip(phrasings, tag_terms, strict=True)]
         self.known_words = frozenset(surface)
         # Typos are corrected towards the words the entries use, then the lexicon's own words
         # ("online", "should"), which count for less when two candidates are as near.
@@ -139,7 +116,7 @@ class KnowledgeBase:
         vocabulary.update((w, n) for w, n in surface.items() if w.isalpha())
         self._corrector = TypoCorrector(vocabulary)
         self._corrections: dict[str, str | None] = {}
-        head_terms = frozenset().union(*(d.head for d in self._docs)) if self._docs else frozenset()
+        head_terms = frozenset().union(*(p.head for p in self._profiles))
         self.subject_terms = (nz.subject | head_terms) - nz.generic
 
     @classmethod
@@ -179,42 +156,9 @@ class KnowledgeBase:
 
     def query(self, text: str) -> Query:
         """Analyse a question: normalise, correct typos against the index, weigh the terms."""
-        terms = self.normaliser.analyse(text, known=self.index, correct=self._correct)
-        index = self.index
-        weights = {t: index.idf.get(t, self._unknown_weight(t)) for t in terms}
-        return Query(terms=tuple(weights), weights=weights, pairs=_pairs(terms))
-
-    def _confidence(self, query: Query, doc: _Doc, mask: int, present: list[str]) -> float:
-        total = query.total
-        if total <= 0.0:
-            return 0.0
-        weights = query.weights
-        matched = 0.0
-        for bit, term in enumerate(present):
-            if mask >> bit & 1:
-                matched += weights[term] * (1.0 if term in doc.head else self.body_only_credit)
-        coverage = matched / total
-        best_phrasing = 0.0
-        best_pairs = 0.0
         idf = self.index.idf
-        for phrasing in doc.phrasings:
-            terms = set(phrasing)
-            shared = sum(w for t, w in weights.items() if t in terms)
-            if shared <= 0.0:
-                continue
-            recall = shared / total
-            precision = shared / sum(idf.get(t, 0.0) for t in terms)
-            f = 3.25 * precision * recall / (2.25 * precision + recall)  # F-beta, beta = 1.5
-            if f > best_phrasing:
-                best_phrasing = f
-            if query.pairs:
-                shared_pairs = len(query.pairs & _pairs(phrasing)) / len(query.pairs)
-                best_pairs = max(best_pairs, shared_pairs)
-        return (
-            self.coverage_weight * coverage
-            + self.phrasing_weight * best_phrasing
-            + self.pair_weight * best_pairs
-        )
+        terms = self.normaliser.analyse(text, known=idf, correct=self._correct)
+        return make_query(terms, {t: idf.get(t) or self._unknown_weight(t) for t in terms})
 
     def search(self, text: str, limit: int = 5) -> list[Hit]:
         """The entries that best answer `text`, most confident first."""
@@ -223,21 +167,36 @@ class KnowledgeBase:
     def _rank(self, query: Query, limit: int) -> list[Hit]:
         if not query.terms or limit <= 0:
             return []
-        present = [t for t in query.terms if t in self.index]
+        postings = self.index.postings
+        present = [t for t in query.terms if t in postings]
         top = self.index.top(present, max(self.pool, limit))
         if not top:
             return []
         best_bm25 = top[0][1] or 1.0
-        ranked = sorted(
-            (
-                (self._confidence(query, self._docs[d], mask, present), bm25 / best_bm25, d)
-                for d, bm25, mask in top
-            ),
-            key=lambda r: (-(r[0] + 0.02 * r[1]), r[2]),
-        )
+        floor = best_bm25 * self.pool_floor
+        columns = [(t, postings[t]) for t in present]
+        weights = self.confidence_weights
+        bounded: list[tuple[float, float, float, int, list[str]]] = []
+        for d, bm25 in top:
+            if bm25 < floor and len(bounded) >= limit:
+                break
+            held = [t for t, column in columns if d in column]
+            cover, bound = upper_bound(query, self._profiles[d], held, weights)
+            tie = 0.02 * bm25 / best_bm25  # between equals, the stronger BM25F match
+            bounded.append((bound + tie, tie, cover, d, held))
+        bounded.sort(key=lambda b: -b[0])
+        # Work out the full confidence best-bound first; stop once no bound can reach the
+        # limit-th confidence found so far.
+        ranked: list[tuple[float, float, int]] = []
+        for bound, tie, cover, d, held in bounded:
+            if len(ranked) >= limit and bound <= ranked[limit - 1][0]:
+                break
+            sure = confidence(query, self._profiles[d], held, weights, cover)
+            ranked.append((sure + tie, sure, d))
+            ranked.sort(key=lambda r: (-r[0], r[2]))
         return [
             Hit(entry=self._entries[d], score=round(min(1.0, max(0.0, c)), 4))
-            for c, _, d in ranked[:limit]
+            for _, c, d in ranked[:limit]
         ]
 
     def topic_score(self, query: Query) -> float:
