@@ -66,7 +66,7 @@ class Runtime:
     @cached_property
     def delivery(self) -> Delivery:
         """Delivers the outbox through `client`."""
-        return Delivery(self.db, self.client, clock=self.clock)
+        return Delivery(self.db, self.client, clock=lambda: self.clock())
 
     @contextmanager
     def work(self) -> Iterator[Session]:

@@ -219,6 +219,41 @@ class SlackSender:
             payload["view"] = view
         return self.post_form({"payload": json.dumps(payload)})
 
+    def view_submission(
+        self, *, user: str, view: dict[str, Any], values: dict[str, dict[str, dict[str, Any]]]
+    ) -> SlackResponse:
+        """Submitting a modal: `values` is `{block_id: {action_id: {"value": …}}}`."""
+        submitted = {**view, "id": view.get("id", "V0"), "state": {"values": values}}
+        payload = {
+            "type": "view_submission",
+            "team": {"id": self.team_id, "domain": "force"},
+            "user": {"id": user, "username": user.lower(), "team_id": self.team_id},
+            "api_app_id": self.api_app_id,
+            "token": "unused",
+            "trigger_id": f"{next(_counter)}.{int(time.time())}.trigger",
+            "view": submitted,
+        }
+        return self.post_form({"payload": json.dumps(payload)})
+
+    def message_shortcut(
+        self, *, user: str, callback_id: str, channel: str, message_text: str, response_url: str
+    ) -> SlackResponse:
+        """The "Ask a champion" message shortcut, on a message in `channel`."""
+        payload = {
+            "type": "message_action",
+            "callback_id": callback_id,
+            "team": {"id": self.team_id, "domain": "force"},
+            "user": {"id": user, "name": user.lower()},
+            "channel": {"id": channel, "name": "general"},
+            "message": {"type": "message", "user": "USOMEONE", "text": message_text, "ts": _ts()},
+            "message_ts": _ts(),
+            "response_url": response_url,
+            "trigger_id": f"{next(_counter)}.{int(time.time())}.trigger",
+            "token": "unused",
+            "action_ts": _ts(),
+        }
+        return self.post_form({"payload": json.dumps(payload)})
+
     def url_verification(self, challenge: str) -> SlackResponse:
         """Slack's check, when a request URL is saved, that the app is really there."""
         return self.post_json(

@@ -36,7 +36,6 @@ def _tell(respond: Respond, text: str) -> None:
 
 def register(app: App, runtime: Runtime) -> None:
     """Register the request listeners."""
-    settings = runtime.settings
 
     def button(action_id: str, act: Callable[[str, int, int | None], str | None]) -> None:
         """A button whose work is one service call; refusals come back as an ephemeral line."""
@@ -60,7 +59,7 @@ def register(app: App, runtime: Runtime) -> None:
         with runtime.work() as s:
             requests.claim(
                 session=s,
-                settings=settings,
+                settings=runtime.settings,
                 request_id=request_id,
                 champion_id=user,
                 offer_id=offer_id,
@@ -72,20 +71,32 @@ def register(app: App, runtime: Runtime) -> None:
             raise ValueError("no offer")
         with runtime.work() as s:
             requests.pass_offer(
-                session=s, settings=settings, offer_id=offer_id, champion_id=user, now=runtime.now()
+                session=s,
+                settings=runtime.settings,
+                offer_id=offer_id,
+                champion_id=user,
+                now=runtime.now(),
             )
 
     def release(user: str, request_id: int, _offer: int | None) -> str:
         with runtime.work() as s:
             requests.release(
-                session=s, settings=settings, request_id=request_id, user_id=user, now=runtime.now()
+                session=s,
+                settings=runtime.settings,
+                request_id=request_id,
+                user_id=user,
+                now=runtime.now(),
             )
         return f"Request #{request_id} is back in the queue."
 
     def cancel(user: str, request_id: int, _offer: int | None) -> None:
         with runtime.work() as s:
             requests.cancel(
-                session=s, settings=settings, request_id=request_id, user_id=user, now=runtime.now()
+                session=s,
+                settings=runtime.settings,
+                request_id=request_id,
+                user_id=user,
+                now=runtime.now(),
             )
 
     button(ids.ACCEPT, claim)
@@ -167,7 +178,7 @@ def register(app: App, runtime: Runtime) -> None:
         with runtime.work() as s:
             requests.resolve(
                 session=s,
-                settings=settings,
+                settings=runtime.settings,
                 request_id=request_id,
                 user_id=user,
                 outcome=outcome,
@@ -178,7 +189,7 @@ def register(app: App, runtime: Runtime) -> None:
         with runtime.work() as s:
             requests.reassign(
                 session=s,
-                settings=settings,
+                settings=runtime.settings,
                 request_id=request_id,
                 user_id=user,
                 to_champion=champion,
@@ -189,7 +200,7 @@ def register(app: App, runtime: Runtime) -> None:
         with runtime.work() as s:
             requests.add_detail(
                 session=s,
-                settings=settings,
+                settings=runtime.settings,
                 request_id=request_id,
                 user_id=user,
                 detail=to_plain(detail),
@@ -207,7 +218,11 @@ def register(app: App, runtime: Runtime) -> None:
         try:
             with runtime.work() as s:
                 req, _ = requests.create(
-                    session=s, settings=settings, asker_id=user, text=text, now=runtime.now()
+                    session=s,
+                    settings=runtime.settings,
+                    asker_id=user,
+                    text=text,
+                    now=runtime.now(),
                 )
                 message = (
                     f"I've sent that message to the champions as request #{req.id}. "

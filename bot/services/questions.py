@@ -182,7 +182,7 @@ def for_curators(*, session: Session, limit: int = 50) -> list[tuple[CurationIte
         .order_by(CurationItem.created_at.desc(), CurationItem.id.desc())
         .limit(limit)
     )
-    return [(item, question) for item, question in rows.tuples()]
+    return [(item, question) for item, question in rows]
 
 
 def recent_for(*, session: Session, asker_id: str, limit: int = 5) -> list[Question]:

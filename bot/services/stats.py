@@ -38,7 +38,7 @@ def question_figures(*, session: Session, since: datetime | None = None) -> Ques
             Outcome(o): int(n)
             for o, n in session.execute(
                 select(Question.outcome, func.count()).where(*where).group_by(Question.outcome)
-            ).tuples()
+            )
         }
     )
     feedback = dict(
@@ -46,7 +46,7 @@ def question_figures(*, session: Session, since: datetime | None = None) -> Ques
             select(Question.feedback, func.count())
             .where(*where, Question.feedback.is_not(None))
             .group_by(Question.feedback)
-        ).tuples()
+        )
     )
     top = session.execute(
         select(Question.entry_id, func.count().label("n"))
@@ -54,7 +54,7 @@ def question_figures(*, session: Session, since: datetime | None = None) -> Ques
         .group_by(Question.entry_id)
         .order_by(func.count().desc(), Question.entry_id)
         .limit(5)
-    ).tuples()
+    )
     awaiting = session.scalar(
         select(func.count()).select_from(CurationItem).where(CurationItem.reviewed_at.is_(None))
     )

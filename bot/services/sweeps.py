@@ -64,7 +64,7 @@ def due_warnings(*, session: Session, now: datetime) -> list[int]:
             Request.sla_warned_at.is_(None),
             Request.sla_due_at > now,
         )
-    ).tuples()
+    )
     return [rid for rid, created, due in rows if created + (due - created) * 0.75 <= now]
 
 

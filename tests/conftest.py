@@ -1,0 +1,178 @@
+"""Shared fixtures: databases (SQLite and PostgreSQL), the Slack emulation, and the running app."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+from sqlalchemy import text
+
+from bot.config import Settings
+from bot.db import Database
+from bot.knowledge import KnowledgeBase
+from bot.models import Base
+from bot.runtime import Runtime
+from bot.slack_requests import SlackSender
+
+if TYPE_CHECKING:
+    from bot.emulator import SlackEmulator
+
+ROOT = Path(__file__).resolve().parent.parent
+KB_DIR = ROOT / "knowledge"
+PG_URL = os.environ.get("CHAMPBOT_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
+SIGNING_SECRET = "test-signing-secret"
+BOT_TOKEN = "xoxb-test-token"
+OFFICER, OTHER_OFFICER, CHAMPION, LEAD, ADMIN = (
+    "UOFFICER1",
+    "UOFFICER2",
+    "UCHAMP1",
+    "ULEAD1",
+    "UADMIN1",
+)
+
+
+def _pg_reason() -> str | None:
+    """None if PostgreSQL answers, else why not."""
+    try:
+        import psycopg
+
+        with psycopg.connect(PG_URL, connect_timeout=3):
+            return None
+    except Exception as exc:
+        return f"PostgreSQL is not reachable at {PG_URL} ({type(exc).__name__})"
+
+
+_PG_REASON = _pg_reason()
+
+
+def need_postgres() -> None:
+    """Skip (or on CI, fail) when PostgreSQL is not there."""
+    if _PG_REASON is None:
+        return
+    if os.environ.get("CI"):
+        pytest.fail(f"{_PG_REASON}: CI must run the PostgreSQL tests")
+    pytest.skip(_PG_REASON)
+
+
+def _reset(db: Database) -> None:
+    with db.engine.begin() as conn:
+        for table in reversed(Base.metadata.sorted_tables):
+            conn.execute(table.delete())
+
+
+@pytest.fixture(scope="session")
+def sqlite_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
+    db = Database(f"sqlite:///{tmp_path_factory.mktemp('db') / 'champbot.db'}")
+    db.ensure_schema()
+    yield db
+    db.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_db() -> Iterator[Database]:
+    need_postgres()
+    db = Database(PG_URL)
+    with db.engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    db.upgrade()
+    yield db
+    db.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db(request: pytest.FixtureRequest) -> Database:
+    """A migrated, empty database: every test using it runs on SQLite and on PostgreSQL."""
+    name = "postgres_db" if request.param == "postgresql" else "sqlite_db"
+    database: Database = request.getfixturevalue(name)
+    _reset(database)
+    return database
+
+
+@pytest.fixture
+def pg(postgres_db: Database) -> Database:
+    """PostgreSQL alone, for tests of row locks and races."""
+    _reset(postgres_db)
+    return postgres_db
+
+
+@pytest.fixture(scope="session")
+def kb() -> KnowledgeBase:
+    return KnowledgeBase.load(KB_DIR)
+
+
+@pytest.fixture(scope="session")
+def emulator_session() -> Iterator[SlackEmulator]:
+    from bot.emulator import SlackEmulator
+
+    emu = SlackEmulator(token=BOT_TOKEN)
+    emu.start()
+    for uid, name in [
+        (OFFICER, "olivia"),
+        (OTHER_OFFICER, "omar"),
+        (CHAMPION, "chris"),
+        (LEAD, "lena"),
+        (ADMIN, "adam"),
+    ]:
+        emu.add_user(uid, name=name, real_name=name.title(), tz="Europe/London")
+    yield emu
+    emu.stop()
+
+
+@pytest.fixture
+def emulator(emulator_session: SlackEmulator) -> Iterator[SlackEmulator]:
+    """The Slack emulation, emptied for each test; no test may leave a reference violation."""
+    emulator_session.reset()
+    yield emulator_session
+    assert emulator_session.violations == [], "calls Slack would reject were made"
+
+
+@dataclass
+class RunningApp:
+    """The real app over real HTTP, with what a test needs to drive and inspect it."""
+
+    runtime: Runtime
+    slack: SlackSender
+    emu: SlackEmulator
+    base_url: str
+
+    def im(self, user: str) -> str:
+        return self.emu.im_channel(user)
+
+
+def settings_for(emu: SlackEmulator, db: Database, **overrides: object) -> Settings:
+    env = {
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": emu.api_url,
+        "DATABASE_URL": db.url,
+        "CHAMPBOT_KB_DIR": str(KB_DIR),
+    }
+    env.update({k: str(v) for k, v in overrides.items()})
+    return Settings.from_env(env, dotenv=None)
+
+
+@pytest.fixture
+def app(emulator: SlackEmulator, db: Database, kb: KnowledgeBase) -> Iterator[RunningApp]:
+    """The Bolt app served by waitress on a loopback port, talking to the emulation."""
+    from bot.app import create_app
+    from bot.server import HttpServer, wsgi_app
+
+    runtime = Runtime(settings=settings_for(emulator, db), db=db, kb=kb)
+    bolt = create_app(runtime)
+    server = HttpServer(wsgi_app(bolt, db), host="127.0.0.1", port=0)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{server.port}"
+    emulator.reset()  # the app's start-up auth.test is not part of the test
+    try:
+        yield RunningApp(
+            runtime, SlackSender(base + "/slack/events", SIGNING_SECRET), emulator, base
+        )
+    finally:
+        server.close()

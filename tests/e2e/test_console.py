@@ -1,0 +1,58 @@
+"""`champbot console` plays whole flows with several people, from a script."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import KB_DIR, ROOT
+
+
+def run_console(tmp_path: Path, lines: list[str]) -> str:
+    script = tmp_path / "script.txt"
+    script.write_text("\n".join(lines) + "\n")
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": str(tmp_path),
+        "PYTHONPATH": str(ROOT),
+        "DATABASE_URL": f"sqlite:///{tmp_path}/console.db",
+        "CHAMPBOT_KB_DIR": str(KB_DIR),
+    }
+    proc = subprocess.run(
+        [sys.executable, "-m", "bot", "console", "--script", str(script)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout
+
+
+def test_an_officer_asks_and_gives_feedback(tmp_path: Path) -> None:
+    out = run_console(tmp_path, ["what is a stalking protection order", "/click 2", "/quit"])
+    assert "bot → DM to olivia" in out
+    assert "[1] That answers it" in out and "[2] Not what I needed" in out
+    assert "message updated" in out and "passed this to the people" in out
+
+
+def test_a_live_case_goes_to_a_champion_who_claims_and_resolves(tmp_path: Path) -> None:
+    out = run_console(
+        tmp_path,
+        [
+            "my victim says her ex keeps following her home, should i arrest him",
+            "/as chris",
+            "/click 6",
+            "/home",
+            "/as olivia",
+            "/champbot",
+            "/quit",
+        ],
+    )
+    assert "This sounds like a live case" in out
+    assert "bot → DM to chris" in out and "Accept" in out
+    assert "has taken your request" in out
+    assert "App Home of chris" in out

@@ -1,0 +1,265 @@
+"""Officers' questions end to end: signed HTTP in, Web API calls out, against the emulation."""
+
+from __future__ import annotations
+
+import json
+import time
+
+from sqlalchemy import func, select
+
+from bot.models import CurationItem, CurationReason, Feedback, Outcome, Question
+from tests.conftest import OFFICER, OTHER_OFFICER, RunningApp
+from tests.e2e.helpers import blocks_of, buttons, posts, responses
+
+GENERAL = "whats the difference between stalking and harassment?"
+OFF_TOPIC = "where do i get a parking permit at HQ"
+
+
+def all_text(blocks: list[dict]) -> str:  # type: ignore[type-arg]
+    return json.dumps(blocks)
+
+
+def questions_in(app: RunningApp) -> list[Question]:
+    with app.runtime.db.session() as s:
+        return list(s.scalars(select(Question).order_by(Question.id)))
+
+
+def test_dm_is_answered_from_the_knowledge_base(app: RunningApp) -> None:
+    channel = app.im(OFFICER)
+    started = time.perf_counter()
+    resp = app.slack.dm(user=OFFICER, channel=channel, text=GENERAL)
+    assert resp.status == 200
+    assert time.perf_counter() - started < 3  # acked well inside Slack's 3 seconds
+    (call,) = posts(app)
+    assert call.args["channel"] == channel
+    blocks = blocks_of(call)
+    assert blocks[0]["type"] == "header"
+    assert "Sources:" in all_text(blocks) and "Last reviewed" in all_text(blocks)
+    assert set(buttons(blocks)) == {"That answers it", "Not what I needed"}
+    (question,) = questions_in(app)
+    assert question.outcome is Outcome.ANSWERED and question.entry_id
+    assert question.asker_id == OFFICER
+
+
+def test_mention_is_answered_in_a_thread(app: RunningApp) -> None:
+    resp = app.slack.mention(user=OFFICER, channel="CGENERAL", text="what is an SPO?")
+    assert resp.status == 200
+    (call,) = posts(app)
+    assert call.args["channel"] == "CGENERAL"
+    assert call.args.get("thread_ts")
+    assert blocks_of(call)[0]["type"] == "header"
+    (question,) = questions_in(app)
+    assert question.surface.value == "mention" and question.outcome is Outcome.ANSWERED
+
+
+def test_ask_and_faq_answer_ephemerally(app: RunningApp) -> None:
+    for command in ("/ask", "/faq"):
+        url = app.emu.response_url(command)
+        resp = app.slack.command(
+            command, "max sentence for s4a", user=OFFICER, channel="CGENERAL", response_url=url
+        )
+        assert resp.status == 200
+    (first, second) = responses(app, count=2)
+    for response in (first, second):
+        body = response.body
+        assert body["response_type"] == "ephemeral"
+        assert any(b["type"] == "header" for b in body["blocks"])
+        assert "You asked" in json.dumps(body["blocks"])
+    assert [q.surface.value for q in questions_in(app)] == ["ask", "faq"]
+
+
+def test_feedback_is_recorded_and_only_the_asker_counts(app: RunningApp) -> None:
+    channel = app.im(OFFICER)
+    app.slack.dm(user=OFFICER, channel=channel, text=GENERAL)
+    (call,) = posts(app)
+    value = buttons(blocks_of(call))["Not what I needed"]
+    ts = call.response["ts"]
+
+    # Someone else clicking is told politely and changes nothing.
+    url = app.emu.response_url("other")
+    app.slack.block_action(
+        user=OTHER_OFFICER,
+        action_id="feedback_not_helpful",
+        value=value,
+        response_url=url,
+        channel=channel,
+        message_ts=ts,
+    )
+    (refusal,) = responses(app)
+    assert "Only the officer who asked" in refusal.body["text"]
+    assert refusal.body.get("replace_original") is False
+
+    # The asker's click, twice (a double click), records once and replaces the buttons.
+    for _ in range(2):
+        app.slack.block_action(
+            user=OFFICER,
+            action_id="feedback_not_helpful",
+            value=value,
+            response_url=app.emu.response_url("asker"),
+            channel=channel,
+            message_ts=ts,
+        )
+    updates = app.emu.wait_for(
+        lambda e: (lambda c: c if len(c) >= 2 else None)(e.find_calls("chat.update"))
+    )
+    assert "passed this to the people who keep the knowledge base" in json.dumps(
+        blocks_of(updates[-1])
+    )
+    assert "That answers it" not in json.dumps(blocks_of(updates[-1]))
+    (question,) = questions_in(app)
+    assert question.feedback is Feedback.NOT_HELPFUL
+    with app.runtime.db.session() as s:
+        reasons = list(s.scalars(select(CurationItem.reason)))
+    assert reasons == [CurationReason.NOT_HELPFUL]
+
+
+def test_helpful_feedback(app: RunningApp) -> None:
+    channel = app.im(OFFICER)
+    app.slack.dm(user=OFFICER, channel=channel, text="how long does an SPO last")
+    (call,) = posts(app)
+    value = buttons(blocks_of(call))["That answers it"]
+    app.slack.block_action(
+        user=OFFICER,
+        action_id="feedback_helpful",
+        value=value,
+        response_url=app.emu.response_url("x"),
+        channel=channel,
+        message_ts=call.response["ts"],
+    )
+    app.emu.wait_for(lambda e: e.find_calls("chat.update"))
+    assert questions_in(app)[0].feedback is Feedback.HELPFUL
+
+
+def test_off_topic_is_told_so_and_not_answered(app: RunningApp) -> None:
+    app.slack.dm(user=OFFICER, channel=app.im(OFFICER), text=OFF_TOPIC)
+    (call,) = posts(app)
+    text = all_text(blocks_of(call))
+    assert "not covered here" in text and "stalking and harassment" in text
+    assert '"header"' not in text
+    assert questions_in(app)[0].outcome is Outcome.OFF_TOPIC
+
+
+def test_no_confident_match_is_answered_honestly_and_kept(app: RunningApp) -> None:
+    app.slack.dm(
+        user=OFFICER,
+        channel=app.im(OFFICER),
+        text="does a stalking conviction affect the suspect's firearms certificate",
+    )
+    (call,) = posts(app)
+    question = questions_in(app)[0]
+    assert question.outcome is Outcome.NOT_COVERED, question.outcome
+    assert "isn't covered by the knowledge base yet" in all_text(blocks_of(call))
+    with app.runtime.db.session() as s:
+        assert s.scalar(select(func.count()).select_from(CurationItem)) == 1
+
+
+def test_live_case_points_to_a_champion(app: RunningApp) -> None:
+    app.slack.dm(
+        user=OFFICER,
+        channel=app.im(OFFICER),
+        text="my victim says her ex keeps turning up at her work, what should i charge him with",
+    )
+    (call,) = posts(app)
+    assert "live case" in all_text(blocks_of(call))
+    assert questions_in(app)[0].outcome is Outcome.LIVE_CASE
+
+
+def test_immediate_risk_is_said_first(app: RunningApp) -> None:
+    app.slack.dm(
+        user=OFFICER,
+        channel=app.im(OFFICER),
+        text="he is outside her house right now threatening to kill her",
+    )
+    (call,) = posts(app)
+    assert "immediate danger" in blocks_of(call)[0]["text"]["text"]
+
+
+def test_bad_and_stale_signatures_are_refused_without_any_web_api_call(app: RunningApp) -> None:
+    channel = app.im(OFFICER)
+    bad = app.slack.dm(user=OFFICER, channel=channel, text=GENERAL, secret="wrong-secret")
+    stale = app.slack.dm(
+        user=OFFICER, channel=channel, text=GENERAL, timestamp=int(time.time()) - 60 * 10
+    )
+    assert (bad.status, stale.status) == (401, 401)
+    time.sleep(0.3)
+    assert app.emu.calls == []
+    assert questions_in(app) == []
+
+
+def test_url_verification_echoes_the_challenge(app: RunningApp) -> None:
+    resp = app.slack.url_verification("3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P")
+    assert resp.status == 200
+    assert "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P" in resp.body
+
+
+def test_an_event_delivered_three_times_is_answered_once(app: RunningApp) -> None:
+    channel = app.im(OFFICER)
+    for retry in (None, 1, 2):
+        resp = app.slack.dm(
+            user=OFFICER, channel=channel, text=GENERAL, event_id="EvSAME0001", retry_num=retry
+        )
+        assert resp.status == 200
+    posts(app)
+    time.sleep(0.5)
+    assert len(app.emu.find_calls("chat.postMessage")) == 1
+    assert len(questions_in(app)) == 1
+
+
+def test_hostile_text_cannot_ping_mention_or_forge_links(app: RunningApp) -> None:
+    hostile = "<!channel> <!here> <@U999999> <http://evil.example|gov.uk> &lt;!everyone&gt; spo?"
+    url = app.emu.response_url("hostile")
+    app.slack.command("/ask", hostile, user=OFFICER, channel="CGENERAL", response_url=url)
+    app.slack.mention(user=OFFICER, channel="CGENERAL", text=hostile)
+    (response,) = responses(app)
+    (call,) = posts(app)
+    for payload in (json.dumps(response.body), json.dumps(call.args)):
+        for forbidden in ("<!channel>", "<!here>", "<!everyone>", "<@U999999>", "<http://evil"):
+            assert forbidden not in payload
+    assert "&lt;!everyone&gt;" in json.dumps(response.body)  # shown, harmlessly escaped
+
+
+def test_huge_and_control_character_text_is_handled_cleanly(app: RunningApp) -> None:
+    channel = app.im(OFFICER)
+    app.slack.dm(user=OFFICER, channel=channel, text="stalking " * 6000)  # ~54,000 characters
+    (call,) = posts(app)
+    assert "too long for me to search" in call.args["text"]
+    assert questions_in(app) == []
+
+    app.slack.dm(user=OFFICER, channel=channel, text="what\x00 is\x1b[31m an\u202e spo\x07")
+    calls = posts(app, count=2)
+    assert blocks_of(calls[1])[0]["type"] == "header"
+    stored = questions_in(app)[0].text or ""
+    assert all(ord(ch) >= 32 for ch in stored) and "\u202e" not in stored
+
+
+def test_a_429_from_slack_is_retried_and_delivered_once(app: RunningApp) -> None:
+    app.emu.inject("chat.postMessage", status=429, retry_after=1, times=1)
+    app.slack.dm(user=OFFICER, channel=app.im(OFFICER), text=GENERAL)
+    (delivered,) = posts(app, timeout=10)
+    attempts = app.emu.find_calls("chat.postMessage")
+    assert [c.ok for c in attempts] == [False, True]
+    assert delivered.args["channel"] == app.im(OFFICER)
+
+
+def test_a_500_from_slack_is_retried(app: RunningApp) -> None:
+    app.emu.inject("chat.postMessage", status=500, times=1)
+    app.slack.dm(user=OFFICER, channel=app.im(OFFICER), text=GENERAL)
+    posts(app, timeout=10)
+    assert [c.ok for c in app.emu.find_calls("chat.postMessage")] == [False, True]
+
+
+def test_home_tab_shows_recent_questions(app: RunningApp) -> None:
+    app.slack.dm(user=OFFICER, channel=app.im(OFFICER), text=GENERAL)
+    posts(app)
+    app.slack.home_opened(user=OFFICER, channel=app.im(OFFICER))
+    (publish,) = app.emu.wait_for(lambda e: e.find_calls("views.publish"))
+    view = publish.args["view"]
+    view = json.loads(view) if isinstance(view, str) else view
+    assert "Your recent questions" in json.dumps(view) and "answered" in json.dumps(view)
+
+
+def test_healthz(app: RunningApp) -> None:
+    import urllib.request
+
+    with urllib.request.urlopen(app.base_url + "/healthz", timeout=5) as resp:
+        assert resp.status == 200 and json.loads(resp.read())["ok"] is True

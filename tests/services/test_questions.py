@@ -1,0 +1,147 @@
+"""Question services on SQLite and PostgreSQL: recording, feedback, retention, deduplication."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select, text
+
+from bot.db import Database, SchemaOutOfDate
+from bot.knowledge import KnowledgeBase
+from bot.models import (
+    AuditEvent,
+    CurationItem,
+    CurationReason,
+    Feedback,
+    Outcome,
+    ProcessedEvent,
+    Question,
+    Surface,
+    utcnow,
+)
+from bot.services import NotAllowed, ServiceError, events, questions
+
+SUBJECT = "stalking and harassment"
+
+
+def ask(db: Database, kb: KnowledgeBase, text: str, **kw: object) -> questions.Asked:
+    with db.session() as s:
+        return questions.ask(
+            session=s, kb=kb, asker_id="U1", text=text, surface=Surface.DM, subject=SUBJECT, **kw
+        )  # type: ignore[arg-type]
+
+
+def test_an_answered_question_is_recorded(db: Database, kb: KnowledgeBase) -> None:
+    asked = ask(db, kb, "what is the maximum sentence for stalking involving fear of violence")
+    assert asked.outcome is Outcome.ANSWERED and asked.best is not None
+    with db.session() as s:
+        q = s.get(Question, asked.question_id)
+        assert q is not None and q.entry_id == asked.best.entry.id and q.text
+        assert s.scalar(select(func.count()).select_from(CurationItem)) == 0
+
+
+def test_empty_and_huge_questions_are_refused_and_not_stored(
+    db: Database, kb: KnowledgeBase
+) -> None:
+    with pytest.raises(ServiceError, match="Ask me a question"):
+        ask(db, kb, " \x00\u200b ")
+    with pytest.raises(ServiceError, match="too long"):
+        ask(db, kb, "x" * 50_000)
+    with db.session() as s:
+        assert s.scalar(select(func.count()).select_from(Question)) == 0
+
+
+def test_faq_never_makes_a_live_case(db: Database, kb: KnowledgeBase) -> None:
+    asked = ask(
+        db, kb, "my victim's ex breached his SPO last night, should i charge him", search_only=True
+    )
+    assert asked.outcome in (Outcome.ANSWERED, Outcome.NOT_COVERED)
+
+
+def test_feedback_is_idempotent_and_only_the_askers(db: Database, kb: KnowledgeBase) -> None:
+    asked = ask(db, kb, "what does the FOUR mnemonic stand for")
+    with db.session() as s, pytest.raises(NotAllowed):
+        questions.give_feedback(
+            session=s, question_id=asked.question_id, user_id="U2", helpful=False
+        )
+    for _ in range(3):
+        with db.session() as s:
+            questions.give_feedback(
+                session=s, question_id=asked.question_id, user_id="U1", helpful=False
+            )
+    with db.session() as s:
+        assert s.get(Question, asked.question_id).feedback is Feedback.NOT_HELPFUL  # type: ignore[union-attr]
+        reasons = list(s.scalars(select(CurationItem.reason)))
+        assert reasons.count(CurationReason.NOT_HELPFUL) == 1
+        assert s.scalar(select(func.count()).select_from(AuditEvent)) == 1
+    with db.session() as s, pytest.raises(ServiceError):
+        questions.give_feedback(session=s, question_id=999_999, user_id="U1", helpful=True)
+
+
+def test_text_is_purged_after_retention_and_figures_kept(db: Database, kb: KnowledgeBase) -> None:
+    old = ask(db, kb, "what is an SPO", now=utcnow() - timedelta(days=91))
+    new = ask(db, kb, "what is an SPO")
+    with db.session() as s:
+        assert questions.purge_expired_text(session=s, retention_days=90) == 1
+    with db.session() as s:
+        purged, kept = s.get(Question, old.question_id), s.get(Question, new.question_id)
+        assert purged is not None and purged.text is None and purged.text_purged_at
+        assert purged.entry_id and purged.outcome is Outcome.ANSWERED
+        assert kept is not None and kept.text
+
+
+def test_an_event_is_handled_once_but_a_crashed_one_is_taken_over(db: Database) -> None:
+    now = utcnow()
+    with db.session() as s:
+        assert events.begin(session=s, event_id="Ev1", now=now)
+    with db.session() as s:
+        assert not events.begin(session=s, event_id="Ev1", now=now + timedelta(seconds=5))
+    # Never finished, and a retry comes a minute later: the crash is recovered.
+    with db.session() as s:
+        assert events.begin(session=s, event_id="Ev1", now=now + timedelta(seconds=90))
+    with db.session() as s:
+        events.finish(session=s, event_id="Ev1")
+    with db.session() as s:
+        assert not events.begin(session=s, event_id="Ev1", now=now + timedelta(minutes=10))
+        assert events.was_handled(session=s, event_id="Ev1")
+
+
+def test_simultaneous_deliveries_of_one_event_let_exactly_one_through(pg: Database) -> None:
+    barrier = threading.Barrier(8)
+    results: list[bool] = []
+
+    def deliver() -> None:
+        barrier.wait()
+        with pg.session() as s:
+            results.append(events.begin(session=s, event_id="EvRACE"))
+
+    threads = [threading.Thread(target=deliver) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results) == [False] * 7 + [True]
+    with pg.session() as s:
+        assert s.scalar(select(func.count()).select_from(ProcessedEvent)) == 1
+
+
+def test_postgres_refuses_an_out_of_date_schema(pg: Database) -> None:
+    with pg.engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = 'old'"))
+    try:
+        with pytest.raises(SchemaOutOfDate, match="champbot db upgrade"):
+            Database(pg.url).ensure_schema()
+    finally:
+        with pg.engine.begin() as conn:
+            conn.execute(
+                text("UPDATE alembic_version SET version_num = :v"), {"v": pg.head_revision()}
+            )
+
+
+def test_sqlite_migrates_by_itself(tmp_path: object) -> None:
+    db = Database(f"sqlite:///{tmp_path}/fresh.db")
+    assert db.current_revision() is None
+    db.ensure_schema()
+    assert db.current_revision() == db.head_revision()

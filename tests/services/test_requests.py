@@ -1,0 +1,292 @@
+"""Request rules on SQLite and PostgreSQL, and the races that only PostgreSQL can prove."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.config import Settings
+from bot.db import Database
+from bot.models import (
+    AuditEvent,
+    Offer,
+    OfferStatus,
+    OutboxMessage,
+    Request,
+    RequestStatus,
+    Role,
+    utcnow,
+)
+from bot.services import NotAllowed, ServiceError, availability, requests, roster, sweeps
+
+SETTINGS = Settings.from_env(
+    {
+        "CHAMPBOT_QUEUE_CHANNEL": "CQUEUE",
+        "CHAMPBOT_OFFER_TIMEOUT": "600",
+        "CHAMPBOT_CLAIM_SLA": "1800",
+    },
+    dotenv=None,
+)
+CHAMPS = [f"UCHAMP{i}" for i in range(1, 9)]
+
+
+def seed(db: Database, champions: list[str] = CHAMPS[:3], **kw: object) -> None:
+    with db.session() as s:
+        for uid in champions:
+            roster.add(session=s, slack_user_id=uid, role=Role.CHAMPION, **kw)  # type: ignore[arg-type]
+        roster.add(session=s, slack_user_id="ULEAD1", role=Role.LEAD)
+
+
+def new_request(db: Database, asker: str = "UOFFICER1", **kw: object) -> tuple[int, str | None]:
+    with db.session() as s:
+        req, routed = requests.create(
+            session=s,
+            settings=SETTINGS,
+            asker_id=asker,
+            text="he keeps turning up at her work",
+            **kw,
+        )  # type: ignore[arg-type]
+        return req.id, routed.offered_to
+
+
+def test_routing_prefers_a_match_then_least_loaded_then_longest_waiting(db: Database) -> None:
+    seed(db, ["UCHAMP1", "UCHAMP2"])
+    seed(db, ["UCHAMP3"], area="North")
+    _, first = new_request(db, area="North")
+    assert first == "UCHAMP3"  # the area match
+    _, second = new_request(db)
+    assert second == "UCHAMP1"  # least loaded; never offered
+    _, third = new_request(db)
+    assert third == "UCHAMP2"
+
+
+def test_never_the_asker_nor_someone_away_off_or_full(db: Database) -> None:
+    seed(db, CHAMPS[:4])
+    now = utcnow()
+    with db.session() as s:
+        availability.set_on(session=s, user_id="UCHAMP2", on=False, now=now)
+        availability.set_away(session=s, user_id="UCHAMP3", until=now + timedelta(hours=2), now=now)
+        roster.get(session=s, slack_user_id="UCHAMP4").max_active = 0  # type: ignore[union-attr]
+    _, offered = new_request(db, asker="UCHAMP1")
+    assert offered is None
+    with db.session() as s:
+        (req,) = s.scalars(select(Request))
+        assert req.unavailable_told_at is not None
+        to_lead = [r for r in s.scalars(select(OutboxMessage)) if '"channel":"ULEAD1"' in r.payload]
+        assert len(to_lead) == 1
+
+
+def test_pass_moves_on_and_nobody_is_offered_twice_in_a_round(db: Database) -> None:
+    seed(db, CHAMPS[:2])
+    _, first = new_request(db)
+    with db.session() as s:
+        offer = s.scalar(select(Offer).where(Offer.champion_id == first))
+        assert offer is not None
+        routed = requests.pass_offer(
+            session=s, settings=SETTINGS, offer_id=offer.id, champion_id=str(first)
+        )
+    assert routed.offered_to not in (None, first)
+    with db.session() as s:
+        second = s.scalar(select(Offer).where(Offer.status == OfferStatus.PENDING))
+        assert second is not None
+        assert (
+            requests.pass_offer(
+                session=s, settings=SETTINGS, offer_id=second.id, champion_id=second.champion_id
+            ).offered_to
+            is None
+        )
+    with db.session() as s:
+        assert s.scalar(select(func.count()).select_from(Offer)) == 2
+        with pytest.raises(ServiceError, match="no longer open"):
+            requests.pass_offer(
+                session=s, settings=SETTINGS, offer_id=second.id, champion_id=second.champion_id
+            )
+
+
+def test_claim_resolve_and_the_roles_that_may(db: Database) -> None:
+    seed(db)
+    rid, _ = new_request(db)
+    with db.session() as s, pytest.raises(NotAllowed, match="Only champions or leads"):
+        requests.claim(session=s, settings=SETTINGS, request_id=rid, champion_id="UOFFICER9")
+    with db.session() as s:
+        requests.claim(session=s, settings=SETTINGS, request_id=rid, champion_id="UCHAMP2")
+    with db.session() as s, pytest.raises(requests.AlreadyTaken, match="<@UCHAMP2>"):
+        requests.claim(session=s, settings=SETTINGS, request_id=rid, champion_id="UCHAMP3")
+    with db.session() as s, pytest.raises(NotAllowed):
+        requests.resolve(
+            session=s, settings=SETTINGS, request_id=rid, user_id="UCHAMP3", outcome="x"
+        )
+    with db.session() as s, pytest.raises(ServiceError, match="short outcome"):
+        requests.resolve(
+            session=s, settings=SETTINGS, request_id=rid, user_id="UCHAMP2", outcome="  "
+        )
+    with db.session() as s:
+        req = requests.resolve(
+            session=s,
+            settings=SETTINGS,
+            request_id=rid,
+            user_id="UCHAMP2",
+            outcome="advised s2A and an SPO",
+        )
+        assert req.status is RequestStatus.RESOLVED
+    with db.session() as s:
+        offers = list(s.scalars(select(Offer)))
+        assert all(o.status is not OfferStatus.PENDING for o in offers)
+        actions = list(s.scalars(select(AuditEvent.action).order_by(AuditEvent.id)))
+        assert (
+            actions[-3:] == ["request.offer", "request.claim", "request.resolve"][-3:]
+            or "request.resolve" in actions
+        )
+
+
+def test_release_reroutes_elsewhere_and_reassign_and_cancel(db: Database) -> None:
+    seed(db)
+    rid, _ = new_request(db)
+    with db.session() as s:
+        requests.claim(session=s, settings=SETTINGS, request_id=rid, champion_id="UCHAMP1")
+    with db.session() as s:
+        requests.release(session=s, settings=SETTINGS, request_id=rid, user_id="UCHAMP1")
+    with db.session() as s:
+        pending = requests.pending_offer_for(session=s, request_id=rid)
+        assert pending is not None and pending.champion_id != "UCHAMP1"
+        requests.claim(
+            session=s,
+            settings=SETTINGS,
+            request_id=rid,
+            champion_id=pending.champion_id,
+            offer_id=pending.id,
+        )
+    with db.session() as s:
+        req = requests.reassign(
+            session=s,
+            settings=SETTINGS,
+            request_id=rid,
+            user_id=str(requests.get(session=s, request_id=rid).champion_id),
+            to_champion="UCHAMP1",
+        )
+        assert req.champion_id == "UCHAMP1" and req.claims == 3
+    with db.session() as s, pytest.raises(NotAllowed, match="Only the officer who asked"):
+        requests.cancel(session=s, settings=SETTINGS, request_id=rid, user_id="UCHAMP2")
+    with db.session() as s:
+        requests.cancel(session=s, settings=SETTINGS, request_id=rid, user_id="UOFFICER1")
+    with db.session() as s, pytest.raises(ServiceError, match="already cancelled"):
+        requests.cancel(session=s, settings=SETTINGS, request_id=rid, user_id="ULEAD1")
+
+
+def test_sweeps_expire_warn_escalate_and_end_away(db: Database) -> None:
+    seed(db, CHAMPS[:2])
+    rid, first = new_request(db)
+    later = utcnow() + timedelta(seconds=601)
+    with db.session() as s:
+        due = sweeps.due_offers(session=s, now=later)
+    assert len(due) == 1
+    with db.session() as s:
+        assert sweeps.act_offer_expired(session=s, settings=SETTINGS, offer_id=due[0], now=later)
+    with db.session() as s:
+        assert not sweeps.act_offer_expired(
+            session=s, settings=SETTINGS, offer_id=due[0], now=later
+        )
+        assert requests.pending_offer_for(session=s, request_id=rid).champion_id != first  # type: ignore[union-attr]
+    warn_at = utcnow() + timedelta(seconds=1400)
+    with db.session() as s:
+        assert sweeps.due_warnings(session=s, now=warn_at) == [rid]
+        assert sweeps.act_warning(session=s, settings=SETTINGS, request_id=rid, now=warn_at)
+    breach = utcnow() + timedelta(seconds=1801)
+    with db.session() as s:
+        assert sweeps.due_escalations(session=s, now=breach) == [rid]
+        assert sweeps.act_escalation(session=s, settings=SETTINGS, request_id=rid, now=breach)
+    with db.session() as s:
+        assert sweeps.due_escalations(session=s, now=breach) == []
+        availability.set_away(session=s, user_id="UCHAMP1", until=breach, now=utcnow())
+    with db.session() as s:
+        (member_id,) = sweeps.due_returns(session=s, now=breach)
+        assert sweeps.act_return(session=s, member_id=member_id, now=breach)
+        assert roster.get(session=s, slack_user_id="UCHAMP1").away_until is None  # type: ignore[union-attr]
+
+
+def test_parse_until() -> None:
+    from datetime import UTC, datetime
+
+    now = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)  # a Saturday
+    parse = availability.parse_until
+    assert parse("2026-12-01", now=now) == datetime(2026, 12, 1, 0, 0, tzinfo=UTC)
+    assert parse("until 17:00", now=now) == datetime(2026, 11, 28, 17, 0, tzinfo=UTC)
+    assert parse("09:00", now=now) == datetime(2026, 11, 29, 9, 0, tzinfo=UTC)
+    assert parse("monday", now=now) == datetime(2026, 11, 30, 0, 0, tzinfo=UTC)
+    assert parse("3h", now=now) == now + timedelta(hours=3)
+    assert parse("2026-07-01 08:00", now=now) == datetime(2026, 7, 1, 7, 0, tzinfo=UTC)  # BST
+    for bad in ("soon", "2026-02-30", "25:00"):
+        with pytest.raises(ServiceError):
+            parse(bad, now=now)
+
+
+def test_fifty_requests_eight_champions_claim_at_once_exactly_one_wins(pg: Database) -> None:
+    seed(pg, CHAMPS)
+    ids = [new_request(pg)[0] for _ in range(50)]
+    for rid in ids:
+        barrier = threading.Barrier(len(CHAMPS))
+        winners: list[str] = []
+        losers: list[str] = []
+
+        def click(
+            champion: str,
+            rid: int = rid,
+            barrier: threading.Barrier = barrier,
+            winners: list[str] = winners,
+            losers: list[str] = losers,
+        ) -> None:
+            barrier.wait()
+            try:
+                with pg.session() as s:
+                    requests.claim(
+                        session=s, settings=SETTINGS, request_id=rid, champion_id=champion
+                    )
+                winners.append(champion)
+            except requests.AlreadyTaken as taken:
+                losers.append(str(taken))
+
+        threads = [threading.Thread(target=click, args=(c,)) for c in CHAMPS]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert len(winners) == 1, (rid, winners)
+        assert len(losers) == len(CHAMPS) - 1
+        assert all(f"<@{winners[0]}>" in msg for msg in losers)
+        with pg.session() as s:
+            req = requests.get(session=s, request_id=rid)
+            assert req.status is RequestStatus.CLAIMED and req.champion_id == winners[0]
+            assert req.claims == 1
+
+
+def test_two_clocks_sweeping_at_once_move_every_due_offer_exactly_once(pg: Database) -> None:
+    seed(pg, CHAMPS)
+    ids = [new_request(pg)[0] for _ in range(20)]
+    later = utcnow() + timedelta(seconds=601)
+    acted: list[int] = []
+    barrier = threading.Barrier(2)
+
+    def clock() -> None:
+        with pg.session() as s:
+            due = sweeps.due_offers(session=s, now=later)
+        barrier.wait()
+        for offer_id in due:
+            with pg.session() as s:
+                if sweeps.act_offer_expired(
+                    session=s, settings=SETTINGS, offer_id=offer_id, now=later
+                ):
+                    acted.append(offer_id)
+
+    threads = [threading.Thread(target=clock) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(acted) == len(ids) == len(set(acted))
+    with pg.session() as s:
+        for rid in ids:
+            offers = list(s.scalars(select(Offer).where(Offer.request_id == rid)))
+            assert sorted(o.status.value for o in offers) == ["expired", "pending"]

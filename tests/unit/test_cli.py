@@ -1,0 +1,96 @@
+"""The champbot command line: operator-facing output and exit codes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_manifest_is_json_slack_accepts(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["manifest", "--url", "https://champbot.example.org/"]) == 0
+    manifest = json.loads(capsys.readouterr().out)
+    endpoint = "https://champbot.example.org/slack/events"
+    assert manifest["settings"]["event_subscriptions"]["request_url"] == endpoint
+    assert manifest["settings"]["interactivity"]["request_url"] == endpoint
+    assert set(manifest["settings"]["event_subscriptions"]["bot_events"]) >= {
+        "message.im",
+        "app_mention",
+        "app_home_opened",
+    }
+    commands = {c["command"] for c in manifest["features"]["slash_commands"]}
+    assert {"/ask", "/faq", "/champbot"} <= commands
+    assert manifest["features"]["app_home"]["home_tab_enabled"] is True
+    assert {"chat:write", "commands", "im:history"} <= set(
+        manifest["oauth_config"]["scopes"]["bot"]
+    )
+
+
+def test_kb_check_passes_on_the_shipped_knowledge_base(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["kb", "check", "--dir", str(ROOT / "knowledge")]) == 0
+    assert "0 errors" in capsys.readouterr().out
+
+
+def test_kb_check_names_the_file_and_field(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "broken.md").write_text("---\nid: broken\ntitle: x\n---\nbody\n")
+    assert main(["kb", "check", "--dir", str(tmp_path)]) == 1
+    out = capsys.readouterr().out
+    assert "broken.md" in out
+
+
+def test_kb_search_shows_ranked_scores(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["kb", "search", "--dir", str(ROOT / "knowledge"), "what", "is", "an", "spo"]) == 0
+    out = capsys.readouterr().out
+    assert "case: answered" in out and " 1. " in out
+
+
+def test_roster_from_the_cli(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/r.db")
+    assert (
+        main(
+            [
+                "roster",
+                "add",
+                "UCHAMP1",
+                "--role",
+                "champion",
+                "--area",
+                "North",
+                "--skills",
+                "cyber,spo",
+            ]
+        )
+        == 0
+    )
+    assert main(["roster", "list"]) == 0
+    assert "UCHAMP1\tchampion\tNorth\tcyber,spo" in capsys.readouterr().out
+    assert main(["roster", "add", "not-an-id", "--role", "lead"]) == 2
+    assert "not a Slack user ID" in capsys.readouterr().err
+    assert main(["roster", "remove", "UCHAMP1"]) == 0
+
+
+def test_serve_without_a_token_is_one_clear_line(tmp_path: Path) -> None:
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    proc = subprocess.run(
+        [sys.executable, "-m", "bot", "serve"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.strip().count("\n") == 0 and "SLACK_BOT_TOKEN is not set" in proc.stderr
+    assert "Traceback" not in proc.stderr
