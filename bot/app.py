@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from concurrent.futures import Executor, ThreadPoolExecutor
 from typing import Any
 
 from slack_bolt import App
@@ -12,7 +13,9 @@ from bot.runtime import Runtime
 log = logging.getLogger(__name__)
 
 
-def create_app(runtime: Runtime, *, socket_mode: bool = False) -> App:
+def create_app(
+    runtime: Runtime, *, socket_mode: bool = False, executor: Executor | None = None
+) -> App:
     """The Bolt app with every listener registered."""
     from handlers import register_all
 
@@ -22,12 +25,12 @@ def create_app(runtime: Runtime, *, socket_mode: bool = False) -> App:
     else:
         settings.require_http()
     app = App(
-        token=settings.bot_token,
         signing_secret=settings.signing_secret or "socket-mode",
         client=runtime.client,
         process_before_response=False,
         request_verification_enabled=not socket_mode,
         logger=logging.getLogger("champbot.bolt"),
+        listener_executor=executor or ThreadPoolExecutor(max_workers=8),
     )
 
     @app.error

@@ -4,6 +4,7 @@ driven from the terminal. Type as an officer; `/help` lists what else you can do
 from __future__ import annotations
 
 import json
+import logging
 import re
 import secrets
 import sys
@@ -14,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, TextIO
 
 from bot.config import Settings
-from bot.emulator import SlackEmulator
+from bot.slack_emulator import SlackEmulator
 from bot.models import Role
 from bot.slack_requests import SlackSender
 
@@ -39,6 +40,8 @@ Type a question and press Enter to send it to the bot as a direct message.
 
 _LINK = re.compile(r"<(https?://[^|>]+)\|([^>]+)>")
 _USER = re.compile(r"<@([A-Z0-9]+)>")
+_DATE = re.compile(r"<!date\^\d+\^[^|>]*\|([^>]*)>")
+_NAMES = {uid: name for name, (uid, _) in PEOPLE.items()}
 
 
 @dataclass
@@ -260,7 +263,8 @@ def _blocks(value: Any) -> list[dict[str, Any]]:
 
 def _plain(text: str) -> str:
     text = _LINK.sub(lambda m: f"{m.group(2)} ({m.group(1)})", text)
-    text = _USER.sub(lambda m: "@" + m.group(1), text)
+    text = _USER.sub(lambda m: "@" + _NAMES.get(m.group(1), m.group(1)), text)
+    text = _DATE.sub(lambda m: m.group(1), text)
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
@@ -275,6 +279,8 @@ def run_console(settings: Settings, *, script: str | None = None) -> int:
     emu.start()
     for name, (uid, _) in PEOPLE.items():
         emu.add_user(uid, name=name, real_name=name.title(), tz="Europe/London")
+    for channel in (GENERAL, "CQUEUE", "CNETWORK"):
+        emu.add_channel(channel)
     secret = secrets.token_hex(16)
     local = replace(
         settings,
@@ -284,6 +290,7 @@ def run_console(settings: Settings, *, script: str | None = None) -> int:
         queue_channel=settings.queue_channel or "CQUEUE",
         network_channel=settings.network_channel or "CNETWORK",
     )
+    logging.getLogger().setLevel(logging.WARNING)  # the conversation is the output
     runtime = Runtime.from_settings(local)
     with runtime.db.session() as session:
         for uid, role in PEOPLE.values():

@@ -78,11 +78,25 @@ class Runtime:
         with self.db.session() as session:
             yield session
             queued = list(session.info.get("outbox_ids", []))
-        if queued:
-            try:
-                self.delivery.deliver(queued)
-            except Exception:  # the sweep retries; a listener must not fail after its commit
-                log.exception("immediate delivery failed; the sweep will retry")
+        self.deliver(queued)
+
+    @contextmanager
+    def work_then(self) -> Iterator[tuple[Session, list[int]]]:
+        """A unit of work whose outbox rows the caller delivers (with `deliver`) when it chooses:
+        after its own reply, so that the reply comes first."""
+        queued: list[int] = []
+        with self.db.session() as session:
+            yield session, queued
+            queued.extend(session.info.get("outbox_ids", []))
+
+    def deliver(self, ids: list[int]) -> None:
+        """Deliver these outbox rows now; whatever fails is left for the sweep."""
+        if not ids:
+            return
+        try:
+            self.delivery.deliver(ids)
+        except Exception:  # the sweep retries; a listener must not fail after its commit
+            log.exception("immediate delivery failed; the sweep will retry")
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Runtime:

@@ -24,10 +24,11 @@ def register(app: App, runtime: Runtime) -> None:
 
     def answer(
         *, user_id: str, text: str, surface: Surface, channel_id: str | None, echo: bool
-    ) -> Reply:
+    ) -> tuple[Reply, list[int]]:
+        """The reply, and the outbox rows to deliver once it is out (a live case's notices)."""
         settings = runtime.settings
         try:
-            with runtime.work() as session:
+            with runtime.work_then() as (session, queued):
                 handled = flows.ask(
                     session=session,
                     settings=settings,
@@ -40,7 +41,7 @@ def register(app: App, runtime: Runtime) -> None:
                 )
                 request_id = handled.request.id if handled.request else None
         except ServiceError as refused:
-            return notice(str(refused))
+            return notice(str(refused)), []
         asked = handled.asked
         log.info(
             "question %s via %s: %s (score %.2f)",
@@ -49,7 +50,7 @@ def register(app: App, runtime: Runtime) -> None:
             asked.outcome.value,
             asked.triage.best.score if asked.triage.best else 0.0,
         )
-        return answer_reply(
+        reply = answer_reply(
             outcome=asked.outcome,
             question_id=asked.question_id,
             hits=asked.triage.hits,
@@ -61,6 +62,7 @@ def register(app: App, runtime: Runtime) -> None:
             echo=questions.clean_question(text) if echo else None,
             request_id=request_id,
         )
+        return reply, queued
 
     @app.event("message")
     def on_message(event: dict[str, Any], client: WebClient, context: dict[str, Any]) -> None:
@@ -70,14 +72,17 @@ def register(app: App, runtime: Runtime) -> None:
         user_id, channel = event.get("user"), event.get("channel")
         if not isinstance(user_id, str) or not isinstance(channel, str):
             return
-        reply = answer(
+        reply, queued = answer(
             user_id=user_id,
             text=to_plain(str(event.get("text") or "")),
             surface=Surface.DM,
             channel_id=channel,
             echo=False,
         )
-        client.chat_postMessage(channel=channel, text=reply.text, blocks=reply.blocks)
+        try:
+            client.chat_postMessage(channel=channel, text=reply.text, blocks=reply.blocks)
+        finally:
+            runtime.deliver(queued)
         finish_event(runtime, context)
 
     @app.event("app_mention")
@@ -86,28 +91,34 @@ def register(app: App, runtime: Runtime) -> None:
         if event.get("bot_id") or not isinstance(user_id, str) or not isinstance(channel, str):
             return
         text = to_plain(str(event.get("text") or ""), bot_user_id=context.get("bot_user_id"))
-        reply = answer(
+        reply, queued = answer(
             user_id=user_id, text=text, surface=Surface.MENTION, channel_id=channel, echo=False
         )
-        client.chat_postMessage(
-            channel=channel,
-            thread_ts=str(event.get("thread_ts") or event.get("ts")),
-            text=reply.text,
-            blocks=reply.blocks,
-        )
+        try:
+            client.chat_postMessage(
+                channel=channel,
+                thread_ts=str(event.get("thread_ts") or event.get("ts")),
+                text=reply.text,
+                blocks=reply.blocks,
+            )
+        finally:
+            runtime.deliver(queued)
         finish_event(runtime, context)
 
     def slash(surface: Surface) -> Any:
         def on_command(ack: Ack, command: dict[str, Any], respond: Respond) -> None:
             ack()
-            reply = answer(
+            reply, queued = answer(
                 user_id=str(command.get("user_id")),
                 text=to_plain(str(command.get("text") or "")),
                 surface=surface,
                 channel_id=command.get("channel_id"),
                 echo=True,
             )
-            respond(text=reply.text, blocks=reply.blocks, response_type="ephemeral")
+            try:
+                respond(text=reply.text, blocks=reply.blocks, response_type="ephemeral")
+            finally:
+                runtime.deliver(queued)
 
         return on_command
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +21,7 @@ from bot.runtime import Runtime
 from bot.slack_requests import SlackSender
 
 if TYPE_CHECKING:
-    from bot.emulator import SlackEmulator
+    from bot.slack_emulator import SlackEmulator
 
 ROOT = Path(__file__).resolve().parent.parent
 KB_DIR = ROOT / "knowledge"
@@ -108,7 +109,7 @@ def kb() -> KnowledgeBase:
 
 @pytest.fixture(scope="session")
 def emulator_session() -> Iterator[SlackEmulator]:
-    from bot.emulator import SlackEmulator
+    from bot.slack_emulator import SlackEmulator
 
     emu = SlackEmulator(token=BOT_TOKEN)
     emu.start()
@@ -120,6 +121,10 @@ def emulator_session() -> Iterator[SlackEmulator]:
         (ADMIN, "adam"),
     ]:
         emu.add_user(uid, name=name, real_name=name.title(), tz="Europe/London")
+    for uid in ("UCHAMP2", "UNEW1"):
+        emu.add_user(uid, name=uid.lower())
+    for channel in ("CGENERAL", "CQUEUE", "CNETWORK"):
+        emu.add_channel(channel)
     yield emu
     emu.stop()
 
@@ -152,6 +157,8 @@ def settings_for(emu: SlackEmulator, db: Database, **overrides: object) -> Setti
         "SLACK_API_URL": emu.api_url,
         "DATABASE_URL": db.url,
         "CHAMPBOT_KB_DIR": str(KB_DIR),
+        "CHAMPBOT_QUEUE_CHANNEL": "CQUEUE",
+        "CHAMPBOT_NETWORK_CHANNEL": "CNETWORK",
     }
     env.update({k: str(v) for k, v in overrides.items()})
     return Settings.from_env(env, dotenv=None)
@@ -164,7 +171,8 @@ def app(emulator: SlackEmulator, db: Database, kb: KnowledgeBase) -> Iterator[Ru
     from bot.server import HttpServer, wsgi_app
 
     runtime = Runtime(settings=settings_for(emulator, db), db=db, kb=kb)
-    bolt = create_app(runtime)
+    executor = ThreadPoolExecutor(max_workers=8)
+    bolt = create_app(runtime, executor=executor)
     server = HttpServer(wsgi_app(bolt, db), host="127.0.0.1", port=0)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -176,3 +184,4 @@ def app(emulator: SlackEmulator, db: Database, kb: KnowledgeBase) -> Iterator[Ru
         )
     finally:
         server.close()
+        executor.shutdown(wait=True)  # no listener of this test may act during the next one

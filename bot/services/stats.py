@@ -41,13 +41,14 @@ def question_figures(*, session: Session, since: datetime | None = None) -> Ques
             )
         }
     )
-    feedback = dict(
-        session.execute(
+    feedback = {
+        verdict: count
+        for verdict, count in session.execute(
             select(Question.feedback, func.count())
             .where(*where, Question.feedback.is_not(None))
             .group_by(Question.feedback)
         )
-    )
+    }
     top = session.execute(
         select(Question.entry_id, func.count().label("n"))
         .where(*where, Question.entry_id.is_not(None))

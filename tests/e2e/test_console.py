@@ -45,7 +45,7 @@ def test_a_live_case_goes_to_a_champion_who_claims_and_resolves(tmp_path: Path) 
         [
             "my victim says her ex keeps following her home, should i arrest him",
             "/as chris",
-            "/click 6",
+            "/click 5",
             "/home",
             "/as olivia",
             "/champbot",

@@ -35,7 +35,7 @@ def test_dm_is_answered_from_the_knowledge_base(app: RunningApp) -> None:
     blocks = blocks_of(call)
     assert blocks[0]["type"] == "header"
     assert "Sources:" in all_text(blocks) and "Last reviewed" in all_text(blocks)
-    assert set(buttons(blocks)) == {"That answers it", "Not what I needed"}
+    assert set(buttons(blocks)) == {"That answers it", "Not what I needed", "Ask a champion"}
     (question,) = questions_in(app)
     assert question.outcome is Outcome.ANSWERED and question.entry_id
     assert question.asker_id == OFFICER
@@ -170,7 +170,8 @@ def test_immediate_risk_is_said_first(app: RunningApp) -> None:
         channel=app.im(OFFICER),
         text="he is outside her house right now threatening to kill her",
     )
-    (call,) = posts(app)
+    call = posts(app)[0]
+    assert call.args["channel"] == app.im(OFFICER)
     assert "immediate danger" in blocks_of(call)[0]["text"]["text"]
 
 
@@ -225,7 +226,7 @@ def test_huge_and_control_character_text_is_handled_cleanly(app: RunningApp) -> 
     assert "too long for me to search" in call.args["text"]
     assert questions_in(app) == []
 
-    app.slack.dm(user=OFFICER, channel=channel, text="what\x00 is\x1b[31m an\u202e spo\x07")
+    app.slack.dm(user=OFFICER, channel=channel, text="what\x00 is\x1b an\u202e spo\x07")
     calls = posts(app, count=2)
     assert blocks_of(calls[1])[0]["type"] == "header"
     stored = questions_in(app)[0].text or ""

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from bot.emulator import SlackEmulator
+from bot.slack_emulator import SlackEmulator
 
 from bot.db import Database
 from bot.models import Role

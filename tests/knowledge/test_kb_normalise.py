@@ -25,7 +25,7 @@ NZ = Normaliser()
         ["CPS", "Crown Prosecution Service", "prosecutors"],
         ["HOCR", "Home Office Counting Rules", "crime recording"],
         ["S-DASH", "SDASH"],
-        ["harassment warning", "PIN", "police information notice"],
+        ["harassment warning", "police information notice"],
         ["arrest", "nick", "lift", "arrested"],
         ["maximum", "max"],
         ["sentence", "sentance", "penalty", "sentencing"],
