@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import heapq
 import math
 from array import array
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from itertools import repeat
-from operator import add
+from itertools import compress, repeat
+from operator import add, ge
 
 from bot.knowledge.bitsets import bitset, count_planes, members, with_count
 
@@ -36,12 +35,12 @@ class InvertedIndex:
     for scoring many entries at C speed with `map`), and as entry numbers ordered by weight,
     highest first (so a query can stop early). A query touches only its own terms' postings.
 
-    `top` scores every posting when the query's postings are few (exact). Otherwise it scores
-    the `depth` highest-weighted entries of each term on all the query's terms, and stops if
-    no entry not yet met can beat the k-th best (Fagin's threshold test: exact). If the test
-    fails (on a large index whose entries all use the query's words), it adds the entries that
-    hold the most of the query's distinctive terms and returns the best of all those: not
-    provably exact, but the entries a reranking by coverage and phrasing would pick."""
+    `top` scores the `depth` highest-weighted entries of each term on all the query's terms,
+    and stops if no entry not yet met can beat the k-th best (Fagin's threshold test: exact).
+    If the test fails, it scores every posting when they are few (exact); on a large index
+    whose entries all use the query's words, it adds the entries that hold the most of the
+    query's distinctive terms and returns the best of all those: not provably exact, but the
+    entries a reranking by coverage and phrasing would pick."""
 
     def __init__(
         self,
@@ -49,7 +48,7 @@ class InvertedIndex:
         weights: FieldWeights | None = None,
         *,
         exhaustive_limit: int = 2000,
-        depth: int = 32,
+        depth: int = 24,
         conjunctive_cap: int = 256,
     ) -> None:
         w = weights or FieldWeights()
@@ -124,8 +123,6 @@ class InvertedIndex:
         if not present or k <= 0:
             return []
         columns = [self.postings[t] for t in present]
-        if sum(map(len, columns)) <= self.exhaustive_limit:
-            return _best(set().union(*columns), columns, k)  # every posting: exact
         ordered = [self._ordered[t] for t in present]
         depth = max(self.depth, k)
         candidates: set[int] = set()
@@ -135,6 +132,8 @@ class InvertedIndex:
         unseen_bound = sum(imps[depth] for _, imps in ordered if depth < len(imps))
         if len(best) == k and best[-1][1] >= unseen_bound:
             return best  # no entry not yet met can beat the k-th best: exact
+        if sum(map(len, columns)) <= self.exhaustive_limit:
+            return _best(set().union(*columns), columns, k)  # every posting: exact
         extra = self._most_terms(present, k) - candidates
         if not extra:
             return best
@@ -169,12 +168,20 @@ def _best(
     also: list[tuple[int, float]] | None = None,
 ) -> list[tuple[int, float]]:
     """The k best of `candidates` (and of `also`, already scored) on every term's postings;
-    the sums are made by C-level map and add over the columns, not a loop per entry."""
+    the sums, the cut-off and the selection are all C-level (map, sorted, compress), with no
+    Python loop per entry."""
     found = list(candidates)
-    scores = map(columns[0].get, found, repeat(0.0))
+    summed = map(columns[0].get, found, repeat(0.0))
     for column in columns[1:]:
-        scores = map(add, scores, map(column.get, found, repeat(0.0)))
-    pairs = list(zip(scores, found, strict=True))
+        summed = map(add, summed, map(column.get, found, repeat(0.0)))
+    scores = list(summed)
     if also:
-        pairs.extend((s, d) for d, s in also)
-    return [(d, s) for s, d in heapq.nlargest(k, pairs)]
+        scores.extend(s for _, s in also)
+        found.extend(d for d, _ in also)
+    if len(scores) > k:
+        cut = sorted(scores)[-k]
+        pairs = list(compress(zip(scores, found, strict=True), map(ge, scores, repeat(cut))))
+    else:
+        pairs = list(zip(scores, found, strict=True))
+    pairs.sort(reverse=True)
+    return [(d, s) for s, d in pairs[:k]]

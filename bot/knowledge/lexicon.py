@@ -21,9 +21,11 @@ STOP_WORDS = _word_set(
     these they theyd theyll theyre theyve this those through to too under until up very was
     wasnt we wed well were weve werent what whats when whens where wheres which while who whos
     whom why whys will with wont would wouldnt you youd youll youre youve your yours yourself
-    yourselves also anyone someone somebody something anything thing things tell know want
-    need needs please thanks thank cheers hi hello hey okay ok yes yeah really actually mean
-    ask asking question quick just like one
+    yourselves also anyone someone somebody something anything thing things tell want wants
+    wanted need needs please thanks thank cheers hi hello hey okay ok yes yeah really actually
+    ask asking question quick just like one know many much still already again ever even bit stuff
+    lot lots happen happens happened happening go goes going gone went come comes came say
+    says said guys mate sarge anybody whether else etc eg ie
     """
 )
 
@@ -100,6 +102,20 @@ WORDS: dict[str, str] = {
     "email": "email", "emails": "email", "mobile": "phone", "cctv": "cctv",
     "helpline": "helpline", "hotline": "helpline", "charity": "charity",
     "foul": "four", "mnemonic": "four",
+    "break": "breach", "breaks": "breach", "broke": "breach", "broken": "breach",
+    "breaking": "breach", "stats": "statistics", "murder": "homicide", "murders": "homicide",
+    "murdered": "homicide", "killed": "homicide", "killing": "homicide",
+    "acquit": "acquittal", "acquits": "acquittal", "acquitted": "acquittal",
+    "acquittals": "acquittal", "guilty": "conviction", "convicted": "conviction",
+    "juvenile": "youth", "juveniles": "youth", "teenager": "youth", "teenagers": "youth",
+    "child": "youth", "children": "youth", "kid": "youth", "kids": "youth", "minor": "youth",
+    "minors": "youth", "safe": "safety", "speak": "contact", "talk": "contact",
+    "instagram": "social media", "facebook": "social media", "snapchat": "social media",
+    "tiktok": "social media", "twitter": "social media", "whatsapp": "social media",
+    "mischarging": "wrong charge", "mischarged": "wrong charge", "mischarge": "wrong charge",
+    "undercharged": "wrong charge", "undercharging": "wrong charge", "complain": "complaint",
+    "complained": "complaint", "complaints": "complaint", "fill": "complete",
+    "crime": "offence", "crimes": "offence", "offences": "offence",
 }  # fmt: skip
 
 # Multi-word names, matched on stemmed words (stop words included), each becoming one token.
@@ -132,8 +148,8 @@ PHRASES: dict[str, str] = {
     "domestic abuse protection order": "dapo",
     "domestic violence protection order": "dvpo",
     "domestic violence protection notice": "dvpo",
-    "police information notice": "pin",
-    "harassment warning": "pin",
+    "police information notice": "pin warning",
+    "harassment warning": "pin warning",
     "harassment notice": "pin",
     "domestic violence": "domestic abuse",
     "domestic violence disclosure scheme": "dvds",
@@ -152,7 +168,7 @@ PHRASES: dict[str, str] = {
     "controlling behaviour": "coercive control",
     "coercive behaviour": "coercive control",
     "malicious communication": "malicious communications",
-    "super complaint": "supercomplaint",
+    "super complaint": "supercomplaint complaint",
     "suzy lamplugh trust": "suzylamplugh",
     "suzy lamplugh": "suzylamplugh",
     "national stalking helpline": "helpline",
@@ -174,21 +190,54 @@ PHRASES: dict[str, str] = {
     "officer in the case": "officer",
     "officer in case": "officer",
     "injured party": "victim",
+    "not guilty": "acquittal",
+    "found not guilty": "acquittal",
+    "guilty plea": "conviction",
+    "pleaded guilty": "conviction",
+    "pleads guilty": "conviction",
+    "year old": "youth",
+    "years old": "youth",
+    "under 18": "youth",
+    "under 18s": "youth",
+    "brought in": "introduced",
+    "came in": "introduced",
+    "come in": "introduced",
+    "into force": "introduced",
+    "stalking involving fear of violence": "s4a",
+    "stalking involving fear of violence or serious alarm or distress": "s4a",
+    "putting people in fear of violence": "s4",
+    "putting someone in fear of violence": "s4",
+    "put in fear of violence": "s4",
+    "knows or ought to know": "oughttoknow",
+    "ought to know": "oughttoknow",
+    "ought to have known": "oughttoknow",
+    "should have known": "oughttoknow",
+    "stay safe": "safety",
+    "keep safe": "safety",
+    "get hold of": "contact",
 }
+
+# Whole-question rewrites, on lower-case text, before words are split: the ways officers ask
+# "what is the sentence" without the word, and shorthand a word map cannot see.
+REWRITES: tuple[tuple[str, str], ...] = (
+    (
+        r"\b(?:how long|how many years|how much time|what|wat|wot)\s+(?:can|could|will|would|do|"
+        r"does|did|might|may)\s+(?:you|u|he|she|they|someone|somebody|a person|i|the suspect|"
+        r"the defendant|the offender|a stalker|people)\s+(?:get|go down|go to prison|go to jail|"
+        r"be jailed|be sent down|serve)\b",
+        " maximum sentence ",
+    ),
+)
 
 # Words that mark a question as inside the network's subject even when no entry covers it.
 # The knowledge base's own titles, questions and tags are added to these at load time.
 SUBJECT = _word_set(
     """
     stalking stalk stalked stalker harassment harass harassing spo pha spa vrr isac idva marac
-    victim suspect perpetrator expartner partner breach arrest charge charging offence
-    restrainingorder nmo dapo dvpo pin dash sdash sash srp dara hocr cps cyber tracker spyware
-    follow following followed loiter loitering watching spying monitor threat threats fear
-    violence alarm distress risk safeguarding evidence diary fixated obsessive unwanted
-    repeated four coercive control domestic abuse malicious communications sentence maximum
-    court magistrates bail conviction prosecution prosecute paladin suzylamplugh helpline
-    aliceruggles pas police officer investigation investigate crime recorded hmicfrs
-    supercomplaint righttoknow dvds vps order orders warrant s2 s2a s2b s4 s4a s5a
+    victim suspect perpetrator expartner restrainingorder nmo dapo dvpo pin dash sdash sash srp
+    dara hocr cyber tracker spyware loiter loitering fixated obsessive four coercive domestic
+    abuse malicious paladin suzylamplugh aliceruggles pas helpline hmicfrs supercomplaint
+    righttoknow dvds oughttoknow s2 s2a s2b s4 s4a s5a
     """
 )
 
@@ -198,6 +247,7 @@ CANONICAL = _word_set(
     spo spa pha vrr isac idva marac mappa hocr dash sdash sash srp dara pin nmo dapo dvpo dvds
     vps righttoknow hmicfrs hmcpsi npcc iopc cps restrainingorder expartner supercomplaint
     suzylamplugh aliceruggles pas paladin pnc pnd pace gbh abh four cyber tracker ipaddress
+    oughttoknow
     """
 )
 
@@ -214,5 +264,11 @@ GENERIC = _word_set(
     account team staff people person man woman men women lot lots kind type types part place
     home house where here there back still even many much every any how what when who why which
     apply applies application available need needs required require rule rules policy process
+    send sent sends sending give gave given tell told ask asked see saw seen think thought try
+    tried know knew known claim claims court courts police officer officers crime crimes law
+    legal force forces station duty shift report reports reported form paperwork file files
+    request requests claim mileage expenses leave holiday rota overtime training course courses
+    uniform kit radio car van vehicle computer laptop password wifi printer parking canteen
+    outside inside near around house flat street road town door bag phone
     """
 )

@@ -8,12 +8,21 @@ from collections.abc import Callable, Container, Iterable, Mapping
 from bot.knowledge import lexicon
 from bot.knowledge.stem import stem
 
-# "s.4A", "sec 4a", "section 4A", "ss 2 and 2A" -> "s4a", "s2 and 2a"; then a bare "2a" -> "s2a"
-_SECTION = re.compile(r"\b(?:ss?|sec|sect|section|sections)\s*\.?\s*(\d{1,3}[a-d]?)\b")
-_BARE_SECTION = re.compile(r"(?<![\w.])(\d{1,2}[a-d])\b")
+# "s.4A", "sec 4a", "section 4A", "ss 2 and 2A" -> "s4a", "s2 and 2a"; and a bare "2a" -> "s2a"
+_SECTION = re.compile(
+    r"\b(?:ss?|sec|sect|section|sections)\s*\.?\s*(\d{1,3}[a-d]?)\b|(?<![\w.])(\d{1,2}[a-d])\b"
+)
 _LETTER_PREFIX = re.compile(r"\b([a-z]|vs)-(?=[a-z])")  # s-dash, e-mail, vs-dash
-_APOSTROPHE = re.compile(r"[\u2018\u2019'`]")
 _IP_ADDRESS = re.compile(r"\bip\s+address(es)?\b")
+_DIGIT = re.compile(r"\d")
+_QUESTION_NUMBER = re.compile(r"\bq\s?(\d{1,2})\b")  # "dash q8" -> "dash question 8"
+_APOSTROPHES = ("\u2018", "\u2019", "'", "`")
+
+
+def _section(match: re.Match[str]) -> str:
+    return f" s{match.group(1) or match.group(2)} "
+
+
 _WORD = re.compile(r"[a-z0-9]+")
 
 Corrector = Callable[[str], "str | None"]
@@ -29,21 +38,30 @@ class Normaliser:
         words: Mapping[str, str] = lexicon.WORDS,
         phrases: Mapping[str, str] = lexicon.PHRASES,
         stop_words: Iterable[str] = lexicon.STOP_WORDS,
+        rewrites: Iterable[tuple[str, str]] = lexicon.REWRITES,
         canonical: Iterable[str] = lexicon.CANONICAL,
         subject: Iterable[str] = lexicon.SUBJECT,
         generic: Iterable[str] = lexicon.GENERIC,
     ) -> None:
         self.stop_words = frozenset(stop_words)
+        self._rewrites = tuple((re.compile(p), r) for p, r in rewrites)
         self.canonical = frozenset(canonical)
         self._words = {k: tuple(v.split()) for k, v in words.items()}
         self._cache: dict[str, tuple[tuple[str, bool], ...]] = {}
         self._phrase_text = tuple(phrases)
         self._phrases: dict[tuple[str, ...], tuple[str, ...]] = {}
-        for phrase, replacement in phrases.items():
+        for phrase, text in phrases.items():
             key = tuple(term for term, _ in self._analyse_words(self.words(phrase)))
-            self._phrases[key] = tuple(self.term(w) for w in replacement.split())
-        self._phrase_starts = frozenset(key[0] for key in self._phrases)
-        self._max_phrase = max((len(key) for key in self._phrases), default=1)
+            self._phrases[key] = tuple(self.term(w) for w in text.split())
+        # phrases by their first two terms, longest first, so most words cost one lookup
+        self._phrase_openings: dict[
+            tuple[str, str], list[tuple[int, tuple[str, ...], tuple[str, ...]]]
+        ] = {}
+        for key, replacement in sorted(self._phrases.items(), key=lambda p: -len(p[0])):
+            if len(key) >= 2:
+                self._phrase_openings.setdefault((key[0], key[1]), []).append(
+                    (len(key), key, replacement)
+                )
         self.subject = frozenset(t for s in subject for t in self.analyse(s))
         self.generic = frozenset(t for s in generic for t in self.analyse(s)) - self.subject
 
@@ -54,15 +72,25 @@ class Normaliser:
             return word
         return stem(word)
 
-    @staticmethod
-    def words(text: str) -> list[str]:
-        """The lower-case words of `text`, with section numbers and hyphenated prefixes joined."""
-        text = _APOSTROPHE.sub("", text.lower())
-        text = _IP_ADDRESS.sub("ipaddress", text)
-        text = _SECTION.sub(r" s\1 ", text)
-        text = _BARE_SECTION.sub(r"s\1", text)
-        text = _LETTER_PREFIX.sub(r"\1", text)
-        return _WORD.findall(text.replace("&", " and "))
+    def words(self, text: str) -> list[str]:
+        """The lower-case words of `text`, with section numbers and hyphenated prefixes joined
+        and the lexicon's rewrites made."""
+        text = text.lower()
+        for mark in _APOSTROPHES:
+            if mark in text:
+                text = text.replace(mark, "")
+        if "&" in text:
+            text = text.replace("&", " and ")
+        for pattern, replacement in self._rewrites:
+            text = pattern.sub(replacement, text)
+        if "ip" in text:
+            text = _IP_ADDRESS.sub("ipaddress", text)
+        if _DIGIT.search(text):
+            text = _SECTION.sub(_section, text)
+            text = _QUESTION_NUMBER.sub(r" question \1 ", text)
+        if "-" in text:
+            text = _LETTER_PREFIX.sub(r"\1", text)
+        return _WORD.findall(text)
 
     def lexicon_words(self) -> set[str]:
         """Every word the lexicon knows: shorthand, its replacements, the words of its phrases,
@@ -77,6 +105,7 @@ class Normaliser:
         return word in self._words or word in self.stop_words or word in self.canonical
 
     def _analyse_word(self, word: str) -> tuple[tuple[str, bool], ...]:
+        """(term, is a stop word) for each word `word` maps to, from a cache."""
         cached = self._cache.get(word)
         if cached is None:
             mapped = self._words.get(word, (word,))
@@ -92,8 +121,9 @@ class Normaliser:
         correct: Corrector | None = None,
     ) -> list[tuple[str, bool]]:
         out: list[tuple[str, bool]] = []
+        cache = self._cache
         for word in words:
-            analysed = self._analyse_word(word)
+            analysed = cache.get(word) or self._analyse_word(word)
             if (
                 correct is not None
                 and known is not None
@@ -122,22 +152,23 @@ class Normaliser:
         items = self._analyse_words(self.words(text), known, correct)
         out: list[str] = []
         i, n = 0, len(items)
-        phrases, starts = self._phrases, self._phrase_starts
+        openings = self._phrase_openings
         while i < n:
             term, is_stop = items[i]
-            if term in starts:
-                for length in range(min(self._max_phrase, n - i), 1, -1):
-                    key = tuple(t for t, _ in items[i : i + length])
-                    replacement = phrases.get(key)
-                    if replacement is not None:
-                        out.extend(replacement)
-                        i += length
-                        break
-                else:
-                    if not is_stop:
-                        out.append(term)
-                    i += 1
-                continue
+            if i + 1 < n:
+                candidates = openings.get((term, items[i + 1][0]))
+                if candidates is not None:
+                    for length, key, replacement in candidates:
+                        if i + length <= n and all(
+                            items[i + j][0] == key[j] for j in range(2, length)
+                        ):
+                            out.extend(replacement)
+                            i += length
+                            break
+                    else:
+                        candidates = None
+                    if candidates is not None:
+                        continue
             if not is_stop:
                 out.append(term)
             i += 1

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import pairwise
+from itertools import count, pairwise, repeat
+from operator import add, truediv
 
 Pair = tuple[str, str]
 
@@ -36,38 +38,36 @@ def make_query(terms: Sequence[str], weights: Mapping[str, float]) -> Query:
 
 
 @dataclass(frozen=True)
-class Phrasing:
-    """One way an entry is asked (its title or one of its questions), ready to compare."""
-
-    terms: frozenset[str]
-    weight: float
-    pairs: frozenset[Pair]
-
-
-@dataclass(frozen=True)
 class Profile:
-    """What the confidence needs of an entry: its phrasings, and the terms of its title,
-    questions and tags together (a match there counts fully, one in the body only partly)."""
+    """What the confidence needs of an entry: the terms of its title, questions and tags
+    together (`head`: a match there counts fully, one only in the body partly), and its
+    distinct phrasings (title and questions): for each head term the phrasings holding it
+    (`where`), each phrasing's summed idf (`weights`) and its pairs of neighbouring terms."""
 
-    phrasings: tuple[Phrasing, ...]
     head: frozenset[str]
+    where: dict[str, tuple[int, ...]]
+    weights: tuple[float, ...]
+    pairs: tuple[frozenset[Pair], ...]
 
 
 def profile(
     phrasings: Sequence[Sequence[str]], tags: Sequence[str], idf: Mapping[str, float]
 ) -> Profile:
     """The Profile of an entry from its analysed phrasings and tags."""
-    parts = tuple(
-        Phrasing(
-            terms=frozenset(p),
-            weight=sum(idf.get(t, 0.0) for t in set(p)),
-            pairs=frozenset(pairwise(p)),
-        )
-        for p in phrasings
-        if p
+    distinct: dict[tuple[frozenset[str], frozenset[Pair]], None] = {}
+    for p in phrasings:
+        if p:
+            distinct[frozenset(p), frozenset(pairwise(p))] = None
+    where: dict[str, list[int]] = {}
+    for i, (terms, _) in enumerate(distinct):
+        for term in terms:
+            where.setdefault(term, []).append(i)
+    return Profile(
+        head=frozenset(tags).union(where),
+        where={t: tuple(i) for t, i in where.items()},
+        weights=tuple(sum(idf.get(t, 0.0) for t in terms) for terms, _ in distinct),
+        pairs=tuple(pairs for _, pairs in distinct),
     )
-    head = frozenset(tags).union(*(p.terms for p in parts))
-    return Profile(phrasings=parts, head=head)
 
 
 @dataclass(frozen=True)
@@ -84,70 +84,77 @@ class ConfidenceWeights:
     beta: float = 1.5
 
 
-def coverage(query: Query, entry: Profile, held: Sequence[str], body_only: float) -> float:
-    """The share of the query's weight the entry holds, a term only in the body counting
-    `body_only` of one in a phrasing or tag."""
-    qw, head = query.weights, entry.head
-    matched = 0.0
-    for term in held:
-        matched += qw[term] if term in head else qw[term] * body_only
-    return matched / query.total if query.total > 0 else 0.0
-
-
-def upper_bound(
-    query: Query, entry: Profile, held: Sequence[str], weights: ConfidenceWeights
-) -> tuple[float, float]:
-    """(coverage, the most `confidence` could be for this entry): no phrasing can share
-    more of the query than the entry's title, questions and tags hold, so the phrasing score
-    is bounded by its value at that recall with perfect precision."""
-    total = query.total
-    if total <= 0.0:
-        return 0.0, 0.0
-    qw, head = query.weights, entry.head
-    in_head = 0.0
-    for term in held:
-        if term in head:
-            in_head += qw[term]
-    cover = coverage(query, entry, held, weights.body_only)
-    recall = in_head / total
-    beta2 = weights.beta * weights.beta
-    f = (1 + beta2) * recall / (beta2 + recall) if recall > 0 else 0.0
-    pairs = 1.0 if recall > 0 and query.pairs else 0.0
-    return cover, weights.coverage * cover + weights.phrasing * f + weights.pairs * pairs
-
-
-def confidence(
+def rerank(
     query: Query,
-    entry: Profile,
-    held: Sequence[str],
+    top: Sequence[tuple[int, float]],
+    limit: int,
+    profiles: Sequence[Profile],
+    columns: Sequence[tuple[str, Mapping[int, float]]],
     weights: ConfidenceWeights,
-    cover: float | None = None,
-) -> float:
-    """How sure we are that the entry answers the query; `held` are the query's terms that
-    the entry contains anywhere (title, questions, tags or body); `cover` is their coverage
-    if already worked out."""
+) -> list[tuple[float, int]]:
+    """The `limit` most confident of `top` (entry numbers with their BM25F scores) as
+    (confidence, entry number), best first. `columns` are the postings of the query's terms.
+
+    The confidence is `weights.coverage` x the share of the query's weight the entry holds
+    + `weights.phrasing` x the F-measure of its best phrasing against the query
+    + `weights.pairs` x the share of the query's neighbouring pairs in one phrasing.
+    With S the query weight a phrasing shares, T the query's weight and W the phrasing's, the
+    F-measure is (1 + b²) S / (b² T + W); as W >= S and S is at most what the entry's title,
+    questions and tags hold, each entry's confidence has a cheap upper bound, and entries are
+    scored in order of it until none left can reach the `limit`-th best."""
     total = query.total
-    if total <= 0.0:
-        return 0.0
-    if cover is None:
-        cover = coverage(query, entry, held, weights.body_only)
-    qw = query.weights
-    best = 0.0
-    best_pairs = 0
+    if total <= 0.0 or not top:
+        return []
+    qw, qpairs = query.weights, query.pairs
+    npairs = len(qpairs)
+    c_cover, c_phrase, c_pairs = weights.coverage, weights.phrasing, weights.pairs
+    body_only = weights.body_only
     beta2 = weights.beta * weights.beta
-    qset, qpairs = query.termset, query.pairs
-    for phrasing in entry.phrasings:
-        if qset.isdisjoint(phrasing.terms):
-            continue
-        shared = sum(map(qw.__getitem__, qset & phrasing.terms))
-        recall = shared / total
-        precision = shared / phrasing.weight if phrasing.weight > 0 else 0.0
-        f = (1 + beta2) * precision * recall / (beta2 * precision + recall)
-        if f > best:
-            best = f
-        if qpairs:
-            n = len(qpairs & phrasing.pairs)
-            if n > best_pairs:
-                best_pairs = n
-    pair_share = best_pairs / len(qpairs) if qpairs else 0.0
-    return weights.coverage * cover + weights.phrasing * best + weights.pairs * pair_share
+    k = 1.0 + beta2
+    scale = beta2 * total
+    best_bm25 = top[0][1] or 1.0
+    bounded: list[tuple[float, float, float, int, list[str]]] = []
+    for d, bm25 in top:
+        head = profiles[d].head
+        in_head = in_body = 0.0
+        asked: list[str] = []
+        for term, column in columns:
+            if d in column:
+                if term in head:
+                    in_head += qw[term]
+                    asked.append(term)
+                else:
+                    in_body += qw[term]
+        cover = (in_head + in_body * body_only) / total
+        tie = 0.02 * bm25 / best_bm25  # between equals, the stronger BM25F match
+        bound = c_cover * cover + tie
+        if in_head > 0.0:
+            bound += c_phrase * k * in_head / (scale + in_head) + (c_pairs if npairs else 0.0)
+        bounded.append((bound, cover, tie, d, asked))
+    bounded.sort(key=lambda b: -b[0])
+    found: list[tuple[float, float, int]] = []
+    floor: list[float] = []  # min-heap of the `limit` best totals so far
+    for bound, cover, tie, d, asked in bounded:
+        if len(floor) >= limit and bound <= floor[0]:
+            break
+        sure = c_cover * cover
+        entry = profiles[d]
+        if asked and entry.weights:  # some of the query is in a phrasing: find the best one
+            shared = [0.0] * len(entry.weights)
+            where = entry.where
+            for term in asked:
+                w = qw[term]
+                for i in where.get(term, ()):
+                    shared[i] += w
+            denominators = map(add, entry.weights, repeat(scale))
+            f, i = max(zip(map(truediv, shared, denominators), count()))
+            sure += c_phrase * k * f
+            if npairs and f > 0.0:
+                sure += c_pairs * len(qpairs & entry.pairs[i]) / npairs
+        found.append((sure + tie, sure, d))
+        if len(floor) < limit:
+            heapq.heappush(floor, sure + tie)
+        elif sure + tie > floor[0]:
+            heapq.heapreplace(floor, sure + tie)
+    found.sort(key=lambda r: (-r[0], r[2]))
+    return [(sure, d) for _, sure, d in found[:limit]]

@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from bot.knowledge.entries import Entry, load_entries
 from bot.knowledge.index import FieldWeights, InvertedIndex
@@ -15,18 +15,16 @@ from bot.knowledge.normalise import Normaliser
 from bot.knowledge.scoring import (
     ConfidenceWeights,
     Query,
-    confidence,
     make_query,
     profile,
-    upper_bound,
+    rerank,
 )
 from bot.knowledge.typos import TypoCorrector
 
 TriageKind = Literal["answered", "live_case", "not_covered", "off_topic"]
 
 
-@dataclass(frozen=True)
-class Hit:
+class Hit(NamedTuple):
     """An entry found for a question; `score` is a confidence in [0, 1] that it answers it."""
 
     entry: Entry
@@ -66,8 +64,8 @@ class KnowledgeBase:
     related_threshold: float = 0.3
     live_threshold: float = 0.2
     topic_threshold: float = 0.5
-    pool: int = 12
-    pool_floor: float = 0.25
+    pool: int = 8
+    generic_weight: float = 1.0
 
     def __init__(
         self,
@@ -148,17 +146,23 @@ class KnowledgeBase:
 
     def _unknown_weight(self, term: str) -> float:
         """A word no entry uses weighs as much as the rarest word, as it most likely names
-        something the knowledge base does not cover; numbers and scraps of two or three
-        letters weigh less, as they are as likely shorthand or noise."""
+        something the knowledge base does not cover; everyday words ("house", "sent"),
+        numbers and scraps of two or three letters weigh little, being as likely noise."""
         if term.isdigit():
-            return 0.3 * self.index.unknown_idf
+            return 0.25 * self.index.unknown_idf
         return self.index.unknown_idf * (0.5 if len(term) <= 3 else 1.0)
 
     def query(self, text: str) -> Query:
         """Analyse a question: normalise, correct typos against the index, weigh the terms."""
         idf = self.index.idf
         terms = self.normaliser.analyse(text, known=idf, correct=self._correct)
-        return make_query(terms, {t: idf.get(t) or self._unknown_weight(t) for t in terms})
+        generic = self.normaliser.generic
+        weights = {}
+        for t in terms:
+            weight = idf.get(t) or self._unknown_weight(t)
+            # an everyday word says little about which entry is meant, however rare it is
+            weights[t] = min(weight, self.generic_weight) if t in generic else weight
+        return make_query(terms, weights)
 
     def search(self, text: str, limit: int = 5) -> list[Hit]:
         """The entries that best answer `text`, most confident first."""
@@ -172,42 +176,26 @@ class KnowledgeBase:
         top = self.index.top(present, max(self.pool, limit))
         if not top:
             return []
-        best_bm25 = top[0][1] or 1.0
-        floor = best_bm25 * self.pool_floor
         columns = [(t, postings[t]) for t in present]
-        weights = self.confidence_weights
-        bounded: list[tuple[float, float, float, int, list[str]]] = []
-        for d, bm25 in top:
-            if bm25 < floor and len(bounded) >= limit:
-                break
-            held = [t for t, column in columns if d in column]
-            cover, bound = upper_bound(query, self._profiles[d], held, weights)
-            tie = 0.02 * bm25 / best_bm25  # between equals, the stronger BM25F match
-            bounded.append((bound + tie, tie, cover, d, held))
-        bounded.sort(key=lambda b: -b[0])
-        # Work out the full confidence best-bound first; stop once no bound can reach the
-        # limit-th confidence found so far.
-        ranked: list[tuple[float, float, int]] = []
-        for bound, tie, cover, d, held in bounded:
-            if len(ranked) >= limit and bound <= ranked[limit - 1][0]:
-                break
-            sure = confidence(query, self._profiles[d], held, weights, cover)
-            ranked.append((sure + tie, sure, d))
-            ranked.sort(key=lambda r: (-r[0], r[2]))
-        return [
-            Hit(entry=self._entries[d], score=round(min(1.0, max(0.0, c)), 4))
-            for _, c, d in ranked[:limit]
-        ]
+        ranked = rerank(query, top, limit, self._profiles, columns, self.confidence_weights)
+        entries = self._entries
+        return [Hit(entries[d], round(sure, 4)) for sure, d in ranked]
 
     def topic_score(self, query: Query) -> float:
         """How much of the question is the network's subject: 1.0 when it names a core subject
-        word (stalking, SPO, ISAC…), else the share of its words that the knowledge base uses
-        in its titles, questions and tags (everyday words like "time" or "form" excepted)."""
-        if not query.terms:
-            return 0.0
-        if any(t in self.normaliser.subject for t in query.terms):
+        word (stalking, SPO, ISAC…), else the share of its weight in words that the knowledge
+        base uses in its titles, questions and tags, everyday words ("time", "form", "court")
+        never counting as the subject."""
+        subject = self.normaliser.subject
+        if any(t in subject for t in query.terms):
             return 1.0
-        return sum(t in self.subject_terms for t in query.terms) / len(query.terms)
+        if query.total <= 0:
+            return 0.0
+        generic = self.normaliser.generic
+        on_topic = sum(
+            w for t, w in query.weights.items() if t in self.subject_terms and t not in generic
+        )
+        return on_topic / query.total
 
     def assess(self, text: str) -> Assessment:
         """Everything the triage weighs, before any threshold is applied."""

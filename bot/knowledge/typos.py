@@ -67,10 +67,13 @@ class TypoCorrector:
 
     def _acceptable(self, word: str, candidate: str) -> bool:
         # Four-letter words are too easily another word: only fix those that keep their first
-        # letter and only gain a letter or swap two ("aply" -> "apply", "rsik" -> "risk").
+        # letter and only gain a letter or swap two ("aply" -> "apply", "rsik" -> "risk"),
+        # never a changed letter ("fill" is not "full").
         if len(word) > self.min_length:
             return True
-        return word[0] == candidate[0] and len(candidate) >= len(word)
+        if word[0] != candidate[0]:
+            return False
+        return len(candidate) == len(word) + 1 or sorted(candidate) == sorted(word)
 
     def correct(self, word: str) -> str | None:
         """The nearest vocabulary word (ties go to the more frequent), or None if none is near."""
