@@ -13,11 +13,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from bot.slack_emulator import SlackEmulator
 
 from bot.db import Database
 from bot.models import Role
 from bot.services import requests, roster
+from bot.slack_emulator import SlackEmulator
 from bot.slack_requests import SlackSender
 from tests.conftest import BOT_TOKEN, KB_DIR, OFFICER, ROOT, SIGNING_SECRET
 
@@ -49,6 +49,7 @@ class Process:
             "PYTHONPATH": str(ROOT),
         }
         self.tmp = tmp
+        self.log = open(tmp / "serve.log", "ab")  # noqa: SIM115 (closed in stop)
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
@@ -57,7 +58,7 @@ class Process:
             cwd=self.tmp,
             env=self.env,
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stderr=self.log,
         )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -66,7 +67,9 @@ class Process:
                     return
             except OSError:
                 time.sleep(0.1)
-        raise RuntimeError("champbot serve did not come up")
+        self.log.flush()
+        tail = (self.tmp / "serve.log").read_text()[-3000:]
+        raise RuntimeError(f"champbot serve did not come up:\n{tail}")
 
     def kill(self) -> None:
         assert self.proc is not None
@@ -74,6 +77,7 @@ class Process:
         self.proc.wait(timeout=10)
 
     def stop(self) -> None:
+        self.log.close()
         if self.proc and self.proc.poll() is None:
             self.proc.terminate()
             try:

@@ -90,6 +90,8 @@ def test_echo_is_escaped(kb: KnowledgeBase) -> None:
 
 
 def test_feedback_replaces_the_buttons(kb: KnowledgeBase) -> None:
-    reply = answered_reply(entry=kb.entries[0], feedback=Feedback.HELPFUL, today=date(2026, 1, 1))
+    reply = answered_reply(
+        entry=kb.entries[0], feedback=Feedback.HELPFUL, today=date(2026, 1, 1), question_id=1
+    )
     text = json.dumps(reply.blocks)
     assert "That answers it" not in text and "glad that helped" in text
