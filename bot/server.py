@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -60,6 +61,9 @@ class HttpServer:
             ident="champbot",
             clear_untrusted_proxy_headers=True,
         )
+        self._stopping = threading.Event()
+        self._stopped = threading.Event()
+        self._stopped.set()
 
     @property
     def port(self) -> int:
@@ -67,9 +71,18 @@ class HttpServer:
         return int(self._server.effective_port)  # type: ignore[union-attr]
 
     def run(self) -> None:
-        """Serve until closed."""
-        self._server.run()
+        """Serve until `close()` is called (from any thread) or the process is interrupted."""
+        self._stopped.clear()
+        server: Any = self._server
+        try:
+            while not self._stopping.is_set():
+                server.asyncore.loop(timeout=0.2, map=server._map, count=1)
+        finally:
+            server.close()
+            server.task_dispatcher.shutdown()
+            self._stopped.set()
 
     def close(self) -> None:
-        """Stop serving."""
-        self._server.close()
+        """Stop serving, and wait until the listening socket is closed."""
+        self._stopping.set()
+        self._stopped.wait(timeout=5)
