@@ -4,29 +4,43 @@ from __future__ import annotations
 
 import math
 from array import array
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import compress, repeat
 from operator import add, ge
 
 from bot.knowledge.bitsets import bitset, count_planes, members, with_count
 
-FIELDS = ("title", "questions", "tags", "body")
+
+@dataclass(frozen=True)
+class Document:
+    """An entry's analysed terms, field by field; each question is a phrasing of its own."""
+
+    title: Sequence[str]
+    questions: Sequence[Sequence[str]]
+    tags: Sequence[str]
+    body: Sequence[str]
+    summary: Sequence[str] = ()
 
 
 @dataclass(frozen=True)
 class FieldWeights:
     """BM25F: how much a match in each field counts, and how much each field's length matters.
-    A term in the title or in a phrasing of the question counts three times one in the body."""
+    A term in the title or in a phrasing of the question counts three times one in the body.
+    Each question is length-normalised on its own and an entry counts its best phrasing for a
+    term fully and its others by `other_questions`, so an entry with a short question that is
+    just the term ("what is an SPO") is not outweighed by one that lists many phrasings."""
 
     title: float = 3.0
     questions: float = 3.0
     tags: float = 2.0
     body: float = 1.0
-    b_title: float = 0.3
+    summary: float = 1.0
+    b_title: float = 0.5
     b_questions: float = 0.5
     b_tags: float = 0.0
     b_body: float = 0.75
+    other_questions: float = 0.25
     k1: float = 1.2
 
 
@@ -44,7 +58,7 @@ class InvertedIndex:
 
     def __init__(
         self,
-        documents: Sequence[Mapping[str, Sequence[str]]],
+        documents: Sequence[Document],
         weights: FieldWeights | None = None,
         *,
         exhaustive_limit: int = 2000,
@@ -57,25 +71,44 @@ class InvertedIndex:
         self.depth = depth
         self.conjunctive_cap = conjunctive_cap
         self.size = n = len(documents)
-        field_weight = dict(zip(FIELDS, (w.title, w.questions, w.tags, w.body), strict=True))
-        field_b = dict(zip(FIELDS, (w.b_title, w.b_questions, w.b_tags, w.b_body), strict=True))
-        avg = {
-            f: (sum(len(d.get(f, ())) for d in documents) / n if n else 0.0) or 1.0 for f in FIELDS
-        }
+        questions = [q for d in documents for q in d.questions]
+        avg_title = sum(len(d.title) for d in documents) / (n or 1) or 1.0
+        avg_question = sum(map(len, questions)) / (len(questions) or 1) or 1.0
+        avg_body = sum(len(d.body) for d in documents) / (n or 1) or 1.0
+        avg_summary = sum(len(d.summary) for d in documents) / (n or 1) or 1.0
+
+        def norm(weight: float, b: float, length: int, average: float) -> float:
+            return weight / (1.0 - b + b * length / average)
+
         # pseudo term frequency of each term in each document, weighted by field and length
         raw: dict[str, dict[int, float]] = {}
         for number, doc in enumerate(documents):
-            for f in FIELDS:
-                terms = doc.get(f, ())
-                if not terms:
-                    continue
-                norm = field_weight[f] / (1.0 - field_b[f] + field_b[f] * len(terms) / avg[f])
+            tf: dict[str, float] = {}
+            for terms, value in (
+                (doc.title, norm(w.title, w.b_title, len(doc.title), avg_title)),
+                (doc.tags, w.tags),
+                (doc.body, norm(w.body, w.b_body, len(doc.body), avg_body)),
+                (doc.summary, norm(w.summary, w.b_body, len(doc.summary), avg_summary)),
+            ):
                 for term in terms:
-                    postings = raw.get(term)
-                    if postings is None:
-                        raw[term] = {number: norm}
-                    else:
-                        postings[number] = postings.get(number, 0.0) + norm
+                    tf[term] = tf.get(term, 0.0) + value
+            # the best phrasing for a term counts fully, the others by `other_questions`
+            best: dict[str, float] = {}
+            total: dict[str, float] = {}
+            for question in doc.questions:
+                value = norm(w.questions, w.b_questions, len(question), avg_question)
+                here: dict[str, float] = {}
+                for term in question:
+                    here[term] = here.get(term, 0.0) + value
+                for term, v in here.items():
+                    total[term] = total.get(term, 0.0) + v
+                    if v > best.get(term, 0.0):
+                        best[term] = v
+            for term, top in best.items():
+                extra = top + w.other_questions * (total[term] - top)
+                tf[term] = tf.get(term, 0.0) + extra
+            for term, posting in tf.items():
+                raw.setdefault(term, {})[number] = posting
         self.idf: dict[str, float] = {}
         self.postings: dict[str, dict[int, float]] = {}
         self._ordered: dict[str, tuple[array[int], array[float]]] = {}

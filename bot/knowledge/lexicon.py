@@ -25,7 +25,10 @@ STOP_WORDS = _word_set(
     wanted need needs please thanks thank cheers hi hello hey okay ok yes yeah really actually
     ask asking question quick just like one know many much still already again ever even bit stuff
     lot lots happen happens happened happening go goes going gone went come comes came say
-    says said guys mate sarge anybody whether else etc eg ie
+    says said guys mate sarge anybody whether else etc eg ie never done doing skipper skip
+    sergeant guv boss folks all hiya morning afternoon evening query actual simply basically
+    confused confusing clarify wondering wonder cheers ta pls plz thx us always sort bits bit
+    anyway someone somewhere sometimes
     """
 )
 
@@ -115,6 +118,30 @@ WORDS: dict[str, str] = {
     "mischarging": "wrong charge", "mischarged": "wrong charge", "mischarge": "wrong charge",
     "undercharged": "wrong charge", "undercharging": "wrong charge", "complain": "complaint",
     "complained": "complaint", "complaints": "complaint", "fill": "complete",
+    "basics": "overview", "basic": "overview", "explain": "overview", "explained": "overview",
+    "explanation": "overview", "intro": "overview", "introduction": "overview",
+    "rundown": "overview", "lowdown": "overview", "jailed": "sentence", "bird": "sentence",
+    "pts": "points", "pt": "point", "reqs": "requirements", "req": "requirement",
+    "qs": "questions", "dept": "department", "min": "minimum",
+    "dms": "messages", "dm": "message", "comms": "communications", "belfast": "northern ireland",
+    "glasgow": "scotland", "edinburgh": "scotland", "nfad": "nfa", "nfaed": "nfa",
+    "challenge": "review", "challenged": "review", "challenging": "review",
+    "mg11": "statement", "abe": "interview", "bwv": "body worn video", "ncrs": "hocr",
+    "misper": "missing person", "mispers": "missing person", "dob": "date of birth",
+    "s/o": "suspect", "obs": "observations", "tic": "taken into consideration",
+    # the subject's concepts in an officer's other words
+    "vcop": "victims code", "lesser": "alternative", "fallback": "alternative",
+    "occasion": "incident", "occasions": "incident", "s127": "communications act",
+    "mca": "malicious communications", "logbook": "diary", "ingredients": "elements",
+    "ingredient": "elements", "prohibition": "conditions", "prohibitions": "conditions",
+    "restriction": "conditions", "restrictions": "conditions", "temporary": "interim",
+    "extend": "renew", "extension": "renew", "extended": "renew", "spoc": "champion",
+    "realise": "oughttoknow", "realised": "oughttoknow", "realize": "oughttoknow",
+    "realized": "oughttoknow", "aware": "oughttoknow", "unaware": "oughttoknow",
+    "downgrade": "wrong charge", "downgraded": "wrong charge", "danger": "risk",
+    "dangerous": "risk", "femicide": "homicide", "csew": "crime survey",
+    "escalate": "escalation", "escalating": "escalation",
+    "escalated": "escalation", "hate": "aggravated hostility",
     "crime": "offence", "crimes": "offence", "offences": "offence",
 }  # fmt: skip
 
@@ -215,7 +242,56 @@ PHRASES: dict[str, str] = {
     "stay safe": "safety",
     "keep safe": "safety",
     "get hold of": "contact",
+    "warrant card": "warrantcard",
+    "course of conduct": "courseofconduct conduct",
+    "either way": "eitherway",
+    "triable either way": "eitherway",
+    "summary only": "summaryonly",
+    "indictable only": "indictableonly",
+    "mode of trial": "modeoftrial",
+    "maximum term": "maximum sentence",
+    "no further action": "nfa",
+    "victims code of practice": "victims code",
+    "code of practice for victims": "victims code",
+    "points to prove": "prove elements",
+    "need to prove": "prove elements",
+    "red flags": "risk indicators",
+    "red flag": "risk indicators",
+    "warning signs": "risk indicators",
+    "risk factors": "risk indicators",
+    "come forward": "report",
+    "cease and desist": "pin warning",
+    "warning letter": "pin warning",
+    "statute barred": "time limit",
+    "out of time": "time limit",
+    "find my": "tracker",
+    "find my iphone": "tracker",
+    "location sharing": "location tracker",
+    "mental element": "oughttoknow",
+    "mens rea": "oughttoknow",
+    "grossly offensive": "communications act",
+    "stop and search": "stopsearch",
+    "stop search": "stopsearch",
+    "jail time": "sentence",
+    "prison time": "sentence",
+    "time inside": "sentence",
 }
+
+# Names of organisations and documents: the words stay as well as the one name, so "Paladin
+# advocacy service" still meets an entry that says "National Stalking Advocacy Service".
+PHRASES.update(
+    {
+        "suzy lamplugh trust": "suzylamplugh suzy lamplugh trust",
+        "suzy lamplugh": "suzylamplugh suzy lamplugh",
+        "alice ruggles trust": "aliceruggles alice ruggles trust",
+        "alice ruggles": "aliceruggles alice ruggles",
+        "paladin service": "paladin service",
+        "national stalking advocacy service": "paladin national stalking advocacy service",
+        "national stalking helpline": "helpline national stalking helpline",
+        "protection against stalking": "pas protection against stalking",
+        "college of policing": "college policing",
+    }
+)
 
 # Whole-question rewrites, on lower-case text, before words are split: the ways officers ask
 # "what is the sentence" without the word, and shorthand a word map cannot see.
@@ -227,6 +303,7 @@ REWRITES: tuple[tuple[str, str], ...] = (
         r"be jailed|be sent down|serve)\b",
         " maximum sentence ",
     ),
+    (r"\bhow many years\b|\bhow long (?:in|inside|behind bars|in prison|in jail)\b", " sentence "),
 )
 
 # Words that mark a question as inside the network's subject even when no entry covers it.
@@ -237,7 +314,7 @@ SUBJECT = _word_set(
     victim suspect perpetrator expartner restrainingorder nmo dapo dvpo pin dash sdash sash srp
     dara hocr cyber tracker spyware loiter loitering fixated obsessive four coercive domestic
     abuse malicious paladin suzylamplugh aliceruggles pas helpline hmicfrs supercomplaint
-    righttoknow dvds oughttoknow s2 s2a s2b s4 s4a s5a
+    righttoknow dvds oughttoknow courseofconduct s2 s2a s2b s4 s4a s5a
     """
 )
 
@@ -247,7 +324,7 @@ CANONICAL = _word_set(
     spo spa pha vrr isac idva marac mappa hocr dash sdash sash srp dara pin nmo dapo dvpo dvds
     vps righttoknow hmicfrs hmcpsi npcc iopc cps restrainingorder expartner supercomplaint
     suzylamplugh aliceruggles pas paladin pnc pnd pace gbh abh four cyber tracker ipaddress
-    oughttoknow
+    oughttoknow courseofconduct eitherway summaryonly indictableonly modeoftrial nfa
     """
 )
 
@@ -269,6 +346,7 @@ GENERIC = _word_set(
     legal force forces station duty shift report reports reported form paperwork file files
     request requests claim mileage expenses leave holiday rota overtime training course courses
     uniform kit radio car van vehicle computer laptop password wifi printer parking canteen
-    outside inside near around house flat street road town door bag phone
+    outside inside near around house flat street road town door bag phone england wales
+    english welsh national nationally country number numbers department dept
     """
 )

@@ -25,8 +25,15 @@ _STRONG: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
          r"suspect|sus|susp|offender|perp|job|case|investigation|aggrieved|caller|informant|"
          r"mispers|da job|dv job|stalking job|harassment job)s?\b"),
         ("this job", r"\b(?:this|the current)\s+(?:job|case|incident|report|investigation|"
-         r"matter|crime)\b|\bon a job\b|\bdealing with a\b|\bi(?:ve| have) got a\b|"
-         r"\bi(?:ve| have) (?:a|an) (?:job|case|victim|report|incident)\b"),
+         r"matter|crime)\b|\bon a job\b|\bdealing with a\b|\b(?:i|we)(?:ve| have)? got an? "
+         r"|\b(?:i|we)(?:ve| have) (?:a|an) (?:job|case|victim|report|incident)\b"),
+        ("this person", r"\bthis (?:lad|guy|bloke|man|woman|girl|boy|male|female|fella|fellow|"
+         r"person|suspect|victim|couple|family|lady|gent|kid|teenager|youth|offender)\b"),
+        ("an order on someone", r"\b(?:spo|order|ro|bail|injunction|nmo|dvpo|dapo|pin|"
+         r"warning|conditions?|curfew)\s+(?:on|against)\s+(?:him|her|them)\b"),
+        ("facts about him or her", r"\b(?:hes|shes|he has|she has|he is|she is|hes been|"
+         r"shes been)\s+(?:come|been|got|gone|done|made|sent|had|never|already|just|"
+         r"previously|recently|still)\b"),
         ("what to charge", r"\bwhat\s+(?:should|shall|do|can|could|would)\s+(?:i|we)\s+"
          r"charge\b|\b(?:should|shall)\s+(?:i|we)\s+charge\b|\bcharge (?:him|her|them) with\b"),
         ("a decision about someone", r"\b(?:can|could|should|shall|do|must)\s+(?:i|we)\s+"

@@ -75,13 +75,16 @@ class ConfidenceWeights:
     """How the confidence is made: the share of the question's weight the entry holds
     (`coverage`), how well its best phrasing matches the question (`phrasing`, an F-measure
     leaning on recall), and the share of the question's neighbouring pairs in that phrasing
-    (`pairs`). A term only in the body counts `body_only` of one in a phrasing or tag."""
+    (`pairs`). A term only in the body counts `body_only` of one in a phrasing or tag. The
+    entry's BM25F score relative to the best candidate's, times `bm25`, is added to rank
+    entries but is no part of the confidence reported."""
 
-    coverage: float = 0.5
-    phrasing: float = 0.4
+    coverage: float = 0.55
+    phrasing: float = 0.35
     pairs: float = 0.1
-    body_only: float = 0.6
-    beta: float = 1.5
+    body_only: float = 0.35
+    beta: float = 1.0
+    bm25: float = 0.05
 
 
 def rerank(
@@ -108,6 +111,7 @@ def rerank(
     qw, qpairs = query.weights, query.pairs
     npairs = len(qpairs)
     c_cover, c_phrase, c_pairs = weights.coverage, weights.phrasing, weights.pairs
+    c_bm25 = weights.bm25
     body_only = weights.body_only
     beta2 = weights.beta * weights.beta
     k = 1.0 + beta2
@@ -126,7 +130,7 @@ def rerank(
                 else:
                     in_body += qw[term]
         cover = (in_head + in_body * body_only) / total
-        tie = 0.02 * bm25 / best_bm25  # between equals, the stronger BM25F match
+        tie = c_bm25 * bm25 / best_bm25  # ranks, but is no part of the confidence
         bound = c_cover * cover + tie
         if in_head > 0.0:
             bound += c_phrase * k * in_head / (scale + in_head) + (c_pairs if npairs else 0.0)

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from math import exp
 from pathlib import Path
 from typing import Literal, NamedTuple
 
 from bot.knowledge.entries import Entry, load_entries
-from bot.knowledge.index import FieldWeights, InvertedIndex
+from bot.knowledge.index import Document, FieldWeights, InvertedIndex
 from bot.knowledge.livecase import detect
 from bot.knowledge.normalise import Normaliser
 from bot.knowledge.scoring import (
@@ -58,12 +59,18 @@ class KnowledgeBase:
     `answer_threshold` (a hit this confident answers the question), `related_threshold`
     (hits shown beside an uncovered question), `live_threshold` (general entries shown beside
     a live case), `topic_threshold` (the share of a question's words that must belong to the
-    subject for it to be on topic)."""
+    subject for it to be on topic), `sure_threshold` (how confident a match must be to answer
+    a question that is not on topic by its words)."""
 
-    answer_threshold: float = 0.5
-    related_threshold: float = 0.3
-    live_threshold: float = 0.2
-    topic_threshold: float = 0.5
+    # Defaults as tuned on the tune split of knowledge/eval/questions.yaml (evaluation.tune).
+    answer_threshold: float = 0.27
+    related_threshold: float = 0.2
+    live_threshold: float = 0.15
+    topic_threshold: float = 0.4
+    sure_threshold: float = 0.7
+    # Platt scaling of the raw match score to the chance that the entry is right: (a, b) in
+    # 1 / (1 + e^-(a * raw + b)); `evaluation.calibrate` fits it; None reports the raw score.
+    calibration: tuple[float, float] | None = (12.46, -3.52)
     pool: int = 8
     generic_weight: float = 1.0
 
@@ -83,7 +90,7 @@ class KnowledgeBase:
             self._by_id[entry.id] = entry
         self.normaliser = nz = normaliser or Normaliser()
         self.confidence_weights = confidence_weights or ConfidenceWeights()
-        documents: list[dict[str, list[str]]] = []
+        documents: list[Document] = []
         phrasings: list[tuple[tuple[str, ...], ...]] = []
         tag_terms: list[tuple[str, ...]] = []
         surface: Counter[str] = Counter()
@@ -92,14 +99,8 @@ class KnowledgeBase:
             questions = [nz.analyse(q) for q in entry.questions]
             tags = [t for tag in entry.tags for t in nz.analyse(tag)]
             body = nz.analyse(entry.body)
-            documents.append(
-                {
-                    "title": title,
-                    "questions": [t for q in questions for t in q],
-                    "tags": tags,
-                    "body": body,
-                }
-            )
+            summary = nz.analyse(entry.summary)
+            documents.append(Document(title, questions, tags, body, summary))
             phrasings.append((tuple(title), *(tuple(q) for q in questions)))
             tag_terms.append(tuple(tags))
             text = " ".join((entry.title, *entry.questions, " ".join(entry.tags), entry.body))
@@ -179,7 +180,10 @@ class KnowledgeBase:
         columns = [(t, postings[t]) for t in present]
         ranked = rerank(query, top, limit, self._profiles, columns, self.confidence_weights)
         entries = self._entries
-        return [Hit(entries[d], round(sure, 4)) for sure, d in ranked]
+        if self.calibration is None:
+            return [Hit(entries[d], round(sure, 4)) for sure, d in ranked]
+        a, b = self.calibration
+        return [Hit(entries[d], round(1.0 / (1.0 + exp(-a * sure - b)), 4)) for sure, d in ranked]
 
     def topic_score(self, query: Query) -> float:
         """How much of the question is the network's subject: 1.0 when it names a core subject
@@ -215,12 +219,16 @@ class KnowledgeBase:
         answer_threshold: float | None = None,
         related_threshold: float | None = None,
         topic_threshold: float | None = None,
+        sure_threshold: float | None = None,
     ) -> Triage:
         """The case for an assessed question, with this knowledge base's thresholds unless
-        others are given (as `evaluation.tune` does)."""
+        others are given (as `evaluation.tune` does). A question whose words are mostly not
+        the subject's is answered only if the match is sure; otherwise it is off topic."""
         answer = self.answer_threshold if answer_threshold is None else answer_threshold
         close = self.related_threshold if related_threshold is None else related_threshold
         topic = self.topic_threshold if topic_threshold is None else topic_threshold
+        sure = self.sure_threshold if sure_threshold is None else sure_threshold
+        on_topic = assessment.topic >= topic
         hits = assessment.hits
         best = hits[0] if hits else None
         related = [h for h in hits if h.score >= close]
@@ -230,9 +238,9 @@ class KnowledgeBase:
             helpful = [h for h in hits if h.score >= min(close, self.live_threshold)]
             first = helpful[0] if helpful else None
             return Triage("live_case", helpful, first, assessment.immediate_risk)
-        if best is not None and best.score >= answer:
+        if best is not None and best.score >= (answer if on_topic else max(answer, sure)):
             return Triage("answered", related, best, False)
-        if assessment.topic >= topic:
+        if on_topic:
             return Triage("not_covered", related, best, False)
         return Triage("off_topic", [], None, False)
 

@@ -66,13 +66,17 @@ class TypoCorrector:
         return 2 if len(word) >= self.long_word else 1
 
     def _acceptable(self, word: str, candidate: str) -> bool:
-        # Four-letter words are too easily another word: only fix those that keep their first
-        # letter and only gain a letter or swap two ("aply" -> "apply", "rsik" -> "risk"),
-        # never a changed letter ("fill" is not "full").
+        # Typos rarely touch the first letter, so a fix keeps it (or swaps the first two);
+        # "dwelling" is not "telling". Nor does a fix make a short word out of a longer one
+        # ("drone" is not "done"). Four-letter words are too easily another word: only fix
+        # those that gain a letter or swap two ("aply" -> "apply"), never a changed letter
+        # ("fill" is not "full").
+        if word[0] != candidate[0] and word[1::-1] != candidate[:2]:
+            return False
+        if len(candidate) < min(len(word), self.min_length + 1):
+            return False
         if len(word) > self.min_length:
             return True
-        if word[0] != candidate[0]:
-            return False
         return len(candidate) == len(word) + 1 or sorted(candidate) == sorted(word)
 
     def correct(self, word: str) -> str | None:
