@@ -15,8 +15,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any, TextIO
 
 from bot.config import Settings
-from bot.slack_emulator import SlackEmulator
 from bot.models import Role
+from bot.emulator import SlackEmulator
 from bot.slack_requests import SlackSender
 
 CONSOLE_TOKEN = "xoxb-console"
@@ -34,7 +34,8 @@ Type a question and press Enter to send it to the bot as a direct message.
   /mention TEXT   mention the bot in #general      /click N     press button N
   /as NAME        switch who you are (olivia, omar: officers; chris, cara: champions;
                   lena: lead; adam: admin)          /home        open the App Home tab
-  /ask TEXT, /faq TEXT, /champbot ...               run a slash command
+  /ask TEXT, /faq TEXT, /champion ..., /champbot ... run a slash command
+  /submit A | B   fill in and send the open form    /close       cancel the form
   /who            list the people                    /quit        leave
 """
 
@@ -67,6 +68,7 @@ class Console:
     buttons: list[Button] = field(default_factory=list)
     seen_calls: int = 0
     seen_responses: int = 0
+    modal: dict[str, Any] | None = None
 
     @property
     def user_id(self) -> str:
@@ -96,6 +98,10 @@ class Console:
                 self.out.write(f"Nobody called {rest!r}; try /who.\n")
         elif word == "/click":
             self.click(rest)
+        elif word == "/submit":
+            self.submit(rest)
+        elif word == "/close":
+            self.modal = None
         elif word == "/home":
             self.slack.home_opened(user=self.user_id, channel=self.emu.im_channel(self.user_id))
         elif word == "/mention":
@@ -127,6 +133,30 @@ class Console:
             message_ts=button.ts,
             is_ephemeral=button.ephemeral,
         )
+
+    def submit(self, rest: str) -> None:
+        """Fill the open modal's inputs in order (values split on `|`) and submit it."""
+        if self.modal is None:
+            self.out.write("No modal is open.\n")
+            return
+        inputs = [b for b in self.modal.get("blocks", []) if b.get("type") == "input"]
+        values = [v.strip() for v in rest.split("|")]
+        state: dict[str, dict[str, dict[str, Any]]] = {}
+        for block, value in zip(inputs, values, strict=False):
+            element = block["element"]
+            if element["type"] == "users_select":
+                picked = PEOPLE.get(value.lower(), (value.upper(), None))[0]
+                entry: dict[str, Any] = {"type": "users_select", "selected_user": picked}
+            else:
+                entry = {"type": element["type"], "value": value}
+            state[block["block_id"]] = {element["action_id"]: entry}
+        resp = self.slack.view_submission(user=self.user_id, view=self.modal, values=state)
+        body = resp.json() if resp.body and resp.body != "null" else None
+        if isinstance(body, dict) and body.get("response_action") == "errors":
+            for field, error in body.get("errors", {}).items():
+                self.out.write(f"  {field}: {error}\n")
+            return
+        self.modal = None
 
     def show_new(self, *, settle: float = 0.4, limit: float = 5.0) -> None:
         """Print what the bot did, waiting until it has been quiet for `settle` seconds."""
@@ -182,6 +212,17 @@ class Console:
                 None,
                 ephemeral=True,
             )
+        elif method in ("views.open", "views.push", "views.update"):
+            view = result.get("view") or _json(args.get("view"))
+            self.modal = view
+            fields = [b for b in view.get("blocks", []) if b.get("type") == "input"]
+            title = view.get("title", {}).get("text", "")
+            lines = [f"  {i}. {_plain(b['label']['text'])}" for i, b in enumerate(fields, 1)]
+            self.out.write(
+                f"\n── modal: {title} ──\n"
+                + "\n".join(lines)
+                + "\n  /submit VALUE [| VALUE …] to send it, /close to cancel\n"
+            )
         elif method == "views.publish":
             view = _json(args.get("view"))
             self._show_message(
@@ -198,7 +239,7 @@ class Console:
         for name, (uid, _) in PEOPLE.items():
             if channel in (uid, self.emu.im_channel(uid)):
                 return f"DM to {name}"
-        return channel
+        return "group DM" if channel.startswith("G") else channel
 
     def _show_message(
         self,

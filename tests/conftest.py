@@ -21,7 +21,7 @@ from bot.runtime import Runtime
 from bot.slack_requests import SlackSender
 
 if TYPE_CHECKING:
-    from bot.slack_emulator import SlackEmulator
+    from bot.emulator import SlackEmulator
 
 ROOT = Path(__file__).resolve().parent.parent
 KB_DIR = ROOT / "knowledge"
@@ -114,7 +114,7 @@ def kb() -> KnowledgeBase:
 
 @pytest.fixture(scope="session")
 def emulator_session() -> Iterator[SlackEmulator]:
-    from bot.slack_emulator import SlackEmulator
+    from bot.emulator import SlackEmulator
 
     emu = SlackEmulator(token=BOT_TOKEN)
     emu.start()

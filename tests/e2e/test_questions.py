@@ -159,7 +159,8 @@ def test_live_case_points_to_a_champion(app: RunningApp) -> None:
         channel=app.im(OFFICER),
         text="my victim says her ex keeps turning up at her work, what should i charge him with",
     )
-    (call,) = posts(app)
+    call = posts(app)[0]
+    assert call.args["channel"] == app.im(OFFICER)
     assert "live case" in all_text(blocks_of(call))
     assert questions_in(app)[0].outcome is Outcome.LIVE_CASE
 
