@@ -9,19 +9,19 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from bot.runtime import Runtime
-from bot.services import questions, sweeps
+from bot.services import questions, requests, sweeps
 
 log = logging.getLogger(__name__)
 
 
 def purge_expired_text(runtime: Runtime) -> None:
     """Blank question text past the retention period."""
+    days, now = runtime.settings.retention_days, runtime.now()
     with runtime.db.session() as session:
-        purged = questions.purge_expired_text(
-            session=session, retention_days=runtime.settings.retention_days, now=runtime.now()
-        )
+        purged = questions.purge_expired_text(session=session, retention_days=days, now=now)
+        purged += requests.purge_expired_text(session=session, retention_days=days, now=now)
     if purged:
-        log.info("purged the text of %d questions past retention", purged)
+        log.info("purged the free text of %d questions and requests past retention", purged)
 
 
 def sweep(runtime: Runtime) -> None:

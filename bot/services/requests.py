@@ -638,3 +638,22 @@ def route_waiting(*, session: Session, settings: Settings, now: datetime | None 
             route(session=session, settings=settings, req=req, now=now).offered_to is not None
         )
     return offered
+
+
+def purge_expired_text(
+    *, session: Session, retention_days: int, now: datetime | None = None
+) -> int:
+    """Blank the case text and outcome of closed requests past retention; keep the figures."""
+    now = _now(now)
+    cutoff = now - timedelta(days=retention_days)
+    result = session.execute(
+        update(Request)
+        .where(
+            Request.created_at < cutoff,
+            Request.status.in_([RequestStatus.RESOLVED, RequestStatus.CANCELLED]),
+            or_(Request.text.is_not(None), Request.outcome_note.is_not(None)),
+        )
+        .values(text=None, outcome_note=None, text_purged_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
