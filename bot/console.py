@@ -31,7 +31,8 @@ PEOPLE = {  # name: (user id, role on the roster)
 GENERAL = "CGENERAL"
 HELP = """\
 Type a question and press Enter to send it to the bot as a direct message.
-  /mention TEXT   mention the bot in #general      /click N     press button N
+  /mention TEXT   mention the bot in #general      /click N     press button N (or
+                                                    /click LABEL: the latest button so labelled)
   /as NAME        switch who you are (olivia, omar: officers; chris, cara: champions;
                   lena: lead; adam: admin)          /home        open the App Home tab
   /ask TEXT, /faq TEXT, /champion ..., /champbot ... run a slash command
@@ -119,10 +120,12 @@ class Console:
         return True
 
     def click(self, rest: str) -> None:
+        label = rest.strip().lower()
+        matches = [b for b in self.buttons if label and b.label.lower().startswith(label)]
         try:
-            button = self.buttons[int(rest) - 1]
+            button = matches[-1] if matches else self.buttons[int(rest) - 1]
         except (ValueError, IndexError):
-            self.out.write("No such button; the numbers are in [brackets].\n")
+            self.out.write("No such button: use its number in [brackets] or its label.\n")
             return
         self.slack.block_action(
             user=self.user_id,
