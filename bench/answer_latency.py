@@ -13,10 +13,9 @@ import threading
 import time
 from pathlib import Path
 
-from bot.emulator import SlackEmulator
-
 from bot.app import create_app
 from bot.config import Settings
+from bot.emulator import SlackEmulator
 from bot.runtime import Runtime
 from bot.server import HttpServer, wsgi_app
 from bot.slack_requests import SlackSender

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any, TextIO
 
 from bot.config import Settings
-from bot.models import Role
 from bot.emulator import SlackEmulator
+from bot.models import Role
 from bot.slack_requests import SlackSender
 
 CONSOLE_TOKEN = "xoxb-console"

@@ -130,8 +130,7 @@ def answer_reply(
         text = best.entry.title
     elif outcome is Outcome.LIVE_CASE:
         routed = (
-            f"I've sent it to the champions as *request #{request_id}*; "
-            "I'll tell you who has it."
+            f"I've sent it to the champions as *request #{request_id}*; I'll tell you who has it."
             if request_id is not None
             else f"Contact one of the {escape(network_name)} champions in your force."
         )

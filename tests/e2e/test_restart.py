@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 from bot.db import Database
+from bot.emulator import SlackEmulator
 from bot.models import Role
 from bot.services import requests, roster
-from bot.emulator import SlackEmulator
 from bot.slack_requests import SlackSender
 from tests.conftest import BOT_TOKEN, KB_DIR, OFFICER, ROOT, SIGNING_SECRET
 
