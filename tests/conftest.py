@@ -81,14 +81,21 @@ def sqlite_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
 
 @pytest.fixture(scope="session")
 def postgres_db() -> Iterator[Database]:
+    """A schema of its own in the `test` database, so that test runs never meet."""
     need_postgres()
-    db = Database(PG_URL)
-    with db.engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
+    schema = f"champbot_test_{os.getpid()}"
+    admin = Database(PG_URL)
+    with admin.engine.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    sep = "&" if "?" in PG_URL else "?"
+    db = Database(f"{PG_URL}{sep}options=-csearch_path%3D{schema}")
     db.upgrade()
     yield db
     db.dispose()
+    with admin.engine.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+    admin.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -33,7 +33,11 @@ def free_port() -> int:
 class Process:
     """`champbot serve`, scheduler embedded, as a real child process."""
 
-    def __init__(self, emu: SlackEmulator, db: Database, tmp: Path) -> None:
+    def __init__(
+        self, emu: SlackEmulator, db: Database, tmp: Path, *, scheduler: bool = True
+    ) -> None:
+        tmp.mkdir(parents=True, exist_ok=True)
+        self.scheduler = scheduler
         self.port = free_port()
         self.env = {
             "PATH": os.environ.get("PATH", ""),
@@ -54,7 +58,8 @@ class Process:
 
     def start(self) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+            [sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1", "--port", str(self.port)]
+            + ([] if self.scheduler else ["--no-scheduler"]),
             cwd=self.tmp,
             env=self.env,
             stdout=subprocess.DEVNULL,
