@@ -177,6 +177,20 @@ def cmd_console(settings: Settings, args: argparse.Namespace) -> int:
     return run_console(settings, script=args.script)
 
 
+def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.report import write_report
+
+    db = Database(settings.database_url)
+    db.ensure_schema()
+    try:
+        since = datetime.fromisoformat(args.since).replace(tzinfo=UTC) if args.since else None
+    except ValueError:
+        raise CliError(f"--since must be a date like 2026-11-01, got {args.since!r}") from None
+    with db.session() as session:
+        print(write_report(session=session, since=since, csv_path=args.csv, png_path=args.png))
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     """The argument parser for every subcommand."""
     p = argparse.ArgumentParser(prog="champbot", description=__doc__)
@@ -237,6 +251,11 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--script", help="read console input from this file instead of the terminal")
     s.set_defaults(func=cmd_console)
 
+    s = sub.add_parser("report", help="impact figures")
+    s.add_argument("--since", help="YYYY-MM-DD")
+    s.add_argument("--csv", help="write weekly figures to this CSV file")
+    s.add_argument("--png", help="write a chart of the weekly figures to this PNG file")
+    s.set_defaults(func=cmd_report)
     return p
 
 

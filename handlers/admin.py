@@ -48,7 +48,9 @@ def dispatch(runtime: Runtime, user_id: str, words: list[str]) -> Reply:
             )
             since = runtime.now() - timedelta(days=30)
             return stats_reply(
-                stats.question_figures(session=session, since=since), period="in the last 30 days"
+                stats.question_figures(session=session, since=since),
+                requests=stats.request_figures(session=session, since=since),
+                period="in the last 30 days",
             )
         if sub == "unanswered":
             roster.require_role(

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.models import CurationItem, Feedback, Outcome, Question
+from bot.models import CurationItem, Feedback, Outcome, Question, Request, RequestStatus
 
 
 @dataclass(frozen=True)
@@ -67,4 +67,85 @@ def question_figures(*, session: Session, since: datetime | None = None) -> Ques
         not_helpful=int(feedback.get(Feedback.NOT_HELPFUL, 0)),
         awaiting_curators=int(awaiting or 0),
         top_entries=[(str(e), int(n)) for e, n in top],
+    )
+
+
+@dataclass(frozen=True)
+class RequestFigures:
+    """Requests since a date: how many, how fast they were taken and closed, and the outcome."""
+
+    since: datetime | None
+    total: int
+    claimed: int
+    resolved: int
+    cancelled: int
+    open: int
+    sla_breaches: int
+    claim_seconds: list[float]
+    resolve_seconds: list[float]
+    helped: int
+    not_helped: int
+    by_champion: dict[str, int] = field(default_factory=dict)
+
+    def median_claim(self) -> float | None:
+        """Median seconds from request to first claim."""
+        return percentile(self.claim_seconds, 50)
+
+    def p90_claim(self) -> float | None:
+        """90th percentile seconds from request to first claim."""
+        return percentile(self.claim_seconds, 90)
+
+    def median_resolve(self) -> float | None:
+        """Median seconds from request to resolution."""
+        return percentile(self.resolve_seconds, 50)
+
+    def p90_resolve(self) -> float | None:
+        """90th percentile seconds from request to resolution."""
+        return percentile(self.resolve_seconds, 90)
+
+
+def percentile(values: list[float], pct: float) -> float | None:
+    """The `pct` percentile by linear interpolation; None for no values."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = (len(ordered) - 1) * pct / 100
+    low = int(rank)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+
+
+def request_figures(*, session: Session, since: datetime | None = None) -> RequestFigures:
+    """Figures for requests created since `since` (all time when None)."""
+    where = [Request.created_at >= since] if since else []
+    rows = list(
+        session.execute(
+            select(
+                Request.status,
+                Request.created_at,
+                Request.first_claimed_at,
+                Request.resolved_at,
+                Request.escalated_at,
+                Request.helped,
+                Request.champion_id,
+            ).where(*where)
+        )
+    )
+    statuses = Counter(RequestStatus(r[0]) for r in rows)
+    claim = [(r[2] - r[1]).total_seconds() for r in rows if r[2] is not None]
+    resolve = [(r[3] - r[1]).total_seconds() for r in rows if r[3] is not None]
+    champions = Counter(str(r[6]) for r in rows if r[6] and r[0] is RequestStatus.RESOLVED)
+    return RequestFigures(
+        since=since,
+        total=len(rows),
+        claimed=sum(1 for r in rows if r[2] is not None),
+        resolved=statuses.get(RequestStatus.RESOLVED, 0),
+        cancelled=statuses.get(RequestStatus.CANCELLED, 0),
+        open=statuses.get(RequestStatus.OPEN, 0) + statuses.get(RequestStatus.CLAIMED, 0),
+        sla_breaches=sum(1 for r in rows if r[4] is not None),
+        claim_seconds=claim,
+        resolve_seconds=resolve,
+        helped=sum(1 for r in rows if r[5] is True),
+        not_helped=sum(1 for r in rows if r[5] is False),
+        by_champion=dict(champions.most_common()),
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.models import CurationItem, Member, Outcome, Question
-from bot.services.stats import QuestionFigures
+from bot.services.stats import QuestionFigures, RequestFigures
 from bot.views.answers import Block, Reply, _context, _section
 from bot.views.text import escape, truncate
 
@@ -34,8 +34,17 @@ def help_reply(network_name: str) -> Reply:
     return Reply(text=f"How to use the {network_name} bot", blocks=[_section(text)])
 
 
-def stats_reply(figures: QuestionFigures, *, period: str) -> Reply:
-    """Question figures as a short report."""
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "–"
+    minutes = seconds / 60
+    return f"{minutes:.0f} min" if minutes < 120 else f"{minutes / 60:.1f} h"
+
+
+def stats_reply(
+    figures: QuestionFigures, *, period: str, requests: RequestFigures | None = None
+) -> Reply:
+    """Question and request figures as a short report."""
     lines = [f"*Questions {period}: {figures.total}*"]
     for outcome, label in OUTCOME_LABELS.items():
         count = figures.by_outcome.get(outcome, 0)
@@ -45,6 +54,22 @@ def stats_reply(figures: QuestionFigures, *, period: str) -> Reply:
         f"• feedback: {figures.helpful} helpful, {figures.not_helpful} not what was needed"
     )
     lines.append(f"• awaiting the curators: {figures.awaiting_curators}")
+    if requests is not None:
+        lines.append(f"*Requests to champions {period}: {requests.total}*")
+        lines.append(
+            f"• claimed {requests.claimed}, resolved {requests.resolved}, "
+            f"cancelled {requests.cancelled}, still open {requests.open}"
+        )
+        lines.append(
+            f"• time to claim: median {_duration(requests.median_claim())}, "
+            f"90th percentile {_duration(requests.p90_claim())}"
+        )
+        lines.append(
+            f"• time to resolve: median {_duration(requests.median_resolve())}, "
+            f"90th percentile {_duration(requests.p90_resolve())}"
+        )
+        lines.append(f"• SLA breaches: {requests.sla_breaches}")
+        lines.append(f"• officers said it helped: {requests.helped}, not: {requests.not_helped}")
     blocks: list[Block] = [_section("\n".join(lines))]
     if figures.top_entries:
         top = ", ".join(f"`{escape(e)}` ({n})" for e, n in figures.top_entries)
