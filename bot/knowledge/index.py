@@ -60,8 +60,9 @@ class InvertedIndex:
         documents: Sequence[Document],
         weights: FieldWeights | None = None,
         *,
-        exhaustive_limit: int = 2000,
-        depth: int = 48,
+        exhaustive_limit: int = 256,
+        depth: int = 24,
+        dense_limit: int = 2_000_000,
     ) -> None:
         w = weights or FieldWeights()
         self.weights = w
@@ -122,6 +123,15 @@ class InvertedIndex:
                 array("d", [s for _, s in ordered]),
             )
         self.unknown_idf = self.idf_for(0)
+        # A small index also keeps each term's weights as a full vector over the entries.
+        self._dense: dict[str, list[float]] = {}
+        if n * len(self.postings) <= dense_limit:
+            zeros = [0.0] * n
+            for term, impacts in self.postings.items():
+                vector = zeros.copy()
+                for d, value in impacts.items():
+                    vector[d] = value
+                self._dense[term] = vector
 
     def idf_for(self, df: int) -> float:
         """BM25's inverse document frequency for a term found in `df` entries."""
@@ -145,6 +155,12 @@ class InvertedIndex:
         present = [t for t in dict.fromkeys(terms) if t in self.postings]
         if not present or k <= 0:
             return []
+        if self._dense:  # a small index: whole score vectors, summed at C speed
+            vectors = [self._dense[t] for t in present]
+            summed = map(add, vectors[0], vectors[1]) if len(vectors) > 1 else iter(vectors[0])
+            for vector in vectors[2:]:
+                summed = map(add, summed, vector)
+            return _top_of(list(summed), range(self.size), k)
         columns = [self.postings[t] for t in present]
         if sum(map(len, columns)) <= self.exhaustive_limit:
             return _best(set().union(*columns), columns, k)  # every posting: exact
@@ -159,27 +175,28 @@ class InvertedIndex:
         return best
 
 
+def _top_of(
+    scores: list[float], found: Sequence[int], k: int
+) -> list[tuple[int, float]]:
+    """The k highest positive scores with their entry numbers, best first, in C-level steps."""
+    if len(scores) > k:
+        cut = max(sorted(scores)[-k], 1e-12)
+        pairs = list(compress(zip(scores, found, strict=True), map(ge, scores, repeat(cut))))
+    else:
+        pairs = [(s, d) for s, d in zip(scores, found, strict=True) if s > 0.0]
+    pairs.sort(reverse=True)
+    return [(d, s) for s, d in pairs[:k]]
+
+
 def _best(
     candidates: set[int],
     columns: list[dict[int, float]],
     k: int,
-    also: list[tuple[int, float]] | None = None,
 ) -> list[tuple[int, float]]:
-    """The k best of `candidates` (and of `also`, already scored) on every term's postings;
-    the sums, the cut-off and the selection are all C-level (map, sorted, compress), with no
-    Python loop per entry."""
+    """The k best of `candidates` on every term's postings; the sums, the cut-off and the
+    selection are all C-level (map, sorted, compress), with no Python loop per entry."""
     found = list(candidates)
     summed = map(columns[0].get, found, repeat(0.0))
     for column in columns[1:]:
         summed = map(add, summed, map(column.get, found, repeat(0.0)))
-    scores = list(summed)
-    if also:
-        scores.extend(s for _, s in also)
-        found.extend(d for d, _ in also)
-    if len(scores) > k:
-        cut = sorted(scores)[-k]
-        pairs = list(compress(zip(scores, found, strict=True), map(ge, scores, repeat(cut))))
-    else:
-        pairs = list(zip(scores, found, strict=True))
-    pairs.sort(reverse=True)
-    return [(d, s) for s, d in pairs[:k]]
+    return _top_of(list(summed), found, k)
