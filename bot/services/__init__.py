@@ -7,3 +7,8 @@ class ServiceError(Exception):
 
 class NotAllowed(ServiceError):
     """The caller's role does not permit this."""
+
+
+def rows_changed(result: object) -> int:
+    """How many rows an UPDATE or DELETE changed: with a conditional update, who won."""
+    return int(getattr(result, "rowcount", 0) or 0)

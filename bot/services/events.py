@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.models import ProcessedEvent, utcnow
+from bot.services import rows_changed
 
 # A retry of an event whose first delivery is still being handled, or was handled, is dropped.
 # If the first delivery was received but never handled (the process died), a retry this much
@@ -35,7 +36,7 @@ def begin(*, session: Session, event_id: str, now: datetime | None = None) -> bo
         .values(received_at=now)
         .execution_options(synchronize_session=False)
     )
-    return bool(getattr(taken, "rowcount", 0))
+    return bool(rows_changed(taken))
 
 
 def finish(*, session: Session, event_id: str, now: datetime | None = None) -> None:

@@ -11,6 +11,7 @@ from sqlalchemy import update as sa_update
 from sqlalchemy.orm import Session
 
 from bot.models import OutboxMessage, OutboxStatus, utcnow
+from bot.services import rows_changed
 
 # Methods the delivery knows how to make; each takes the payload as keyword arguments.
 METHODS = frozenset(
@@ -106,7 +107,7 @@ def update(
             .values(payload=json.dumps(merged, separators=(",", ":")))
             .execution_options(synchronize_session=False)
         )
-        if getattr(rewritten, "rowcount", 0) == 1:
+        if rows_changed(rewritten) == 1:
             session.expire(target)
             return target
     return enqueue(session=session, method="chat.update", payload=payload, target_ref=target_ref)

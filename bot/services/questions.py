@@ -22,7 +22,7 @@ from bot.models import (
     Surface,
     utcnow,
 )
-from bot.services import NotAllowed, ServiceError
+from bot.services import NotAllowed, ServiceError, rows_changed
 from bot.services.audit import record
 
 MAX_QUESTION_CHARS = 3000
@@ -213,4 +213,4 @@ def purge_expired_text(
     session.execute(
         delete(ProcessedEvent).where(ProcessedEvent.received_at < now - timedelta(days=1))
     )
-    return int(getattr(result, "rowcount", 0) or 0)
+    return rows_changed(result)

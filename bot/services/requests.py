@@ -21,7 +21,7 @@ from bot.models import (
     Role,
     utcnow,
 )
-from bot.services import NotAllowed, ServiceError, notices, roster
+from bot.services import NotAllowed, ServiceError, notices, roster, rows_changed
 from bot.services.audit import record
 from bot.services.questions import MAX_QUESTION_CHARS, clean_question, keep_for_curators
 
@@ -98,13 +98,7 @@ def create(
     )
     session.add(req)
     session.flush()
-    record(
-        session=session,
-        actor_id=asker_id,
-        action="request.create",
-        subject_type="request",
-        subject_id=req.id,
-    )
+    _audit(session, asker_id, "request.create", req.id)
     notices.queue_card(session=session, settings=settings, req=req, now=now)
     routed = route(session=session, settings=settings, req=req, now=now)
     notices.officer_routed(
@@ -197,20 +191,24 @@ def route(
         session.add(offer)
         session.flush()
         champion.last_offered_at = now
-        record(
-            session=session,
-            actor_id="system",
-            action="request.offer",
-            subject_type="request",
-            subject_id=req.id,
-            detail=champion.slack_user_id,
-        )
+        _audit(session, "system", "request.offer", req.id, champion.slack_user_id)
         notices.offer(session=session, settings=settings, req=req, offer=offer)
         return Routed(req.id, champion.slack_user_id)
     if req.unavailable_told_at is None:
         req.unavailable_told_at = now
         notices.nobody_available(session=session, settings=settings, req=req)
     return Routed(req.id, None)
+
+
+def _audit(session: Session, actor_id: str, action: str, request_id: int, detail: str = "") -> None:
+    record(
+        session=session,
+        actor_id=actor_id,
+        action=action,
+        subject_type="request",
+        subject_id=request_id,
+        detail=detail,
+    )
 
 
 def _require_claimer(session: Session, user_id: str, doing: str) -> None:
@@ -243,7 +241,7 @@ def claim(
     )
     req = get(session=session, request_id=request_id)
     session.refresh(req)
-    if getattr(won, "rowcount", 0) != 1:
+    if rows_changed(won) != 1:
         if req.status is RequestStatus.CLAIMED and req.champion_id:
             who = "you" if req.champion_id == champion_id else f"<@{req.champion_id}>"
             raise AlreadyTaken(f"Request #{req.id} has already been claimed by {who}.")
@@ -254,14 +252,7 @@ def claim(
             mine = o.champion_id == champion_id and (offer_id is None or o.id == offer_id)
             o.status = OfferStatus.ACCEPTED if mine else OfferStatus.WITHDRAWN
             o.decided_at = now
-    record(
-        session=session,
-        actor_id=champion_id,
-        action="request.claim",
-        subject_type="request",
-        subject_id=req.id,
-        detail="accept" if offer_id else "claim",
-    )
+    _audit(session, champion_id, "request.claim", req.id, "accept" if offer_id else "claim")
     notices.claimed(session=session, settings=settings, req=req, offers=offers)
     return req
 
@@ -287,17 +278,11 @@ def pass_offer(
     )
     session.refresh(offer)
     req = get(session=session, request_id=offer.request_id)
-    if getattr(passed, "rowcount", 0) != 1:
+    if rows_changed(passed) != 1:
         raise ServiceError(
             f"This offer of request #{req.id} is no longer open ({offer.status.value})."
         )
-    record(
-        session=session,
-        actor_id=champion_id,
-        action="request.pass",
-        subject_type="request",
-        subject_id=req.id,
-    )
+    _audit(session, champion_id, "request.pass", req.id)
     notices.offer_closed(session=session, settings=settings, req=req, offer=offer)
     return route(session=session, settings=settings, req=req, now=now)
 
@@ -338,16 +323,10 @@ def resolve(
         .values(status=RequestStatus.RESOLVED, resolved_at=now, outcome_note=note)
         .execution_options(synchronize_session=False)
     )
-    if getattr(done, "rowcount", 0) != 1:
+    if rows_changed(done) != 1:
         raise ServiceError(f"Request #{req.id} has just changed; please look again.")
     session.refresh(req)
-    record(
-        session=session,
-        actor_id=user_id,
-        action="request.resolve",
-        subject_type="request",
-        subject_id=req.id,
-    )
+    _audit(session, user_id, "request.resolve", req.id)
     notices.resolved(session=session, settings=settings, req=req)
     return req
 
@@ -376,17 +355,10 @@ def release(
         )
         .execution_options(synchronize_session=False)
     )
-    if getattr(done, "rowcount", 0) != 1:
+    if rows_changed(done) != 1:
         raise ServiceError(f"Request #{req.id} has just changed; please look again.")
     session.refresh(req)
-    record(
-        session=session,
-        actor_id=user_id,
-        action="request.release",
-        subject_type="request",
-        subject_id=req.id,
-        detail=previous,
-    )
+    _audit(session, user_id, "request.release", req.id, previous)
     notices.released(session=session, settings=settings, req=req, previous=previous)
     route(session=session, settings=settings, req=req, now=now, exclude={previous})
     return req
@@ -422,17 +394,10 @@ def reassign(
         .values(champion_id=to_champion, claimed_at=now, claims=Request.claims + 1)
         .execution_options(synchronize_session=False)
     )
-    if getattr(done, "rowcount", 0) != 1:
+    if rows_changed(done) != 1:
         raise ServiceError(f"Request #{req.id} has just changed; please look again.")
     session.refresh(req)
-    record(
-        session=session,
-        actor_id=user_id,
-        action="request.reassign",
-        subject_type="request",
-        subject_id=req.id,
-        detail=f"{previous} -> {to_champion}",
-    )
+    _audit(session, user_id, "request.reassign", req.id, f"{previous} -> {to_champion}")
     notices.reassigned(session=session, settings=settings, req=req, previous=previous)
     return req
 
@@ -461,19 +426,13 @@ def cancel(
         .execution_options(synchronize_session=False)
     )
     session.refresh(req)
-    if getattr(done, "rowcount", 0) != 1:
+    if rows_changed(done) != 1:
         raise ServiceError(f"Request #{req.id} is already {req.status.value}.")
     offers = list(session.scalars(select(Offer).where(Offer.request_id == req.id)))
     for o in offers:
         if o.status is OfferStatus.PENDING:
             o.status, o.decided_at = OfferStatus.WITHDRAWN, now
-    record(
-        session=session,
-        actor_id=user_id,
-        action="request.cancel",
-        subject_type="request",
-        subject_id=req.id,
-    )
+    _audit(session, user_id, "request.cancel", req.id)
     notices.cancelled(session=session, settings=settings, req=req, offers=offers, by=user_id)
     return req
 
@@ -500,13 +459,7 @@ def add_detail(
             "That is more detail than I can hold; talk it through with the champion."
         )
     req.text = f"{req.text or ''}\n\nAdded: {note}"
-    record(
-        session=session,
-        actor_id=user_id,
-        action="request.detail",
-        subject_type="request",
-        subject_id=req.id,
-    )
+    _audit(session, user_id, "request.detail", req.id)
     notices.detail_added(session=session, settings=settings, req=req, detail=note)
     return req
 
@@ -518,14 +471,7 @@ def record_helped(*, session: Session, request_id: int, user_id: str, helped: bo
         raise NotAllowed("Only the officer who asked can answer this.")
     if req.helped is not helped:
         req.helped = helped
-        record(
-            session=session,
-            actor_id=user_id,
-            action="request.feedback",
-            subject_type="request",
-            subject_id=req.id,
-            detail="helped" if helped else "not",
-        )
+        _audit(session, user_id, "request.feedback", req.id, "helped" if helped else "not")
     return req
 
 
@@ -656,4 +602,4 @@ def purge_expired_text(
         .values(text=None, outcome_note=None, text_purged_at=now)
         .execution_options(synchronize_session=False)
     )
-    return int(getattr(result, "rowcount", 0) or 0)
+    return rows_changed(result)

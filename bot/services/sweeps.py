@@ -14,11 +14,11 @@ from sqlalchemy.orm import Session
 
 from bot.config import Settings
 from bot.models import Member, Offer, OfferStatus, Request, RequestStatus
-from bot.services import notices, requests
+from bot.services import notices, requests, rows_changed
 
 
 def _won(result: object) -> bool:
-    return getattr(result, "rowcount", 0) == 1
+    return rows_changed(result) == 1
 
 
 def due_offers(*, session: Session, now: datetime) -> list[int]:
