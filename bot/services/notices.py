@@ -41,6 +41,18 @@ def consult_ref(req: Request) -> str:
     return f"consult:{req.id}:{req.claims}"
 
 
+def _open_consult(session: Session, req: Request) -> None:
+    """A group DM of the bot, the champion who has the request and the officer."""
+    intro = views.consult_intro(req)
+    outbox.open_conversation(
+        session=session,
+        users=[str(req.champion_id), req.asker_id],
+        text=intro.text,
+        blocks=intro.blocks,
+        ref=consult_ref(req),
+    )
+
+
 def leads(session: Session) -> list[str]:
     """Everyone who hears about escalations."""
     return list(
@@ -115,14 +127,7 @@ def claimed(*, session: Session, settings: Settings, req: Request, offers: list[
             "with you both: look for it in your direct messages."
         ),
     )
-    intro = views.consult_intro(req)
-    outbox.open_conversation(
-        session=session,
-        users=[str(req.champion_id), req.asker_id],
-        text=intro.text,
-        blocks=intro.blocks,
-        ref=consult_ref(req),
-    )
+    _open_consult(session, req)
 
 
 def resolved(*, session: Session, settings: Settings, req: Request) -> None:
@@ -166,14 +171,7 @@ def reassigned(*, session: Session, settings: Settings, req: Request, previous: 
         str(req.champion_id),
         views.plain(f"<@{previous}> has handed you request *#{req.id}*."),
     )
-    intro = views.consult_intro(req)
-    outbox.open_conversation(
-        session=session,
-        users=[str(req.champion_id), req.asker_id],
-        text=intro.text,
-        blocks=intro.blocks,
-        ref=consult_ref(req),
-    )
+    _open_consult(session, req)
 
 
 def cancelled(
