@@ -203,7 +203,7 @@ def register(app: App, runtime: Runtime) -> None:
                 settings=runtime.settings,
                 request_id=request_id,
                 user_id=user,
-                detail=to_plain(detail),
+                detail=detail,
             )
 
     submission(ids.RESOLVE_MODAL, "outcome", resolve)

@@ -304,3 +304,39 @@ def test_home_for_a_champion_and_a_lead(app: RunningApp) -> None:
     by_user = {c.args["user_id"]: json.dumps(c.args["view"]) for c in published}
     assert "Your availability" in by_user[CHAMPION] and "*The queue* (1 open)" in by_user[CHAMPION]
     assert "Champions" in by_user[LEAD] and "1 of 3" in by_user[LEAD]
+
+
+def test_officer_adds_detail_to_the_queue_then_the_consult(app: RunningApp) -> None:
+    seed(app, CHAMPION)
+    app.slack.dm(user=OFFICER, channel=app.im(OFFICER), text=LIVE)
+    card = posts_to(app, "CQUEUE", "Claim")
+    mine = posts_to(app, OFFICER, "Add detail")
+    click(app, OFFICER, mine, "Add detail")
+    view = app.emu.wait_for(lambda e: ok_calls(app, "views.open"))[-1].args["view"]
+    view = json.loads(view) if isinstance(view, str) else view
+    app.slack.view_submission(
+        user=OFFICER,
+        view=view,
+        values={"detail": {"value": {"type": "plain_text_input", "value": "<!here> he has a car"}}},
+    )
+    in_thread = posts_to(app, "CQUEUE", "added detail")
+    assert in_thread.args["thread_ts"] == card.response["ts"]
+    assert "&lt;!here&gt; he has a car" in text_of(in_thread) and "<!here>" not in text_of(
+        in_thread
+    )
+    offer = posts_to(app, CHAMPION, "Accept")
+    click(app, CHAMPION, offer, "Accept")
+    consult = app.emu.wait_for(
+        lambda e: [c for c in ok_calls(app, "chat.postMessage") if "Resolve" in text_of(c)]
+    )[0]
+    click(app, OFFICER, mine, "Add detail")
+    view = app.emu.wait_for(
+        lambda e: (lambda c: c if len(c) >= 2 else None)(ok_calls(app, "views.open"))
+    )[-1].args["view"]
+    view = json.loads(view) if isinstance(view, str) else view
+    app.slack.view_submission(
+        user=OFFICER,
+        view=view,
+        values={"detail": {"value": {"type": "plain_text_input", "value": "he moved house"}}},
+    )
+    posts_to(app, consult.response["channel"], "he moved house")
