@@ -175,9 +175,7 @@ class InvertedIndex:
         return best
 
 
-def _top_of(
-    scores: list[float], found: Sequence[int], k: int
-) -> list[tuple[int, float]]:
+def _top_of(scores: list[float], found: Sequence[int], k: int) -> list[tuple[int, float]]:
     """The k highest positive scores with their entry numbers, best first, in C-level steps."""
     if len(scores) > k:
         cut = max(sorted(scores)[-k], 1e-12)

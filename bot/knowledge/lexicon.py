@@ -28,7 +28,7 @@ STOP_WORDS = _word_set(
     says said guys mate sarge anybody whether else etc eg ie never done doing skipper skip
     sergeant guv boss folks all hiya morning afternoon evening query actual simply basically
     confused confusing clarify wondering wonder cheers ta pls plz thx us always sort bits bit
-    anyway someone somewhere sometimes
+    anyway someone somewhere sometimes someones usually usual normally generally typically
     """
 )
 
@@ -142,6 +142,11 @@ WORDS: dict[str, str] = {
     "dangerous": "risk", "femicide": "homicide", "csew": "crime survey",
     "escalate": "escalation", "escalating": "escalation",
     "escalated": "escalation", "hate": "aggravated hostility",
+    "inspector": "inspection", "inspectors": "inspection", "inspectorate": "inspection",
+    "inspectorates": "inspection", "inspected": "inspection", "deadline": "time limit",
+    "doubled": "increase", "double": "increase", "raised": "increase", "increased": "increase",
+    "workplace": "work", "caseworkers": "caseworker", "advocates": "advocate",
+    "advocacy": "advocate",
     "crime": "offence", "crimes": "offence", "offences": "offence",
 }  # fmt: skip
 
@@ -155,21 +160,21 @@ PHRASES: dict[str, str] = {
     "protection from harassment act": "pha",
     "protection from harassment": "pha",
     "harassment act": "pha",
-    "victims right to review": "vrr",
-    "victim right to review": "vrr",
-    "right to review": "vrr",
-    "independent stalking advocacy caseworker": "isac",
-    "independent stalking advocate": "isac",
-    "stalking advocacy caseworker": "isac",
-    "stalking advocate": "isac",
-    "stalking advocacy": "isac",
+    "victims right to review": "vrr review",
+    "victim right to review": "vrr review",
+    "right to review": "vrr review",
+    "independent stalking advocacy caseworker": "isac advocate caseworker",
+    "independent stalking advocate": "isac advocate",
+    "stalking advocacy caseworker": "isac advocate caseworker",
+    "stalking advocate": "isac advocate",
+    "stalking advocacy": "isac advocate",
     "independent domestic violence advisor": "idva",
     "independent domestic violence advocate": "idva",
     "multi agency risk assessment conference": "marac",
     "crown prosecution service": "cps",
-    "home office counting rules": "hocr",
-    "counting rules": "hocr",
-    "crime recording": "hocr",
+    "home office counting rules": "hocr counting",
+    "counting rules": "hocr counting",
+    "crime recording": "hocr record",
     "restraining order": "restrainingorder",
     "non molestation order": "nmo",
     "domestic abuse protection order": "dapo",
@@ -263,6 +268,14 @@ PHRASES: dict[str, str] = {
     "cease and desist": "pin warning",
     "warning letter": "pin warning",
     "statute barred": "time limit",
+    "north of the border": "scotland",
+    "go up": "increase",
+    "went up": "increase",
+    "gone up": "increase",
+    "how often": "rate",
+    "lay an information": "charge",
+    "laying an information": "charge",
+    "laid an information": "charge",
     "out of time": "time limit",
     "find my": "tracker",
     "find my iphone": "tracker",

@@ -56,6 +56,26 @@ _STRONG: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
          r"(?:her|him|them|my|the victim|the ip)\b(?!\s+(?:is|be|an?|as)\b)"),
         ("the ex", r"\b(?:the|her|his|their|my)\s+ex\b|\bher\s+(?:ex\s*)?(?:partner|husband|"
          r"boyfriend)\b|\bhis\s+(?:ex\s*)?(?:partner|wife|girlfriend)\b"),
+        ("someone's ex", r"\b(?!(?:it|wa|ha|thi|hi|i|a|u|u)s\b)[a-z]{2,}s\s+(?:ex|ex partner|"
+         r"partner|boyfriend|girlfriend|husband|wife|neighbour|stalker)\s+(?:keeps|kept|has|"
+         r"is|was|sent|turned|says|said|won t|wont|breached|posted|messaged|texted|rang)\b"),
+        ("attending a job", r"\b(?:i|we)\s+(?:attended|went to|got called|was called|were "
+         r"called|have been called|ve been called|responded to|took a report|took a call|"
+         r"arrested|interviewed|nicked|charged|spoke to)\b|\bgot a (?:job|case|report|"
+         r"call|victim|incident)\b"),
+        ("a particular person", r"\bthe (?:guy|bloke|lad|male|female|man|woman|neighbour|"
+         r"neighbor|landlord|colleague|boss|brother|husband|wife|boyfriend|girlfriend)\s+"
+         r"(?:has|is|keeps|kept|sent|was|had|turned|says|said|wont|won t|just)\b"),
+        ("on bail", r"\b(?:hes|shes|he is|she is|theyre|they are|suspect is)\s+(?:on bail|"
+         r"on licence|on a restraining order|on an spo|under investigation|released|rui)\b"),
+        ("a time and a person", r"\b(?:last night|this morning|yesterday|earlier today|"
+         r"tonight|this afternoon|this evening|at the weekend|on (?:monday|tuesday|wednesday|"
+         r"thursday|friday|saturday|sunday))\b[^.?!]*\b(?:he|she|they|him|her)\b|"
+         r"\b(?:he|she|they)\b[^.?!]*\b(?:last night|this morning|yesterday|earlier today|"
+         r"tonight|this afternoon|this evening)\b"),
+        ("what to do with someone", r"\b(?:do|should|can|shall)\s+(?:i|we)\s+(?:arrest|"
+         r"charge|nfa|caution|bail|release|interview|seize|crime it|record it)\b[^.?!]*\b(?:him|"
+         r"her|them|it)\b"),
     )
 )  # fmt: skip
 
@@ -99,6 +119,21 @@ _NOT_NAMES = frozenset(
 )
 
 
+_HYPOTHETICAL = re.compile(
+    r"(?:what|how) (?:if|about if|happens if|would happen if)\b|if\b|say\b|suppose\b|"
+    r"hypothetically\b|in general\b|generally\b|as a rule\b"
+)
+_PRONOUN_ONLY = frozenset(
+    {
+        "reported speech",
+        "case facts",
+        "acts towards someone",
+        "has breached",
+        "facts about him or her",
+    }
+)
+
+
 @dataclass(frozen=True)
 class CaseSignals:
     """What the question's wording says about a live case and about immediate risk."""
@@ -136,6 +171,10 @@ def detect(text: str, *, known_words: Container[str] = frozenset()) -> CaseSigna
     Acts and people the knowledge base talks about from counting as someone in a case."""
     flat = _flatten(text)
     reasons = [name for name, pattern in _STRONG if pattern.search(flat)]
+    if _HYPOTHETICAL.match(flat):
+        # "what if he says…" is a general question put as an example, unless it also says
+        # whose case it is ("my victim", "this job", a name)
+        reasons = [r for r in reasons if r not in _PRONOUN_ONLY]
     if _named_person(text, known_words):
         reasons.append("a named person")
     risks = [name for name, pattern in _IMMEDIATE if pattern.search(flat)]

@@ -167,9 +167,11 @@ class KnowledgeBase:
 
     def search(self, text: str, limit: int = 5) -> list[Hit]:
         """The entries that best answer `text`, most confident first."""
-        return self._rank(self.query(text), limit)
+        return self.rank(self.query(text), limit)
 
-    def _rank(self, query: Query, limit: int) -> list[Hit]:
+    def rank(self, query: Query, limit: int = 5) -> list[Hit]:
+        """The entries that best answer an analysed question (see `query`), most confident
+        first: `search` without the text analysis."""
         if not query.terms or limit <= 0:
             return []
         postings = self.index.postings
@@ -206,7 +208,7 @@ class KnowledgeBase:
         signals = detect(text, known_words=self.known_words)
         query = self.query(text)
         return Assessment(
-            hits=self._rank(query, 5),
+            hits=self.rank(query, 5),
             topic=self.topic_score(query),
             live_case=signals.live_case,
             immediate_risk=signals.immediate_risk,
