@@ -20,6 +20,10 @@ def create_app(
     from handlers import register_all
 
     settings = runtime.settings
+    if settings.log_level != "DEBUG":
+        # Bolt and slack_sdk log whole payloads (what officers typed) at INFO and DEBUG.
+        for name in ("slack_bolt", "slack_sdk"):
+            logging.getLogger(name).setLevel(logging.WARNING)
     if socket_mode:
         settings.require_socket()
     else:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
 
+import pytest
 from sqlalchemy import func, select
 
 from bot.models import CurationItem, CurationReason, Feedback, Outcome, Question
@@ -265,3 +267,18 @@ def test_healthz(app: RunningApp) -> None:
 
     with urllib.request.urlopen(app.base_url + "/healthz", timeout=5) as resp:
         assert resp.status == 200 and json.loads(resp.read())["ok"] is True
+
+
+def test_question_text_and_tokens_never_reach_the_log(
+    app: RunningApp, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    secret_words = "what is an spo, asks zebra-crossing-marker"
+    app.slack.dm(user=OFFICER, channel=app.im(OFFICER), text=secret_words)
+    posts(app)
+    app.slack.dm(user=OFFICER, channel=app.im(OFFICER), text=secret_words, secret="bad")
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "question 1 via dm" in logged
+    assert "zebra-crossing-marker" not in logged
+    assert app.runtime.settings.bot_token not in logged
+    assert app.runtime.settings.signing_secret not in logged
