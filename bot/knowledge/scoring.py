@@ -48,12 +48,16 @@ class Profile:
     where: dict[str, tuple[int, ...]]
     weights: tuple[float, ...]
     pairs: tuple[frozenset[Pair], ...]
+    summary: frozenset[str] = frozenset()
 
 
 def profile(
-    phrasings: Sequence[Sequence[str]], tags: Sequence[str], idf: Mapping[str, float]
+    phrasings: Sequence[Sequence[str]],
+    tags: Sequence[str],
+    idf: Mapping[str, float],
+    summary: Sequence[str] = (),
 ) -> Profile:
-    """The Profile of an entry from its analysed phrasings and tags."""
+    """The Profile of an entry from its analysed phrasings, tags and first paragraph."""
     distinct: dict[tuple[frozenset[str], frozenset[Pair]], None] = {}
     for p in phrasings:
         if p:
@@ -67,6 +71,7 @@ def profile(
         where={t: tuple(i) for t, i in where.items()},
         weights=tuple(sum(idf.get(t, 0.0) for t in terms) for terms, _ in distinct),
         pairs=tuple(pairs for _, pairs in distinct),
+        summary=frozenset(summary),
     )
 
 
@@ -75,14 +80,16 @@ class ConfidenceWeights:
     """How the confidence is made: the share of the question's weight the entry holds
     (`coverage`), how well its best phrasing matches the question (`phrasing`, an F-measure
     leaning on recall), and the share of the question's neighbouring pairs in that phrasing
-    (`pairs`). A term only in the body counts `body_only` of one in a phrasing or tag. The
+    (`pairs`). A term only in the body counts `body_only` of one in a phrasing or tag, one in
+    the answer's first paragraph `summary_only`. The
     entry's BM25F score relative to the best candidate's, times `bm25`, is added to rank
     entries but is no part of the confidence reported."""
 
     coverage: float = 0.55
-    phrasing: float = 0.35
-    pairs: float = 0.1
+    phrasing: float = 0.4
+    pairs: float = 0.05
     body_only: float = 0.35
+    summary_only: float = 0.7
     beta: float = 1.0
     bm25: float = 0.05
 
@@ -112,24 +119,26 @@ def rerank(
     npairs = len(qpairs)
     c_cover, c_phrase, c_pairs = weights.coverage, weights.phrasing, weights.pairs
     c_bm25 = weights.bm25
-    body_only = weights.body_only
+    body_only, summary_only = weights.body_only, weights.summary_only
     beta2 = weights.beta * weights.beta
     k = 1.0 + beta2
     scale = beta2 * total
     best_bm25 = top[0][1] or 1.0
     bounded: list[tuple[float, float, float, int, list[str]]] = []
     for d, bm25 in top:
-        head = profiles[d].head
-        in_head = in_body = 0.0
+        head, summary = profiles[d].head, profiles[d].summary
+        in_head = in_summary = in_body = 0.0
         asked: list[str] = []
         for term, column in columns:
             if d in column:
                 if term in head:
                     in_head += qw[term]
                     asked.append(term)
+                elif term in summary:
+                    in_summary += qw[term]
                 else:
                     in_body += qw[term]
-        cover = (in_head + in_body * body_only) / total
+        cover = (in_head + in_summary * summary_only + in_body * body_only) / total
         tie = c_bm25 * bm25 / best_bm25  # ranks, but is no part of the confidence
         bound = c_cover * cover + tie
         if in_head > 0.0:

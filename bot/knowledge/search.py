@@ -63,14 +63,14 @@ class KnowledgeBase:
     a question that is not on topic by its words)."""
 
     # Defaults as tuned on the tune split of knowledge/eval/questions.yaml (evaluation.tune).
-    answer_threshold: float = 0.27
+    answer_threshold: float = 0.3
     related_threshold: float = 0.2
     live_threshold: float = 0.15
-    topic_threshold: float = 0.4
-    sure_threshold: float = 0.7
+    topic_threshold: float = 0.8
+    sure_threshold: float = 0.6
     # Platt scaling of the raw match score to the chance that the entry is right: (a, b) in
     # 1 / (1 + e^-(a * raw + b)); `evaluation.calibrate` fits it; None reports the raw score.
-    calibration: tuple[float, float] | None = (12.46, -3.52)
+    calibration: tuple[float, float] | None = (12.62, -3.80)
     pool: int = 8
     generic_weight: float = 1.0
 
@@ -93,6 +93,7 @@ class KnowledgeBase:
         documents: list[Document] = []
         phrasings: list[tuple[tuple[str, ...], ...]] = []
         tag_terms: list[tuple[str, ...]] = []
+        summaries: list[list[str]] = []
         surface: Counter[str] = Counter()
         for entry in self._entries:
             title = nz.analyse(entry.title)
@@ -103,11 +104,14 @@ class KnowledgeBase:
             documents.append(Document(title, questions, tags, body, summary))
             phrasings.append((tuple(title), *(tuple(q) for q in questions)))
             tag_terms.append(tuple(tags))
+            summaries.append(summary)
             text = " ".join((entry.title, *entry.questions, " ".join(entry.tags), entry.body))
             surface.update(set(nz.words(text)))
         self.index = InvertedIndex(documents, weights)
         idf = self.index.idf
-        self._profiles = [profile(p, t, idf) for p, t in zip(phrasings, tag_terms, strict=True)]
+        self._profiles = [
+            profile(p, t, idf, s) for p, t, s in zip(phrasings, tag_terms, summaries, strict=True)
+        ]
         self.known_words = frozenset(surface)
         # Typos are corrected towards the words the entries use, then the lexicon's own words
         # ("online", "should"), which count for less when two candidates are as near.
