@@ -6,10 +6,13 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
 
 DEFAULT_API_URL = "https://slack.com/api/"
+DEFAULT_DIGEST = "mon 08:00 Europe/London"
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 class ConfigError(Exception):
@@ -26,6 +29,43 @@ def _int(env: Mapping[str, str], name: str, default: int, *, minimum: int = 0) -
         raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
     if value < minimum:
         raise ConfigError(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+@dataclass(frozen=True)
+class DigestTime:
+    """When the weekly digest goes: a day of the week and a time of day in a time zone."""
+
+    day: str
+    hour: int
+    minute: int
+    zone: str
+
+
+def parse_digest(value: str) -> DigestTime | None:
+    """`"mon 08:00"` (Europe/London) or `"fri 16:30 Europe/London"`; None for `"off"`."""
+    words = value.strip().lower().split()
+    if words == ["off"]:
+        return None
+    problem = ConfigError(
+        f"CHAMPBOT_DIGEST_CRON must look like 'mon 08:00' (a day, a 24-hour time and "
+        f"optionally a time zone such as Europe/London) or 'off', got {value!r}"
+    )
+    if len(words) not in (2, 3) or words[0][:3] not in DAYS:
+        raise problem
+    hours, _, minutes = words[1].partition(":")
+    if not (hours.isdigit() and minutes.isdigit() and int(hours) < 24 and int(minutes) < 60):
+        raise problem
+    zone = value.split()[2] if len(words) == 3 else "Europe/London"
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise problem from None
+    return DigestTime(words[0][:3], int(hours), int(minutes), zone)
+
+
+def _digest(value: str) -> str:
+    parse_digest(value)  # fail at start-up, with one line, rather than at the first digest
     return value
 
 
@@ -49,6 +89,8 @@ class Settings:
     network_name: str = "Stalking Champions"
     subject: str = "stalking and harassment"
     log_level: str = "INFO"
+    ack_reminder_hours: int = 48
+    digest_cron: str = DEFAULT_DIGEST
 
     @classmethod
     def from_env(
@@ -87,6 +129,8 @@ class Settings:
             network_name=opt("CHAMPBOT_NETWORK_NAME") or "Stalking Champions",
             subject=opt("CHAMPBOT_SUBJECT") or "stalking and harassment",
             log_level=(opt("CHAMPBOT_LOG_LEVEL") or "INFO").upper(),
+            ack_reminder_hours=_int(env, "CHAMPBOT_ACK_REMINDER_HOURS", 48, minimum=1),
+            digest_cron=_digest(opt("CHAMPBOT_DIGEST_CRON") or DEFAULT_DIGEST),
         )
 
     def require_http(self) -> None:

@@ -9,6 +9,7 @@ COMMANDS = [
     ("/faq", "Search the knowledge base only", "[your question]"),
     ("/champion", "Set your availability as a champion", "on | off | away until DATE | status"),
     ("/champbot", "Help, figures and the roster", "help | stats | unanswered | roster"),
+    ("/broadcast", "Leads: send an update to the network", "[list]"),
 ]
 BOT_SCOPES = [
     "app_mentions:read",

@@ -314,3 +314,94 @@ class Offer(Base):
     offered_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class BroadcastCategory(enum.StrEnum):
+    """What kind of update a lead is sharing with the network."""
+
+    NATIONAL_POLICY = "national_policy"
+    TREND = "trend"
+    LOCAL_DATA = "local_data"
+    RESOURCE = "resource"
+    TRAINING = "training"
+
+
+class BroadcastStatus(enum.StrEnum):
+    """Where a broadcast stands. A draft is what the preview shows before the lead sends it."""
+
+    DRAFT = "draft"
+    SCHEDULED = "scheduled"
+    SENT = "sent"
+    CANCELLED = "cancelled"
+
+
+class Broadcast(Base):
+    """A lead's update to the network: posted to the network channel now or at `send_at`.
+
+    Its messages are outbox rows written when the lead confirms (scheduled ones with `due_at`);
+    `revision` goes up whenever the send time changes, so the refs of the new rows are new.
+    """
+
+    __tablename__ = "broadcasts"
+    __table_args__ = (Index("ix_broadcasts_status_send_at", "status", "send_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    author_id: Mapped[str] = mapped_column(String(32), index=True)
+    category: Mapped[BroadcastCategory] = mapped_column(
+        _enum(BroadcastCategory, "broadcast_category")
+    )
+    title: Mapped[str] = mapped_column(String(150))
+    body: Mapped[str] = mapped_column(Text)
+    links: Mapped[str] = mapped_column(Text, default="")
+    send_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    ask_ack: Mapped[bool] = mapped_column(Boolean, default=False)
+    dm_champions: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[BroadcastStatus] = mapped_column(
+        _enum(BroadcastStatus, "broadcast_status"), default=BroadcastStatus.DRAFT
+    )
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    edit_of: Mapped[int | None] = mapped_column(ForeignKey("broadcasts.id", ondelete="CASCADE"))
+    time_zone: Mapped[str] = mapped_column(String(64), default="UTC")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Acknowledgement(Base):
+    """A champion's acknowledgement of a broadcast: one per champion, however often they click."""
+
+    __tablename__ = "broadcast_acks"
+    __table_args__ = (UniqueConstraint("broadcast_id", "user_id", name="uq_ack_once"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    broadcast_id: Mapped[int] = mapped_column(ForeignKey("broadcasts.id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(String(32))
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class BroadcastReminder(Base):
+    """A reminder to acknowledge: at most one from a lead and one from the bot, per champion."""
+
+    __tablename__ = "broadcast_reminders"
+    __table_args__ = (UniqueConstraint("broadcast_id", "user_id", "kind", name="uq_reminder_once"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    broadcast_id: Mapped[int] = mapped_column(ForeignKey("broadcasts.id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(10))
+    by: Mapped[str] = mapped_column(String(32))
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Digest(Base):
+    """The weekly digest: one row per week, whose unique key lets exactly one clock send it."""
+
+    __tablename__ = "digests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    week: Mapped[str] = mapped_column(String(10), unique=True)
+    period_start: Mapped[datetime] = mapped_column(UTCDateTime())
+    period_end: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

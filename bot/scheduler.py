@@ -9,7 +9,7 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from bot.runtime import Runtime
-from bot.services import questions, requests, sweeps
+from bot.services import broadcasts, digest, questions, requests, sweeps
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +26,8 @@ def purge_expired_text(runtime: Runtime) -> None:
 
 def sweep(runtime: Runtime) -> None:
     """Everything that is due: offers timed out, SLA warnings and escalations, away time ended,
-    requests waiting for a champion who has come free, and outbox rows to (re)send."""
+    requests waiting for a champion who has come free, broadcasts' reminders, the weekly
+    digest, and outbox rows to (re)send (scheduled broadcasts among them)."""
     settings, now = runtime.settings, runtime.now()
     with runtime.db.session() as session:
         offers = sweeps.due_offers(session=session, now=now)
@@ -52,6 +53,10 @@ def sweep(runtime: Runtime) -> None:
     for request_id in waiting:
         with runtime.work() as session:
             sweeps.act_reroute(session=session, settings=settings, request_id=request_id, now=now)
+    with runtime.work() as session:
+        broadcasts.sweep(session=session, settings=settings, now=now)
+    with runtime.work() as session:
+        digest.send_digest(session=session, settings=settings, now=now)
     runtime.delivery.deliver()
 
 

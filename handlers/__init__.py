@@ -9,7 +9,7 @@ from bot.runtime import Runtime
 
 def register_all(app: App, runtime: Runtime) -> None:
     """Register every surface's listeners on `app`."""
-    from handlers import admin, champions, home, middleware, questions, requests
+    from handlers import admin, broadcasts, champions, home, middleware, questions, requests
 
     middleware.register(app, runtime)
     questions.register(app, runtime)
@@ -17,3 +17,4 @@ def register_all(app: App, runtime: Runtime) -> None:
     admin.register(app, runtime)
     champions.register(app, runtime)
     requests.register(app, runtime)
+    broadcasts.register(app, runtime)

@@ -8,8 +8,9 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from bot.models import Member, Question, Request, Role
-from bot.services import questions, requests, roster
+from bot.services import broadcasts, questions, requests, roster
 from bot.services.audit import record
+from bot.views.broadcasts import Listed
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,8 @@ class Home:
     held: list[Request] = field(default_factory=list)
     queue: list[Request] = field(default_factory=list)
     champions: list[ChampionLoad] = field(default_factory=list)
+    scheduled_broadcasts: list[Listed] = field(default_factory=list)
+    recent_broadcasts: list[Listed] = field(default_factory=list)
 
 
 def home_for(*, session: Session, user_id: str, now: datetime) -> Home:
@@ -50,7 +53,10 @@ def home_for(*, session: Session, user_id: str, now: datetime) -> Home:
     if role in (Role.CHAMPION, Role.LEAD, Role.ADMIN):
         queue = requests.queue(session=session)
         champions = []
+        scheduled: list[Listed] = []
+        recent: list[Listed] = []
         if role in (Role.LEAD, Role.ADMIN):
+            scheduled, recent = broadcasts.listing(session=session, now=now)
             champions = [
                 ChampionLoad(
                     m, requests.is_available(m, now), requests.active_load(session, m.slack_user_id)
@@ -64,6 +70,8 @@ def home_for(*, session: Session, user_id: str, now: datetime) -> Home:
                 "held": requests.held_by(session=session, champion_id=user_id),
                 "queue": queue,
                 "champions": champions,
+                "scheduled_broadcasts": scheduled,
+                "recent_broadcasts": recent,
             },
         )
         if queue:

@@ -9,6 +9,7 @@ from bot.models import Outcome, Question, Request, RequestStatus, Role
 from bot.services.home import Home
 from bot.views import ids
 from bot.views.answers import EMERGENCY, NO_NAMES, Block, _button, _context, _section
+from bot.views.broadcasts import home_blocks as broadcast_blocks
 from bot.views.text import escape, truncate
 
 OUTCOME_WORDS = {
@@ -113,6 +114,9 @@ def home_view(*, home: Home, network_name: str, subject: str) -> dict[str, Any]:
                 "`/champbot unanswered` for gaps in the knowledge base."
             )
         )
+        blocks.append({"type": "divider"})
+    if home.role in (Role.LEAD, Role.ADMIN):
+        blocks += broadcast_blocks(home.scheduled_broadcasts, home.recent_broadcasts)
         blocks.append({"type": "divider"})
     blocks.append(_section("*Your requests*" + ("" if home.my_requests else "\nNone yet.")))
     blocks += _request_rows(home.my_requests, ("Cancel request", ids.CANCEL_REQUEST))
