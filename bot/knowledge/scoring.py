@@ -107,7 +107,7 @@ def rerank(
 
     The confidence is `weights.coverage` x the share of the query's weight the entry holds
     + `weights.phrasing` x the F-measure of its best phrasing against the query
-    + `weights.pairs` x the share of the query's neighbouring pairs in one phrasing.
+    + `weights.pairs` x the share of the query's neighbouring pairs in that best phrasing.
     With S the query weight a phrasing shares, T the query's weight and W the phrasing's, the
     F-measure is (1 + b²) S / (b² T + W); as W >= S and S is at most what the entry's title,
     questions and tags hold, each entry's confidence has a cheap upper bound, and entries are

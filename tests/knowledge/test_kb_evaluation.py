@@ -9,6 +9,7 @@ import pytest
 from bot.knowledge import KnowledgeBase
 from bot.knowledge.evaluation import (
     EvalSetError,
+    calibrate,
     evaluate,
     format_report,
     load_eval_set,
@@ -61,6 +62,16 @@ def test_tuning_reads_only_the_tune_split(fixture_kb: KnowledgeBase, eval_file: 
     assert kb.topic_threshold == result.topic_threshold
     only_tune = [q for q in questions if q.split == "tune"]
     assert tune(KnowledgeBase.from_entries(fixture_kb.entries), only_tune) == result
+
+
+def test_calibration_is_fitted_on_the_tune_split(
+    fixture_kb: KnowledgeBase, eval_file: Path
+) -> None:
+    kb = KnowledgeBase.from_entries(fixture_kb.entries)
+    a, b = calibrate(kb, load_eval_set(eval_file))
+    assert a > 0 and kb.calibration == (a, b)
+    hits = kb.search("spo breach sentance", limit=10)
+    assert hits[0].score > 0.5 > hits[-1].score  # a right answer is likely, a stray one not
 
 
 @pytest.mark.parametrize(
