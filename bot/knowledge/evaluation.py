@@ -224,6 +224,8 @@ def calibrate(
             hits = kb.search(q.q, limit=1)
             if hits:
                 points.append((hits[0].score, float(hits[0].entry.id == q.expect)))
+            else:
+                points.append((0.0, 0.0))  # nothing matched: no answer would have been right
     finally:
         kb.calibration = saved
     if not points or len({y for _, y in points}) < 2:

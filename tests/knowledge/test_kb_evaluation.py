@@ -21,6 +21,7 @@ EVAL = """
 - {q: "who can apply for an spo", expect: spo-who-can-apply, split: tune}
 - {q: "how long does an SPO last", expect: spo-duration, split: tune}
 - {q: "annual leave form?", expect: off-topic, split: tune}
+- {q: "what number do i ring about my pension", expect: off-topic, split: tune}
 - {q: "my victim says he keeps texting her", expect: live-case, split: tune}
 - {q: "spo breach sentance", expect: spo-breach, split: test}
 - {q: "wot counts as cyber stalking", expect: cyberstalking, split: test}
@@ -40,7 +41,7 @@ def eval_file(tmp_path: Path) -> Path:
 
 def test_figures_per_split(fixture_kb: KnowledgeBase, eval_file: Path) -> None:
     questions = load_eval_set(eval_file)
-    assert len(questions) == 10 and {q.split for q in questions} == {"tune", "test"}
+    assert len(questions) == 11 and {q.split for q in questions} == {"tune", "test"}
     report = evaluate(fixture_kb, questions)
     assert set(report.splits) == {"tune", "test", "all"}
     tune_split, test = report["tune"], report["test"]
