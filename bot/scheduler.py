@@ -9,7 +9,7 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from bot.runtime import Runtime
-from bot.services import broadcasts, digest, questions, requests, sweeps
+from bot.services import broadcasts, curation, digest, questions, requests, sweeps
 
 log = logging.getLogger(__name__)
 
@@ -22,6 +22,12 @@ def purge_expired_text(runtime: Runtime) -> None:
         purged += requests.purge_expired_text(session=session, retention_days=days, now=now)
     if purged:
         log.info("purged the free text of %d questions and requests past retention", purged)
+
+
+def remind_kb_owners(runtime: Runtime) -> None:
+    """Once a week, owners hear which of their knowledge entries are past review."""
+    with runtime.work() as session:
+        curation.remind_owners(session=session, kb=runtime.kb, now=runtime.now())
 
 
 def sweep(runtime: Runtime) -> None:
@@ -76,6 +82,16 @@ def add_jobs(scheduler: BaseScheduler, runtime: Runtime) -> None:
         seconds=runtime.settings.sweep_seconds,
         args=[runtime],
         id="sweep",
+        max_instances=1,
+        coalesce=True,
+        next_run_time=runtime.now(),
+    )
+    scheduler.add_job(
+        remind_kb_owners,
+        "interval",
+        hours=6,
+        args=[runtime],
+        id="kb-review",
         max_instances=1,
         coalesce=True,
         next_run_time=runtime.now(),
