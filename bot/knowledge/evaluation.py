@@ -288,7 +288,7 @@ def tune(
         raise ValueError("the evaluation set has no questions in the tune split")
     assessed: list[tuple[EvalQuestion, Assessment]] = [(q, kb.assess(q.q)) for q in tuning]
     results: list[tuple[bool, int, float, float, float, float, float | None]] = []
-    grid = itertools.product(_grid(0.2, 0.9, 0.01), _grid(0.1, 1.0, 0.05), _grid(0.4, 0.8, 0.1))
+    grid = itertools.product(_grid(0.2, 0.9, 0.01), _grid(0.1, 1.0, 0.05), _grid(0.4, 0.9, 0.1))
     for answer, topic, sure in grid:
         triages = [
             (q, kb.decide(a, answer_threshold=answer, topic_threshold=topic, sure_threshold=sure))

@@ -29,6 +29,7 @@ STOP_WORDS = _word_set(
     sergeant guv boss folks all hiya morning afternoon evening query actual simply basically
     confused confusing clarify wondering wonder cheers ta pls plz thx us always sort bits bit
     anyway someone somewhere sometimes someones usually usual normally generally typically
+    explain explained explaining explanation
     """
 )
 
@@ -105,8 +106,8 @@ WORDS: dict[str, str] = {
     "email": "email", "emails": "email", "mobile": "phone", "cctv": "cctv",
     "helpline": "helpline", "hotline": "helpline", "charity": "charity",
     "foul": "four", "mnemonic": "four",
-    "break": "breach", "breaks": "breach", "broke": "breach", "broken": "breach",
-    "breaking": "breach", "stats": "statistics", "murder": "homicide", "murders": "homicide",
+    "break": "breach", "breaks": "breach", "broke": "breach", "stats": "statistics",
+    "murder": "homicide", "murders": "homicide",
     "murdered": "homicide", "killed": "homicide", "killing": "homicide",
     "acquit": "acquittal", "acquits": "acquittal", "acquitted": "acquittal",
     "acquittals": "acquittal", "guilty": "conviction", "convicted": "conviction",
@@ -118,8 +119,7 @@ WORDS: dict[str, str] = {
     "mischarging": "wrong charge", "mischarged": "wrong charge", "mischarge": "wrong charge",
     "undercharged": "wrong charge", "undercharging": "wrong charge", "complain": "complaint",
     "complained": "complaint", "complaints": "complaint", "fill": "complete",
-    "basics": "overview", "basic": "overview", "explain": "overview", "explained": "overview",
-    "explanation": "overview", "intro": "overview", "introduction": "overview",
+    "basics": "overview", "intro": "overview", "introduction": "overview",
     "rundown": "overview", "lowdown": "overview", "jailed": "sentence", "bird": "sentence",
     "pts": "points", "pt": "point", "reqs": "requirements", "req": "requirement",
     "qs": "questions", "dept": "department", "min": "minimum",
@@ -147,6 +147,14 @@ WORDS: dict[str, str] = {
     "doubled": "increase", "double": "increase", "raised": "increase", "increased": "increase",
     "workplace": "work", "caseworkers": "caseworker", "advocates": "advocate",
     "advocacy": "advocate",
+    "amend": "vary", "amended": "vary", "alter": "vary", "altered": "vary", "modify": "vary",
+    "modified": "vary", "cancel": "discharge", "cancelled": "discharge", "revoke": "discharge",
+    "revoked": "discharge", "sister": "family", "brother": "family", "mum": "family",
+    "mother": "family", "dad": "family", "father": "family", "son": "family",
+    "daughter": "family", "parents": "family", "relatives": "family", "relative": "family",
+    "worst": "maximum", "toughest": "maximum", "harshest": "maximum", "highest": "maximum",
+    "longest": "maximum", "heaviest": "maximum", "biggest": "maximum", "vs": "difference",
+    "versus": "difference", "update": "progress", "updates": "progress",
     "crime": "offence", "crimes": "offence", "offences": "offence",
 }  # fmt: skip
 
@@ -259,7 +267,7 @@ PHRASES: dict[str, str] = {
     "victims code of practice": "victims code",
     "code of practice for victims": "victims code",
     "points to prove": "prove elements",
-    "need to prove": "prove elements",
+    "need to prove": "prove",
     "red flags": "risk indicators",
     "red flag": "risk indicators",
     "warning signs": "risk indicators",
@@ -268,6 +276,24 @@ PHRASES: dict[str, str] = {
     "cease and desist": "pin warning",
     "warning letter": "pin warning",
     "statute barred": "time limit",
+    "move house": "address",
+    "moves house": "address",
+    "moved house": "address",
+    "moving house": "address",
+    "phone line": "helpline",
+    "second opinion": "advice",
+    "top end": "maximum",
+    "rather than": "difference",
+    "as opposed to": "difference",
+    "plain stalking": "s2a",
+    "basic stalking": "s2a",
+    "simple stalking": "s2a",
+    "ordinary stalking": "s2a",
+    "plain harassment": "s2",
+    "basic harassment": "s2",
+    "simple harassment": "s2",
+    "harassment without violence": "s2",
+    "serious stalking": "s4a",
     "north of the border": "scotland",
     "go up": "increase",
     "went up": "increase",

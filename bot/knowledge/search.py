@@ -63,14 +63,14 @@ class KnowledgeBase:
     a question that is not on topic by its words)."""
 
     # Defaults as tuned on the tune split of knowledge/eval/questions.yaml (evaluation.tune).
-    answer_threshold: float = 0.29
+    answer_threshold: float = 0.3
     related_threshold: float = 0.2
     live_threshold: float = 0.15
-    topic_threshold: float = 0.8
-    sure_threshold: float = 0.6
+    topic_threshold: float = 0.4
+    sure_threshold: float = 0.8
     # Platt scaling of the raw match score to the chance that the entry is right: (a, b) in
     # 1 / (1 + e^-(a * raw + b)); `evaluation.calibrate` fits it; None reports the raw score.
-    calibration: tuple[float, float] | None = (12.82, -3.88)
+    calibration: tuple[float, float] | None = (12.10, -3.66)
     pool: int = 8
     generic_weight: float = 1.0
 
