@@ -49,6 +49,7 @@ class Profile:
     weights: tuple[float, ...]
     pairs: tuple[frozenset[Pair], ...]
     summary: frozenset[str] = frozenset()
+    lightest: float = 0.0  # the smallest weight of any phrasing
 
 
 def profile(
@@ -66,12 +67,14 @@ def profile(
     for i, (terms, _) in enumerate(distinct):
         for term in terms:
             where.setdefault(term, []).append(i)
+    weights = tuple(sum(idf.get(t, 0.0) for t in terms) for terms, _ in distinct)
     return Profile(
         head=frozenset(tags).union(where),
         where={t: tuple(i) for t, i in where.items()},
-        weights=tuple(sum(idf.get(t, 0.0) for t in terms) for terms, _ in distinct),
+        weights=weights,
         pairs=tuple(pairs for _, pairs in distinct),
         summary=frozenset(summary),
+        lightest=min(weights, default=0.0),
     )
 
 
@@ -109,9 +112,10 @@ def rerank(
     + `weights.phrasing` x the F-measure of its best phrasing against the query
     + `weights.pairs` x the share of the query's neighbouring pairs in that best phrasing.
     With S the query weight a phrasing shares, T the query's weight and W the phrasing's, the
-    F-measure is (1 + b²) S / (b² T + W); as W >= S and S is at most what the entry's title,
-    questions and tags hold, each entry's confidence has a cheap upper bound, and entries are
-    scored in order of it until none left can reach the `limit`-th best."""
+    F-measure is (1 + b²) S / (b² T + W); as W is at least S and at least the entry's lightest
+    phrasing, and S is at most what the entry's title, questions and tags hold, each entry's
+    confidence has a cheap upper bound, and entries are scored in order of it until none
+    left can reach the `limit`-th best."""
     total = query.total
     if total <= 0.0 or not top:
         return []
@@ -126,7 +130,8 @@ def rerank(
     best_bm25 = top[0][1] or 1.0
     bounded: list[tuple[float, float, float, int, list[str]]] = []
     for d, bm25 in top:
-        head, summary = profiles[d].head, profiles[d].summary
+        entry = profiles[d]
+        head, summary = entry.head, entry.summary
         in_head = in_summary = in_body = 0.0
         asked: list[str] = []
         for term, column in columns:
@@ -142,7 +147,11 @@ def rerank(
         tie = c_bm25 * bm25 / best_bm25  # ranks, but is no part of the confidence
         bound = c_cover * cover + tie
         if in_head > 0.0:
-            bound += c_phrase * k * in_head / (scale + in_head) + (c_pairs if npairs else 0.0)
+            # F = k S / (scale + W) grows with S <= in_head, and W >= max(S, lightest)
+            lightest = entry.lightest if entry.lightest > in_head else in_head
+            bound += c_phrase * k * in_head / (scale + lightest)
+            if npairs and len(asked) > 1:
+                bound += c_pairs
         bounded.append((bound, cover, tie, d, asked))
     bounded.sort(key=lambda b: -b[0])
     found: list[tuple[float, float, int]] = []
