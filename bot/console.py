@@ -12,7 +12,9 @@ import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Any, TextIO
+from zoneinfo import ZoneInfo
 
 from bot.config import Settings
 from bot.emulator import SlackEmulator
@@ -137,27 +139,72 @@ class Console:
             is_ephemeral=button.ephemeral,
         )
 
+    def _show_modal(self, view: dict[str, Any]) -> None:
+        """Print a form: what it shows, then its fields numbered, with the choices they offer."""
+        self.modal = view
+        title = view.get("title", {}).get("text", "")
+        shown = [b for b in view.get("blocks", []) if b.get("type") != "input"]
+        lines = list(self._render(shown, None, None, True)) if shown else []
+        fields = [b for b in view.get("blocks", []) if b.get("type") == "input"]
+        for i, block in enumerate(fields, 1):
+            element = block.get("element", {})
+            choices = [o["text"]["text"] for o in element.get("options", [])]
+            hint = {"datetimepicker": " (YYYY-MM-DD HH:MM)", "users_select": " (a name)"}
+            extra = f": {' / '.join(choices)}" if choices else hint.get(element.get("type"), "")
+            lines.append(f"  {i}. {_plain(block['label']['text'])}{extra}")
+        submit = view.get("submit", {}).get("text", "Submit")
+        lines.append(f"  /submit VALUE [| VALUE …] to {submit.lower()}, /close to cancel")
+        self.out.write(f"\n── modal: {title} ──\n" + "\n".join(lines) + "\n")
+
+    def _entry(self, element: dict[str, Any], value: str) -> dict[str, Any] | None:
+        """The state Slack would send for `value` typed into `element`; None when left empty."""
+        kind = element["type"]
+        if not value:
+            return {"type": kind, "value": None} if kind.endswith("_input") else None
+        options = element.get("options", [])
+
+        def pick(label: str) -> dict[str, Any] | None:
+            label = label.strip().lower()
+            return next((o for o in options if o["text"]["text"].lower().startswith(label)), None)
+
+        if kind == "users_select":
+            return {"type": kind, "selected_user": PEOPLE.get(value.lower(), (value.upper(),))[0]}
+        if kind in ("static_select", "radio_buttons"):
+            return {"type": kind, "selected_option": pick(value)}
+        if kind == "checkboxes":
+            chosen = [o for o in (pick(v) for v in value.split(",")) if o]
+            return {"type": kind, "selected_options": chosen}
+        if kind == "datetimepicker":
+            local = datetime.fromisoformat(value).replace(tzinfo=ZoneInfo("Europe/London"))
+            return {"type": kind, "selected_date_time": int(local.timestamp())}
+        return {"type": kind, "value": value}
+
     def submit(self, rest: str) -> None:
         """Fill the open modal's inputs in order (values split on `|`) and submit it."""
         if self.modal is None:
             self.out.write("No modal is open.\n")
             return
         inputs = [b for b in self.modal.get("blocks", []) if b.get("type") == "input"]
-        values = [v.strip() for v in rest.split("|")]
+        values = [v.strip() for v in rest.split("|")] if inputs else []
         state: dict[str, dict[str, dict[str, Any]]] = {}
         for block, value in zip(inputs, values, strict=False):
             element = block["element"]
-            if element["type"] == "users_select":
-                picked = PEOPLE.get(value.lower(), (value.upper(), None))[0]
-                entry: dict[str, Any] = {"type": "users_select", "selected_user": picked}
-            else:
-                entry = {"type": element["type"], "value": value}
-            state[block["block_id"]] = {element["action_id"]: entry}
+            try:
+                entry = self._entry(element, value)
+            except ValueError:
+                self.out.write(f"  {block['label']['text']}: {value!r} is not a date and time\n")
+                return
+            if entry is not None:
+                state[block["block_id"]] = {element["action_id"]: entry}
         resp = self.slack.view_submission(user=self.user_id, view=self.modal, values=state)
         body = resp.json() if resp.body and resp.body != "null" else None
-        if isinstance(body, dict) and body.get("response_action") == "errors":
-            for field, error in body.get("errors", {}).items():
-                self.out.write(f"  {field}: {error}\n")
+        action = body.get("response_action") if isinstance(body, dict) else None
+        if action == "errors":
+            for name, error in body.get("errors", {}).items():
+                self.out.write(f"  {name}: {error}\n")
+            return
+        if action in ("update", "push"):
+            self._show_modal(body["view"])
             return
         self.modal = None
 
@@ -216,16 +263,7 @@ class Console:
                 ephemeral=True,
             )
         elif method in ("views.open", "views.push", "views.update"):
-            view = result.get("view") or _json(args.get("view"))
-            self.modal = view
-            fields = [b for b in view.get("blocks", []) if b.get("type") == "input"]
-            title = view.get("title", {}).get("text", "")
-            lines = [f"  {i}. {_plain(b['label']['text'])}" for i, b in enumerate(fields, 1)]
-            self.out.write(
-                f"\n── modal: {title} ──\n"
-                + "\n".join(lines)
-                + "\n  /submit VALUE [| VALUE …] to send it, /close to cancel\n"
-            )
+            self._show_modal(result.get("view") or _json(args.get("view")))
         elif method == "views.publish":
             view = _json(args.get("view"))
             self._show_message(

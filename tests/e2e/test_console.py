@@ -62,3 +62,21 @@ def test_a_live_case_goes_to_a_champion_who_claims_and_resolves(tmp_path: Path) 
     assert "Did the advice help?" in out and "] Yes, it helped" in out
     assert "that helps the network show its value" in out
     assert "App Home of olivia" in out
+
+
+def test_a_lead_broadcasts_and_a_champion_acknowledges(tmp_path: Path) -> None:
+    out = run_console(
+        tmp_path,
+        [
+            "/as lena",
+            "/broadcast",
+            "/submit national | New CPS guidance | Please read it. | | | ask",
+            "/submit",
+            "/as chris",
+            "/click acknowledge",
+            "/quit",
+        ],
+    )
+    assert "modal: New broadcast" in out and "1. Category: National policy" in out
+    assert "modal: Preview" in out and "bot → CNETWORK" in out
+    assert "1 of 2 champions have acknowledged" in out
