@@ -234,24 +234,30 @@ def peer_off_topic(
 # --- speed ----------------------------------------------------------------------------------
 
 
-def time_queries(
-    system: System, questions: Sequence[str], repeats: int, budget: float
-) -> list[float]:
-    """Seconds per call over `repeats` passes of every question (fewer if over `budget`)."""
-    calls = [system.timed(q) for q in questions]
-    for call in calls:  # warm up
-        call()
-    times: list[float] = []
-    started = time.perf_counter()
+def time_systems(
+    systems: Sequence[System], questions: Sequence[str], repeats: int, budget: float
+) -> list[list[float]]:
+    """Seconds per call for each system over `repeats` passes of every question. The passes
+    take turns between the systems, so background load falls on all of them alike; a system
+    stops repeating once it has used `budget` seconds (rank_bm25 at 100,000 entries)."""
+    calls = [[system.timed(q) for q in questions] for system in systems]
+    for system_calls in calls:  # warm up
+        for call in system_calls:
+            call()
+    times: list[list[float]] = [[] for _ in systems]
+    spent = [0.0 for _ in systems]
     gc.disable()
     try:
         for _ in range(repeats):
-            for call in calls:
-                t0 = time.perf_counter()
-                call()
-                times.append(time.perf_counter() - t0)
-            if time.perf_counter() - started > budget:
-                break
+            for i, system_calls in enumerate(calls):
+                if spent[i] > budget:
+                    continue
+                for call in system_calls:
+                    t0 = time.perf_counter()
+                    call()
+                    elapsed = time.perf_counter() - t0
+                    times[i].append(elapsed)
+                    spent[i] += elapsed
     finally:
         gc.enable()
     return times
@@ -335,8 +341,8 @@ def main(argv: list[str] | None = None) -> int:
         for make in (rank_bm25_system, bm25s_system):
             t0 = time.perf_counter()
             built.append((make(entries), time.perf_counter() - t0))
-        for system, build in built:
-            times = time_queries(system, texts, args.repeats, args.budget)
+        timings = time_systems([system for system, _ in built], texts, args.repeats, args.budget)
+        for (system, build), times in zip(built, timings, strict=True):
             top1 = ranking_accuracy(system, questions)[0]
             p99 = float(np.percentile(times, 99))
             print(

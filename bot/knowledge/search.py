@@ -71,7 +71,7 @@ class KnowledgeBase:
     # Platt scaling of the raw match score to the chance that the entry is right: (a, b) in
     # 1 / (1 + e^-(a * raw + b)); `evaluation.calibrate` fits it; None reports the raw score.
     calibration: tuple[float, float] | None = (12.10, -3.66)
-    pool: int = 6
+    pool: int = 8
     generic_weight: float = 1.0
 
     def __init__(
