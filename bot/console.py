@@ -197,8 +197,9 @@ class Console:
             if entry is not None:
                 state[block["block_id"]] = {element["action_id"]: entry}
         resp = self.slack.view_submission(user=self.user_id, view=self.modal, values=state)
-        body = resp.json() if resp.body and resp.body != "null" else None
-        action = body.get("response_action") if isinstance(body, dict) else None
+        parsed = resp.json() if resp.body and resp.body != "null" else None
+        body: dict[str, Any] = parsed if isinstance(parsed, dict) else {}
+        action = body.get("response_action")
         if action == "errors":
             for name, error in body.get("errors", {}).items():
                 self.out.write(f"  {name}: {error}\n")
