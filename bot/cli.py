@@ -8,7 +8,7 @@ import logging
 import sys
 import threading
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -133,15 +133,19 @@ def cmd_roster(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_kb(settings: Settings, args: argparse.Namespace) -> int:
     from bot.knowledge import KnowledgeBase, KnowledgeError
     from bot.knowledge.check import check_entries
+    from bot.knowledge.entries import entry_files
 
     kb_dir = Path(args.dir) if args.dir else settings.kb_dir
     if args.kb_cmd == "check":
-        today = datetime.now(UTC).date()
+        try:
+            today = date.fromisoformat(args.today) if args.today else datetime.now(UTC).date()
+        except ValueError:
+            raise CliError(f"--today must be a date like 2026-11-28, got {args.today!r}") from None
         problems = check_entries(kb_dir, today=today)
         for p in problems:
             print(p)
         errors = [p for p in problems if p.severity == "error"]
-        count = len([f for f in kb_dir.glob("*.md") if f.name != "README.md"])
+        count = len(entry_files(kb_dir))
         print(
             f"{count} entries checked: {len(errors)} errors, {len(problems) - len(errors)} warnings"
         )
@@ -230,6 +234,7 @@ def parser() -> argparse.ArgumentParser:
     ks = s.add_subparsers(dest="kb_cmd", required=True)
     c = ks.add_parser("check", help="validate every entry; non-zero exit on any problem")
     c.add_argument("--dir")
+    c.add_argument("--today", help="check as of this date (YYYY-MM-DD), e.g. for overdue reviews")
     q = ks.add_parser("search", help="show the ranked answers and their scores")
     q.add_argument("question", nargs="+")
     q.add_argument("--limit", type=int, default=5)
