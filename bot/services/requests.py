@@ -211,6 +211,23 @@ def _audit(session: Session, actor_id: str, action: str, request_id: int, detail
     )
 
 
+def _change_claimed(session: Session, req: Request, **values: object) -> None:
+    """Change a request still held by the same champion, or say it has just changed."""
+    done = session.execute(
+        update(Request)
+        .where(
+            Request.id == req.id,
+            Request.status == RequestStatus.CLAIMED,
+            Request.champion_id == req.champion_id,
+        )
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    if rows_changed(done) != 1:
+        raise ServiceError(f"Request #{req.id} has just changed; please look again.")
+    session.refresh(req)
+
+
 def _require_claimer(session: Session, user_id: str, doing: str) -> None:
     roster.require_role(session=session, slack_user_id=user_id, roles=CLAIMERS, doing=doing)
 
@@ -317,15 +334,7 @@ def resolve(
     if len(note) > MAX_NOTE:
         raise ServiceError(f"Keep the outcome under {MAX_NOTE} characters.")
     req = _held_by(session, request_id, user_id, "resolved")
-    done = session.execute(
-        update(Request)
-        .where(Request.id == req.id, Request.status == RequestStatus.CLAIMED)
-        .values(status=RequestStatus.RESOLVED, resolved_at=now, outcome_note=note)
-        .execution_options(synchronize_session=False)
-    )
-    if rows_changed(done) != 1:
-        raise ServiceError(f"Request #{req.id} has just changed; please look again.")
-    session.refresh(req)
+    _change_claimed(session, req, status=RequestStatus.RESOLVED, resolved_at=now, outcome_note=note)
     _audit(session, user_id, "request.resolve", req.id)
     notices.resolved(session=session, settings=settings, req=req)
     return req
@@ -343,21 +352,15 @@ def release(
     now = _now(now)
     req = _held_by(session, request_id, user_id, "released")
     previous = req.champion_id or user_id
-    done = session.execute(
-        update(Request)
-        .where(Request.id == req.id, Request.status == RequestStatus.CLAIMED)
-        .values(
-            status=RequestStatus.OPEN,
-            champion_id=None,
-            claimed_at=None,
-            round=Request.round + 1,
-            unavailable_told_at=None,
-        )
-        .execution_options(synchronize_session=False)
+    _change_claimed(
+        session,
+        req,
+        status=RequestStatus.OPEN,
+        champion_id=None,
+        claimed_at=None,
+        round=Request.round + 1,
+        unavailable_told_at=None,
     )
-    if rows_changed(done) != 1:
-        raise ServiceError(f"Request #{req.id} has just changed; please look again.")
-    session.refresh(req)
     _audit(session, user_id, "request.release", req.id, previous)
     notices.released(session=session, settings=settings, req=req, previous=previous)
     route(session=session, settings=settings, req=req, now=now, exclude={previous})
@@ -384,19 +387,9 @@ def reassign(
     if to_champion == req.asker_id:
         raise ServiceError("A request can't be reassigned to the officer who asked it.")
     previous = req.champion_id or user_id
-    done = session.execute(
-        update(Request)
-        .where(
-            Request.id == req.id,
-            Request.status == RequestStatus.CLAIMED,
-            Request.champion_id == req.champion_id,
-        )
-        .values(champion_id=to_champion, claimed_at=now, claims=Request.claims + 1)
-        .execution_options(synchronize_session=False)
+    _change_claimed(
+        session, req, champion_id=to_champion, claimed_at=now, claims=Request.claims + 1
     )
-    if rows_changed(done) != 1:
-        raise ServiceError(f"Request #{req.id} has just changed; please look again.")
-    session.refresh(req)
     _audit(session, user_id, "request.reassign", req.id, f"{previous} -> {to_champion}")
     notices.reassigned(session=session, settings=settings, req=req, previous=previous)
     return req
