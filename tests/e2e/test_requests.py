@@ -6,9 +6,9 @@ import json
 from dataclasses import replace
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from bot.models import Request, RequestStatus, Role, utcnow
+from bot.models import OutboxMessage, OutboxStatus, Request, RequestStatus, Role, utcnow
 from bot.scheduler import sweep
 from bot.services import roster
 from tests.conftest import CHAMPION, LEAD, OFFICER, RunningApp
@@ -68,8 +68,23 @@ def request_row(app: RunningApp) -> Request:
         return req
 
 
+def settled(app: RunningApp) -> bool:
+    """Whether every outbox row has been sent (and recorded as sent)."""
+    with app.runtime.db.session() as s:
+        return not s.scalar(
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(OutboxMessage.status == OutboxStatus.PENDING)
+        )
+
+
 def later(app: RunningApp, seconds: int) -> None:
-    """Move the app's clock on and run one sweep, as the clock process would."""
+    """Move the app's clock on and run one sweep, as the clock process would.
+
+    Waits first until the outbox is empty: a send still in flight would look, to a clock
+    jumped forward, like one whose sender died, and be sent again.
+    """
+    app.emu.wait_for(lambda e: settled(app))
     moved = utcnow() + timedelta(seconds=seconds)
     app.runtime.clock = lambda: moved
     sweep(app.runtime)
