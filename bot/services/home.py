@@ -57,11 +57,11 @@ def home_for(*, session: Session, user_id: str, now: datetime) -> Home:
         recent: list[Listed] = []
         if role in (Role.LEAD, Role.ADMIN):
             scheduled, recent = broadcasts.listing(session=session, now=now)
+            members = roster.list_members(session=session, role=Role.CHAMPION)
+            load_of = requests.loads(session, [m.slack_user_id for m in members])
             champions = [
-                ChampionLoad(
-                    m, requests.is_available(m, now), requests.active_load(session, m.slack_user_id)
-                )
-                for m in roster.list_members(session=session, role=Role.CHAMPION)
+                ChampionLoad(m, requests.is_available(m, now), load_of[m.slack_user_id])
+                for m in members
             ]
         home = Home(
             **{

@@ -107,19 +107,30 @@ def create(
     return req, routed
 
 
+def loads(session: Session, champion_ids: list[str]) -> dict[str, int]:
+    """Each champion's requests held plus offers awaiting their answer, in two queries."""
+    counts = dict.fromkeys(champion_ids, 0)
+    if not champion_ids:
+        return counts
+    held = (
+        select(Request.champion_id, func.count())
+        .where(Request.champion_id.in_(champion_ids), Request.status == RequestStatus.CLAIMED)
+        .group_by(Request.champion_id)
+    )
+    pending = (
+        select(Offer.champion_id, func.count())
+        .where(Offer.champion_id.in_(champion_ids), Offer.status == OfferStatus.PENDING)
+        .group_by(Offer.champion_id)
+    )
+    for query in (held, pending):
+        for champion_id, n in session.execute(query):
+            counts[str(champion_id)] += int(n)
+    return counts
+
+
 def active_load(session: Session, champion_id: str) -> int:
     """Requests a champion holds plus offers awaiting their answer."""
-    held = session.scalar(
-        select(func.count())
-        .select_from(Request)
-        .where(Request.champion_id == champion_id, Request.status == RequestStatus.CLAIMED)
-    )
-    pending = session.scalar(
-        select(func.count())
-        .select_from(Offer)
-        .where(Offer.champion_id == champion_id, Offer.status == OfferStatus.PENDING)
-    )
-    return int(held or 0) + int(pending or 0)
+    return loads(session, [champion_id])[champion_id]
 
 
 def is_available(member: Member, now: datetime) -> bool:
@@ -144,12 +155,12 @@ def candidates(
             or_(Member.away_until.is_(None), Member.away_until <= now),
         )
     )
+    eligible = [m for m in members if m.slack_user_id not in skip]
+    load_of = loads(session, [m.slack_user_id for m in eligible])
     topics = set(req.topic_list)
     ranked = []
-    for m in members:
-        if m.slack_user_id in skip:
-            continue
-        load = active_load(session, m.slack_user_id)
+    for m in eligible:
+        load = load_of[m.slack_user_id]
         if load >= m.max_active:
             continue
         area_match = bool(req.area and m.area and m.area.lower() == req.area.lower())
