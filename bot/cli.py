@@ -160,10 +160,25 @@ def cmd_kb(settings: Settings, args: argparse.Namespace) -> int:
         for rank, hit in enumerate(kb.search(" ".join(args.question), limit=args.limit), 1):
             print(f"{rank:>2}. {hit.score:.3f}  {hit.entry.id}  {hit.entry.title}")
         return 0
-    from bot.knowledge.evaluation import evaluate, format_report, load_eval_set
+    from bot.knowledge.evaluation import calibrate, evaluate, format_report, load_eval_set, tune
 
     path = Path(args.file) if args.file else kb_dir / "eval" / "questions.yaml"
-    report = evaluate(kb, load_eval_set(path))
+    questions = load_eval_set(path)
+    mode = "words and meaning" if kb.semantic else "words only (sentence model not installed)"
+    print(f"search: {mode}")
+    if args.kb_cmd == "tune":
+        # Fits the calibration and thresholds on the tune split and prints them, for the
+        # settings in bot/knowledge/search.py; the test split is only reported on.
+        a, b = calibrate(kb, questions)
+        chosen = tune(kb, questions)
+        print(f"calibration: ({a:.2f}, {b:.2f})")
+        print(
+            f"answer_threshold: {chosen.answer_threshold}  "
+            f"related_threshold: {chosen.related_threshold}  "
+            f"topic_threshold: {chosen.topic_threshold}  sure_threshold: {chosen.sure_threshold}"
+        )
+        print(f"tune split with these: {100 * chosen.accuracy:.1f}% in the right case\n")
+    report = evaluate(kb, questions)
     print(format_report(report, show_failures=args.failures))
     return 0
 
@@ -243,6 +258,12 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument("--file")
     e.add_argument("--dir")
     e.add_argument("--failures", action="store_true", help="list every miss")
+    t = ks.add_parser(
+        "tune", help="fit calibration and thresholds on the tune split; print them and the eval"
+    )
+    t.add_argument("--file")
+    t.add_argument("--dir")
+    t.add_argument("--failures", action="store_true", help="list every miss")
     s.set_defaults(func=cmd_kb)
 
     s = sub.add_parser("manifest", help="print the Slack app manifest (JSON)")

@@ -389,3 +389,37 @@ GENERIC = _word_set(
     english welsh national nationally country number numbers department dept
     """
 )
+
+# The canonical tokens spelt out for the sentence encoder, which knows words, not the
+# network's abbreviations: "spo breach" is read as "stalking protection order breach".
+EXPANSIONS: dict[str, str] = {
+    "spo": "stalking protection order", "spa": "stalking protection act",
+    "pha": "protection from harassment act", "vrr": "victims right to review",
+    "isac": "independent stalking advocacy caseworker",
+    "idva": "independent domestic violence adviser",
+    "marac": "multi agency risk assessment conference marac", "mappa": "mappa",
+    "restrainingorder": "restraining order", "hocr": "home office crime recording rules",
+    "dash": "dash risk assessment", "sdash": "stalking screening questions s-dash",
+    "sash": "stalking and harassment risk assessment sash", "srp": "stalking risk profile",
+    "dara": "domestic abuse risk assessment", "nmo": "non molestation order",
+    "dapo": "domestic abuse protection order", "dvpo": "domestic violence protection order",
+    "dvds": "domestic violence disclosure scheme", "vps": "victim personal statement",
+    "righttoknow": "right to know", "hmicfrs": "police inspectorate hmicfrs",
+    "hmcpsi": "cps inspectorate", "cps": "crown prosecution service",
+    "expartner": "ex partner", "supercomplaint": "super complaint",
+    "suzylamplugh": "suzy lamplugh trust", "aliceruggles": "alice ruggles",
+    "pas": "paladin stalking advocacy", "paladin": "paladin stalking advocacy service",
+    "pnc": "police national computer", "pnd": "police national database",
+    "pace": "police and criminal evidence act", "gbh": "grievous bodily harm",
+    "abh": "actual bodily harm", "four": "four fixated obsessive unwanted repeated",
+    "ipaddress": "ip address", "oughttoknow": "ought to know",
+    "courseofconduct": "course of conduct", "eitherway": "either way",
+    "summaryonly": "summary only", "indictableonly": "indictable only",
+    "modeoftrial": "mode of trial", "nfa": "no further action",
+    "s2": "harassment section 2", "s2a": "stalking section 2a",
+    "s4": "fear of violence harassment section 4",
+    "s4a": "stalking fear of violence serious alarm distress section 4a",
+    "s2b": "stalking search warrant section 2b", "s3": "civil claim harassment section 3",
+    "s5": "restraining order on conviction section 5",
+    "s5a": "restraining order on acquittal section 5a",
+}

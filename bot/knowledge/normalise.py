@@ -42,7 +42,9 @@ class Normaliser:
         canonical: Iterable[str] = lexicon.CANONICAL,
         subject: Iterable[str] = lexicon.SUBJECT,
         generic: Iterable[str] = lexicon.GENERIC,
+        expansions: Mapping[str, str] = lexicon.EXPANSIONS,
     ) -> None:
+        self._expansions = dict(expansions)
         self.stop_words = frozenset(stop_words)
         self._rewrites = tuple((re.compile(p), r) for p, r in rewrites)
         self.canonical = frozenset(canonical)
@@ -137,6 +139,34 @@ class Normaliser:
                     analysed = self._analyse_word(fixed)
             out.extend(analysed)
         return out
+
+    def expand(
+        self,
+        text: str,
+        *,
+        known: Container[str] | None = None,
+        correct: Corrector | None = None,
+    ) -> str:
+        """`text` as plain words for the sentence encoder: shorthand and typos mapped as for
+        the search terms (with `known` and `correct`), abbreviations spelt out, stop words
+        kept and nothing stemmed, so "wot counts as cyber stalkin" reads as
+        "what counts as cyber stalking"."""
+        out: list[str] = []
+        for word in self.words(text):
+            mapped = self._words.get(word, (word,))
+            if (
+                correct is not None
+                and known is not None
+                and len(mapped) == 1
+                and word not in self.stop_words
+                and self.term(word) not in known
+                and not self.is_known_word(word)
+            ):
+                fixed = correct(word)
+                if fixed is not None:
+                    mapped = self._words.get(fixed, (fixed,))
+            out.extend(self._expansions.get(w, w) for w in mapped)
+        return " ".join(out)
 
     def analyse(
         self,

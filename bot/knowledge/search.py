@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from math import exp
 from pathlib import Path
-from typing import Literal, NamedTuple
+from typing import ClassVar, Literal, NamedTuple
 
+import numpy as np
+
+from bot.knowledge.encoder import SentenceEncoder, Vectors, shared_encoder
 from bot.knowledge.entries import Entry, load_entries
 from bot.knowledge.index import Document, FieldWeights, InvertedIndex
 from bot.knowledge.livecase import detect
@@ -23,6 +26,25 @@ from bot.knowledge.scoring import (
 from bot.knowledge.typos import TypoCorrector
 
 TriageKind = Literal["answered", "live_case", "not_covered", "off_topic"]
+
+# `encoder` argument meaning "the process's shared encoder, if the model is installed".
+SHARED: Literal["shared"] = "shared"
+
+# Texts already encoded, shared by every knowledge base in the process (tests and the bot's
+# reloads build many from the same entries): text -> unit vector.
+_encoded: dict[str, Vectors] = {}
+_ENCODED_MAX = 50_000
+
+
+def _encode_cached(encoder: SentenceEncoder, texts: list[str]) -> Vectors:
+    missing = list(dict.fromkeys(t for t in texts if t not in _encoded))
+    if missing:
+        if len(_encoded) + len(missing) > _ENCODED_MAX:
+            _encoded.clear()
+        _encoded.update(zip(missing, encoder.encode(missing), strict=True))
+    if not texts:
+        return np.zeros((0, encoder.dimensions), dtype=np.float32)
+    return np.stack([_encoded[t] for t in texts])
 
 
 class Hit(NamedTuple):
@@ -73,6 +95,18 @@ class KnowledgeBase:
     calibration: tuple[float, float] | None = (12.10, -3.66)
     pool: int = 8
     generic_weight: float = 1.0
+    # With the sentence encoder, an entry's raw score is its word-match confidence plus
+    # `semantic_weight` x the cosine similarity of the question to the entry's nearest
+    # phrasing; the thresholds and calibration above are then these, tuned the same way.
+    semantic_weight: float = 1.0
+    SEMANTIC_SETTINGS: ClassVar[Mapping[str, object]] = {
+        "answer_threshold": 0.35,
+        "related_threshold": 0.2,
+        "live_threshold": 0.15,
+        "topic_threshold": 0.8,
+        "sure_threshold": 0.5,
+        "calibration": (7.06, -6.75),
+    }
 
     def __init__(
         self,
@@ -81,6 +115,7 @@ class KnowledgeBase:
         normaliser: Normaliser | None = None,
         weights: FieldWeights | None = None,
         confidence_weights: ConfidenceWeights | None = None,
+        encoder: SentenceEncoder | Literal["shared"] | None = SHARED,
     ) -> None:
         self._entries = tuple(entries)
         self._by_id: dict[str, Entry] = {}
@@ -121,16 +156,59 @@ class KnowledgeBase:
         self._corrections: dict[str, str | None] = {}
         head_terms = frozenset().union(*(p.head for p in self._profiles))
         self.subject_terms = (nz.subject | head_terms) - nz.generic
+        self.encoder = shared_encoder() if encoder == SHARED else encoder
+        self._vectors: Vectors | None = None
+        self._starts: list[int] = []
+        if isinstance(self.encoder, SentenceEncoder) and self._entries:
+            texts: list[str] = []
+            for entry in self._entries:
+                self._starts.append(len(texts))
+                texts += [self._expand(t) for t in (entry.title, *entry.questions)]
+            self._vectors = _encode_cached(self.encoder, texts)
+            for name, value in self.SEMANTIC_SETTINGS.items():
+                setattr(self, name, value)
+        else:
+            self.encoder = None
+
+    @property
+    def semantic(self) -> bool:
+        """Whether the search matches meaning (the sentence encoder) as well as words."""
+        return self._vectors is not None
+
+    def _expand(self, text: str) -> str:
+        return self.normaliser.expand(text, known=self.index.idf, correct=self._correct)
+
+    def vector(self, text: str) -> Vectors | None:
+        """The question's sentence encoding, or None when the search matches words only."""
+        if self.encoder is None or self._vectors is None:
+            return None
+        return self.encoder.encode([self._expand(text)])[0]
+
+    def similarity(self, vector: Vectors) -> Vectors:
+        """For each entry, the cosine similarity of `vector` to its nearest phrasing."""
+        assert self._vectors is not None
+        return np.maximum.reduceat(self._vectors @ vector, self._starts)
 
     @classmethod
-    def load(cls, directory: str | Path) -> KnowledgeBase:
-        """Load and index every entry under `directory` (KnowledgeError if one is malformed)."""
-        return cls(load_entries(directory))
+    def load(
+        cls,
+        directory: str | Path,
+        *,
+        encoder: SentenceEncoder | Literal["shared"] | None = SHARED,
+    ) -> KnowledgeBase:
+        """Load and index every entry under `directory` (KnowledgeError if one is malformed).
+        `encoder=None` searches by words alone."""
+        return cls(load_entries(directory), encoder=encoder)
 
     @classmethod
-    def from_entries(cls, entries: Iterable[Entry]) -> KnowledgeBase:
+    def from_entries(
+        cls,
+        entries: Iterable[Entry],
+        *,
+        encoder: SentenceEncoder | Literal["shared"] | None = SHARED,
+    ) -> KnowledgeBase:
         """Index entries already loaded."""
-        return cls(entries)
+        return cls(entries, encoder=encoder)
 
     @property
     def entries(self) -> tuple[Entry, ...]:
@@ -171,20 +249,43 @@ class KnowledgeBase:
 
     def search(self, text: str, limit: int = 5) -> list[Hit]:
         """The entries that best answer `text`, most confident first."""
-        return self.rank(self.query(text), limit)
+        return self.rank(self.query(text), limit, self.vector(text))
 
-    def rank(self, query: Query, limit: int = 5) -> list[Hit]:
-        """The entries that best answer an analysed question (see `query`), most confident
-        first: `search` without the text analysis."""
-        if not query.terms or limit <= 0:
+    def rank(self, query: Query, limit: int = 5, vector: Vectors | None = None) -> list[Hit]:
+        """The entries that best answer an analysed question (see `query`, and `vector` for
+        its sentence encoding), most confident first: `search` without the text analysis.
+
+        Words alone: the BM25F pool, re-ranked by word-match confidence. With a vector: that
+        pool and the entries nearest in meaning, each scored by its word-match confidence plus
+        `semantic_weight` x its similarity."""
+        if limit <= 0 or not query.terms:
             return []
         postings = self.index.postings
         present = [t for t in query.terms if t in postings]
-        top = self.index.top(present, max(self.pool, limit))
-        if not top:
-            return []
+        depth = max(self.pool, limit)
+        top = self.index.top(present, depth) if present else []
         columns = [(t, postings[t]) for t in present]
-        ranked = rerank(query, top, limit, self._profiles, columns, self.confidence_weights)
+        if vector is None or self._vectors is None:
+            if not top:
+                return []
+            ranked = rerank(query, top, limit, self._profiles, columns, self.confidence_weights)
+        else:
+            similar = self.similarity(vector)
+            near = np.argpartition(-similar, min(depth, len(similar)) - 1)[:depth]
+            pooled = {d for d, _ in top}
+            top = top + [(int(d), 0.0) for d in near if int(d) not in pooled]
+            words = {
+                d: sure
+                for sure, d in rerank(
+                    query, top, len(top), self._profiles, columns, self.confidence_weights
+                )
+            }
+            weight = self.semantic_weight
+            scored = [
+                (words.get(d, 0.0) + weight * max(float(similar[d]), 0.0), d) for d, _ in top
+            ]
+            scored.sort(key=lambda r: (-r[0], r[1]))
+            ranked = scored[:limit]
         entries = self._entries
         if self.calibration is None:
             return [Hit(entries[d], round(sure, 4)) for sure, d in ranked]
@@ -212,7 +313,7 @@ class KnowledgeBase:
         signals = detect(text, known_words=self.known_words)
         query = self.query(text)
         return Assessment(
-            hits=self.rank(query, 5),
+            hits=self.rank(query, 5, self.vector(text)),
             topic=self.topic_score(query),
             live_case=signals.live_case,
             immediate_risk=signals.immediate_risk,

