@@ -178,6 +178,84 @@ class SentenceEncoder:
 _lock = threading.Lock()
 _loaded: dict[str, SentenceEncoder | None] = {}
 
+# Encodings already made, by the SHA-1 of the text: in memory for the process (tests and
+# reloads build many knowledge bases from the same entries), and on disk so that a restart,
+# or a second process, does not encode the knowledge base again (a few seconds on a CPU).
+_memory: dict[str, Vectors] = {}
+_MEMORY_MAX = 50_000
+_disk_read: set[Path] = set()
+
+
+def cache_file() -> Path | None:
+    """Where encodings are kept between runs: CHAMPBOT_CACHE_DIR, else the user's cache
+    directory; the name carries the model's digest, so another model never reads them.
+    None when CHAMPBOT_CACHE_DIR is "off"."""
+    base = os.environ.get("CHAMPBOT_CACHE_DIR", "").strip()
+    if base.lower() == "off":
+        return None
+    root = (
+        Path(base)
+        if base
+        else Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "champbot"
+    )
+    return root / f"encodings-{DIGESTS['model.safetensors'][:12]}.npz"
+
+
+def _text_key(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+def _read_disk(path: Path) -> None:
+    if path in _disk_read:
+        return
+    _disk_read.add(path)
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            keys, vectors = data["keys"], data["vectors"]
+        if vectors.ndim == 2 and vectors.shape == (len(keys), DIMENSIONS):
+            _memory.update(zip((str(k) for k in keys), vectors.astype(np.float32), strict=True))
+    except FileNotFoundError:
+        pass
+    except (OSError, ValueError, KeyError) as exc:
+        log.warning("ignoring the encodings cache %s: %s", path, exc.__class__.__name__)
+
+
+def _write_disk(path: Path) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        keys = list(_memory)
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.npz")
+        np.savez(temporary, keys=np.array(keys), vectors=np.stack([_memory[k] for k in keys]))
+        os.replace(temporary, path)  # atomic: a concurrent reader sees the old file or this one
+    except OSError as exc:
+        log.warning("cannot write the encodings cache %s: %s", path, exc.__class__.__name__)
+
+
+def encode_cached(encoder: SentenceEncoder, texts: Sequence[str]) -> Vectors:
+    """`encoder.encode(texts)`, reusing encodings made before in this process or kept on
+    disk, and keeping the new ones."""
+    if not texts:
+        return np.zeros((0, DIMENSIONS), dtype=np.float32)
+    keys = [_text_key(t) for t in texts]
+    with _lock:
+        path = cache_file()
+        if path is not None:
+            _read_disk(path)
+        found = {k: _memory[k] for k in keys if k in _memory}
+    missing = {k: t for k, t in zip(keys, texts, strict=True) if k not in found}
+    if missing:
+        fresh = dict(zip(missing, encoder.encode(list(missing.values())), strict=True))
+        found.update(fresh)
+        with _lock:
+            if len(_memory) + len(fresh) > _MEMORY_MAX:
+                _memory.clear()
+            _memory.update(fresh)
+            if path is not None:
+                _write_disk(path)
+    return np.stack([found[k] for k in keys])
+    with _lock:
+        return np.stack([_memory[k] for k in keys])
+
 
 def shared_encoder() -> SentenceEncoder | None:
     """The process's encoder, loaded once; None (with one warning in the log) when the model is

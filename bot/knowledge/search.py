@@ -11,7 +11,7 @@ from typing import ClassVar, Literal, NamedTuple
 
 import numpy as np
 
-from bot.knowledge.encoder import SentenceEncoder, Vectors, shared_encoder
+from bot.knowledge.encoder import SentenceEncoder, Vectors, encode_cached, shared_encoder
 from bot.knowledge.entries import Entry, load_entries
 from bot.knowledge.index import Document, FieldWeights, InvertedIndex
 from bot.knowledge.livecase import detect
@@ -29,22 +29,6 @@ TriageKind = Literal["answered", "live_case", "not_covered", "off_topic"]
 
 # `encoder` argument meaning "the process's shared encoder, if the model is installed".
 SHARED: Literal["shared"] = "shared"
-
-# Texts already encoded, shared by every knowledge base in the process (tests and the bot's
-# reloads build many from the same entries): text -> unit vector.
-_encoded: dict[str, Vectors] = {}
-_ENCODED_MAX = 50_000
-
-
-def _encode_cached(encoder: SentenceEncoder, texts: list[str]) -> Vectors:
-    missing = list(dict.fromkeys(t for t in texts if t not in _encoded))
-    if missing:
-        if len(_encoded) + len(missing) > _ENCODED_MAX:
-            _encoded.clear()
-        _encoded.update(zip(missing, encoder.encode(missing), strict=True))
-    if not texts:
-        return np.zeros((0, encoder.dimensions), dtype=np.float32)
-    return np.stack([_encoded[t] for t in texts])
 
 
 class Hit(NamedTuple):
@@ -164,7 +148,7 @@ class KnowledgeBase:
             for entry in self._entries:
                 self._starts.append(len(texts))
                 texts += [self._expand(t) for t in (entry.title, *entry.questions)]
-            self._vectors = _encode_cached(self.encoder, texts)
+            self._vectors = encode_cached(self.encoder, texts)
             for name, value in self.SEMANTIC_SETTINGS.items():
                 setattr(self, name, value)
         else:
@@ -281,9 +265,7 @@ class KnowledgeBase:
                 )
             }
             weight = self.semantic_weight
-            scored = [
-                (words.get(d, 0.0) + weight * max(float(similar[d]), 0.0), d) for d, _ in top
-            ]
+            scored = [(words.get(d, 0.0) + weight * max(float(similar[d]), 0.0), d) for d, _ in top]
             scored.sort(key=lambda r: (-r[0], r[1]))
             ranked = scored[:limit]
         entries = self._entries
