@@ -36,7 +36,11 @@ def test_encodings_match_the_published_model() -> None:
     model = enc.shared_encoder()
     assert model is not None
     v = model.encode(
-        ["A man is eating food.", "A man is eating a piece of bread.", "The girl is carrying a baby."]
+        [
+            "A man is eating food.",
+            "A man is eating a piece of bread.",
+            "The girl is carrying a baby.",
+        ]
     )
     assert v.shape == (3, 384) and v.dtype == np.float32
     assert np.allclose(np.linalg.norm(v, axis=1), 1.0, atol=1e-5)
