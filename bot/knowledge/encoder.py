@@ -20,6 +20,7 @@ import threading
 from collections.abc import Sequence
 from importlib import util as importlib_util
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 from numpy.typing import NDArray
@@ -37,6 +38,14 @@ DIGESTS = {
 DIMENSIONS = 384
 MAX_TOKENS = 128  # officers' questions and entries' phrasings are far shorter
 _BATCH = 64
+
+
+class Encoder(Protocol):
+    """What the search needs of an encoder: unit vectors of `dimensions`, one row per text."""
+
+    dimensions: int
+
+    def encode(self, texts: Sequence[str]) -> Vectors: ...
 
 
 class EncoderUnavailable(RuntimeError):
@@ -78,6 +87,8 @@ class SentenceEncoder:
     """MiniLM-L6: a six-layer BERT encoder, mean-pooled and normalised, so that the dot product
     of two encodings is their cosine similarity. Thread-safe: encoding only reads the weights."""
 
+    dimensions = DIMENSIONS
+
     def __init__(self, directory: Path) -> None:
         from safetensors.numpy import load_file
         from tokenizers import Tokenizer
@@ -91,7 +102,6 @@ class SentenceEncoder:
         config = json.loads((directory / "config.json").read_text(encoding="utf-8"))
         if config.get("hidden_size") != DIMENSIONS or config.get("model_type") != "bert":
             raise EncoderUnavailable(f"{directory / 'config.json'} is not a MiniLM-L6 model")
-        self.dimensions = DIMENSIONS
         self.layers = int(config["num_hidden_layers"])
         self.heads = int(config["num_attention_heads"])
         self.eps = float(config.get("layer_norm_eps", 1e-12))
@@ -231,7 +241,7 @@ def _write_disk(path: Path) -> None:
         log.warning("cannot write the encodings cache %s: %s", path, exc.__class__.__name__)
 
 
-def encode_cached(encoder: SentenceEncoder, texts: Sequence[str]) -> Vectors:
+def encode_cached(encoder: Encoder, texts: Sequence[str]) -> Vectors:
     """`encoder.encode(texts)`, reusing encodings made before in this process or kept on
     disk, and keeping the new ones."""
     if not texts:
@@ -246,12 +256,13 @@ def encode_cached(encoder: SentenceEncoder, texts: Sequence[str]) -> Vectors:
     if missing:
         fresh = dict(zip(missing, encoder.encode(list(missing.values())), strict=True))
         found.update(fresh)
-        with _lock:
-            if len(_memory) + len(fresh) > _MEMORY_MAX:
-                _memory.clear()
-            _memory.update(fresh)
-            if path is not None:
-                _write_disk(path)
+        if len(fresh) <= _MEMORY_MAX:  # a huge one-off batch is returned, not kept
+            with _lock:
+                if len(_memory) + len(fresh) > _MEMORY_MAX:
+                    _memory.clear()
+                _memory.update(fresh)
+                if path is not None:
+                    _write_disk(path)
     return np.stack([found[k] for k in keys])
     with _lock:
         return np.stack([_memory[k] for k in keys])

@@ -11,7 +11,7 @@ from typing import ClassVar, Literal, NamedTuple
 
 import numpy as np
 
-from bot.knowledge.encoder import SentenceEncoder, Vectors, encode_cached, shared_encoder
+from bot.knowledge.encoder import Encoder, Vectors, encode_cached, shared_encoder
 from bot.knowledge.entries import Entry, load_entries
 from bot.knowledge.index import Document, FieldWeights, InvertedIndex
 from bot.knowledge.livecase import detect
@@ -99,7 +99,7 @@ class KnowledgeBase:
         normaliser: Normaliser | None = None,
         weights: FieldWeights | None = None,
         confidence_weights: ConfidenceWeights | None = None,
-        encoder: SentenceEncoder | Literal["shared"] | None = SHARED,
+        encoder: Encoder | Literal["shared"] | None = SHARED,
     ) -> None:
         self._entries = tuple(entries)
         self._by_id: dict[str, Entry] = {}
@@ -140,10 +140,10 @@ class KnowledgeBase:
         self._corrections: dict[str, str | None] = {}
         head_terms = frozenset().union(*(p.head for p in self._profiles))
         self.subject_terms = (nz.subject | head_terms) - nz.generic
-        self.encoder = shared_encoder() if encoder == SHARED else encoder
+        self.encoder: Encoder | None = shared_encoder() if isinstance(encoder, str) else encoder
         self._vectors: Vectors | None = None
         self._starts: list[int] = []
-        if isinstance(self.encoder, SentenceEncoder) and self._entries:
+        if self.encoder is not None and self._entries:
             texts: list[str] = []
             for entry in self._entries:
                 self._starts.append(len(texts))
@@ -178,7 +178,7 @@ class KnowledgeBase:
         cls,
         directory: str | Path,
         *,
-        encoder: SentenceEncoder | Literal["shared"] | None = SHARED,
+        encoder: Encoder | Literal["shared"] | None = SHARED,
     ) -> KnowledgeBase:
         """Load and index every entry under `directory` (KnowledgeError if one is malformed).
         `encoder=None` searches by words alone."""
@@ -189,7 +189,7 @@ class KnowledgeBase:
         cls,
         entries: Iterable[Entry],
         *,
-        encoder: SentenceEncoder | Literal["shared"] | None = SHARED,
+        encoder: Encoder | Literal["shared"] | None = SHARED,
     ) -> KnowledgeBase:
         """Index entries already loaded."""
         return cls(entries, encoder=encoder)
