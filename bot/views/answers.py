@@ -163,8 +163,18 @@ def answer_reply(
         )
         blocks.append(ask_champion_block(question_id))
         if hits:
-            blocks.append(_context("These entries are the closest I have:"))
-            for hit in hits[:3]:
+            # The closest entry is shown whole, so an officer at the moment of decision need
+            # not click; it is flagged as possibly not what they asked. Others are a click away.
+            closest, others = hits[0], hits[1:3]
+            blocks.append(
+                _context(
+                    "The closest entry I have, which may not be exactly what you asked, is:"
+                )
+            )
+            blocks += entry_blocks(closest.entry, today=today)
+            if others:
+                blocks.append(_context("Also close:"))
+            for hit in others:
                 blocks.append(
                     {
                         "type": "section",

@@ -67,7 +67,8 @@ def test_ask_and_faq_answer_ephemerally(app: RunningApp) -> None:
         assert body["response_type"] == "ephemeral"
         assert any(b["type"] == "header" for b in body["blocks"])
         assert "You asked" in json.dumps(body["blocks"])
-    assert [q.surface.value for q in questions_in(app)] == ["ask", "faq"]
+    # the two commands are handled concurrently: either may be stored first
+    assert sorted(q.surface.value for q in questions_in(app)) == ["ask", "faq"]
 
 
 def test_feedback_is_recorded_and_only_the_asker_counts(app: RunningApp) -> None:

@@ -78,7 +78,12 @@ def _reply(kb: KnowledgeBase, outcome: Outcome, **kw: object) -> str:
 def test_each_case_has_its_own_words(kb: KnowledgeBase) -> None:
     assert "That answers it" in _reply(kb, Outcome.ANSWERED)
     assert "live case" in _reply(kb, Outcome.LIVE_CASE)
-    assert "isn't covered by the knowledge base yet" in _reply(kb, Outcome.NOT_COVERED)
+    uncovered = _reply(kb, Outcome.NOT_COVERED)
+    assert "isn't covered by the knowledge base yet" in uncovered
+    # the closest entry is shown whole, flagged as possibly not what was asked
+    assert "may not be exactly what you asked" in uncovered
+    assert kb.entries[0].title in uncovered and "Sources:" in uncovered
+    assert "That answers it" not in uncovered and "Ask a champion" in uncovered
     off = _reply(kb, Outcome.OFF_TOPIC)
     assert "not covered here" in off and "stalking and harassment" in off
     assert "immediate danger" in _reply(kb, Outcome.OFF_TOPIC, immediate_risk=True)
