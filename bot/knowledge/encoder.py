@@ -117,6 +117,7 @@ class SentenceEncoder:
         self._tokenizer = Tokenizer.from_file(str(directory / "tokenizer.json"))
         self._tokenizer.no_padding()
         self._tokenizer.enable_truncation(MAX_TOKENS)
+        self._tokenizing = threading.Lock()  # Bolt's listeners run on a thread pool
 
     def _norm(self, x: Vectors, name: str) -> Vectors:
         mean = x.mean(-1, keepdims=True)
@@ -170,7 +171,8 @@ class SentenceEncoder:
         out = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
         if not texts:
             return out
-        encodings = self._tokenizer.encode_batch(list(texts))
+        with self._tokenizing:
+            encodings = self._tokenizer.encode_batch(list(texts))
         order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
         for start in range(0, len(order), _BATCH):
             chunk = order[start : start + _BATCH]
