@@ -126,6 +126,8 @@ WORDS: dict[str, str] = {
     "dms": "messages", "dm": "message", "comms": "communications", "belfast": "northern ireland",
     "glasgow": "scotland", "edinburgh": "scotland", "nfad": "nfa", "nfaed": "nfa",
     "challenge": "review", "challenged": "review", "challenging": "review",
+    "ni": "northern ireland", "norn": "northern ireland", "scot": "scotland",
+    "cjla": "criminal justice licensing scotland act", "whack": "sentence",
     "mg11": "statement", "abe": "interview", "bwv": "body worn video", "ncrs": "hocr",
     "misper": "missing person", "mispers": "missing person", "dob": "date of birth",
     "s/o": "suspect", "obs": "observations", "tic": "taken into consideration",
@@ -161,6 +163,7 @@ WORDS: dict[str, str] = {
 # Multi-word names, matched on stemmed words (stop words included), each becoming one token.
 PHRASES: dict[str, str] = {
     "stalking protection order": "spo",
+    "cheat sheet": "overview",
     "stalking protection orders": "spo",
     "stalking order": "spo",
     "stalking prevention order": "spo",
@@ -342,6 +345,7 @@ REWRITES: tuple[tuple[str, str], ...] = (
         r"be jailed|be sent down|serve)\b",
         " maximum sentence ",
     ),
+    (r"\b(?:top|max|maximum|highest|most)\s+(?:sentence|whack|tariff|term)\b", " maximum sentence "),
     (r"\bhow many years\b|\bhow long (?:in|inside|behind bars|in prison|in jail)\b", " sentence "),
 )
 

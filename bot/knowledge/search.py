@@ -84,13 +84,18 @@ class KnowledgeBase:
     # phrasing; the thresholds and calibration above are then these, tuned the same way.
     semantic_weight: float = 1.0
     SEMANTIC_SETTINGS: ClassVar[Mapping[str, object]] = {
-        "answer_threshold": 0.35,
+        "answer_threshold": 0.23,
         "related_threshold": 0.2,
         "live_threshold": 0.15,
-        "topic_threshold": 0.8,
+        "topic_threshold": 0.95,
         "sure_threshold": 0.5,
-        "calibration": (7.06, -6.75),
+        "calibration": (6.92, -6.38),
     }
+    # ... and the word-match confidence leans less on coverage and more on the answer's
+    # first paragraph (coordinate ascent on the tune split's mean reciprocal rank)
+    SEMANTIC_CONFIDENCE: ClassVar[ConfidenceWeights] = ConfidenceWeights(
+        coverage=0.45, phrasing=0.4, pairs=0.0, body_only=0.35, summary_only=0.9, bm25=0.05
+    )
 
     def __init__(
         self,
@@ -147,10 +152,13 @@ class KnowledgeBase:
             texts: list[str] = []
             for entry in self._entries:
                 self._starts.append(len(texts))
-                texts += [self._expand(t) for t in (entry.title, *entry.questions)]
+                # its phrasings, and its answer's first paragraph: what it says, in its words
+                texts += [self._expand(t) for t in (entry.title, *entry.questions, entry.summary)]
             self._vectors = encode_cached(self.encoder, texts)
             for name, value in self.SEMANTIC_SETTINGS.items():
                 setattr(self, name, value)
+            if confidence_weights is None:
+                self.confidence_weights = self.SEMANTIC_CONFIDENCE
         else:
             self.encoder = None
 
