@@ -345,7 +345,10 @@ REWRITES: tuple[tuple[str, str], ...] = (
         r"be jailed|be sent down|serve)\b",
         " maximum sentence ",
     ),
-    (r"\b(?:top|max|maximum|highest|most)\s+(?:sentence|whack|tariff|term)\b", " maximum sentence "),
+    (
+        r"\b(?:top|max|maximum|highest|most)\s+(?:sentence|whack|tariff|term)\b",
+        " maximum sentence ",
+    ),
     (r"\bhow many years\b|\bhow long (?:in|inside|behind bars|in prison|in jail)\b", " sentence "),
 )
 
