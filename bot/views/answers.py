@@ -167,9 +167,7 @@ def answer_reply(
             # not click; it is flagged as possibly not what they asked. Others are a click away.
             closest, others = hits[0], hits[1:3]
             blocks.append(
-                _context(
-                    "The closest entry I have, which may not be exactly what you asked, is:"
-                )
+                _context("The closest entry I have, which may not be exactly what you asked, is:")
             )
             blocks += entry_blocks(closest.entry, today=today)
             if others:
