@@ -46,7 +46,9 @@ from rank_bm25 import BM25Okapi  # noqa: E402
 from bot.knowledge import Entry, KnowledgeBase, load_entries  # noqa: E402
 from bot.knowledge.encoder import Encoder, shared_encoder  # noqa: E402
 from bot.knowledge.evaluation import (  # noqa: E402
+    CASES,
     LIVE_CASE,
+    NOT_COVERED,
     OFF_TOPIC,
     EvalQuestion,
     calibrate,
@@ -228,7 +230,7 @@ def _ratio(a: int, b: int) -> float | None:
 
 
 def ranking_accuracy(system: System, questions: Sequence[EvalQuestion]) -> tuple[float, ...]:
-    wanted = [q for q in questions if q.expect not in (OFF_TOPIC, LIVE_CASE)]
+    wanted = [q for q in questions if q.expect not in CASES]
     top1 = top3 = 0
     rr = 0.0
     for q in wanted:
@@ -253,7 +255,7 @@ def peer_threshold(system: System, questions: Sequence[EvalQuestion]) -> float:
         n = 0
         for q, r in tops:
             score = r[0][1] if r else 0.0
-            if q.expect == OFF_TOPIC:
+            if q.expect in (OFF_TOPIC, NOT_COVERED):
                 n += score < threshold
             else:
                 n += bool(r) and r[0][0] == q.expect and score >= threshold

@@ -14,6 +14,8 @@ from bot.knowledge.search import Assessment, KnowledgeBase, Triage
 
 OFF_TOPIC = "off-topic"
 LIVE_CASE = "live-case"
+NOT_COVERED = "not-covered"  # on the subject, but no entry answers it
+CASES = (OFF_TOPIC, LIVE_CASE, NOT_COVERED)
 SPLITS = ("tune", "test")
 
 
@@ -53,7 +55,9 @@ class SplitReport:
     - top3: the share whose expected entry is among the first three entries the officer sees;
     - search_top1 and mrr: the same questions on the ranking alone (`search`, ten deep),
       whatever the thresholds decide;
-    - off_topic_* and live_case_*: precision and recall of those two cases."""
+    - off_topic_* and live_case_*: precision and recall of those two cases;
+    - not_covered_answered: of the questions on the subject that no entry answers, the share
+      given an entry as if it answered them (lower is better)."""
 
     split: str
     questions: int
@@ -66,6 +70,8 @@ class SplitReport:
     off_topic_recall: float | None
     live_case_precision: float | None
     live_case_recall: float | None
+    not_covered_questions: int = 0
+    not_covered_answered: float | None = None
     failures: tuple[Failure, ...] = field(default=())
 
 
@@ -115,6 +121,8 @@ def _is_correct(question: EvalQuestion, triage: Triage) -> bool:
         return triage.kind == "off_topic"
     if question.expect == LIVE_CASE:
         return triage.kind == "live_case"
+    if question.expect == NOT_COVERED:
+        return triage.kind == "not_covered"
     return (
         triage.kind in ("answered", "live_case")
         and triage.best is not None
@@ -126,7 +134,7 @@ def _report(
     split: str,
     items: Sequence[tuple[EvalQuestion, Triage, list[str]]],
 ) -> SplitReport:
-    entry_items = [(q, t, r) for q, t, r in items if q.expect not in (OFF_TOPIC, LIVE_CASE)]
+    entry_items = [(q, t, r) for q, t, r in items if q.expect not in CASES]
     top1 = sum(_is_correct(q, t) for q, t, _ in entry_items)
     top3 = sum(
         t.kind != "off_topic" and q.expect in [h.entry.id for h in t.hits[:3]]
@@ -143,6 +151,9 @@ def _report(
 
     off_p, off_r = precision_recall(OFF_TOPIC, "off_topic")
     live_p, live_r = precision_recall(LIVE_CASE, "live_case")
+    uncovered = [q for q, _, _ in items if q.expect == NOT_COVERED]
+    # an uncovered question is handled safely if it is not given a wrong entry as the answer
+    wrongly_answered = sum(q.expect == NOT_COVERED and t.kind == "answered" for q, t, _ in items)
     failures = tuple(
         Failure(q, t.kind, tuple((h.entry.id, h.score) for h in t.hits[:3]))
         for q, t, _ in items
@@ -161,6 +172,8 @@ def _report(
         off_topic_recall=off_r,
         live_case_precision=live_p,
         live_case_recall=live_r,
+        not_covered_questions=len(uncovered),
+        not_covered_answered=_ratio(wrongly_answered, len(uncovered)),
         failures=failures,
     )
 
@@ -195,6 +208,7 @@ def format_report(report: EvalReport, *, show_failures: bool = False) -> str:
         ("off-topic recall", lambda r: _pct(r.off_topic_recall)),
         ("live-case precision", lambda r: _pct(r.live_case_precision)),
         ("live-case recall", lambda r: _pct(r.live_case_recall)),
+        ("uncovered answered", lambda r: _pct(r.not_covered_answered)),
     ]
     names = list(report.splits)
     lines = [f"{'':22}" + "".join(f"{n:>10}" for n in names)]
