@@ -160,17 +160,30 @@ def cmd_kb(settings: Settings, args: argparse.Namespace) -> int:
         for rank, hit in enumerate(kb.search(" ".join(args.question), limit=args.limit), 1):
             print(f"{rank:>2}. {hit.score:.3f}  {hit.entry.id}  {hit.entry.title}")
         return 0
-    from bot.knowledge.evaluation import calibrate, evaluate, format_report, load_eval_set, tune
+    from bot.knowledge.evaluation import (
+        EvalSetError,
+        calibrate,
+        evaluate,
+        format_report,
+        load_eval_set,
+        tune,
+    )
 
     path = Path(args.file) if args.file else kb_dir / "eval" / "questions.yaml"
-    questions = load_eval_set(path)
+    try:
+        questions = load_eval_set(path)
+    except EvalSetError as exc:
+        raise CliError(str(exc)) from None
     mode = "words and meaning" if kb.semantic else "words only (sentence model not installed)"
     print(f"search: {mode}")
     if args.kb_cmd == "tune":
         # Fits the calibration and thresholds on the tune split and prints them, for the
         # settings in bot/knowledge/search.py; the test split is only reported on.
-        a, b = calibrate(kb, questions)
-        chosen = tune(kb, questions)
+        try:
+            a, b = calibrate(kb, questions)
+            chosen = tune(kb, questions)
+        except ValueError as exc:  # no tune split, or nothing to calibrate on
+            raise CliError(str(exc)) from None
         print(f"calibration: ({a:.2f}, {b:.2f})")
         print(
             f"answer_threshold: {chosen.answer_threshold}  "

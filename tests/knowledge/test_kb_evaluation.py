@@ -28,6 +28,7 @@ EVAL = """
 - {q: "what time is the canteen open", expect: off-topic, split: test}
 - {q: "is the helpline open at weekends", expect: spo-duration, split: test}
 - {q: "he has breached his SPO", expect: live-case, split: test}
+- {q: "does a stalking conviction affect his firearms cert", expect: not-covered, split: test}
 """
 
 
@@ -41,13 +42,14 @@ def eval_file(tmp_path: Path) -> Path:
 
 def test_figures_per_split(fixture_kb: KnowledgeBase, eval_file: Path) -> None:
     questions = load_eval_set(eval_file)
-    assert len(questions) == 11 and {q.split for q in questions} == {"tune", "test"}
+    assert len(questions) == 12 and {q.split for q in questions} == {"tune", "test"}
     report = evaluate(fixture_kb, questions)
     assert set(report.splits) == {"tune", "test", "all"}
     tune_split, test = report["tune"], report["test"]
     assert tune_split.top1 == 1.0 and tune_split.mrr == 1.0
     assert tune_split.off_topic_precision == 1.0 and tune_split.live_case_recall == 1.0
     assert test.entry_questions == 3 and test.top1 == pytest.approx(2 / 3)
+    assert test.not_covered_questions == 1 and test.not_covered_answered == 0.0
     assert [f.question.q for f in test.failures] == ["is the helpline open at weekends"]
     text = format_report(report, show_failures=True)
     assert "top-1 (triage)" in text and "off-topic precision" in text

@@ -61,6 +61,28 @@ def test_kb_search_shows_ranked_scores(capsys: pytest.CaptureFixture[str]) -> No
     assert "case: answered" in out and " 1. " in out
 
 
+def test_kb_tune_fits_on_the_tune_split_and_reports(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fixtures = ROOT / "tests" / "knowledge" / "fixtures"
+    questions = tmp_path / "questions.yaml"
+    questions.write_text(
+        '- {q: "whats max for 4a", expect: s4a-maximum-sentence, split: tune}\n'
+        '- {q: "annual leave form?", expect: off-topic, split: tune}\n'
+        '- {q: "can a 2a conviction lose him his gun cert", expect: not-covered, split: tune}\n'
+        '- {q: "spo breach sentance", expect: spo-breach, split: test}\n',
+        encoding="utf-8",
+    )
+    args = ["kb", "tune", "--dir", str(fixtures / "kb"), "--file", str(questions)]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "search: words" in out and "calibration: (" in out and "answer_threshold:" in out
+    assert "top-1 (triage)" in out and "uncovered answered" in out
+    questions.write_text("- {q: x\n", encoding="utf-8")
+    assert main(args) == 2
+    assert "questions.yaml: cannot be read" in capsys.readouterr().err
+
+
 def test_roster_from_the_cli(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
