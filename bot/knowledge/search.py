@@ -9,8 +9,6 @@ from math import exp
 from pathlib import Path
 from typing import ClassVar, Literal, NamedTuple
 
-import numpy as np
-
 from bot.knowledge.encoder import Encoder, Vectors, encode_cached, shared_encoder
 from bot.knowledge.entries import Entry, load_entries
 from bot.knowledge.index import Document, FieldWeights, InvertedIndex
@@ -24,6 +22,7 @@ from bot.knowledge.scoring import (
     rerank,
 )
 from bot.knowledge.typos import TypoCorrector
+from bot.knowledge.vectors import VectorIndex
 
 TriageKind = Literal["answered", "live_case", "not_covered", "off_topic"]
 
@@ -147,6 +146,7 @@ class KnowledgeBase:
         self.subject_terms = (nz.subject | head_terms) - nz.generic
         self.encoder: Encoder | None = shared_encoder() if isinstance(encoder, str) else encoder
         self._vectors: Vectors | None = None
+        self._nearest: VectorIndex | None = None
         self._starts: list[int] = []
         if self.encoder is not None and self._entries:
             texts: list[str] = []
@@ -155,6 +155,7 @@ class KnowledgeBase:
                 # its phrasings, and its answer's first paragraph: what it says, in its words
                 texts += [self._expand(t) for t in (entry.title, *entry.questions, entry.summary)]
             self._vectors = encode_cached(self.encoder, texts)
+            self._nearest = VectorIndex(self._vectors, self._starts)
             for name, value in self.SEMANTIC_SETTINGS.items():
                 setattr(self, name, value)
             if confidence_weights is None:
@@ -175,11 +176,6 @@ class KnowledgeBase:
         if self.encoder is None or self._vectors is None:
             return None
         return self.encoder.encode([self._expand(text)])[0]
-
-    def similarity(self, vector: Vectors) -> Vectors:
-        """For each entry, the cosine similarity of `vector` to its nearest phrasing."""
-        assert self._vectors is not None
-        return np.maximum.reduceat(self._vectors @ vector, self._starts)
 
     @classmethod
     def load(
@@ -262,10 +258,12 @@ class KnowledgeBase:
                 return []
             ranked = rerank(query, top, limit, self._profiles, columns, self.confidence_weights)
         else:
-            similar = self.similarity(vector)
-            near = np.argpartition(-similar, min(depth, len(similar)) - 1)[:depth]
+            assert self._nearest is not None
+            similar = dict(self._nearest.nearest(vector, depth))
             pooled = {d for d, _ in top}
-            top = top + [(int(d), 0.0) for d in near if int(d) not in pooled]
+            top = top + [(d, 0.0) for d in similar if d not in pooled]
+            unscored = [d for d, _ in top if d not in similar]
+            similar.update(zip(unscored, self._nearest.similarity(vector, unscored), strict=True))
             words = {
                 d: sure
                 for sure, d in rerank(
@@ -273,7 +271,7 @@ class KnowledgeBase:
                 )
             }
             weight = self.semantic_weight
-            scored = [(words.get(d, 0.0) + weight * max(float(similar[d]), 0.0), d) for d, _ in top]
+            scored = [(words.get(d, 0.0) + weight * max(similar[d], 0.0), d) for d, _ in top]
             scored.sort(key=lambda r: (-r[0], r[1]))
             ranked = scored[:limit]
         entries = self._entries
