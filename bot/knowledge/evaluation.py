@@ -53,6 +53,9 @@ class SplitReport:
     - top1: of the questions that expect an entry, the share whose triage puts that entry
       first in an answer (answered, or shown beside a live case);
     - top3: the share whose expected entry is among the first three entries the officer sees;
+    - shown_top1: the share whose expected entry is the first one the officer is shown in
+      full, whether answered, shown as the closest to an uncovered question, or beside a
+      live case;
     - search_top1 and mrr: the same questions on the ranking alone (`search`, ten deep),
       whatever the thresholds decide;
     - off_topic_* and live_case_*: precision and recall of those two cases;
@@ -65,6 +68,7 @@ class SplitReport:
     top1: float | None
     top3: float | None
     search_top1: float | None
+    shown_top1: float | None
     mrr: float | None
     off_topic_precision: float | None
     off_topic_recall: float | None
@@ -141,6 +145,10 @@ def _report(
         for q, t, _ in entry_items
     )
     search_top1 = sum(bool(r) and r[0] == q.expect for q, _, r in entry_items)
+    shown_top1 = sum(
+        t.kind != "off_topic" and bool(t.hits) and t.hits[0].entry.id == q.expect
+        for q, t, _ in entry_items
+    )
     rr = sum(1.0 / (r.index(q.expect) + 1) for q, _, r in entry_items if q.expect in r)
 
     def precision_recall(label: str, kind: str) -> tuple[float | None, float | None]:
@@ -167,6 +175,7 @@ def _report(
         top1=_ratio(top1, n),
         top3=_ratio(top3, n),
         search_top1=_ratio(search_top1, n),
+        shown_top1=_ratio(shown_top1, n),
         mrr=rr / n if n else None,
         off_topic_precision=off_p,
         off_topic_recall=off_r,
@@ -200,7 +209,8 @@ def format_report(report: EvalReport, *, show_failures: bool = False) -> str:
     rows = [
         ("questions", lambda r: str(r.questions)),
         ("expecting an entry", lambda r: str(r.entry_questions)),
-        ("top-1 (triage)", lambda r: _pct(r.top1)),
+        ("top-1 (answered)", lambda r: _pct(r.top1)),
+        ("top-1 (shown first)", lambda r: _pct(r.shown_top1)),
         ("top-3 (triage)", lambda r: _pct(r.top3)),
         ("top-1 (ranking only)", lambda r: _pct(r.search_top1)),
         ("MRR (ranking only)", lambda r: "-" if r.mrr is None else f"{r.mrr:.3f}"),

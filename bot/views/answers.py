@@ -155,12 +155,19 @@ def answer_reply(
         )
         text = "That's not covered here."
     else:
-        blocks.append(
-            _section(
-                "*That isn't covered by the knowledge base yet.* I've kept your question so the "
-                "people who look after it can add an answer. For advice on a case, ask a champion."
+        if hits:
+            lead = (
+                "*I'm not sure the knowledge base answers this exactly.* The closest entry is "
+                "below. I've kept your question so the people who look after the knowledge "
+                "base can check it. For advice on a case, ask a champion."
             )
-        )
+        else:
+            lead = (
+                "*That isn't covered by the knowledge base yet.* I've kept your question so "
+                "the people who look after it can add an answer. For advice on a case, ask a "
+                "champion."
+            )
+        blocks.append(_section(lead))
         blocks.append(ask_champion_block(question_id))
         if hits:
             # The closest entry is shown whole, so an officer at the moment of decision need
@@ -182,7 +189,11 @@ def answer_reply(
                         ),
                     }
                 )
-        text = "That isn't covered by the knowledge base yet."
+        text = (
+            "I'm not sure the knowledge base answers this exactly."
+            if hits
+            else "That isn't covered by the knowledge base yet."
+        )
     if immediate_risk:
         text = "If anyone is in immediate danger, call 999. " + text
     return Reply(text=truncate(text, 300), blocks=blocks[:50])

@@ -52,7 +52,7 @@ def test_figures_per_split(fixture_kb: KnowledgeBase, eval_file: Path) -> None:
     assert test.not_covered_questions == 1 and test.not_covered_answered == 0.0
     assert [f.question.q for f in test.failures] == ["is the helpline open at weekends"]
     text = format_report(report, show_failures=True)
-    assert "top-1 (triage)" in text and "off-topic precision" in text
+    assert "top-1 (answered)" in text and "off-topic precision" in text
     assert "is the helpline open at weekends" in text
 
 

@@ -77,7 +77,7 @@ def test_kb_tune_fits_on_the_tune_split_and_reports(
     assert main(args) == 0
     out = capsys.readouterr().out
     assert "search: words" in out and "calibration: (" in out and "answer_threshold:" in out
-    assert "top-1 (triage)" in out and "uncovered answered" in out
+    assert "top-1 (answered)" in out and "uncovered answered" in out
     questions.write_text("- {q: x\n", encoding="utf-8")
     assert main(args) == 2
     assert "questions.yaml: cannot be read" in capsys.readouterr().err

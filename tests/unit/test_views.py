@@ -78,8 +78,9 @@ def _reply(kb: KnowledgeBase, outcome: Outcome, **kw: object) -> str:
 def test_each_case_has_its_own_words(kb: KnowledgeBase) -> None:
     assert "That answers it" in _reply(kb, Outcome.ANSWERED)
     assert "live case" in _reply(kb, Outcome.LIVE_CASE)
+    assert "isn't covered by the knowledge base yet" in _reply(kb, Outcome.NOT_COVERED, hits=[])
     uncovered = _reply(kb, Outcome.NOT_COVERED)
-    assert "isn't covered by the knowledge base yet" in uncovered
+    assert "not sure the knowledge base answers this exactly" in uncovered
     # the closest entry is shown whole, flagged as possibly not what was asked
     assert "may not be exactly what you asked" in uncovered
     assert kb.entries[0].title in uncovered and "Sources:" in uncovered
