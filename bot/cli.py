@@ -174,7 +174,7 @@ def cmd_kb(settings: Settings, args: argparse.Namespace) -> int:
         questions = load_eval_set(path)
     except EvalSetError as exc:
         raise CliError(str(exc)) from None
-    mode = "words and meaning" if kb.semantic else "words only (sentence model not installed)"
+    mode = "words and meaning" if kb.semantic else "words only (sentence model off or missing)"
     print(f"search: {mode}")
     if args.kb_cmd == "tune":
         # Fits the calibration and thresholds on the tune split and prints them, for the

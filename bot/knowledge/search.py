@@ -67,15 +67,16 @@ class KnowledgeBase:
     subject for it to be on topic), `sure_threshold` (how confident a match must be to answer
     a question that is not on topic by its words)."""
 
-    # Defaults as tuned on the tune split of knowledge/eval/questions.yaml (evaluation.tune).
+    # Words only (no sentence model): as tuned on the tune split of knowledge/eval/questions.yaml
+    # (`champbot kb tune` with CHAMPBOT_SEMANTIC=off).
     answer_threshold: float = 0.3
     related_threshold: float = 0.2
     live_threshold: float = 0.15
-    topic_threshold: float = 0.4
-    sure_threshold: float = 0.8
+    topic_threshold: float = 0.85
+    sure_threshold: float = 0.6
     # Platt scaling of the raw match score to the chance that the entry is right: (a, b) in
     # 1 / (1 + e^-(a * raw + b)); `evaluation.calibrate` fits it; None reports the raw score.
-    calibration: tuple[float, float] | None = (12.10, -3.66)
+    calibration: tuple[float, float] | None = (10.32, -3.91)
     pool: int = 8
     generic_weight: float = 1.0
     # With the sentence encoder, an entry's raw score is its word-match confidence plus
