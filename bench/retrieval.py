@@ -372,7 +372,8 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"\nCalibration (a, b) = ({settings[0][0]:.2f}, {settings[0][1]:.2f}); "
         f"sure threshold {settings[1].sure_threshold}.\n"
-        f"This search's own triage on the test split: top-1 {_pct(report.top1)}, "
+        f"This search's own triage on the test split: top-1 answered {_pct(report.top1)}, "
+        f"shown first {_pct(report.shown_top1)}, "
         f"top-3 {_pct(report.top3)}, live-case precision {_pct(report.live_case_precision)}, "
         f"recall {_pct(report.live_case_recall)}.\n"
     )

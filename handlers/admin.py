@@ -13,7 +13,8 @@ from bot.models import Role
 from bot.runtime import Runtime
 from bot.services import ServiceError, audit, questions, roster, stats
 from bot.views.admin import curation_reply, help_reply, roster_reply, stats_reply
-from bot.views.answers import Reply, notice
+from bot.views.answers import notice
+from bot.views.blocks import Reply
 
 log = logging.getLogger(__name__)
 LEADS = {Role.LEAD, Role.ADMIN}

@@ -12,7 +12,8 @@ from bot.models import Surface
 from bot.runtime import Runtime
 from bot.services import ServiceError, flows, questions, requests
 from bot.views import ids
-from bot.views.answers import Reply, answer_reply, answered_reply, entry_blocks, notice
+from bot.views.answers import answer_reply, answered_reply, entry_blocks, notice
+from bot.views.blocks import Reply
 from handlers.middleware import finish_event
 from handlers.slack_text import to_plain
 

@@ -34,7 +34,7 @@ from bot.models import (
 from bot.services import NotAllowed, ServiceError, outbox, roster
 from bot.services.audit import record
 from bot.views import broadcasts as views
-from bot.views.answers import Reply
+from bot.views.blocks import Reply
 from bot.views.broadcasts import Link, Listed
 
 LEADS = {Role.LEAD, Role.ADMIN}

@@ -15,7 +15,7 @@ from bot.config import Settings
 from bot.models import Member, Offer, Request, RequestStatus, Role, utcnow
 from bot.services import outbox
 from bot.views import requests as views
-from bot.views.answers import Reply
+from bot.views.blocks import Reply
 
 
 def _post(session: Session, channel: str, reply: Reply, ref: str | None = None) -> None:

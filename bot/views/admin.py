@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.models import CurationItem, Member, Outcome, Question
 from bot.services.stats import QuestionFigures, RequestFigures
-from bot.views.answers import Block, Reply, _context, _section
+from bot.views.blocks import Block, Reply, context, section
 from bot.views.text import escape, truncate
 
 HELP = (
@@ -31,7 +31,7 @@ OUTCOME_LABELS = {
 def help_reply(network_name: str) -> Reply:
     """What the bot does and how to use it."""
     text = HELP.format(network=escape(network_name))
-    return Reply(text=f"How to use the {network_name} bot", blocks=[_section(text)])
+    return Reply(text=f"How to use the {network_name} bot", blocks=[section(text)])
 
 
 def _duration(seconds: float | None) -> str:
@@ -70,17 +70,17 @@ def stats_reply(
         )
         lines.append(f"• SLA breaches: {requests.sla_breaches}")
         lines.append(f"• officers said it helped: {requests.helped}, not: {requests.not_helped}")
-    blocks: list[Block] = [_section("\n".join(lines))]
+    blocks: list[Block] = [section("\n".join(lines))]
     if figures.top_entries:
         top = ", ".join(f"`{escape(e)}` ({n})" for e, n in figures.top_entries)
-        blocks.append(_context(f"Most used entries: {top}"))
+        blocks.append(context(f"Most used entries: {top}"))
     return Reply(text=f"Questions {period}: {figures.total}", blocks=blocks)
 
 
 def roster_reply(members: list[Member]) -> Reply:
     """The roster as a list."""
     if not members:
-        return Reply(text="The roster is empty.", blocks=[_section("The roster is empty.")])
+        return Reply(text="The roster is empty.", blocks=[section("The roster is empty.")])
     lines = []
     for m in members[:100]:
         extra = ", ".join(x for x in (m.area or "", m.skills) if x)
@@ -88,7 +88,7 @@ def roster_reply(members: list[Member]) -> Reply:
             f"• <@{m.slack_user_id}>: {m.role.value}" + (f" ({escape(extra)})" if extra else "")
         )
     blocks = [
-        _section(truncate("\n".join(lines[i : i + 40]), 2900)) for i in range(0, len(lines), 40)
+        section(truncate("\n".join(lines[i : i + 40]), 2900)) for i in range(0, len(lines), 40)
     ]
     return Reply(text=f"{len(members)} people on the roster", blocks=blocks)
 
@@ -98,7 +98,7 @@ def curation_reply(items: list[tuple[CurationItem, Question]]) -> Reply:
     if not items:
         return Reply(
             text="Nothing is waiting for the curators.",
-            blocks=[_section("Nothing is waiting for the curators.")],
+            blocks=[section("Nothing is waiting for the curators.")],
         )
     lines = []
     for item, question in items[:30]:
@@ -106,5 +106,5 @@ def curation_reply(items: list[tuple[CurationItem, Question]]) -> Reply:
         lines.append(f"• #{question.id} {item.reason.value.replace('_', ' ')}: {text}")
     return Reply(
         text=f"{len(items)} questions await the curators",
-        blocks=[_section(truncate("\n".join(lines), 2900))],
+        blocks=[section(truncate("\n".join(lines), 2900))],
     )

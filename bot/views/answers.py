@@ -2,50 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
 
 from bot.knowledge import Entry, Hit
 from bot.models import Feedback, Outcome
 from bot.views import ids
+from bot.views.blocks import Block, Reply, button, context, section
 from bot.views.text import chunks, escape, kb_markdown_to_mrkdwn, quote_user_text, truncate
-
-Block = dict[str, Any]
 
 EMERGENCY = (
     ":rotating_light: *If anyone is in immediate danger, treat it as an emergency now:* "
     "call 999 or follow your force's emergency procedure. This bot is not an emergency service."
 )
 NO_NAMES = "Please leave out names and other details that identify the victim or suspect."
-
-
-@dataclass(frozen=True)
-class Reply:
-    """A message for Slack: fallback text for notifications, and its blocks."""
-
-    text: str
-    blocks: list[Block] = field(default_factory=list)
-
-
-def _section(text: str) -> Block:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
-
-
-def _context(*texts: str) -> Block:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": t} for t in texts[:10]]}
-
-
-def _button(text: str, action_id: str, value: str, *, style: str | None = None) -> Block:
-    button: Block = {
-        "type": "button",
-        "text": {"type": "plain_text", "text": truncate(text, 75), "emoji": True},
-        "action_id": action_id,
-        "value": value[:2000],
-    }
-    if style:
-        button["style"] = style
-    return button
 
 
 def _when(day: date) -> str:
@@ -57,7 +26,7 @@ def entry_blocks(entry: Entry, *, today: date) -> list[Block]:
     blocks: list[Block] = [
         {"type": "header", "text": {"type": "plain_text", "text": truncate(entry.title, 150)}}
     ]
-    blocks += [_section(part) for part in chunks(kb_markdown_to_mrkdwn(entry.body))[:6]]
+    blocks += [section(part) for part in chunks(kb_markdown_to_mrkdwn(entry.body))[:6]]
     sources = " · ".join(f"<{s.url}|{escape(truncate(s.title, 120))}>" for s in entry.sources[:5])
     notes = [f"*Sources:* {sources}" if sources else "*Sources:* none listed"]
     reviewed = f"Last reviewed {_when(entry.reviewed)}"
@@ -67,7 +36,7 @@ def entry_blocks(entry: Entry, *, today: date) -> list[Block]:
             f"check current guidance. {reviewed}"
         )
     notes.append(reviewed)
-    blocks.append(_context(*notes))
+    blocks.append(context(*notes))
     return blocks
 
 
@@ -78,9 +47,9 @@ def feedback_block(question_id: int) -> Block:
         "type": "actions",
         "block_id": f"feedback-{question_id}",
         "elements": [
-            _button("That answers it", ids.FEEDBACK_HELPFUL, value, style="primary"),
-            _button("Not what I needed", ids.FEEDBACK_NOT_HELPFUL, value),
-            _button("Ask a champion", ids.ASK_CHAMPION, value),
+            button("That answers it", ids.FEEDBACK_HELPFUL, value, style="primary"),
+            button("Not what I needed", ids.FEEDBACK_NOT_HELPFUL, value),
+            button("Ask a champion", ids.ASK_CHAMPION, value),
         ],
     }
 
@@ -90,15 +59,15 @@ def ask_champion_block(question_id: int) -> Block:
     return {
         "type": "actions",
         "block_id": f"ask-{question_id}",
-        "elements": [_button("Ask a champion", ids.ASK_CHAMPION, str(question_id))],
+        "elements": [button("Ask a champion", ids.ASK_CHAMPION, str(question_id))],
     }
 
 
 def feedback_given_block(feedback: Feedback) -> Block:
     """What replaces the feedback buttons once the officer has answered."""
     if feedback is Feedback.HELPFUL:
-        return _context(":white_check_mark: Thanks, glad that helped.")
-    return _context(
+        return context(":white_check_mark: Thanks, glad that helped.")
+    return context(
         ":memo: Thanks. I've passed this to the people who keep the knowledge base up to date. "
         "For advice on a live case, ask a champion."
     )
@@ -120,9 +89,9 @@ def answer_reply(
     """The reply to a question, for whichever of the four cases it landed in."""
     blocks: list[Block] = []
     if immediate_risk:
-        blocks.append(_section(EMERGENCY))
+        blocks.append(section(EMERGENCY))
     if echo:
-        blocks.append(_context(f"You asked:\n{quote_user_text(echo)}"))
+        blocks.append(context(f"You asked:\n{quote_user_text(echo)}"))
 
     if outcome is Outcome.ANSWERED and best is not None:
         blocks += entry_blocks(best.entry, today=today)
@@ -135,19 +104,19 @@ def answer_reply(
             else f"Contact one of the {escape(network_name)} champions in your force."
         )
         blocks.append(
-            _section(
+            section(
                 "*This sounds like a live case.* A champion is the right person to advise on "
                 f"the facts of a case. {routed} {NO_NAMES}"
             )
         )
         if best is not None:
-            blocks.append(_context("In the meantime, this general guidance may help:"))
+            blocks.append(context("In the meantime, this general guidance may help:"))
             blocks += entry_blocks(best.entry, today=today)
             blocks.append(feedback_block(question_id))
         text = "This sounds like a live case: a champion is the right person to advise."
     elif outcome is Outcome.OFF_TOPIC:
         blocks.append(
-            _section(
+            section(
                 "That's not covered here. I answer questions about "
                 f"*{escape(subject)}* for the {escape(network_name)} network; for anything "
                 "else, please use your force's usual channels."
@@ -167,24 +136,24 @@ def answer_reply(
                 "the people who look after it can add an answer. For advice on a case, ask a "
                 "champion."
             )
-        blocks.append(_section(lead))
+        blocks.append(section(lead))
         blocks.append(ask_champion_block(question_id))
         if hits:
             # The closest entry is shown whole, so an officer at the moment of decision need
             # not click; it is flagged as possibly not what they asked. Others are a click away.
             closest, others = hits[0], hits[1:3]
             blocks.append(
-                _context("The closest entry I have, which may not be exactly what you asked, is:")
+                context("The closest entry I have, which may not be exactly what you asked, is:")
             )
             blocks += entry_blocks(closest.entry, today=today)
             if others:
-                blocks.append(_context("Also close:"))
+                blocks.append(context("Also close:"))
             for hit in others:
                 blocks.append(
                     {
                         "type": "section",
                         "text": {"type": "mrkdwn", "text": f"• {escape(hit.entry.title)}"},
-                        "accessory": _button(
+                        "accessory": button(
                             "Show", ids.SHOW_ENTRY, f"{question_id}:{hit.entry.id}"
                         ),
                     }
@@ -208,7 +177,7 @@ def answered_reply(
     immediate_risk: bool = False,
 ) -> Reply:
     """An answer re-rendered after feedback: the buttons replaced by the officer's verdict."""
-    blocks: list[Block] = [_section(EMERGENCY)] if immediate_risk else []
+    blocks: list[Block] = [section(EMERGENCY)] if immediate_risk else []
     if entry is not None:
         blocks += entry_blocks(entry, today=today)
     blocks.append(feedback_given_block(feedback))
@@ -219,4 +188,4 @@ def answered_reply(
 
 def notice(text: str) -> Reply:
     """A short message in plain words; `text` is ours, not the user's."""
-    return Reply(text=truncate(text, 300), blocks=[_section(text)])
+    return Reply(text=truncate(text, 300), blocks=[section(text)])

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.models import Broadcast, BroadcastCategory, BroadcastStatus
 from bot.views import ids
-from bot.views.answers import Block, Reply, _button, _context, _section
+from bot.views.blocks import Block, Reply, button, context, section
 from bot.views.text import chunks, escape, truncate
 
 CATEGORY_LABELS = {
@@ -140,7 +140,7 @@ def _links_section(links: Sequence[Link]) -> Block | None:
         else f"• <{link.url.replace('&', '&amp;')}>"
         for link in links
     ]
-    return _section("*Links*\n" + "\n".join(lines))
+    return section("*Links*\n" + "\n".join(lines))
 
 
 def _fallback(b: Broadcast) -> str:
@@ -150,9 +150,9 @@ def _fallback(b: Broadcast) -> str:
 def _body_blocks(b: Broadcast, links: Sequence[Link], *, byline: str) -> list[Block]:
     blocks: list[Block] = [
         {"type": "header", "text": {"type": "plain_text", "text": truncate(b.title, 150)}},
-        _context(f"{CATEGORY_ICONS[b.category]} *{CATEGORY_LABELS[b.category]}* · {byline}"),
+        context(f"{CATEGORY_ICONS[b.category]} *{CATEGORY_LABELS[b.category]}* · {byline}"),
     ]
-    blocks += [_section(part) for part in chunks(lead_mrkdwn(b.body), 2900)[:10]]
+    blocks += [section(part) for part in chunks(lead_mrkdwn(b.body), 2900)[:10]]
     linked = _links_section(links)
     if linked:
         blocks.append(linked)
@@ -168,7 +168,7 @@ def _ack_button(b: Broadcast) -> Block:
     return {
         "type": "actions",
         "block_id": "ack",
-        "elements": [_button("Acknowledge", ids.BROADCAST_ACK, str(b.id), style="primary")],
+        "elements": [button("Acknowledge", ids.BROADCAST_ACK, str(b.id), style="primary")],
     }
 
 
@@ -179,7 +179,7 @@ def broadcast_message(
     blocks = _body_blocks(b, links, byline=_byline(b, dm=False))
     if b.ask_ack:
         blocks.append(_ack_button(b))
-        blocks.append(_context(ack_count_text(acked, total)))
+        blocks.append(context(ack_count_text(acked, total)))
     return Reply(text=_fallback(b), blocks=blocks)
 
 
@@ -191,15 +191,15 @@ def broadcast_dm(
     intro: str | None = None,
 ) -> Reply:
     """A champion's own copy (and reminders): their Acknowledge button, or that they have."""
-    blocks = [_section(intro)] if intro else []
+    blocks = [section(intro)] if intro else []
     blocks += _body_blocks(b, links, byline=_byline(b, dm=True))
     if b.ask_ack:
         if acknowledged_at is not None:
             when = slack_time(acknowledged_at, b.time_zone)
-            blocks.append(_context(f":white_check_mark: You acknowledged this on {when}."))
+            blocks.append(context(f":white_check_mark: You acknowledged this on {when}."))
         else:
             blocks.append(_ack_button(b))
-            blocks.append(_context("Please press *Acknowledge* once you have read it."))
+            blocks.append(context("Please press *Acknowledge* once you have read it."))
     text = (intro + " " if intro else "") + _fallback(b)
     return Reply(text=truncate(text, 3000), blocks=blocks)
 
@@ -403,9 +403,9 @@ def preview_modal(
     if draft.dm_champions and (editing is None or editing.status is not BroadcastStatus.SENT):
         people = "1 champion" if total == 1 else f"{total} champions"
         notes.append(f"It will also go to each of the {people} as a direct message.")
-    blocks: list[Block] = [_context(*notes), {"type": "divider"}]
+    blocks: list[Block] = [context(*notes), {"type": "divider"}]
     blocks += broadcast_message(draft, links, acked=acked, total=total).blocks
-    blocks += [{"type": "divider"}, _context("Press *Back* to change anything.")]
+    blocks += [{"type": "divider"}, context("Press *Back* to change anything.")]
     return {
         "type": "modal",
         "callback_id": ids.BROADCAST_PREVIEW,
@@ -423,7 +423,7 @@ def notice_modal(text: str, *, title: str = "Broadcasts") -> dict[str, Any]:
         "type": "modal",
         "title": {"type": "plain_text", "text": truncate(title, 24)},
         "close": {"type": "plain_text", "text": "Close"},
-        "blocks": [_section(truncate(text, 3000))],
+        "blocks": [section(truncate(text, 3000))],
     }
 
 
@@ -443,9 +443,9 @@ def refusal(leads: Sequence[str]) -> str:
 
 def _lead_buttons(b: Broadcast) -> Block:
     value = str(b.id)
-    elements = [_button("Edit", ids.BROADCAST_EDIT, value)]
+    elements = [button("Edit", ids.BROADCAST_EDIT, value)]
     if b.status is BroadcastStatus.SCHEDULED:
-        cancel = _button("Cancel broadcast", ids.BROADCAST_CANCEL, value, style="danger")
+        cancel = button("Cancel broadcast", ids.BROADCAST_CANCEL, value, style="danger")
         cancel["confirm"] = {
             "title": {"type": "plain_text", "text": "Cancel this broadcast?"},
             "text": {"type": "plain_text", "text": "It will not be sent."},
@@ -454,7 +454,7 @@ def _lead_buttons(b: Broadcast) -> Block:
         }
         elements.append(cancel)
     elif b.ask_ack:
-        elements.append(_button("Who hasn't acknowledged", ids.BROADCAST_PENDING, value))
+        elements.append(button("Who hasn't acknowledged", ids.BROADCAST_PENDING, value))
     return {"type": "actions", "block_id": f"lead-{b.id}", "elements": elements}
 
 
@@ -475,7 +475,7 @@ def lead_confirmation(b: Broadcast, *, network_channel: str, edited: bool = Fals
             text += " Each champion is getting their own copy by direct message."
     if b.ask_ack and b.status is BroadcastStatus.SENT and not edited:
         text += " Champions are asked to acknowledge it; I'll remind anyone who hasn't."
-    return Reply(text=text, blocks=[_section(text), _lead_buttons(b)])
+    return Reply(text=text, blocks=[section(text), _lead_buttons(b)])
 
 
 def cancelled_text(b: Broadcast) -> str:
@@ -498,13 +498,13 @@ def _listed_line(item: Listed, zone: str) -> str:
 def list_blocks(scheduled: Sequence[Listed], recent: Sequence[Listed], *, zone: str) -> list[Block]:
     """Scheduled broadcasts (to edit or cancel) and recent ones (with their counts)."""
     blocks: list[Block] = [
-        _section(f"*Scheduled broadcasts* ({len(scheduled)})" + ("" if scheduled else "\nNone."))
+        section(f"*Scheduled broadcasts* ({len(scheduled)})" + ("" if scheduled else "\nNone."))
     ]
     for item in scheduled[:10]:
-        blocks += [_section(_listed_line(item, zone)), _lead_buttons(item.broadcast)]
-    blocks.append(_section("*Sent in the last 14 days*" + ("" if recent else "\nNone.")))
+        blocks += [section(_listed_line(item, zone)), _lead_buttons(item.broadcast)]
+    blocks.append(section("*Sent in the last 14 days*" + ("" if recent else "\nNone.")))
     for item in recent[:8]:
-        blocks += [_section(_listed_line(item, zone)), _lead_buttons(item.broadcast)]
+        blocks += [section(_listed_line(item, zone)), _lead_buttons(item.broadcast)]
     return blocks
 
 
@@ -512,7 +512,7 @@ def list_reply(scheduled: Sequence[Listed], recent: Sequence[Listed], *, zone: s
     """`/broadcast list`."""
     text = f"{len(scheduled)} scheduled broadcast{'s' if len(scheduled) != 1 else ''}."
     blocks = list_blocks(scheduled, recent, zone=zone)
-    blocks.append(_context("`/broadcast` writes a new one."))
+    blocks.append(context("`/broadcast` writes a new one."))
     return Reply(text=text, blocks=blocks[:50])
 
 
@@ -525,7 +525,7 @@ def pending_modal(
 ) -> dict[str, Any]:
     """Who has not acknowledged, and a button to remind each of them once."""
     title = f"*{plain(truncate(b.title, 150))}*\n{ack_count_text(acked, total)}."
-    blocks: list[Block] = [_section(title)]
+    blocks: list[Block] = [section(title)]
     view: dict[str, Any] = {
         "type": "modal",
         "callback_id": ids.BROADCAST_REMIND,
@@ -534,7 +534,7 @@ def pending_modal(
         "private_metadata": json.dumps({"broadcast": b.id}),
     }
     if not missing:
-        blocks.append(_section("Every champion has acknowledged it. :tada:"))
+        blocks.append(section("Every champion has acknowledged it. :tada:"))
         view["blocks"] = blocks
         return view
     lines = [
@@ -542,19 +542,19 @@ def pending_modal(
         for uid, at in missing
     ]
     for part in chunks("\n".join(lines), 2900)[:40]:
-        blocks.append(_section(part))
+        blocks.append(section(part))
     to_remind = sum(1 for _, at in missing if at is None)
     if to_remind:
         people = "1 champion" if to_remind == 1 else f"{to_remind} champions"
         blocks.append(
-            _context(
+            context(
                 f"*Remind them* sends {people} one direct message each. Each champion gets "
                 "one reminder from a lead; I also remind them once by myself."
             )
         )
         view["submit"] = {"type": "plain_text", "text": "Remind them"}
     else:
-        blocks.append(_context("Everyone on this list has already had a reminder from a lead."))
+        blocks.append(context("Everyone on this list has already had a reminder from a lead."))
     view["blocks"] = blocks
     return view
 
@@ -575,7 +575,7 @@ def reminded_modal(count: int) -> dict[str, Any]:
 def home_blocks(scheduled: Sequence[Listed], recent: Sequence[Listed]) -> list[Block]:
     """The leads' section of App Home (times shown in each reader's own time zone)."""
     blocks: list[Block] = [
-        _section(
+        section(
             f"*Scheduled broadcasts* ({len(scheduled)})"
             + ("" if scheduled else "\nNone. `/broadcast` writes one.")
         )
@@ -584,7 +584,7 @@ def home_blocks(scheduled: Sequence[Listed], recent: Sequence[Listed]) -> list[B
         b = item.broadcast
         assert b.send_at is not None
         blocks.append(
-            _section(
+            section(
                 f"*{plain(truncate(b.title, 120))}* · {CATEGORY_LABELS[b.category]}\n"
                 f":calendar: {slack_time(b.send_at, b.time_zone)} · by <@{b.author_id}>"
             )
@@ -592,11 +592,11 @@ def home_blocks(scheduled: Sequence[Listed], recent: Sequence[Listed]) -> list[B
         blocks.append(_lead_buttons(b))
     acked = [item for item in recent if item.broadcast.ask_ack][:5]
     if acked:
-        blocks.append(_section("*Recent broadcasts asking for acknowledgement*"))
+        blocks.append(section("*Recent broadcasts asking for acknowledgement*"))
         for item in acked:
             b = item.broadcast
             blocks.append(
-                _section(
+                section(
                     f"*{plain(truncate(b.title, 120))}*: {ack_count_text(item.acked, item.total)}"
                 )
             )

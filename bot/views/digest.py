@@ -8,7 +8,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.models import Broadcast, BroadcastCategory
-from bot.views.answers import Block, Reply, _section
+from bot.views.blocks import Block, Reply, section
 from bot.views.broadcasts import CATEGORY_ICONS, CATEGORY_LABELS, plain, zone_or_default
 from bot.views.text import chunks, truncate
 
@@ -57,9 +57,9 @@ def digest_message(
                 continue
             lines.append(f"{CATEGORY_ICONS[category]} *{CATEGORY_LABELS[category]}* ({len(mine)})")
             lines += [f"• {plain(truncate(b.title, 150))}" for b in mine[:10]]
-        blocks += [_section(part) for part in chunks("\n".join(lines), 2900)[:5]]
+        blocks += [section(part) for part in chunks("\n".join(lines), 2900)[:5]]
     else:
-        blocks.append(_section("No broadcasts this week."))
+        blocks.append(section("No broadcasts this week."))
     q, f = figures.questions, figures
     numbers = [
         f"• Questions asked: {q}"
@@ -73,6 +73,6 @@ def digest_message(
             else "no requests were claimed"
         ),
     ]
-    blocks.append(_section("*The network's week*\n" + "\n".join(numbers)))
+    blocks.append(section("*The network's week*\n" + "\n".join(numbers)))
     text = f"{network_name}: the week's broadcasts and figures"
     return Reply(text=text, blocks=blocks)

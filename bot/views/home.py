@@ -8,7 +8,8 @@ from typing import Any
 from bot.models import Outcome, Question, Request, RequestStatus, Role
 from bot.services.home import Home
 from bot.views import ids
-from bot.views.answers import EMERGENCY, NO_NAMES, Block, _button, _context, _section
+from bot.views.answers import EMERGENCY, NO_NAMES
+from bot.views.blocks import Block, button, context, section
 from bot.views.broadcasts import home_blocks as broadcast_blocks
 from bot.views.text import escape, truncate
 
@@ -41,9 +42,9 @@ def _request_line(req: Request) -> str:
 def _request_rows(reqs: list[Request], action: tuple[str, str] | None) -> list[Block]:
     rows: list[Block] = []
     for req in reqs[:15]:
-        row: Block = _section(_request_line(req))
+        row: Block = section(_request_line(req))
         if action and req.status in (RequestStatus.OPEN, RequestStatus.CLAIMED):
-            row["accessory"] = _button(action[0], action[1], str(req.id))
+            row["accessory"] = button(action[0], action[1], str(req.id))
         rows.append(row)
     return rows
 
@@ -52,14 +53,14 @@ def home_view(*, home: Home, network_name: str, subject: str) -> dict[str, Any]:
     """The App Home tab for one person."""
     blocks: list[Block] = [
         {"type": "header", "text": {"type": "plain_text", "text": truncate(network_name, 150)}},
-        _section(
+        section(
             f"I answer officers' questions about *{escape(subject)}* from the network's "
             "curated knowledge base, and send live cases to a trained champion.\n"
             "• Send me a direct message, mention me in a channel, or type `/ask your question`.\n"
             "• `/faq your question` searches the knowledge base only."
         ),
-        _context(NO_NAMES),
-        _section(EMERGENCY),
+        context(NO_NAMES),
+        section(EMERGENCY),
         {"type": "divider"},
     ]
     if home.role in (Role.CHAMPION, Role.LEAD, Role.ADMIN) and home.member is not None:
@@ -70,7 +71,7 @@ def home_view(*, home: Home, network_name: str, subject: str) -> dict[str, Any]:
             state = ":large_green_circle: On duty" if home.available else ":red_circle: Off duty"
         profile = ", ".join(x for x in (m.area or "", m.skills.replace(",", ", ")) if x)
         blocks.append(
-            _section(
+            section(
                 f"*Your availability*: {state}"
                 + (f"\nArea and skills: {escape(profile)}" if profile else "")
             )
@@ -80,20 +81,20 @@ def home_view(*, home: Home, network_name: str, subject: str) -> dict[str, Any]:
                 "type": "actions",
                 "block_id": "availability",
                 "elements": [
-                    _button("On duty", ids.AVAILABILITY_ON, "on", style="primary"),
-                    _button("Off duty", ids.AVAILABILITY_OFF, "off"),
+                    button("On duty", ids.AVAILABILITY_ON, "on", style="primary"),
+                    button("Off duty", ids.AVAILABILITY_OFF, "off"),
                 ],
             }
         )
         blocks.append(
-            _section(
+            section(
                 f"*Requests you have* ({len(home.held)})"
                 + ("" if home.held else "\nNone right now.")
             )
         )
         blocks += _request_rows(home.held, None)
         blocks.append(
-            _section(
+            section(
                 f"*The queue* ({len(home.queue)} open)"
                 + ("" if home.queue else "\nNothing waiting.")
             )
@@ -107,9 +108,9 @@ def home_view(*, home: Home, network_name: str, subject: str) -> dict[str, Any]:
             + f", {c.load} of {c.member.max_active}"
             for c in home.champions[:40]
         ]
-        blocks.append(_section("*Champions*\n" + "\n".join(lines)))
+        blocks.append(section("*Champions*\n" + "\n".join(lines)))
         blocks.append(
-            _context(
+            context(
                 "Leads: `/champbot stats` for the figures, "
                 "`/champbot unanswered` for gaps in the knowledge base."
             )
@@ -118,7 +119,7 @@ def home_view(*, home: Home, network_name: str, subject: str) -> dict[str, Any]:
     if home.role in (Role.LEAD, Role.ADMIN):
         blocks += broadcast_blocks(home.scheduled_broadcasts, home.recent_broadcasts)
         blocks.append({"type": "divider"})
-    blocks.append(_section("*Your requests*" + ("" if home.my_requests else "\nNone yet.")))
+    blocks.append(section("*Your requests*" + ("" if home.my_requests else "\nNone yet.")))
     blocks += _request_rows(home.my_requests, ("Cancel request", ids.CANCEL_REQUEST))
-    blocks.append(_section("*Your recent questions*\n" + _question_lines(home.recent_questions)))
+    blocks.append(section("*Your recent questions*\n" + _question_lines(home.recent_questions)))
     return {"type": "home", "blocks": blocks[:100]}

@@ -8,7 +8,8 @@ from typing import Any
 
 from bot.models import Offer, OfferStatus, Request, RequestStatus
 from bot.views import ids
-from bot.views.answers import NO_NAMES, Block, Reply, _button, _context, _section
+from bot.views.answers import NO_NAMES
+from bot.views.blocks import Block, Reply, button, context, section
 from bot.views.text import escape, truncate
 
 
@@ -42,7 +43,7 @@ def _actions(block_id: str, *buttons: Block) -> Block:
 
 def queue_card(req: Request, *, now: datetime) -> Reply:
     """The request as it sits in the queue channel."""
-    blocks: list[Block] = [_section(_summary(req)), _section(_case_text(req))]
+    blocks: list[Block] = [section(_summary(req)), section(_case_text(req))]
     rid = str(req.id)
     if req.status is RequestStatus.OPEN:
         overdue = req.escalated_at is not None or now >= req.sla_due_at
@@ -51,17 +52,17 @@ def queue_card(req: Request, *, now: datetime) -> Reply:
             if overdue
             else f"Open · claim by {_clock(req.sla_due_at)}"
         )
-        blocks.append(_context(state))
-        blocks.append(_actions(f"queue-{rid}", _button("Claim", ids.CLAIM, rid, style="primary")))
+        blocks.append(context(state))
+        blocks.append(_actions(f"queue-{rid}", button("Claim", ids.CLAIM, rid, style="primary")))
         text = f"Request #{req.id}: open" + (" (overdue)" if overdue else "")
     elif req.status is RequestStatus.CLAIMED:
-        blocks.append(_context(f":white_check_mark: Claimed by <@{req.champion_id}>"))
+        blocks.append(context(f":white_check_mark: Claimed by <@{req.champion_id}>"))
         text = f"Request #{req.id}: claimed by a champion"
     elif req.status is RequestStatus.RESOLVED:
-        blocks.append(_context(f":heavy_check_mark: Resolved by <@{req.champion_id}>"))
+        blocks.append(context(f":heavy_check_mark: Resolved by <@{req.champion_id}>"))
         text = f"Request #{req.id}: resolved"
     else:
-        blocks.append(_context(":no_entry_sign: Cancelled"))
+        blocks.append(context(":no_entry_sign: Cancelled"))
         text = f"Request #{req.id}: cancelled"
     return Reply(text=text, blocks=blocks)
 
@@ -69,19 +70,19 @@ def queue_card(req: Request, *, now: datetime) -> Reply:
 def offer_message(req: Request, offer: Offer, *, offer_timeout: int) -> Reply:
     """The DM offering a request to one champion, and what it becomes once answered."""
     blocks: list[Block] = [
-        _section(
+        section(
             f"{_summary(req)}\nYou are the best-placed champion available. "
             f"Can you take it? The offer moves on after {_minutes(offer_timeout)}."
         ),
-        _section(_case_text(req)),
+        section(_case_text(req)),
     ]
     if offer.status is OfferStatus.PENDING:
         value = f"{req.id}:{offer.id}"
         blocks.append(
             _actions(
                 f"offer-{offer.id}",
-                _button("Accept", ids.ACCEPT, value, style="primary"),
-                _button("Pass", ids.PASS, value),
+                button("Accept", ids.ACCEPT, value, style="primary"),
+                button("Pass", ids.PASS, value),
             )
         )
         return Reply(text=f"Request #{req.id} is offered to you", blocks=blocks)
@@ -102,31 +103,31 @@ def offer_message(req: Request, offer: Offer, *, offer_timeout: int) -> Reply:
         and req.status is RequestStatus.CLAIMED
     ):
         state += f" Taken by <@{req.champion_id}>."
-    blocks.append(_context(state))
+    blocks.append(context(state))
     return Reply(text=f"Request #{req.id}: {state}", blocks=blocks)
 
 
 def consult_intro(req: Request, *, open_: bool = True) -> Reply:
     """The first message of the champion and officer's conversation."""
     blocks: list[Block] = [
-        _section(
+        section(
             f"*Request #{req.id}*: <@{req.champion_id}> is advising <@{req.asker_id}> on "
             f"this case. Talk it through here. {NO_NAMES}"
         ),
-        _section(_case_text(req, 1500)),
+        section(_case_text(req, 1500)),
     ]
     rid = str(req.id)
     if open_ and req.status is RequestStatus.CLAIMED:
         blocks.append(
             _actions(
                 f"consult-{rid}",
-                _button("Resolve", ids.RESOLVE, rid, style="primary"),
-                _button("Release", ids.RELEASE, rid),
-                _button("Reassign", ids.REASSIGN, rid),
+                button("Resolve", ids.RESOLVE, rid, style="primary"),
+                button("Release", ids.RELEASE, rid),
+                button("Reassign", ids.REASSIGN, rid),
             )
         )
         blocks.append(
-            _context(
+            context(
                 "Champion: *Resolve* when advised, *Release* to put it back in "
                 "the queue, *Reassign* to hand it to another champion."
             )
@@ -137,7 +138,7 @@ def consult_intro(req: Request, *, open_: bool = True) -> Reply:
             RequestStatus.CANCELLED: ":no_entry_sign: Cancelled by the officer.",
             RequestStatus.OPEN: "Released back to the queue.",
         }
-        blocks.append(_context(words.get(req.status, "Handed to another champion.")))
+        blocks.append(context(words.get(req.status, "Handed to another champion.")))
     return Reply(text=f"Request #{req.id}: consult with <@{req.champion_id}>", blocks=blocks)
 
 
@@ -160,12 +161,12 @@ def officer_routed(
         )
     rid = str(req.id)
     blocks = [
-        _section(line),
-        _context(NO_NAMES),
+        section(line),
+        context(NO_NAMES),
         _actions(
             f"mine-{rid}",
-            _button("Add detail", ids.ADD_DETAIL, rid),
-            _button("Cancel request", ids.CANCEL_REQUEST, rid, style="danger"),
+            button("Add detail", ids.ADD_DETAIL, rid),
+            button("Cancel request", ids.CANCEL_REQUEST, rid, style="danger"),
         ),
     ]
     return Reply(
@@ -177,7 +178,7 @@ def officer_routed(
 
 def plain(text: str) -> Reply:
     """A one-section message (our words only)."""
-    return Reply(text=truncate(text, 300), blocks=[_section(text)])
+    return Reply(text=truncate(text, 300), blocks=[section(text)])
 
 
 def helped_question(req: Request) -> Reply:
@@ -186,13 +187,11 @@ def helped_question(req: Request) -> Reply:
     return Reply(
         text=f"Request #{req.id} is resolved. Did the advice help?",
         blocks=[
-            _section(
-                f"<@{req.champion_id}> has resolved request *#{req.id}*. Did the advice help?"
-            ),
+            section(f"<@{req.champion_id}> has resolved request *#{req.id}*. Did the advice help?"),
             _actions(
                 f"helped-{rid}",
-                _button("Yes, it helped", ids.HELPED, rid, style="primary"),
-                _button("Not really", ids.NOT_HELPED, rid),
+                button("Yes, it helped", ids.HELPED, rid, style="primary"),
+                button("Not really", ids.NOT_HELPED, rid),
             ),
         ],
     )
@@ -203,9 +202,9 @@ def lead_alert(req: Request, *, reason: str) -> Reply:
     return Reply(
         text=f"Request #{req.id}: {reason}",
         blocks=[
-            _section(f":rotating_light: {reason}\n{_summary(req)}"),
-            _section(_case_text(req, 300)),
-            _actions(f"lead-{req.id}", _button("Claim", ids.CLAIM, str(req.id))),
+            section(f":rotating_light: {reason}\n{_summary(req)}"),
+            section(_case_text(req, 300)),
+            _actions(f"lead-{req.id}", button("Claim", ids.CLAIM, str(req.id))),
         ],
     )
 
@@ -247,7 +246,7 @@ def resolve_modal(request_id: int) -> dict[str, Any]:
                     },
                 },
             },
-            _context(NO_NAMES),
+            context(NO_NAMES),
         ],
     )
 
@@ -293,6 +292,6 @@ def detail_modal(request_id: int) -> dict[str, Any]:
                     "max_length": 3000,
                 },
             },
-            _context(NO_NAMES),
+            context(NO_NAMES),
         ],
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import uuid
 from pathlib import Path
 
 import numpy as np
@@ -95,9 +96,11 @@ def test_without_the_model_the_search_matches_words(
 @needs_model
 def test_encodings_are_cached_on_disk(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("CHAMPBOT_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(enc, "_memory", {})
+    monkeypatch.setattr(enc, "_disk_read", set())
     model = enc.shared_encoder()
     assert model is not None
-    texts = ["a text only this test encodes 1", "a text only this test encodes 2"]
+    texts = [f"a text only this test encodes {uuid.uuid4()}" for _ in range(2)]
     first = enc.encode_cached(model, texts)
     path = enc.cache_file()
     assert path is not None and path.parent == tmp_path and path.exists()
