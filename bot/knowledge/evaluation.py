@@ -188,11 +188,13 @@ def _report(
 
 
 def evaluate(kb: KnowledgeBase, questions: Iterable[EvalQuestion]) -> EvalReport:
-    """Run every question through `triage` and `search` and report per split and overall."""
+    """Run every question through the triage and the ranking (ten deep) and report per split
+    and overall."""
     items: list[tuple[EvalQuestion, Triage, list[str]]] = []
     for question in questions:
-        triage = kb.triage(question.q)
-        ranked = [h.entry.id for h in kb.search(question.q, limit=10)]
+        assessment = kb.assess(question.q)  # the question is analysed and encoded once
+        triage = kb.decide(assessment)
+        ranked = [h.entry.id for h in kb.rank(assessment.query, 10, assessment.vector)]
         items.append((question, triage, ranked))
     splits = {s: _report(s, [i for i in items if i[0].split == s]) for s in SPLITS}
     splits = {s: r for s, r in splits.items() if r.questions}

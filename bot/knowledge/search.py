@@ -55,6 +55,8 @@ class Assessment:
     topic: float
     live_case: bool
     immediate_risk: bool
+    query: Query  # the analysed question, to rank deeper without analysing it again
+    vector: Vectors | None  # and its encoding (None: words only)
 
 
 class KnowledgeBase:
@@ -105,6 +107,7 @@ class KnowledgeBase:
         weights: FieldWeights | None = None,
         confidence_weights: ConfidenceWeights | None = None,
         encoder: Encoder | Literal["shared"] | None = SHARED,
+        encodings_cache: Path | None = None,
     ) -> None:
         self._entries = tuple(entries)
         self._by_id: dict[str, Entry] = {}
@@ -146,17 +149,16 @@ class KnowledgeBase:
         head_terms = frozenset().union(*(p.head for p in self._profiles))
         self.subject_terms = (nz.subject | head_terms) - nz.generic
         self.encoder: Encoder | None = shared_encoder() if isinstance(encoder, str) else encoder
-        self._vectors: Vectors | None = None
         self._nearest: VectorIndex | None = None
-        self._starts: list[int] = []
         if self.encoder is not None and self._entries:
             texts: list[str] = []
+            starts: list[int] = []
             for entry in self._entries:
-                self._starts.append(len(texts))
+                starts.append(len(texts))
                 # its phrasings, and its answer's first paragraph: what it says, in its words
                 texts += [self._expand(t) for t in (entry.title, *entry.questions, entry.summary)]
-            self._vectors = encode_cached(self.encoder, texts)
-            self._nearest = VectorIndex(self._vectors, self._starts)
+            vectors = encode_cached(self.encoder, texts, encodings_cache)
+            self._nearest = VectorIndex(vectors, starts)
             for name, value in self.SEMANTIC_SETTINGS.items():
                 setattr(self, name, value)
             if confidence_weights is None:
@@ -167,14 +169,14 @@ class KnowledgeBase:
     @property
     def semantic(self) -> bool:
         """Whether the search matches meaning (the sentence encoder) as well as words."""
-        return self._vectors is not None
+        return self._nearest is not None
 
     def _expand(self, text: str) -> str:
         return self.normaliser.expand(text, known=self.index.idf, correct=self._correct)
 
     def vector(self, text: str) -> Vectors | None:
         """The question's sentence encoding, or None when the search matches words only."""
-        if self.encoder is None or self._vectors is None:
+        if self.encoder is None or self._nearest is None:
             return None
         return self.encoder.encode([self._expand(text)])[0]
 
@@ -184,10 +186,12 @@ class KnowledgeBase:
         directory: str | Path,
         *,
         encoder: Encoder | Literal["shared"] | None = SHARED,
+        encodings_cache: Path | None = None,
     ) -> KnowledgeBase:
         """Load and index every entry under `directory` (KnowledgeError if one is malformed).
-        `encoder=None` searches by words alone."""
-        return cls(load_entries(directory), encoder=encoder)
+        `encoder=None` searches by words alone; `encodings_cache` is a directory where the
+        entries' encodings are kept between runs."""
+        return cls(load_entries(directory), encoder=encoder, encodings_cache=encodings_cache)
 
     @classmethod
     def from_entries(
@@ -254,12 +258,11 @@ class KnowledgeBase:
         depth = max(self.pool, limit)
         top = self.index.top(present, depth) if present else []
         columns = [(t, postings[t]) for t in present]
-        if vector is None or self._vectors is None:
+        if vector is None or self._nearest is None:
             if not top:
                 return []
             ranked = rerank(query, top, limit, self._profiles, columns, self.confidence_weights)
         else:
-            assert self._nearest is not None
             similar = dict(self._nearest.nearest(vector, depth))
             pooled = {d for d, _ in top}
             top = top + [(d, 0.0) for d in similar if d not in pooled]
@@ -301,11 +304,14 @@ class KnowledgeBase:
         """Everything the triage weighs, before any threshold is applied."""
         signals = detect(text, known_words=self.known_words)
         query = self.query(text)
+        vector = self.vector(text)
         return Assessment(
-            hits=self.rank(query, 5, self.vector(text)),
+            hits=self.rank(query, 5, vector),
             topic=self.topic_score(query),
             live_case=signals.live_case,
             immediate_risk=signals.immediate_risk,
+            query=query,
+            vector=vector,
         )
 
     def decide(

@@ -12,8 +12,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from bot.config import Settings
 from bot.knowledge import encoder as enc
 from bot.knowledge.search import KnowledgeBase
+from bot.runtime import load_knowledge
 
 KB_DIR = Path(__file__).resolve().parents[2] / "knowledge"
 
@@ -77,32 +79,30 @@ def test_other_files_are_refused(tmp_path: Path, caplog: pytest.LogCaptureFixtur
 
 
 def test_without_the_model_the_search_matches_words(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    monkeypatch.setenv("CHAMPBOT_ENCODER_DIR", str(tmp_path / "nowhere"))
+    settings = Settings.from_env({"CHAMPBOT_ENCODER_DIR": str(tmp_path / "nowhere")}, dotenv=None)
     with caplog.at_level(logging.WARNING, logger="bot.knowledge.encoder"):
-        assert enc.shared_encoder() is None
+        assert enc.shared_encoder(settings.encoder_dir) is None
     assert "matches words only" in caplog.text
-    kb = KnowledgeBase.load(KB_DIR)
+    kb = load_knowledge(settings, KB_DIR)
     assert not kb.semantic and kb.vector("anything") is None
     assert kb.answer_threshold == KnowledgeBase.answer_threshold
     assert kb.calibration == KnowledgeBase.calibration
     assert kb.triage("what is the max sentence for s4a").best is not None
-    monkeypatch.delenv("CHAMPBOT_ENCODER_DIR")
-    monkeypatch.setenv("CHAMPBOT_SEMANTIC", "off")
-    assert enc.shared_encoder() is None
+    off = Settings.from_env({"CHAMPBOT_SEMANTIC": "off"}, dotenv=None)
+    assert not off.semantic and not load_knowledge(off, KB_DIR).semantic
 
 
 @needs_model
 def test_encodings_are_cached_on_disk(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setenv("CHAMPBOT_CACHE_DIR", str(tmp_path))
     monkeypatch.setattr(enc, "_memory", {})
     monkeypatch.setattr(enc, "_disk_read", set())
     model = enc.shared_encoder()
     assert model is not None
     texts = [f"a text only this test encodes {uuid.uuid4()}" for _ in range(2)]
-    first = enc.encode_cached(model, texts)
-    path = enc.cache_file()
+    first = enc.encode_cached(model, texts, tmp_path)
+    path = enc.cache_file(tmp_path)
     assert path is not None and path.parent == tmp_path and path.exists()
     with np.load(path) as data:
         assert len(data["keys"]) == len(data["vectors"]) >= 2
@@ -115,13 +115,12 @@ def test_encodings_are_cached_on_disk(monkeypatch: pytest.MonkeyPatch, tmp_path:
         def encode(self, texts: list[str]) -> None:
             raise AssertionError(f"encoded again: {texts}")
 
-    again = enc.encode_cached(Refuses(), texts)  # type: ignore[arg-type]
+    again = enc.encode_cached(Refuses(), texts, tmp_path)  # type: ignore[arg-type]
     assert np.array_equal(first, again)
 
 
 def test_a_damaged_cache_is_ignored(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setenv("CHAMPBOT_CACHE_DIR", str(tmp_path))
-    path = enc.cache_file()
+    path = enc.cache_file(tmp_path)
     assert path is not None
     path.write_bytes(b"not a numpy file")
     monkeypatch.setattr(enc, "_memory", {})
@@ -131,12 +130,13 @@ def test_a_damaged_cache_is_ignored(monkeypatch: pytest.MonkeyPatch, tmp_path: P
         def encode(self, texts: list[str]) -> np.ndarray:
             return np.ones((len(texts), 384), dtype=np.float32)
 
-    out = enc.encode_cached(Fixed(), ["x"])  # type: ignore[arg-type]
+    out = enc.encode_cached(Fixed(), ["x"], tmp_path)  # type: ignore[arg-type]
     assert out.shape == (1, 384)
     with np.load(path) as data:  # rewritten whole
         assert data["vectors"].shape == (1, 384)
-    monkeypatch.setenv("CHAMPBOT_CACHE_DIR", "off")
-    assert enc.cache_file() is None
+    off = Settings.from_env({"CHAMPBOT_CACHE_DIR": "off"}, dotenv=None)
+    assert off.encodings_cache is None
+    assert Settings.from_env({}, dotenv=None).encodings_cache is not None
 
 
 @needs_model
