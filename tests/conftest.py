@@ -115,8 +115,17 @@ def pg(postgres_db: Database) -> Database:
 
 
 @pytest.fixture(scope="session")
-def kb() -> KnowledgeBase:
-    return KnowledgeBase.load(KB_DIR)
+def encodings_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One encodings cache for the whole run: the knowledge base is encoded once, and every
+    child process (`champbot serve`, `champbot console`) started by a test reads it back
+    (CHAMPBOT_CACHE_DIR) instead of encoding it again. Fresh each run, so no test depends on
+    an earlier one."""
+    return tmp_path_factory.mktemp("encodings")
+
+
+@pytest.fixture(scope="session")
+def kb(encodings_cache: Path) -> KnowledgeBase:
+    return KnowledgeBase.load(KB_DIR, encodings_cache=encodings_cache)
 
 
 @pytest.fixture(scope="session")

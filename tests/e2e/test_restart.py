@@ -16,6 +16,7 @@ import pytest
 
 from bot.db import Database
 from bot.emulator import SlackEmulator
+from bot.knowledge import KnowledgeBase
 from bot.models import Role
 from bot.services import requests, roster
 from bot.slack_requests import SlackSender
@@ -34,7 +35,13 @@ class Process:
     """`champbot serve`, scheduler embedded, as a real child process."""
 
     def __init__(
-        self, emu: SlackEmulator, db: Database, tmp: Path, *, scheduler: bool = True
+        self,
+        emu: SlackEmulator,
+        db: Database,
+        tmp: Path,
+        *,
+        encodings: Path,
+        scheduler: bool = True,
     ) -> None:
         tmp.mkdir(parents=True, exist_ok=True)
         self.scheduler = scheduler
@@ -51,6 +58,7 @@ class Process:
             "CHAMPBOT_OFFER_TIMEOUT": "4",
             "CHAMPBOT_SWEEP_SECONDS": "1",
             "PYTHONPATH": str(ROOT),
+            "CHAMPBOT_CACHE_DIR": str(encodings),
         }
         self.tmp = tmp
         self.log = open(tmp / "serve.log", "ab")  # noqa: SIM115 (closed in stop)
@@ -92,11 +100,13 @@ class Process:
 
 
 @pytest.fixture
-def served(emulator: SlackEmulator, db: Database, tmp_path: Path) -> Iterator[Process]:
+def served(
+    emulator: SlackEmulator, db: Database, tmp_path: Path, kb: KnowledgeBase, encodings_cache: Path
+) -> Iterator[Process]:
     with db.session() as s:
         for uid in (CHAMP_A, CHAMP_B):
             roster.add(session=s, slack_user_id=uid, role=Role.CHAMPION)
-    process = Process(emulator, db, tmp_path)
+    process = Process(emulator, db, tmp_path, encodings=encodings_cache)
     process.start()
     try:
         yield process

@@ -10,6 +10,7 @@ import pytest
 
 from bot.db import Database
 from bot.emulator import SlackEmulator
+from bot.knowledge import KnowledgeBase
 from bot.models import RequestStatus, Role
 from bot.services import requests, roster
 from bot.slack_requests import SlackSender
@@ -22,15 +23,15 @@ REQUESTS = 10
 
 @pytest.fixture
 def two_processes(
-    emulator: SlackEmulator, pg: Database, tmp_path: Path
+    emulator: SlackEmulator, pg: Database, tmp_path: Path, kb: KnowledgeBase, encodings_cache: Path
 ) -> Iterator[tuple[Process, Process]]:
     for uid in CHAMPIONS:
         emulator.add_user(uid, name=uid.lower())
     with pg.session() as s:
         for uid in CHAMPIONS:
             roster.add(session=s, slack_user_id=uid, role=Role.CHAMPION)
-    first = Process(emulator, pg, tmp_path / "a", scheduler=False)
-    second = Process(emulator, pg, tmp_path / "b", scheduler=False)
+    first = Process(emulator, pg, tmp_path / "a", encodings=encodings_cache, scheduler=False)
+    second = Process(emulator, pg, tmp_path / "b", encodings=encodings_cache, scheduler=False)
     first.start()
     second.start()
     try:
