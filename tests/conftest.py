@@ -37,6 +37,17 @@ OFFICER, OTHER_OFFICER, CHAMPION, LEAD, ADMIN = (
 )
 
 
+# Settings for service tests that run without Slack: the queue channel and the default timers.
+SERVICE_SETTINGS = Settings.from_env(
+    {
+        "CHAMPBOT_QUEUE_CHANNEL": "CQUEUE",
+        "CHAMPBOT_OFFER_TIMEOUT": "600",
+        "CHAMPBOT_CLAIM_SLA": "1800",
+    },
+    dotenv=None,
+)
+
+
 def _pg_reason() -> str | None:
     """None if PostgreSQL answers, else why not."""
     try:

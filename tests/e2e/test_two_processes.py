@@ -15,7 +15,7 @@ from bot.models import RequestStatus, Role
 from bot.services import requests, roster
 from bot.slack_requests import SlackSender
 from tests.conftest import OFFICER, SIGNING_SECRET
-from tests.e2e.test_restart import Process
+from tests.e2e.processes import Process
 
 CHAMPIONS = [f"UCHAMP{i}" for i in range(1, 9)]
 REQUESTS = 10
@@ -49,7 +49,7 @@ def test_simultaneous_claims_through_two_processes(
         for p in two_processes
     ]
     with pg.session() as s:
-        from tests.services.test_requests import SETTINGS
+        from tests.conftest import SERVICE_SETTINGS as SETTINGS
 
         ids = [
             requests.create(session=s, settings=SETTINGS, asker_id=OFFICER, text=f"case {n}")[0].id
