@@ -167,6 +167,10 @@ def emulator(emulator_session: SlackEmulator) -> Iterator[SlackEmulator]:
     emulator_session.reset()
     yield emulator_session
     assert emulator_session.violations == [], "calls Slack would reject were made"
+    from bot.manifest import METHOD_SCOPES
+
+    unlisted = {c.method for c in emulator_session.calls} - METHOD_SCOPES.keys()
+    assert not unlisted, f"methods called with no scope in the manifest: {sorted(unlisted)}"
 
 
 @dataclass
