@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from bot.config import Settings
 from bot.models import Member, Offer, OfferStatus, Request, RequestStatus
@@ -32,6 +32,24 @@ __all__ = [
     "due_warnings",
     "unrouted",
 ]
+
+
+def _mark_open_request(
+    session: Session, request_id: int, column: InstrumentedAttribute[datetime | None], now: datetime
+) -> Request | None:
+    """Set an open request's unset timestamp `column` to `now`: the claim on acting on it once.
+    The request, refreshed, if this call won; None if another sweep did, or it has moved on."""
+    won = session.execute(
+        update(Request)
+        .where(Request.id == request_id, Request.status == RequestStatus.OPEN, column.is_(None))
+        .values({column: now})
+        .execution_options(synchronize_session=False)
+    )
+    if rows_changed(won) != 1:
+        return None
+    req = requests.get(session=session, request_id=request_id)
+    session.refresh(req)
+    return req
 
 
 def due_offers(*, session: Session, now: datetime) -> list[int]:
@@ -84,19 +102,9 @@ def due_warnings(*, session: Session, now: datetime) -> list[int]:
 
 def act_warning(*, session: Session, settings: Settings, request_id: int, now: datetime) -> bool:
     """Warn the champion holding the current offer that the request escalates soon."""
-    won = session.execute(
-        update(Request)
-        .where(
-            Request.id == request_id,
-            Request.status == RequestStatus.OPEN,
-            Request.sla_warned_at.is_(None),
-        )
-        .values(sla_warned_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    if rows_changed(won) != 1:
+    req = _mark_open_request(session, request_id, Request.sla_warned_at, now)
+    if req is None:
         return False
-    req = requests.get(session=session, request_id=request_id)
     offer = requests.pending_offer_for(session=session, request_id=req.id)
     if offer is not None:
         notify.sla_warning(session=session, settings=settings, req=req, offer=offer)
@@ -120,20 +128,9 @@ def due_escalations(*, session: Session, now: datetime) -> list[int]:
 
 def act_escalation(*, session: Session, settings: Settings, request_id: int, now: datetime) -> bool:
     """Tell the leads and mark the queue card overdue."""
-    won = session.execute(
-        update(Request)
-        .where(
-            Request.id == request_id,
-            Request.status == RequestStatus.OPEN,
-            Request.escalated_at.is_(None),
-        )
-        .values(escalated_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    if rows_changed(won) != 1:
+    req = _mark_open_request(session, request_id, Request.escalated_at, now)
+    if req is None:
         return False
-    req = requests.get(session=session, request_id=request_id)
-    session.refresh(req)
     notify.escalated(session=session, settings=settings, req=req)
     return True
 

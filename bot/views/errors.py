@@ -6,25 +6,56 @@ listener can reply with `str(error)` or with `refusal(error)` alike.
 
 from __future__ import annotations
 
+import dataclasses
 from functools import singledispatch
 
 from bot.domain import errors as e
 from bot.views.text import plain, truncate
 
-
-def _title(error: e.BroadcastError) -> str:
-    return f"*{plain(truncate(error.title, 150))}*"
+# Errors worded by filling in their fields; `{title}` is a broadcast's title, shown in bold.
+WORDS: dict[type[e.ServiceError], str] = {
+    e.NoSuchRequest: "There is no request #{request_id}.",
+    e.RequestChanged: "Request #{request_id} has just changed; please look again.",
+    e.OfferClosed: "This offer of request #{request_id} is no longer open ({status}).",
+    e.WrongStatus: "Request #{request_id} is {status}, so it can't be {doing}.",
+    e.NotHolder: "Only the champion who has request #{request_id}, or a lead, can do that.",
+    e.OutcomeTooLong: "Keep the outcome under {limit} characters.",
+    e.NotAChampion: "<@{user_id}> is not a champion on the roster.",
+    e.AlreadyHolds: "<@{user_id}> already has request #{request_id}.",
+    e.AlreadyClosed: "Request #{request_id} is already {status}.",
+    e.ClosedToDetail: "Request #{request_id} is {status}; ask a new question instead.",
+    e.NoNetworkChannel: "Broadcasts can't be sent yet: no network channel is set up "
+    "(`CHAMPBOT_NETWORK_CHANNEL`). Ask an admin to set it.",
+    e.BroadcastCancelled: "{title} was cancelled, so it can't be changed.",
+    e.AlreadyCancelled: "{title} is already cancelled.",
+    e.AlreadySent: "{title} has already been sent, so it can't be cancelled. "
+    "You can still edit it.",
+    e.WentOutWhileEditing: "{title} went out while you were editing it, so its time can't be "
+    "changed any more. Close this, then use *Edit* in `/broadcast list` to change its wording.",
+    e.BeingSent: "{title} is being sent right now, so its time can't be changed and it can't be "
+    "cancelled. Once it has gone you can still edit the wording.",
+    e.DidNotAskForAcks: "{title} didn't ask for acknowledgements.",
+    e.NotWaitingForAcks: "{title} isn't waiting for acknowledgements.",
+    e.PreviewExpired: "This preview has expired. Please start again with `/broadcast`.",
+    e.TimePassed: "The time you chose passed while the preview was open. Press *Back* and "
+    "choose a new time, or clear it to send now.",
+}
 
 
 @singledispatch
 def refusal(error: e.ServiceError) -> str:
-    """The sentence for a refusal; an error without its own wording says its plain sentence."""
+    """The sentence for a refusal: its entry in WORDS with its fields filled in, or else the
+    error's own plain sentence."""
+    for cls in type(error).__mro__:
+        template = WORDS.get(cls)
+        if template is not None:
+            fields: dict[str, object] = (
+                dataclasses.asdict(error) if dataclasses.is_dataclass(error) else {}
+            )
+            if "title" in fields:
+                fields["title"] = f"*{plain(truncate(str(fields['title']), 150))}*"
+            return template.format(**fields)
     return error.plain()
-
-
-@refusal.register
-def _(error: e.NoSuchRequest) -> str:
-    return f"There is no request #{error.request_id}."
 
 
 @refusal.register
@@ -33,51 +64,6 @@ def _(error: e.AlreadyTaken) -> str:
         who = "you" if error.by_caller else f"<@{error.holder}>"
         return f"Request #{error.request_id} has already been claimed by {who}."
     return f"Request #{error.request_id} is {error.status}; there is nothing to claim."
-
-
-@refusal.register
-def _(error: e.RequestChanged) -> str:
-    return f"Request #{error.request_id} has just changed; please look again."
-
-
-@refusal.register
-def _(error: e.OfferClosed) -> str:
-    return f"This offer of request #{error.request_id} is no longer open ({error.status})."
-
-
-@refusal.register
-def _(error: e.WrongStatus) -> str:
-    return f"Request #{error.request_id} is {error.status}, so it can't be {error.doing}."
-
-
-@refusal.register
-def _(error: e.NotHolder) -> str:
-    return f"Only the champion who has request #{error.request_id}, or a lead, can do that."
-
-
-@refusal.register
-def _(error: e.OutcomeTooLong) -> str:
-    return f"Keep the outcome under {error.limit} characters."
-
-
-@refusal.register
-def _(error: e.NotAChampion) -> str:
-    return f"<@{error.user_id}> is not a champion on the roster."
-
-
-@refusal.register
-def _(error: e.AlreadyHolds) -> str:
-    return f"<@{error.user_id}> already has request #{error.request_id}."
-
-
-@refusal.register
-def _(error: e.AlreadyClosed) -> str:
-    return f"Request #{error.request_id} is already {error.status}."
-
-
-@refusal.register
-def _(error: e.ClosedToDetail) -> str:
-    return f"Request #{error.request_id} is {error.status}; ask a new question instead."
 
 
 @refusal.register
@@ -110,70 +96,6 @@ def _(error: e.NotLead) -> str:
         mentions = ", ".join(f"<@{u}>" for u in error.leads[:5])
         return text + f"send it to one of them: {mentions}."
     return text + "send it to a lead."
-
-
-@refusal.register
-def _(error: e.NoNetworkChannel) -> str:
-    return (
-        "Broadcasts can't be sent yet: no network channel is set up "
-        "(`CHAMPBOT_NETWORK_CHANNEL`). Ask an admin to set it."
-    )
-
-
-@refusal.register
-def _(error: e.BroadcastCancelled) -> str:
-    return f"{_title(error)} was cancelled, so it can't be changed."
-
-
-@refusal.register
-def _(error: e.AlreadyCancelled) -> str:
-    return f"{_title(error)} is already cancelled."
-
-
-@refusal.register
-def _(error: e.AlreadySent) -> str:
-    return (
-        f"{_title(error)} has already been sent, so it can't be cancelled. You can still edit it."
-    )
-
-
-@refusal.register
-def _(error: e.WentOutWhileEditing) -> str:
-    return (
-        f"{_title(error)} went out while you were editing it, so its time can't be changed any "
-        "more. Close this, then use *Edit* in `/broadcast list` to change its wording."
-    )
-
-
-@refusal.register
-def _(error: e.BeingSent) -> str:
-    return (
-        f"{_title(error)} is being sent right now, so its time can't be changed and it can't be "
-        "cancelled. Once it has gone you can still edit the wording."
-    )
-
-
-@refusal.register
-def _(error: e.DidNotAskForAcks) -> str:
-    return f"{_title(error)} didn't ask for acknowledgements."
-
-
-@refusal.register
-def _(error: e.NotWaitingForAcks) -> str:
-    return f"{_title(error)} isn't waiting for acknowledgements."
-
-
-@refusal.register
-def _(error: e.PreviewExpired) -> str:
-    return "This preview has expired. Please start again with `/broadcast`."
-
-
-@refusal.register
-def _(error: e.TimePassed) -> str:
-    return (
-        "The time you chose passed while the preview was open. Press *Back* and choose a new "
-        "time, or clear it to send now."
-    )
 
 
 e.word_with(refusal)

@@ -25,7 +25,7 @@ from bot.domain.broadcasts import (
 )
 from bot.models import Broadcast, BroadcastCategory, BroadcastStatus
 from bot.views import ids
-from bot.views.blocks import Block, context, section
+from bot.views.blocks import Block, context, input_block, section, text_input
 from bot.views.broadcasts.message import CATEGORY_LABELS, broadcast_message, local_time
 from bot.views.text import truncate
 
@@ -35,33 +35,6 @@ def _option(text: str, value: str, description: str | None = None) -> dict[str, 
     if description:
         option["description"] = {"type": "plain_text", "text": description}
     return option
-
-
-def _input(
-    block_id: str, label: str, element: dict[str, Any], *, optional: bool, hint: str | None = None
-) -> Block:
-    block: Block = {
-        "type": "input",
-        "block_id": block_id,
-        "label": {"type": "plain_text", "text": label},
-        "element": {"action_id": "value", **element},
-        "optional": optional,
-    }
-    if hint:
-        block["hint"] = {"type": "plain_text", "text": truncate(hint, 2000)}
-    return block
-
-
-def _text_input(initial: str, *, multiline: bool, max_length: int, placeholder: str) -> Block:
-    element: Block = {
-        "type": "plain_text_input",
-        "multiline": multiline,
-        "max_length": max_length,
-        "placeholder": {"type": "plain_text", "text": placeholder},
-    }
-    if initial:
-        element["initial_value"] = initial
-    return element
 
 
 def form_values(b: Broadcast, links: Sequence[Link]) -> FormValues:
@@ -95,23 +68,23 @@ def form_modal(
     if v.category is not None:
         category["initial_option"] = _option(CATEGORY_LABELS[v.category], v.category.value)
     blocks: list[Block] = [
-        _input(CATEGORY, "Category", category, optional=False),
-        _input(
+        input_block(CATEGORY, "Category", category, optional=False),
+        input_block(
             TITLE,
             "Title",
-            _text_input(
-                v.title,
+            text_input(
+                initial=v.title,
                 multiline=False,
                 max_length=MAX_TITLE,
                 placeholder="e.g. New CPS guidance on stalking charges",
             ),
             optional=False,
         ),
-        _input(
+        input_block(
             MESSAGE,
             "Message",
-            _text_input(
-                v.message,
+            text_input(
+                initial=v.message,
                 multiline=True,
                 max_length=MAX_MESSAGE,
                 placeholder="What the network needs to know, and what to do about it",
@@ -120,11 +93,11 @@ def form_modal(
             hint="Slack formatting works: *bold*, _italics_, lists and links. Mentions and "
             "@channel or @here are shown as typed and ping nobody.",
         ),
-        _input(
+        input_block(
             LINKS,
             "Links",
-            _text_input(
-                v.links,
+            text_input(
+                initial=v.links,
                 multiline=True,
                 max_length=MAX_LINKS_TEXT,
                 placeholder="https://www.cps.gov.uk/legal-guidance/stalking-and-harassment",
@@ -140,7 +113,7 @@ def form_modal(
             picker["initial_date_time"] = int(v.send_at.timestamp())
         where = f"your time zone ({zone_or_default(zone)})" if zone else "your own time zone"
         blocks.append(
-            _input(
+            input_block(
                 SEND_AT,
                 "Send at",
                 picker,
@@ -168,7 +141,7 @@ def form_modal(
     boxes: Block = {"type": "checkboxes", "options": choices}
     if chosen:
         boxes["initial_options"] = chosen
-    blocks.append(_input(OPTIONS, "Options", boxes, optional=True))
+    blocks.append(input_block(OPTIONS, "Options", boxes, optional=True))
     return {
         "type": "modal",
         "callback_id": ids.BROADCAST_FORM,
