@@ -1,5 +1,8 @@
-"""Broadcast values shared by the rules and the views: the form's fields and limits, links,
-what a lead typed, the preview, acknowledgements and the lists."""
+"""Broadcast values shared by the rules and the views.
+
+The form's fields and limits, links, what a lead typed, the preview, acknowledgements and
+the lists.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,8 @@
-"""A broadcast's messages: the post and each champion's copy queued (due at its time), brought
-up to date as acknowledgements come in, the lead's confirmation and the reminders."""
+"""A broadcast's messages, rendered and queued: the post, copies, confirmation, reminders.
+
+The post and each champion's copy are queued due at the broadcast's time and brought up to
+date as acknowledgements come in.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,8 @@
-"""The short messages that tell people how a request is going: taken, released, handed on,
-cancelled, added to, nearly overdue; and a champion's return from away."""
+"""The short messages that tell people how a request is going.
+
+Taken, released, handed on, cancelled, added to, nearly overdue; and a champion's return
+from away.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""The outbox: edits that coalesce, withdrawals that cancel (never fail), typed refs, and the
-migration that gives withdrawn rows their own status."""
+"""The outbox: edits coalesce, withdrawals cancel, refs are typed, the migration holds."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
-"""Broadcasts: leads' updates to the network, sent now or at a set time, acknowledged by
-champions and reminded once (the weekly digest is in `bot.services.digest`).
+"""Broadcasts: leads' updates to the network, sent now or later, acknowledged, reminded once.
+
+The weekly digest is in `bot.services.digest`.
 
 Split by seam: who may and what there is (`access`), the form (`form`), sending, editing and
 cancelling (`sending`), acknowledgements, reminders and the clock (`acks`). Every message goes

@@ -1,5 +1,4 @@
-"""Who may broadcast, and what there is: a broadcast, its links, its acknowledgements, the
-lists of scheduled and recent broadcasts."""
+"""Who may broadcast, and what there is: broadcasts, their links, acknowledgements and lists."""
 
 from __future__ import annotations
 

@@ -1,5 +1,7 @@
-"""Acknowledgements and reminders: a champion's *Acknowledge*, who has not, a lead's reminder,
-the bot's own reminder once, and the clock's sweep of broadcasts."""
+"""Acknowledgements and reminders, and the clock's sweep of broadcasts.
+
+A champion's *Acknowledge*, who has not, a lead's reminder and the bot's own reminder, once.
+"""
 
 from __future__ import annotations
 

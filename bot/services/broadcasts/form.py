@@ -1,6 +1,8 @@
-"""The broadcast form: what a lead typed, checked field by field and kept as a draft for the
-preview. The problems are plain sentences keyed by the form's fields (Slack shows a modal's
-errors as plain text)."""
+"""The broadcast form: what a lead typed, checked field by field and kept as a draft.
+
+The problems are plain sentences keyed by the form's fields (Slack shows a modal's errors
+as plain text).
+"""
 
 from __future__ import annotations
 

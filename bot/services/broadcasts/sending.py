@@ -1,5 +1,4 @@
-"""Sending a broadcast: the lead's confirmation of a preview sends or schedules it, an edit
-changes its words or its time, a cancellation withdraws it before it goes.
+"""Sending a broadcast: confirming a preview, editing it, cancelling it before it goes.
 
 A scheduled broadcast is written to the outbox when the lead confirms it, due at its time, so a
 restart loses nothing and the outbox's claims make two clocks send it once. Its rows' refs

@@ -1,5 +1,7 @@
-"""An officer's side of a request: open one (from a live case, an answer's *Ask a champion* or
-the message shortcut), add detail, cancel it, and say whether the advice helped."""
+"""An officer's side of a request: open one, add detail, cancel it, say whether it helped.
+
+A request opens from a live case, an answer's *Ask a champion* or the message shortcut.
+"""
 
 from __future__ import annotations
 

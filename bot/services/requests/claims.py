@@ -1,5 +1,7 @@
-"""A champion's side of a request: claim (or accept an offer), pass, resolve, release and
-reassign. Each change is one conditional update whose row count decides who won."""
+"""A champion's side of a request: claim or accept, pass, resolve, release and reassign.
+
+Each change is one conditional update whose row count decides who won.
+"""
 
 from __future__ import annotations
 

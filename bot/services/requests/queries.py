@@ -1,5 +1,4 @@
-"""What there is: a request, an officer's and a champion's requests, the queue, the offer
-awaiting an answer; and the audit row every change of a request writes."""
+"""What there is: requests, the queue, the offer awaiting an answer; requests' audit rows."""
 
 from __future__ import annotations
 

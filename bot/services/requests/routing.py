@@ -1,5 +1,7 @@
-"""Routing: which champion is offered a request, and offering every waiting request again
-when a champion may have come free (the clock's sweep, a champion coming on duty).
+"""Routing: which champion is offered a request, and offering waiting requests again.
+
+Waiting requests are offered again when a champion may have come free: the clock's sweep, a
+champion coming on duty.
 
 A request is offered to one champion at a time: on duty, not away, under their `max_active`
 load, not the asker, not already asked this round; a matching area or skill first, then the

@@ -1,5 +1,8 @@
-"""Broadcasts in Slack: the post and its copies (`message`), the lead's form and preview
-(`form`), and what leads see of their broadcasts (`lead`). The names are re-exported here."""
+"""Broadcasts in Slack; the names of the package's modules are re-exported here.
+
+The post and its copies (`message`), the lead's form and preview (`form`), and what leads
+see of their broadcasts (`lead`).
+"""
 
 from bot.domain.broadcasts import (
     ACK_OPTION,

@@ -1,5 +1,4 @@
-"""What a lead sees of their broadcasts: the confirmation, the lists (in Slack and on App Home)
-and who has not acknowledged."""
+"""What a lead sees of their broadcasts: the confirmation, the lists, who hasn't acknowledged."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""A broadcast as champions see it: the post in the network channel, each champion's copy,
-reminders, and the words and times they are made of."""
+"""A broadcast as champions see it: the post, each champion's copy and the reminders."""
 
 from __future__ import annotations
 
