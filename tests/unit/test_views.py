@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from datetime import date
 
 from bot.domain import errors
@@ -14,6 +16,7 @@ from bot.views.answers import answer_reply, answered_reply, entry_blocks
 from bot.views.errors import refusal
 from bot.views.requests import detail_modal, reassign_modal, resolve_modal
 from bot.views.text import chunks, escape, kb_markdown_to_mrkdwn, quote_user_text, truncate
+from tests.conftest import ROOT
 
 
 def test_escape_neutralises_mentions_pings_and_links() -> None:
@@ -223,3 +226,16 @@ def test_modal_inputs_are_read_back_under_value() -> None:
     assert reassign_modal(5)["blocks"][0]["element"]["type"] == "users_select"
     detail = detail_modal(5)["blocks"][0]
     assert detail["block_id"] == "detail" and detail["element"]["max_length"] == 3000
+
+
+def test_without_the_views_an_error_reads_as_a_plain_sentence() -> None:
+    # A fresh interpreter that never loads bot.views (as the command line does not).
+    code = (
+        "import sys; from bot.domain import errors as e; "
+        "print(str(e.AlreadyTaken(4, 'claimed', 'U2'))); print(str(e.ServiceError('As given.'))); "
+        "print('bot.views' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    ).stdout.splitlines()
+    assert out == ["Someone else claimed the request first.", "As given.", "False"]
