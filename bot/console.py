@@ -408,5 +408,6 @@ def run_console(settings: Settings, *, script: str | None = None) -> int:
         if script:
             stream.close()
         server.close()
+        runtime.close()
         emu.stop()
     return 0

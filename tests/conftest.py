@@ -197,3 +197,4 @@ def app(emulator: SlackEmulator, db: Database, kb: KnowledgeBase) -> Iterator[Ru
     finally:
         server.close()
         executor.shutdown(wait=True)  # no listener of this test may act during the next one
+        runtime.close()
