@@ -36,7 +36,7 @@ def blocks_of(call: Any) -> list[dict[str, Any]]:
 
 def button_value(call: Any, action_id: str) -> str:
     for block in blocks_of(call):
-        for element in block.get("elements", []) + [block.get("accessory") or {}]:
+        for element in [*block.get("elements", []), block.get("accessory") or {}]:
             if element.get("action_id") == action_id:
                 return str(element["value"])
     raise AssertionError(f"no {action_id} button")
@@ -88,9 +88,7 @@ def test_outbox_rows_go_to_the_worker_only_after_the_commit(bolt: DispatchedApp)
     def record(ids_: Any) -> None:
         ids_ = list(ids_)
         with bolt.runtime.db.session() as s:  # another session sees only what is committed
-            committed = s.scalar(
-                select(func.count()).where(OutboxMessage.id.in_(ids_))
-            )  # fmt: skip
+            committed = s.scalar(select(func.count()).where(OutboxMessage.id.in_(ids_)))
         handed.append((ids_, int(committed or 0)))
         submit(ids_)
 
@@ -108,7 +106,11 @@ def test_outbox_rows_go_to_the_worker_only_after_the_commit(bolt: DispatchedApp)
 def test_a_repeated_event_is_answered_once_and_marked_handled(bolt: DispatchedApp) -> None:
     for retry in (None, 1):
         resp = bolt.slack.dm(
-            user=OFFICER, channel=bolt.im(OFFICER), text=QUESTION, event_id="Ev0REPEATED"
+            user=OFFICER,
+            channel=bolt.im(OFFICER),
+            text=QUESTION,
+            event_id="Ev0REPEATED",
+            retry_num=retry,
         )
         assert resp.status == 200
         bolt.settle()
@@ -138,9 +140,8 @@ def test_a_refused_form_shows_the_refusal_on_its_field(bolt: DispatchedApp) -> N
         "private_metadata": '{"request_id": 99}',
     }
     view["blocks"] = [{"type": "input", "block_id": "outcome"}]
-    resp = bolt.slack.view_submission(
-        user=OFFICER, view=view, values={"outcome": {"value": {"type": "plain_text_input", "value": "done"}}}
-    )  # fmt: skip
+    typed = {"outcome": {"value": {"type": "plain_text_input", "value": "done"}}}
+    resp = bolt.slack.view_submission(user=OFFICER, view=view, values=typed)
     assert resp.status == 200
     answer = resp.json()
     assert answer["response_action"] == "errors"
@@ -203,9 +204,8 @@ def test_the_lead_sees_the_figures_and_an_officer_is_refused(bolt: DispatchedApp
     with bolt.runtime.db.session() as s:
         roster.add(session=s, slack_user_id=LEAD, role=Role.LEAD)
     for user in (OFFICER, LEAD):
-        bolt.slack.command(
-            "/champbot", "stats", user=user, channel="CGENERAL", response_url=bolt.emu.response_url(user)
-        )  # fmt: skip
+        url = bolt.emu.response_url(user)
+        bolt.slack.command("/champbot", "stats", user=user, channel="CGENERAL", response_url=url)
         bolt.settle()
     refused, shown = (r.body["text"] for r in bolt.emu.responses)
     assert refused.startswith("Only admins or leads can see the figures")
