@@ -78,7 +78,7 @@ class Runtime:
     @contextmanager
     def work(self) -> Iterator[Session]:
         """A session that commits, then delivers what it put in the outbox, in this thread: for
-        the clock and the command line (listeners use the unit of work in `handlers.uow`).
+        the clock and the command line (listeners use the unit of work in `bot.unit`).
 
         Anything it cannot send now stays in the outbox for the clock's sweep.
         """

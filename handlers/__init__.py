@@ -1,5 +1,5 @@
 """Slack listeners, one module per surface: thin, they parse, call a service and render; each
-runs in the request's unit of work (`handlers.uow`), which commits and maps errors."""
+runs in the request's unit of work (`bot.unit`), which commits and maps errors."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ from bot.runtime import Runtime
 
 def register_all(app: App, runtime: Runtime) -> None:
     """Install the unit-of-work middleware, then every surface's listeners, on `app`."""
-    from handlers import admin, broadcasts, champions, home, questions, requests, uow
+    from bot.unit import install
+    from handlers import admin, broadcasts, champions, home, questions, requests
 
-    uow.install(app, runtime)
+    install(app, runtime)
     for surface in (questions, home, admin, champions, requests, broadcasts):
         surface.register(app)

@@ -8,12 +8,11 @@ from typing import Any
 from slack_bolt import App, Respond
 
 from bot.services import admin
-from bot.unit import Unit
+from bot.unit import Unit, listen
 from bot.views.admin import curation_reply, help_reply, roster_reply, stats_reply
 from bot.views.answers import notice
 from bot.views.blocks import Reply
 from bot.views.replies import ROSTER_USAGE, removed, role_changed
-from handlers.uow import listen
 
 
 def register(app: App) -> None:

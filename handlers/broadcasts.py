@@ -13,12 +13,11 @@ from slack_sdk.errors import SlackApiError
 
 from bot.services import broadcasts
 from bot.services.broadcasts import Form
-from bot.unit import Unit
+from bot.unit import Unit, listen
 from bot.views import broadcasts as views
 from bot.views import ids
 from bot.views.replies import ACK_RECORDED, BROADCAST_USAGE, STALE_FORM
 from handlers.home import publish_home
-from handlers.uow import listen
 from handlers.values import StaleInput, button_id, field, metadata, number
 
 log = logging.getLogger(__name__)

@@ -10,10 +10,9 @@ from slack_sdk.errors import SlackApiError
 
 from bot.services import availability
 from bot.services.availability import Availability
-from bot.unit import Unit
+from bot.unit import Unit, listen
 from bot.views.availability import describe
 from bot.views.replies import CHAMPION_USAGE
-from handlers.uow import listen
 
 DEFAULT_ZONE = "Europe/London"
 

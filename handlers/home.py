@@ -8,10 +8,9 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.services import availability, home
-from bot.unit import Unit
+from bot.unit import Unit, listen
 from bot.views import ids
 from bot.views.home import home_view
-from handlers.uow import listen
 
 
 def register(app: App) -> None:

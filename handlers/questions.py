@@ -12,13 +12,12 @@ from slack_sdk import WebClient
 
 from bot.models import Surface
 from bot.services import flows, questions, requests
-from bot.unit import Unit
+from bot.unit import Unit, listen
 from bot.views import ids
 from bot.views.answers import answer_reply, answered_reply, entry_blocks
 from bot.views.blocks import Reply
 from bot.views.replies import NO_ENTRY, request_opened
 from handlers.slack_text import to_plain
-from handlers.uow import listen
 from handlers.values import button_id
 
 log = logging.getLogger(__name__)

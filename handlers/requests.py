@@ -9,7 +9,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot.services import requests
-from bot.unit import Unit
+from bot.unit import Unit, listen
 from bot.views import ids
 from bot.views import requests as views
 from bot.views.replies import (
@@ -21,7 +21,6 @@ from bot.views.replies import (
     request_opened,
 )
 from handlers.slack_text import to_plain
-from handlers.uow import listen
 from handlers.values import StaleInput, field, metadata, number, request_ids
 
 

@@ -120,7 +120,18 @@ def test_a_repeated_event_is_answered_once_and_marked_handled(bolt: DispatchedAp
         assert event is not None and event.handled_at is not None
 
 
-def test_a_refusal_is_an_ephemeral_reply_and_nothing_is_kept(bolt: DispatchedApp) -> None:
+def test_a_refusal_is_an_ephemeral_reply_and_nothing_is_kept(
+    bolt: DispatchedApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.services import ServiceError, audit, availability
+
+    def write_then_refuse(*, session: Any, user_id: str, **_: Any) -> None:
+        audit.record(
+            session=session, actor_id=user_id, action="test", subject_type="t", subject_id=1
+        )
+        raise ServiceError("Not today.")
+
+    monkeypatch.setattr(availability, "set_duty", write_then_refuse)
     before = count(bolt, AuditEvent)
     resp = bolt.slack.command(
         "/champion", "on", user=OFFICER, channel="CGENERAL", response_url=bolt.emu.response_url()
@@ -128,9 +139,19 @@ def test_a_refusal_is_an_ephemeral_reply_and_nothing_is_kept(bolt: DispatchedApp
     assert resp.status == 200
     bolt.settle()
     (response,) = bolt.emu.responses
-    assert response.body["text"].startswith("Only champions set availability")
+    assert response.body["text"] == "Not today."
     assert response.body.get("response_type") == "ephemeral"
-    assert count(bolt, AuditEvent) == before
+    assert count(bolt, AuditEvent) == before  # what it wrote before refusing was rolled back
+
+
+def test_an_officer_setting_availability_is_refused(bolt: DispatchedApp) -> None:
+    resp = bolt.slack.command(
+        "/champion", "on", user=OFFICER, channel="CGENERAL", response_url=bolt.emu.response_url()
+    )
+    assert resp.status == 200
+    bolt.settle()
+    (response,) = bolt.emu.responses
+    assert response.body["text"].startswith("Only champions set availability")
 
 
 def test_a_refused_form_shows_the_refusal_on_its_field(bolt: DispatchedApp) -> None:
