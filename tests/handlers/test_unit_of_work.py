@@ -231,3 +231,31 @@ def test_the_lead_sees_the_figures_and_an_officer_is_refused(bolt: DispatchedApp
     refused, shown = (r.body["text"] for r in bolt.emu.responses)
     assert refused.startswith("Only admins or leads can see the figures")
     assert "Questions in the last 30 days" in shown
+
+
+def test_a_slow_delivery_never_holds_a_listener_thread(
+    bolt: DispatchedApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    from bot.delivery import Delivery
+
+    with bolt.runtime.db.session() as s:
+        roster.add(session=s, slack_user_id=CHAMPION, role=Role.CHAMPION)
+    release = threading.Event()
+    deliver = Delivery.deliver
+
+    def slow(self: Delivery, *args: Any, **kwargs: Any) -> Any:
+        release.wait(timeout=30)  # a broadcast to a thousand champions, say
+        return deliver(self, *args, **kwargs)
+
+    monkeypatch.setattr(Delivery, "deliver", slow)
+    bolt.slack.dm(user=OFFICER, channel=bolt.im(OFFICER), text=LIVE)  # queues notices
+    bolt.slack.dm(user=OFFICER, channel=bolt.im(OFFICER), text=QUESTION)
+    for future in bolt.executor.futures:
+        future.result(timeout=10)  # every listener has finished while delivery waits
+    assert len(posted(bolt, bolt.im(OFFICER))) == 2  # both answers are out
+    assert not posted(bolt, "CQUEUE")  # the notices are still with the worker
+    release.set()
+    bolt.settle()
+    assert posted(bolt, "CQUEUE")
