@@ -11,7 +11,7 @@ from bot.models import AuditEvent, Member, Offer, Question, Request, RequestStat
 from bot.services import requests, roster
 from bot.views import ids
 from tests.conftest import ADMIN, CHAMPION, LEAD, OFFICER, DispatchedApp
-from tests.handlers.test_unit_of_work import LIVE, QUESTION, button_value, click, posted
+from tests.handlers.support import LIVE, QUESTION, button_value, click, posted
 
 
 def command(app: DispatchedApp, name: str, text: str, user: str) -> dict[str, Any]:
