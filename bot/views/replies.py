@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.models import Member, Role
+from bot.models import Member
 from bot.views.blocks import section
 from bot.views.text import truncate
 
@@ -61,12 +61,6 @@ def removed(user_id: str, *, was_on: bool) -> str:
     if was_on:
         return f"<@{user_id}> is off the roster; they can still ask questions."
     return f"<@{user_id}> was not on the roster."
-
-
-def role_names() -> str:
-    """The roles, as a sentence."""
-    names = [r.value for r in Role]
-    return ", ".join(names[:-1]) + " or " + names[-1]
 
 
 def notice_modal(text: str, *, title: str) -> dict[str, Any]:
