@@ -70,6 +70,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     finally:
         if scheduler is not None:
             scheduler.shutdown(wait=False)
+        runtime.close()
     return 0
 
 
@@ -88,6 +89,7 @@ def cmd_socket(settings: Settings, args: argparse.Namespace) -> int:
     finally:
         if scheduler is not None:
             scheduler.shutdown(wait=False)
+        runtime.close()
     return 0
 
 
