@@ -127,6 +127,7 @@ class SyntheticEncoder:
 
     def __init__(self, real: Encoder) -> None:
         self.real, self.dimensions = real, real.dimensions
+        self.model_id = f"synthetic-{real.model_id}"
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         out = np.zeros((len(texts), self.dimensions), dtype=np.float32)
@@ -157,6 +158,22 @@ def ours(
         return lambda: kb.search(q, limit=5)
 
     return System(f"{label} (text in)", rank, timed), kb
+
+
+def dense_only(kb: KnowledgeBase) -> System:
+    """The sentence model alone: entries ranked by the cosine similarity of the question's
+    encoding to their nearest phrasing, no words. Timed from the text (encoding included)."""
+    assert kb.encoder is not None and kb._nearest is not None
+    encoder, nearest, entries = kb.encoder, kb._nearest, kb.entries
+
+    def ranked(q: str, k: int) -> list[tuple[str, float]]:
+        vector = encoder.encode([kb._expand(q)])[0]
+        return [(entries[d].id, s) for d, s in nearest.nearest(vector, k)]
+
+    def timed(q: str) -> Callable[[], object]:
+        return lambda: ranked(q, 5)
+
+    return System("the sentence model alone (dense)", ranked, timed)
 
 
 def ours_scoring(kb: KnowledgeBase) -> System:
@@ -341,6 +358,8 @@ def main(argv: list[str] | None = None) -> int:
     calibrate(words_kb, questions)
     words_tuning = tune(words_kb, questions)
     peers = [rank_bm25_system(real), bm25s_system(real)]
+    if kb.semantic:
+        peers.append(dense_only(kb))
     print("## Accuracy on the test split (ranking over questions that expect an entry)\n")
     print(
         "| system | top-1 | top-3 | MRR | off-topic precision | off-topic recall | off-topic rule |"
@@ -388,6 +407,8 @@ def main(argv: list[str] | None = None) -> int:
         built.append((system, time.perf_counter() - t0))
         big.calibration = kb.calibration
         built.append((ours_scoring(big), time.perf_counter() - t0))
+        if big.semantic:
+            built.append((dense_only(big), time.perf_counter() - t0))
         t0 = time.perf_counter()
         _, words_big = ours(entries, real, words_only=True)
         words_big.calibration = words_kb.calibration
