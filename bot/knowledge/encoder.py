@@ -20,7 +20,7 @@ import threading
 from collections.abc import Mapping, Sequence
 from importlib import metadata
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
@@ -84,7 +84,50 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-_REWRITE = 1  # the version of `_rewrite`, in the kept file's name: a new one is made again
+_REWRITE = 3  # the version of `_rewrite`, in the kept file's name: a new one is made again
+
+
+def _int8_scaled(
+    name: str, made_by: Mapping[str, Any], weights: Mapping[str, Any], uses: Mapping[str, int]
+) -> tuple[str, str] | None:
+    """(int8 weights, scales) when `name` is Cast(int8 weights) * scales, read by one node."""
+    import onnx
+
+    scaled = made_by.get(name)
+    if scaled is None or scaled.op_type != "Mul" or uses[scaled.output[0]] != 1:
+        return None
+    cast = made_by.get(scaled.input[0])
+    if cast is None or cast.op_type != "Cast" or scaled.input[1] not in weights:
+        return None
+    quantised = weights.get(cast.input[0])
+    if quantised is None or quantised.data_type != onnx.TensorProto.INT8:
+        return None
+    return cast.input[0], scaled.input[1]
+
+
+def _gather_rows(
+    node: Any, made_by: Mapping[str, Any], weights: Mapping[str, Any], uses: Mapping[str, int]
+) -> list[Any]:
+    # An embedding table (30,522 words) stored as int8 rows with a scale per row: the rows a
+    # question needs are gathered as int8 and scaled then, instead of the whole table being
+    # multiplied out to float32 (47 MB) at load.
+    from onnx import helper
+
+    found = _int8_scaled(node.input[0], made_by, weights, uses)
+    axis = next((a.i for a in node.attribute if a.name == "axis"), 0)
+    if found is None or axis != 0:
+        return [node]
+    quantised, scale = found
+    rows, scale_dims = list(weights[quantised].dims), list(weights[scale].dims)
+    if scale_dims != [rows[0], 1]:
+        return [node]
+    out, ids = node.output[0], node.input[1]
+    return [
+        helper.make_node("Gather", [quantised, ids], [f"{out}__q"], axis=0),
+        helper.make_node("Gather", [scale, ids], [f"{out}__scale"], axis=0),
+        helper.make_node("Cast", [f"{out}__q"], [f"{out}__f"], to=1),  # to float32
+        helper.make_node("Mul", [f"{out}__f", f"{out}__scale"], [out]),
+    ]
 
 
 def _rewrite(source: bytes) -> bytes:
@@ -106,6 +149,9 @@ def _rewrite(source: bytes) -> bytes:
             uses[name] = uses.get(name, 0) + 1
     nodes = []
     for node in graph.node:
+        if node.op_type == "Gather":
+            nodes += _gather_rows(node, made_by, weights, uses)
+            continue
         scaled = made_by.get(node.input[1]) if node.op_type == "MatMul" else None
         cast = made_by.get(scaled.input[0]) if scaled is not None else None
         if (
@@ -141,10 +187,20 @@ def _rewrite(source: bytes) -> bytes:
         )
     if not any(n.op_type == "DynamicQuantizeMatMul" for n in nodes):
         raise EncoderUnavailable("the model has no int8 weight products to run as such")
+    # The float weights' Cast and Mul are now unused: dropped here, or ONNX Runtime would
+    # fold them into float32 tensors at load (90 MB) before finding that nothing reads them.
+    needed = {out.name for out in graph.output}
+    kept: list[onnx.NodeProto] = []
+    for node in reversed(nodes):
+        if any(out in needed for out in node.output):
+            kept.append(node)
+            needed.update(node.input)
     del graph.node[:]
-    graph.node.extend(nodes)
+    graph.node.extend(reversed(kept))
+    unused = [i for i in graph.initializer if i.name not in needed]
+    for initializer in unused:
+        graph.initializer.remove(initializer)
     model.opset_import.append(helper.make_opsetid("com.microsoft", 1))
-    # the float weights' Cast and Mul are left unused; ONNX Runtime drops them at load
     return bytes(model.SerializeToString())
 
 
@@ -169,6 +225,9 @@ def integer_model(source: Path, cache: Path | None = None) -> bytes:
             temporary.write_bytes(data)
             os.replace(temporary, kept)
             kept.with_suffix(".sha256").write_text(hashlib.sha256(data).hexdigest())
+            for stale in kept.parent.glob("model-*-integer*.*"):  # older models or rewrites
+                if stale.stem != kept.stem:
+                    stale.unlink(missing_ok=True)
         except OSError as exc:
             log.warning("cannot keep the rewritten model in %s: %s", cache, exc.__class__.__name__)
     return data

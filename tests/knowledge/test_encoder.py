@@ -174,6 +174,10 @@ def test_the_weight_products_run_in_integers(
     ops = [n.op_type for n in rewritten.graph.node]
     # six layers: query, key, value, output, and the two feed-forward products
     assert ops.count("DynamicQuantizeMatMul") == 36
+    # and no int8 matrix or embedding table is multiplied out whole to float32 at load
+    int8 = {i.name for i in rewritten.graph.initializer if i.data_type == onnx.TensorProto.INT8}
+    assert len(int8) >= 37
+    assert not [n for n in rewritten.graph.node if n.op_type == "Cast" and set(n.input) & int8]
     # kept in the cache and read back, not made again
     made = enc.integer_model(source, tmp_path)
     kept = list(tmp_path.glob("model-*.onnx"))
