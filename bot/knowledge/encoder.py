@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import tempfile
 import threading
 from collections.abc import Mapping, Sequence
 from importlib import metadata
@@ -204,33 +205,39 @@ def _rewrite(source: bytes) -> bytes:
     return bytes(model.SerializeToString())
 
 
-def integer_model(source: Path, cache: Path | None = None) -> bytes:
+def integer_model(source: Path, cache: Path | None = None) -> Path | bytes:
     """The model at `source` with its weight products in integers (see `_rewrite`), made
     once and kept in `cache` when given: importing `onnx` and rewriting take about a second,
-    reading the kept file a few milliseconds. The kept file is checked against the digest
-    written beside it, and made again if it differs."""
+    checking the kept file a few milliseconds. Returns the kept file (ONNX Runtime holds a
+    model it reads from a file in 20 MB less than one handed to it as bytes), or the model
+    itself when there is no cache or it cannot be written. The kept file is checked against
+    the digest written beside it, and made again if it differs."""
     kept = cache / f"model-{MODEL_ID}-integer{_REWRITE}.onnx" if cache is not None else None
     if kept is not None:
         try:
-            data = kept.read_bytes()
-            if hashlib.sha256(data).hexdigest() == kept.with_suffix(".sha256").read_text():
-                return data
+            if _sha256(kept) == kept.with_suffix(".sha256").read_text():
+                return kept
         except OSError:
             pass
     data = _rewrite(source.read_bytes())
-    if kept is not None:
-        try:
-            kept.parent.mkdir(parents=True, exist_ok=True)
-            temporary = kept.with_name(f".{kept.name}.{os.getpid()}.{threading.get_ident()}")
-            temporary.write_bytes(data)
-            os.replace(temporary, kept)
-            kept.with_suffix(".sha256").write_text(hashlib.sha256(data).hexdigest())
-            for stale in kept.parent.glob("model-*-integer*.*"):  # older models or rewrites
-                if stale.stem != kept.stem:
-                    stale.unlink(missing_ok=True)
-        except OSError as exc:
-            log.warning("cannot keep the rewritten model in %s: %s", cache, exc.__class__.__name__)
-    return data
+    if kept is None:
+        return data
+    try:
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        temporary = kept.with_name(f".{kept.name}.{os.getpid()}.{threading.get_ident()}")
+        temporary.write_bytes(data)
+        os.replace(temporary, kept)
+        kept.with_suffix(".sha256").write_text(hashlib.sha256(data).hexdigest())
+        for stale in kept.parent.glob("model-*-integer*.*"):  # older models or rewrites
+            if stale.stem != kept.stem:
+                stale.unlink(missing_ok=True)
+    except OSError as exc:
+        log.warning("cannot keep the rewritten model in %s: %s", cache, exc.__class__.__name__)
+        return data
+    return kept
+
+
+_PROVIDERS = ["CPUExecutionProvider"]
 
 
 class SentenceEncoder:
@@ -263,7 +270,14 @@ class SentenceEncoder:
         # allocating per call costs less memory for next to no time.
         options.enable_cpu_mem_arena = False
         options.log_severity_level = 3
-        self._session = ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
+        if isinstance(model, Path):
+            self._session = ort.InferenceSession(str(model), options, providers=_PROVIDERS)
+        else:
+            with tempfile.TemporaryDirectory(prefix="champbot-model-") as temporary:
+                path = Path(temporary) / MODEL_FILE
+                path.write_bytes(model)
+                del model
+                self._session = ort.InferenceSession(str(path), options, providers=_PROVIDERS)
         inputs = {i.name for i in self._session.get_inputs()}
         if not {"input_ids", "attention_mask"} <= inputs:
             raise EncoderUnavailable(f"{files[MODEL_FILE]} is not a BERT encoder")

@@ -170,7 +170,8 @@ def test_the_weight_products_run_in_integers(
 
     assert MODEL is not None
     source = MODEL[enc.MODEL_FILE]
-    rewritten = onnx.load_from_string(enc.integer_model(source))
+    kept = tmp_path / f"model-{enc.MODEL_ID}-integer{enc._REWRITE}.onnx"
+    rewritten = onnx.load_from_string(enc._rewrite(source.read_bytes()))
     ops = [n.op_type for n in rewritten.graph.node]
     # six layers: query, key, value, output, and the two feed-forward products
     assert ops.count("DynamicQuantizeMatMul") == 36
@@ -179,22 +180,28 @@ def test_the_weight_products_run_in_integers(
     assert len(int8) >= 37
     assert not [n for n in rewritten.graph.node if n.op_type == "Cast" and set(n.input) & int8]
     # kept in the cache and read back, not made again
-    made = enc.integer_model(source, tmp_path)
-    kept = list(tmp_path.glob("model-*.onnx"))
-    assert len(kept) == 1 and kept[0].read_bytes() == made
+    made = enc.integer_model(source)
+    assert isinstance(made, bytes)
+    assert enc.integer_model(source, tmp_path) == kept
+    assert kept.read_bytes() == made
 
     def refuse(source: bytes) -> bytes:
         raise AssertionError("rewritten again")
 
     monkeypatch.setattr(enc, "_rewrite", refuse)
-    assert enc.integer_model(source, tmp_path) == made
+    assert enc.integer_model(source, tmp_path) == kept
     # a damaged kept file is not used: the model is made again
     data = bytearray(made)
     data[len(data) // 2] ^= 1
-    kept[0].write_bytes(bytes(data))
+    kept.write_bytes(bytes(data))
     monkeypatch.undo()
-    assert enc.integer_model(source, tmp_path) == made
-    assert kept[0].read_bytes() == made
+    assert enc.integer_model(source, tmp_path) == kept
+    assert kept.read_bytes() == made
+    # without a cache, or one that cannot be written, the model is loaded all the same
+    unwritable = tmp_path / "a-file"
+    unwritable.write_text("")
+    assert enc.integer_model(source, unwritable) == made
+    assert enc.SentenceEncoder(MODEL, unwritable).encode(["x"]).shape == (1, 384)
 
 
 class Constant:
