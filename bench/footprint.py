@@ -85,7 +85,7 @@ def run_once(
         stderr=subprocess.PIPE,
     )
     try:
-        deadline = started + 120
+        deadline = started + 600
         while True:
             if process.poll() is not None:
                 raise RuntimeError(f"serve exited: {process.stderr.read().decode()[-2000:]}")  # type: ignore[union-attr]
@@ -96,7 +96,7 @@ def run_once(
             except OSError:
                 pass
             if time.perf_counter() > deadline:
-                raise RuntimeError("serve did not answer /healthz within 120 s")
+                raise RuntimeError("serve did not answer /healthz within 600 s")
             time.sleep(0.01)
         ready = time.perf_counter() - started
         cpu = _cpu_seconds(process.pid)
