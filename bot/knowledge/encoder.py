@@ -8,6 +8,11 @@ time. ONNX Runtime runs the model with one thread per call and releases the GIL 
 so questions on the server's other threads are not held up. Without the files the search runs
 on words alone and says so once in the log.
 
+The file stores int8 weights that ONNX Runtime would multiply back out to float32 at load; no
+package ships the model in a form that keeps them int8, so `_rewrite` (written here, with the
+`onnx` library) rewires those products to ONNX Runtime's own integer operator once, and the
+result is kept in the encodings cache.
+
 The files are checked against the SHA-256 digests below before use, so a different or damaged
 model is refused rather than silently changing what officers are told."""
 
