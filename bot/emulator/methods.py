@@ -10,7 +10,7 @@ from typing import Any
 
 from bot.emulator.blockkit import parse_json
 from bot.emulator.records import SlackError
-from bot.emulator.workspace import DOMAIN, Channel, Workspace
+from bot.emulator.workspace import Channel, Workspace
 
 Args = dict[str, Any]
 Handler = Callable[[Workspace, Args], dict[str, Any]]
@@ -69,19 +69,6 @@ def _postable(ws: Workspace, args: Args) -> Channel:
     if channel.kind in ("channel", "private") and not channel.has_member(ws.bot_user_id):
         raise SlackError("not_in_channel")
     return channel
-
-
-@method("auth.test")
-def auth_test(ws: Workspace, args: Args) -> dict[str, Any]:
-    return {
-        "url": f"{DOMAIN}/",
-        "team": ws.team_name,
-        "user": ws.users[ws.bot_user_id].name,
-        "team_id": ws.team_id,
-        "user_id": ws.bot_user_id,
-        "bot_id": ws.bot_id,
-        "is_enterprise_install": False,
-    }
 
 
 @method("chat.postMessage")
