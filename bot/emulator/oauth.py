@@ -119,10 +119,11 @@ class OAuthServer:
         return 302, {"Location": f"{redirect}{sep}{urlencode(answer)}"}, ""
 
     def check_client(self, client_id: Any, client_secret: Any) -> None:
+        # wrong credentials and bad codes are answers, not misuses: a test may send them
         if not client_id or client_id != self.client_id:
-            raise SlackError("invalid_client_id", "client_id is not the emulated app's")
+            raise SlackError("invalid_client_id")
         if client_secret != self.client_secret:
-            raise SlackError("bad_client_secret", "client_secret is not the emulated app's")
+            raise SlackError("bad_client_secret")
 
     def access(
         self, directory: Directory, args: dict[str, Any], basic: tuple[str, str] | None
@@ -134,10 +135,9 @@ class OAuthServer:
             raise SlackError("invalid_grant_type", "only the code grant is emulated")
         grant = self.grants.get(str(args.get("code") or ""))
         if grant is None or grant.used or time.time() - grant.issued > CODE_LIFETIME:
-            why = "unknown" if grant is None else "used or expired"
-            raise SlackError("invalid_code", f"the code is {why}")
+            raise SlackError("invalid_code")  # unknown, already exchanged, or expired
         if grant.redirect_uri and args.get("redirect_uri") != grant.redirect_uri:
-            raise SlackError("bad_redirect_uri", "redirect_uri differs from the authorize one")
+            raise SlackError("bad_redirect_uri")
         grant.used = True
         return self._install(directory, grant)
 
