@@ -119,6 +119,7 @@ def test_an_org_wide_install(emu: SlackEmulator) -> None:
     assert emu.find_calls("chat.postMessage")[0].team_id == "T0101"
 
     tokens_revoked, uninstalled = emu.uninstall("E0001")
+    assert tokens_revoked["event"]["tokens"] == {"bot": [emu.bot_user("T0101")]}
     assert uninstalled["authorizations"][0]["is_enterprise_install"] is True
     assert uninstalled["enterprise_id"] == "E0001"
     assert slack_error(org.auth_test).response["error"] == "account_inactive"
