@@ -48,9 +48,7 @@ def test_each_token_reaches_its_own_workspace(emu: SlackEmulator) -> None:
         "user_not_found"
     )
     assert second.users_info(user=ZED)["user"]["team_id"] == "T0002"
-    assert [m["text"] for m in emu.messages("CSECOND", team_id="T0002")] == [
-        "for the second force"
-    ]
+    assert [m["text"] for m in emu.messages("CSECOND", team_id="T0002")] == ["for the second force"]
     assert emu.messages("CSECOND") == []  # the default workspace has no such channel
 
     dm_first, dm_second = emu.im_channel(ALICE), emu.im_channel(ZED, team_id="T0002")
@@ -143,6 +141,4 @@ def test_an_enterprise_org_shares_users_and_has_an_org_wide_token(emu: SlackEmul
         "error"
     ] == ("channel_not_found")
     # the default workspace's users are not the organisation's
-    assert slack_error(lambda: south.users_info(user=ALICE)).response["error"] == (
-        "user_not_found"
-    )
+    assert slack_error(lambda: south.users_info(user=ALICE)).response["error"] == ("user_not_found")
