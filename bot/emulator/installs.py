@@ -9,12 +9,14 @@ from urllib.parse import urlencode
 from bot.emulator import assistant as _assistant  # noqa: F401 - registers assistant.threads.*
 from bot.emulator import events
 from bot.emulator.limits import Faults, RateLimiter
+from bot.emulator.methods import page_of
 from bot.emulator.oauth import OAuthServer
 from bot.emulator.server import ApiRequest, Reply
 from bot.emulator.tenancy import Directory, Token
 from bot.emulator.workspace import Workspace
 
-INSTALL_METHODS = {"auth.test", "auth.revoke", "apps.uninstall", "oauth.v2.access"}
+INSTALL_METHODS = {"auth.test", "auth.teams.list", "auth.revoke", "apps.uninstall"}
+INSTALL_METHODS |= {"oauth.v2.access"}
 CLIENT_ID = "1111111111.2222222222"
 CLIENT_SECRET = "emulated-client-secret"
 
@@ -254,6 +256,15 @@ class Installs:
         assert token is not None
         if method == "auth.test":
             return _auth_test(self._dir, token, ws)
+        if method == "auth.teams.list":
+            # the workspaces an org-wide install reaches; a workspace install reaches its own
+            if token.team_id is not None:
+                reach = [self._dir.workspace(token.team_id)]
+            else:
+                reach = self._dir.org_workspaces(str(token.enterprise_id))
+            teams = [{"id": w.team_id, "name": w.team_name} for w in reach]
+            page, cursor = page_of(teams, args)
+            return {"teams": page, "response_metadata": {"next_cursor": cursor}}
         if method == "apps.uninstall":
             self._oauth.check_client(args.get("client_id"), args.get("client_secret"))
             self._uninstall(token.team_id or str(token.enterprise_id))

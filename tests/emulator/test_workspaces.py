@@ -127,6 +127,12 @@ def test_an_enterprise_org_shares_users_and_has_an_org_wide_token(emu: SlackEmul
     assert whole["team_id"] == "E0001" and whole["team"] == "Police Org"
     south = WebClient(token=ORG, base_url=emu.api_url, team_id="T0102")
     assert south.auth_test()["team_id"] == "T0102"
+    teams = org.auth_teams_list()["teams"]
+    assert teams == [{"id": "T0101", "name": "North"}, {"id": "T0102", "name": "South"}]
+    assert [t["id"] for t in org.auth_teams_list(limit=1)["teams"]] == ["T0101"]
+    assert WebClient(token=OTHER, base_url=emu.api_url).auth_teams_list()["teams"] == [
+        {"id": "T0002", "name": "Second Force"}
+    ]
     # a user of one workspace is known across the organisation
     assert south.users_info(user="WOFFICER")["user"]["id"] == "WOFFICER"
     south.chat_postMessage(channel="CSOUTH", text="south")
