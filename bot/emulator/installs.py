@@ -141,12 +141,17 @@ class Installs:
                 redirect_uri=redirect_uri,
             )
 
+    @property
+    def authorization_url(self) -> str:
+        """The consent page's address, for Bolt's `OAuthSettings(authorization_url=…)`."""
+        return f"{self.base_url}/oauth/v2/authorize"
+
     def authorize_url(self, *, team_id: str | None = None, **params: str) -> str:
         """The emulated consent page; GET redirects to `redirect_uri` with a code and `state`."""
         query: dict[str, str] = {"client_id": self._oauth.client_id, **params}
         if team_id:
             query["team"] = team_id
-        return f"{self.base_url}/oauth/v2/authorize?{urlencode(query)}"
+        return f"{self.authorization_url}?{urlencode(query)}"
 
     def handle_authorize(self, query: str) -> Reply:
         """GET /oauth/v2/authorize (called on the server's threads)."""

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import http.client
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import pytest
 from slack_bolt import App, Assistant
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_bolt.authorization import AuthorizeResult
+from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
+from slack_sdk.oauth.installation_store import FileInstallationStore
+from slack_sdk.oauth.state_store import FileOAuthStateStore
 
 from bot.emulator import SlackEmulator
 from bot.slack_requests import SlackSender
@@ -114,3 +120,62 @@ def test_bolt_takes_the_uninstall_events_for_their_workspace(emu: SlackEmulator)
     ]
     assert seen[0]["event"]["tokens"] == {"bot": [emu.bot_user("T0002")]}
     assert emu.bot_token("T0002") is None and emu.bot_token("T0001") == TOKEN
+
+
+def fetch(url: str, cookie: str = "") -> tuple[int, dict[str, str], str]:
+    parts = urlsplit(url)
+    connection = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=10)
+    connection.request("GET", f"{parts.path}?{parts.query}", headers={"Cookie": cookie})
+    response = connection.getresponse()
+    headers = {k.lower(): v for k, v in response.getheaders()}
+    return response.status, headers, response.read().decode()
+
+
+def install_through_bolt(base: str, team: str) -> int:
+    """A person's browser: the app's install page, Slack's consent, back to the app."""
+    status, headers, _ = fetch(f"{base}/slack/install")
+    assert status == 302, "the install page redirects to the consent page"
+    cookie = headers["set-cookie"].split(";", 1)[0]
+    status, headers, _ = fetch(headers["location"] + f"&team={team}")
+    assert status == 302
+    status, _, _ = fetch(headers["location"], cookie)
+    return status
+
+
+def test_bolt_installs_the_app_through_the_oauth_round_trip(
+    emu: SlackEmulator, tmp_path: Path
+) -> None:
+    emu.add_enterprise("E0001", name="Police Org")
+    emu.add_workspace("T0101", enterprise_id="E0001", name="North")
+    emu.add_workspace("T0003", name="Third Force")
+    store = FileInstallationStore(base_dir=str(tmp_path / "installs"))
+    app = App(
+        signing_secret=SECRET,
+        client=WebClient(base_url=emu.api_url),
+        oauth_settings=OAuthSettings(
+            client_id=emu.client_id,
+            client_secret=emu.client_secret,
+            scopes=["chat:write", "commands"],
+            installation_store=store,
+            state_store=FileOAuthStateStore(expiration_seconds=600, base_dir=str(tmp_path)),
+            authorization_url=emu.authorization_url,
+            install_page_rendering_enabled=False,
+        ),
+    )
+    server, url = serve(app)
+    base = url.rsplit("/slack/", 1)[0]
+    # the app's configured redirect URL, where Slack sends the person back with the code
+    emu.configure_oauth(redirect_uris=(f"{base}/slack/oauth_redirect",))
+    try:
+        assert install_through_bolt(base, "T0003") == 200
+        assert install_through_bolt(base, "E0001") == 200
+    finally:
+        server.shutdown()
+    third = store.find_installation(enterprise_id=None, team_id="T0003")
+    assert third is not None and third.bot_token == emu.bot_token("T0003")
+    assert third.bot_id == "B0003" and third.team_name == "Third Force"
+    org = store.find_installation(enterprise_id="E0001", team_id=None, is_enterprise_install=True)
+    assert org is not None and org.is_enterprise_install is True
+    assert org.bot_token == emu.bot_token("E0001") and org.enterprise_name == "Police Org"
+    exchanged = emu.find_calls("oauth.v2.access")
+    assert [c.ok for c in exchanged] == [True, True] and emu.violations == []
