@@ -21,12 +21,13 @@ method taking `team_id=None` means that one. More of the API:
   redirect_uri=)` stands in for the person pressing *Allow*; `authorize_url(team_id=,
   scope=, state=, redirect_uri=)` is the consent page at a loopback URL, redirecting with a
   code and the state (`authorization_url` is its address, for Bolt's `OAuthSettings`; the
-  redirect must be one of `configure_oauth(redirect_uris=…)`). `oauth.v2.access` (HTTP Basic or form credentials, `client_id` and
-  `client_secret` from `configure_oauth`, defaults `installs.CLIENT_ID`/`CLIENT_SECRET`)
-  exchanges a code once (`invalid_code` after), refuses `bad_client_secret`,
-  `invalid_client_id`, `bad_redirect_uri`, and answers Slack's shape. `bot_token(team_id)`
-  is the live token. `auth.test` answers per token, `auth.teams.list` with the workspaces
-  an install reaches; `auth.revoke` and `apps.uninstall` revoke.
+  redirect must be one of `configure_oauth(redirect_uris=…)`). `oauth.v2.access` (HTTP
+  Basic or form credentials, `client_id` and `client_secret` from `configure_oauth`,
+  defaults `installs.CLIENT_ID`/`CLIENT_SECRET`) exchanges a code once (`invalid_code`
+  after), refuses `bad_client_secret`, `invalid_client_id`, `bad_redirect_uri`, and answers
+  Slack's shape. `bot_token(team_id)` is the live token. `auth.test` answers per token,
+  `auth.teams.list` with the workspaces an install reaches; `auth.revoke` and
+  `apps.uninstall` revoke.
 - Events for tests to post with `SlackSender.post_json`: `uninstall(team_id)` revokes the
   installation's tokens and returns the `tokens_revoked` and `app_uninstalled` envelopes;
   `assistant_thread_started(user_id, team_id=, context_channel=)` opens a thread in the
