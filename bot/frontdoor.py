@@ -101,6 +101,8 @@ _OBJECT_LIST_FIELDS = ("authorizations", "actions", "response_urls", "blocks")
 # Lists of objects from older Slack features with looser types (an attachment's `ts` can be
 # a number): not recursed into.
 _OPAQUE_LIST_FIELDS = ("attachments", "files")
+# What every slash command from Slack carries, never empty.
+_COMMAND_FIELDS = ("user_id", "channel_id", "team_id", "response_url", "trigger_id")
 # Interactions always name who acted as an object, and the listeners read `user.id`.
 _INTERACTIONS = (
     "block_actions",
@@ -259,7 +261,9 @@ def _check_form(text: str) -> None:
     command = fields.get("command")
     if command is None:
         raise Refused(400, "malformed_form")
-    if not command.startswith("/"):
+    # Slack sends every one of these with every command, and the listeners need them all: a
+    # missing response_url, say, made a listener fail and Bolt hold the request for 3 seconds.
+    if not command.startswith("/") or not all(fields.get(name) for name in _COMMAND_FIELDS):
         raise Refused(400, "bad_command")
 
 

@@ -102,6 +102,20 @@ def interaction(kind: str, **fields: Any) -> bytes:
     return urlencode({"payload": json.dumps(payload)}).encode()
 
 
+def command_form(**changes: str | None) -> bytes:
+    fields: dict[str, str | None] = {
+        "command": "/ask",
+        "text": "what is an SPO?",
+        "user_id": OFFICER,
+        "channel_id": "CGENERAL",
+        "team_id": "T0001",
+        "response_url": "http://127.0.0.1:9/response",
+        "trigger_id": "1.2.trigger",
+        **changes,
+    }
+    return urlencode({k: v for k, v in fields.items() if v is not None}).encode()
+
+
 def nested(depth: int) -> bytes:
     inner: Any = "deep"
     for _ in range(depth - 1):
@@ -218,7 +232,10 @@ MALFORMED: list[tuple[str, bytes, str, str]] = [
     ("a form declared as JSON", b"command=/ask&text=hi", JSON, "malformed_json"),
     ("a form with nothing known", b"text=hello&user_id=U1", FORM, "malformed_form"),
     ("payload named but absent", b"text=my+payload", FORM, "malformed_form"),
-    ("command without a slash", b"command=ask&text=hi", FORM, "bad_command"),
+    ("command without a slash", command_form(command="ask"), FORM, "bad_command"),
+    ("command without a user", command_form(user_id=""), FORM, "bad_command"),
+    ("command without a response URL", command_form(response_url=None), FORM, "bad_command"),
+    ("command without a trigger", command_form(trigger_id=None), FORM, "bad_command"),
     ("payload broken JSON", b"payload=%7B%22type%22%3A", FORM, "malformed_json"),
     ("payload []", b"payload=%5B%5D", FORM, "not_an_object"),
     ("payload null", b"payload=null", FORM, "not_an_object"),
@@ -329,7 +346,7 @@ def test_valid_requests_reach_bolt_byte_for_byte(
         # odd but valid: spacing, unicode escapes and raw unicode, a field Bolt does not know
         b'{ "type" : "event_callback", "event": {"type": "message", "text": "caf\\u00e9 \xc3\xa9"},'
         b' "extra": [1, 2.5, true, null]}',
-        urlencode({"command": "/ask", "text": "what is an SPO? & more=yes"}).encode(),
+        command_form(text="what is an SPO? & more=yes"),
         interaction("block_actions", actions=[{"action_id": "a", "value": "1"}]),
         b"ssl_check=1&token=x",
     ]
