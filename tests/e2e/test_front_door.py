@@ -318,30 +318,40 @@ def test_url_verification_and_healthz_still_work(app: RunningApp) -> None:
     conn.close()
 
 
+Recorded = tuple[str, list[tuple[bytes, str]]]
+
+
 @pytest.fixture
-def recorded() -> Iterator[tuple[str, list[tuple[bytes, str]]]]:
-    """The front door in front of an app that records what reaches it, over real HTTP."""
-    seen: list[tuple[bytes, str]] = []
+def serve_recorder() -> Iterator[Callable[..., Recorded]]:
+    """Serve the front door, over real HTTP, in front of an app that records what reaches it."""
+    servers: list[HttpServer] = []
 
-    def inner(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        length = environ["CONTENT_LENGTH"]
-        seen.append((environ["wsgi.input"].read(int(length)), length))
-        start_response("200 OK", [("Content-Length", "0")])
-        return [b""]
+    def start(**options: Any) -> Recorded:
+        seen: list[tuple[bytes, str]] = []
 
-    server = HttpServer(FrontDoor(inner, signing_secret=SIGNING_SECRET), host="127.0.0.1", port=0)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
+        def inner(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+            length = environ["CONTENT_LENGTH"]
+            seen.append((environ["wsgi.input"].read(int(length)), length))
+            start_response("200 OK", [("Content-Length", "0")])
+            return [b""]
+
+        door = FrontDoor(inner, signing_secret=SIGNING_SECRET, **options)
+        server = HttpServer(door, host="127.0.0.1", port=0)
+        servers.append(server)
+        threading.Thread(target=server.run, daemon=True).start()
+        return f"http://127.0.0.1:{server.port}", seen
+
     try:
-        yield f"http://127.0.0.1:{server.port}", seen
+        yield start
     finally:
-        server.close()
+        for server in servers:
+            server.close()
 
 
 def test_valid_requests_reach_bolt_byte_for_byte(
-    recorded: tuple[str, list[tuple[bytes, str]]],
+    serve_recorder: Callable[..., Recorded],
 ) -> None:
-    base_url, seen = recorded
+    base_url, seen = serve_recorder()
     bodies = [
         # odd but valid: spacing, unicode escapes and raw unicode, a field Bolt does not know
         b'{ "type" : "event_callback", "event": {"type": "message", "text": "caf\\u00e9 \xc3\xa9"},'
@@ -354,3 +364,13 @@ def test_valid_requests_reach_bolt_byte_for_byte(
         status, _ = raw_post(base_url, body, signed_headers(body, content_type))
         assert status == 200
     assert seen == [(body, str(len(body))) for body in bodies]
+
+
+def test_timestamps_are_judged_on_one_clock(serve_recorder: Callable[..., Recorded]) -> None:
+    then = 1_500_000_000
+    base_url, seen = serve_recorder(clock=lambda: float(then))
+    body = json.dumps(event()).encode()
+    assert raw_post(base_url, body, signed_headers(body, JSON, ts=then + 299))[0] == 200
+    status, answer = raw_post(base_url, body, signed_headers(body, JSON))
+    assert (status, answer["error"]) == (401, "stale_timestamp")
+    assert len(seen) == 1
