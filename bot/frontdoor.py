@@ -10,10 +10,10 @@ traceback. This WSGI layer refuses such requests before Bolt sees them, in this 
    `X-Slack-Signature` must be `v0=` and 64 hex digits, and the signature must match
    (slack_sdk's `SignatureVerifier`, a constant-time compare): 401 otherwise.
 3. shape: the body must be what Slack sends, read the way Bolt will read it: a JSON object
-   (UTF-8, nested at most `MAX_DEPTH` deep) with a string `type`, or a form with a slash
-   command (`command`), an `ssl_check`, or a `payload` field holding such a JSON object; and,
-   by type, the fields Bolt and the listeners index into must have the right JSON types.
-   400 otherwise.
+   (UTF-8 without half surrogate pairs, nested at most `MAX_DEPTH` deep) with a string `type`,
+   or a form with a complete slash command, an `ssl_check`, or a `payload` field holding such
+   a JSON object; and, by type, the fields Bolt and the listeners index into must have the
+   right JSON types. 400 otherwise.
 
 Every refusal is a 4xx with `{"ok": false, "error": KIND}` and one WARNING log line naming the
 kind: never a traceback, never any of the payload. None is answered with "200, ignored": Slack
@@ -286,28 +286,40 @@ def _parse_json(text: str) -> dict[str, Any]:
         raise Refused(400, "malformed_json") from None
     if not isinstance(value, dict):
         raise Refused(400, "not_an_object")
-    if _depth(value) > MAX_DEPTH:
-        raise Refused(400, "too_deep")
+    _check_tree(value)
     return value
 
 
-def _depth(value: Any) -> int:
-    """How deeply a parsed JSON value nests (iteratively: the input decides the depth)."""
-    deepest = 0
+def _check_tree(value: Any) -> None:
+    """No deeper than `MAX_DEPTH`, and no string Slack could not have sent (iteratively: the
+    input decides the depth)."""
     stack: list[tuple[Any, int]] = [(value, 1)]
     while stack:
         item, depth = stack.pop()
+        if isinstance(item, str):
+            _check_text(item)
+            continue
         if isinstance(item, dict):
+            for key in item:
+                _check_text(key)
             items: Iterable[Any] = item.values()
         elif isinstance(item, list):
             items = item
         else:
             continue
-        deepest = max(deepest, depth)
         if depth > MAX_DEPTH:
-            return depth
+            raise Refused(400, "too_deep")
         stack.extend((child, depth + 1) for child in items)
-    return deepest
+
+
+def _check_text(text: str) -> None:
+    # JSON's \ud800-style escapes can spell half a surrogate pair, which is no character at all
+    # and fails later, wherever the text is encoded (the database, a reply to Slack).
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            raise Refused(400, "lone_surrogate") from None
 
 
 def check_payload(payload: dict[str, Any]) -> None:

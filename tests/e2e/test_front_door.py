@@ -181,6 +181,13 @@ MALFORMED: list[tuple[str, bytes, str, str]] = [
     # (what, body, content type, refusal kind)
     ("invalid UTF-8", b'{"type": "event_callback", "x": "\xff\xfe"}', JSON, "not_utf8"),
     ("empty", b"", JSON, "empty_body"),
+    (
+        "half a surrogate pair",
+        json.dumps(event(event={"type": "message", "text": "\ud83d"})).encode(),
+        JSON,
+        "lone_surrogate",
+    ),
+    ("half a pair in a key", b'{"type": "x", "\\udc00": 1}', JSON, "lone_surrogate"),
     ("truncated JSON", json.dumps(event()).encode()[:40], JSON, "malformed_json"),
     ("a JSON list", b"[]", JSON, "not_an_object"),
     ("JSON null", b"null", JSON, "not_an_object"),
