@@ -95,7 +95,16 @@ _OBJECT_FIELDS = (
     "container",
 )
 # Objects whose keys are chosen by the app or a user (block ids, metadata): not recursed into.
-_OPAQUE_OBJECT_FIELDS = ("state", "metadata", "function_data", "workflow_step")
+_OPAQUE_OBJECT_FIELDS = (
+    "state",
+    "metadata",
+    "function_data",
+    "workflow_step",
+    "tokens",
+    "function",
+)
+# Bolt reads these as `body.get(name, {}).get(...)`: present, they must not be null.
+_NEVER_NULL = ("event", "view", "tokens", "function")
 # Lists of objects wherever they appear; each element checked recursively.
 _OBJECT_LIST_FIELDS = ("authorizations", "actions", "response_urls", "blocks")
 # Lists of objects from older Slack features with looser types (an attachment's `ts` can be
@@ -345,7 +354,7 @@ def _check_type_specific(kind: str, payload: dict[str, Any]) -> None:
             raise Refused(400, "bad_event")
         if not isinstance(event.get("type"), str):
             raise Refused(400, "bad_event")
-        if "text" in event and not isinstance(event["text"], str | None):
+        if "text" in event and not isinstance(event["text"], str):
             raise Refused(400, "bad_event")
     elif kind in ("block_actions", "interactive_message"):
         actions = payload.get("actions")
@@ -385,6 +394,8 @@ def _check_fields(root: dict[str, Any]) -> None:
     stack = [root]
     while stack:
         obj = stack.pop()
+        if any(name in obj and obj[name] is None for name in _NEVER_NULL):
+            raise Refused(400, "bad_field")
         for name in _ID_FIELDS:
             value = obj.get(name)
             if value is None or isinstance(value, str):

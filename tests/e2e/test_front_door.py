@@ -220,6 +220,25 @@ MALFORMED: list[tuple[str, bytes, str, str]] = [
         JSON,
         "bad_field",
     ),
+    (
+        "event null in another type",
+        b'{"type": "app_rate_limited", "event": null, "team_id": "T1"}',
+        JSON,
+        "bad_field",
+    ),
+    ("view null", b'{"type": "app_rate_limited", "view": null}', JSON, "bad_field"),
+    (
+        "event text null",
+        json.dumps(event(event={"type": "message", "text": None})).encode(),
+        JSON,
+        "bad_event",
+    ),
+    (
+        "event tokens null",
+        json.dumps(event(event={"type": "tokens_revoked", "tokens": None})).encode(),
+        JSON,
+        "bad_field",
+    ),
     ("challenge missing", b'{"type": "url_verification"}', JSON, "bad_challenge"),
     ("too deep", nested(MAX_DEPTH + 1), JSON, "too_deep"),
     (
