@@ -209,6 +209,10 @@ def test_a_knowledge_base_without_a_vocabulary_searches_in_generic_english(
     hits = kb.search("wot happens if someone breaches an SPO pls")
     assert [h.entry.id for h in hits] == ["spo-breach"]
     assert kb.triage("where do i park my car").kind == "off_topic"
+    # entries indexed without a normaliser get the same: generic English, nothing of a network
+    bare = KnowledgeBase.from_entries(kb.entries, encoder=None).normaliser
+    assert bare.analyse("pls wot thru") == [] and bare.canonical == frozenset()
+    assert bare.analyse("stalking protection order") == ["stalk", "protect", "order"]
 
 
 def test_the_search_uses_the_shipped_vocabulary() -> None:
