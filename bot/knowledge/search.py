@@ -23,6 +23,7 @@ from bot.knowledge.scoring import (
 )
 from bot.knowledge.typos import TypoCorrector
 from bot.knowledge.vectors import VectorIndex
+from bot.knowledge.vocabulary import load_vocabulary
 
 TriageKind = Literal["answered", "live_case", "not_covered", "off_topic"]
 
@@ -188,20 +189,28 @@ class KnowledgeBase:
         encoder: Encoder | Literal["shared"] | None = SHARED,
         encodings_cache: Path | None = None,
     ) -> KnowledgeBase:
-        """Load and index every entry under `directory` (KnowledgeError if one is malformed).
-        `encoder=None` searches by words alone; `encodings_cache` is a directory where the
-        entries' encodings are kept between runs."""
-        return cls(load_entries(directory), encoder=encoder, encodings_cache=encodings_cache)
+        """Load and index every entry under `directory`, read with the network's vocabulary in
+        `directory/vocabulary.yaml` (generic English alone without one); KnowledgeError if a
+        file is malformed. `encoder=None` searches by words alone; `encodings_cache` is a
+        directory where the entries' encodings are kept between runs."""
+        return cls(
+            load_entries(directory),
+            normaliser=load_vocabulary(directory).normaliser(),
+            encoder=encoder,
+            encodings_cache=encodings_cache,
+        )
 
     @classmethod
     def from_entries(
         cls,
         entries: Iterable[Entry],
         *,
+        normaliser: Normaliser | None = None,
         encoder: Encoder | Literal["shared"] | None = SHARED,
     ) -> KnowledgeBase:
-        """Index entries already loaded."""
-        return cls(entries, encoder=encoder)
+        """Index entries already loaded (with generic English unless `normaliser` is given,
+        such as another knowledge base's)."""
+        return cls(entries, normaliser=normaliser, encoder=encoder)
 
     @property
     def entries(self) -> tuple[Entry, ...]:

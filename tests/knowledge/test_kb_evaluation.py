@@ -57,20 +57,21 @@ def test_figures_per_split(fixture_kb: KnowledgeBase, eval_file: Path) -> None:
 
 
 def test_tuning_reads_only_the_tune_split(fixture_kb: KnowledgeBase, eval_file: Path) -> None:
-    kb = KnowledgeBase.from_entries(fixture_kb.entries)
+    kb = KnowledgeBase.from_entries(fixture_kb.entries, normaliser=fixture_kb.normaliser)
     questions = load_eval_set(eval_file)
     result = tune(kb, questions)
     assert result.accuracy == 1.0
     assert kb.answer_threshold == result.answer_threshold
     assert kb.topic_threshold == result.topic_threshold
     only_tune = [q for q in questions if q.split == "tune"]
-    assert tune(KnowledgeBase.from_entries(fixture_kb.entries), only_tune) == result
+    again = KnowledgeBase.from_entries(fixture_kb.entries, normaliser=fixture_kb.normaliser)
+    assert tune(again, only_tune) == result
 
 
 def test_calibration_is_fitted_on_the_tune_split(
     fixture_kb: KnowledgeBase, eval_file: Path
 ) -> None:
-    kb = KnowledgeBase.from_entries(fixture_kb.entries)
+    kb = KnowledgeBase.from_entries(fixture_kb.entries, normaliser=fixture_kb.normaliser)
     a, b = calibrate(kb, load_eval_set(eval_file))
     assert a > 0 and kb.calibration == (a, b)
     hits = kb.search("spo breach sentance", limit=10)
