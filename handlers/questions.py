@@ -12,7 +12,7 @@ from bot.models import Surface
 from bot.runtime import Runtime
 from bot.services import ServiceError, flows, questions, requests
 from bot.views import ids
-from bot.views.answers import answer_reply, answered_reply, entry_blocks, notice
+from bot.views.answers import answer_reply, entry_blocks, notice
 from bot.views.blocks import Reply
 from handlers.middleware import finish_event
 from handlers.slack_text import to_plain
@@ -40,7 +40,6 @@ def register(app: App, runtime: Runtime) -> None:
                     channel_id=channel_id,
                     now=runtime.now(),
                 )
-                request_id = handled.request.id if handled.request else None
         except ServiceError as refused:
             return notice(str(refused)), []
         asked = handled.asked
@@ -48,20 +47,14 @@ def register(app: App, runtime: Runtime) -> None:
             "question %s via %s: %s (score %.2f)",
             asked.question_id,
             surface.value,
-            asked.outcome.value,
+            asked.triage.kind,
             asked.triage.best.score if asked.triage.best else 0.0,
         )
         reply = answer_reply(
-            outcome=asked.outcome,
-            question_id=asked.question_id,
-            hits=asked.triage.hits,
-            best=asked.triage.best,
-            immediate_risk=asked.triage.immediate_risk,
+            handled.shown.with_echo(questions.clean_question(text) if echo else None),
             network_name=settings.network_name,
             subject=settings.subject,
             today=runtime.today(),
-            echo=questions.clean_question(text) if echo else None,
-            request_id=request_id,
         )
         return reply, queued
 
@@ -146,6 +139,9 @@ def register(app: App, runtime: Runtime) -> None:
                         helpful=helpful,
                         now=runtime.now(),
                     )
+                    shown = questions.shown_for(
+                        session=session, kb=runtime.kb, question_id=given.question_id
+                    )
             except ValueError:
                 respond(
                     text="That button is out of date; please ask again.", replace_original=False
@@ -154,9 +150,11 @@ def register(app: App, runtime: Runtime) -> None:
             except ServiceError as refused:
                 respond(text=str(refused), response_type="ephemeral", replace_original=False)
                 return
-            entry = runtime.kb.get(given.entry_id) if given.entry_id else None
-            reply = answered_reply(
-                entry=entry, feedback=given.feedback, today=runtime.today(), question_id=question_id
+            reply = answer_reply(
+                shown,
+                network_name=runtime.settings.network_name,
+                subject=runtime.settings.subject,
+                today=runtime.today(),
             )
             _replace(body, client, respond, reply)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,8 +15,22 @@ from bot.knowledge.search import Assessment, KnowledgeBase, Triage
 OFF_TOPIC = "off-topic"
 LIVE_CASE = "live-case"
 NOT_COVERED = "not-covered"  # on the subject, but no entry answers it
-CASES = (OFF_TOPIC, LIVE_CASE, NOT_COVERED)
+GREETING = "greeting"  # hello, thanks, help, "what can you do?": the introduction
+CASES = (OFF_TOPIC, LIVE_CASE, NOT_COVERED, GREETING)
 SPLITS = ("tune", "test")
+
+# Neutral words put around every question for the perturbation report: none should change
+# its case or the first entry shown. `{q}` is the question as written.
+WRAPPERS: tuple[str, ...] = (
+    "hi, {q}",
+    "{q} thanks",
+    "quick one - {q}",
+    "URGENT {q}",
+    "{q} (job ref 1006)",
+    "PC 4471 here: {q}",
+    "morning all, {q}?? cheers",
+    "...{q}!!",
+)
 
 
 class EvalSetError(ValueError):
@@ -76,7 +90,24 @@ class SplitReport:
     live_case_recall: float | None
     not_covered_questions: int = 0
     not_covered_answered: float | None = None
+    greeting_precision: float | None = None
+    greeting_recall: float | None = None
     failures: tuple[Failure, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class Perturbation:
+    """How a split's questions fare with neutral words around them (`WRAPPERS`): of every
+    (question, wrapper) pair, the share whose case changes, the share whose first entry shown
+    changes, and the number of live-case questions whose case changes under any wrapper."""
+
+    split: str
+    pairs: int
+    case_changed: float | None
+    entry_changed: float | None
+    live_cases: int
+    live_case_changed: int
+    changes: tuple[str, ...] = field(default=())
 
 
 @dataclass(frozen=True)
@@ -84,6 +115,7 @@ class EvalReport:
     """One report per split present in the evaluation set, and one over all of them."""
 
     splits: dict[str, SplitReport]
+    perturbation: dict[str, Perturbation] = field(default_factory=dict)
 
     def __getitem__(self, split: str) -> SplitReport:
         return self.splits[split]
@@ -127,6 +159,8 @@ def _is_correct(question: EvalQuestion, triage: Triage) -> bool:
         return triage.kind == "live_case"
     if question.expect == NOT_COVERED:
         return triage.kind == "not_covered"
+    if question.expect == GREETING:
+        return triage.kind == "greeting"
     return (
         triage.kind in ("answered", "live_case")
         and triage.best is not None
@@ -159,6 +193,7 @@ def _report(
 
     off_p, off_r = precision_recall(OFF_TOPIC, "off_topic")
     live_p, live_r = precision_recall(LIVE_CASE, "live_case")
+    greet_p, greet_r = precision_recall(GREETING, "greeting")
     uncovered = [q for q, _, _ in items if q.expect == NOT_COVERED]
     # an uncovered question is handled safely if it is not given a wrong entry as the answer
     wrongly_answered = sum(q.expect == NOT_COVERED and t.kind == "answered" for q, t, _ in items)
@@ -183,13 +218,66 @@ def _report(
         live_case_recall=live_r,
         not_covered_questions=len(uncovered),
         not_covered_answered=_ratio(wrongly_answered, len(uncovered)),
+        greeting_precision=greet_p,
+        greeting_recall=greet_r,
         failures=failures,
     )
 
 
-def evaluate(kb: KnowledgeBase, questions: Iterable[EvalQuestion]) -> EvalReport:
+def _first(triage: Triage) -> str | None:
+    """The entry an officer is shown first: the answer, or the first one beside the reply."""
+    if triage.kind == "off_topic":
+        return None
+    hit = triage.best or (triage.hits[0] if triage.hits else None)
+    return hit.entry.id if hit else None
+
+
+def perturb(
+    kb: KnowledgeBase,
+    items: Sequence[tuple[EvalQuestion, Triage]],
+    split: str,
+    wrappers: Sequence[str] = WRAPPERS,
+) -> Perturbation:
+    """Each question under each wrapper, against its triage as written."""
+    pairs = case_changed = entry_changed = 0
+    live = [q for q, _ in items if q.expect == LIVE_CASE]
+    live_changed: set[str] = set()
+    changes: list[str] = []
+    for question, plain in items:
+        for wrapper in wrappers:
+            wrapped = kb.triage(wrapper.replace("{q}", question.q))
+            pairs += 1
+            case = wrapped.kind != plain.kind
+            entry = _first(wrapped) != _first(plain)
+            case_changed += case
+            entry_changed += entry
+            if case and question.expect == LIVE_CASE:
+                live_changed.add(question.q)
+            if case or entry:
+                changes.append(
+                    f"[{question.split}] {wrapper!r} on {question.q!r}: {plain.kind} "
+                    f"{_first(plain)} -> {wrapped.kind} {_first(wrapped)}"
+                )
+    return Perturbation(
+        split=split,
+        pairs=pairs,
+        case_changed=_ratio(case_changed, pairs),
+        entry_changed=_ratio(entry_changed, pairs),
+        live_cases=len(live),
+        live_case_changed=len(live_changed),
+        changes=tuple(changes),
+    )
+
+
+def evaluate(
+    kb: KnowledgeBase,
+    questions: Iterable[EvalQuestion],
+    *,
+    wrappers: Sequence[str] = WRAPPERS,
+) -> EvalReport:
     """Run every question through the triage and the ranking (ten deep) and report per split
-    and overall."""
+    and overall; then every question again under each of the neutral `wrappers` (none: no
+    perturbation report), reporting what changes."""
     items: list[tuple[EvalQuestion, Triage, list[str]]] = []
     for question in questions:
         assessment = kb.assess(question.q)  # the question is analysed and encoded once
@@ -199,7 +287,37 @@ def evaluate(kb: KnowledgeBase, questions: Iterable[EvalQuestion]) -> EvalReport
     splits = {s: _report(s, [i for i in items if i[0].split == s]) for s in SPLITS}
     splits = {s: r for s, r in splits.items() if r.questions}
     splits["all"] = _report("all", items)
-    return EvalReport(splits=splits)
+    perturbation: dict[str, Perturbation] = {}
+    if wrappers:
+        for name in splits:
+            chosen = [(q, t) for q, t, _ in items if name == "all" or q.split == name]
+            if name == "all":
+                parts = [p for s, p in perturbation.items() if s != "all"]
+                perturbation[name] = (
+                    _combine(parts) if parts else perturb(kb, chosen, name, wrappers)
+                )
+            else:
+                perturbation[name] = perturb(kb, chosen, name, wrappers)
+    return EvalReport(splits=splits, perturbation=perturbation)
+
+
+def _combine(parts: Sequence[Perturbation]) -> Perturbation:
+    """The splits' perturbation figures as one (each pair counted once)."""
+    pairs = sum(p.pairs for p in parts)
+
+    def share(get: str) -> float | None:
+        n = sum(round((getattr(p, get) or 0.0) * p.pairs) for p in parts)
+        return _ratio(n, pairs)
+
+    return Perturbation(
+        split="all",
+        pairs=pairs,
+        case_changed=share("case_changed"),
+        entry_changed=share("entry_changed"),
+        live_cases=sum(p.live_cases for p in parts),
+        live_case_changed=sum(p.live_case_changed for p in parts),
+        changes=tuple(c for p in parts for c in p.changes),
+    )
 
 
 def _pct(value: float | None) -> str:
@@ -221,16 +339,37 @@ def format_report(report: EvalReport, *, show_failures: bool = False) -> str:
         ("live-case precision", lambda r: _pct(r.live_case_precision)),
         ("live-case recall", lambda r: _pct(r.live_case_recall)),
         ("uncovered answered", lambda r: _pct(r.not_covered_answered)),
+        ("greeting precision", lambda r: _pct(r.greeting_precision)),
+        ("greeting recall", lambda r: _pct(r.greeting_recall)),
     ]
     names = list(report.splits)
     lines = [f"{'':22}" + "".join(f"{n:>10}" for n in names)]
     for label, cell in rows:
         lines.append(f"{label:22}" + "".join(f"{cell(report.splits[n]):>10}" for n in names))
+    moved = report.perturbation
+    if moved:
+        lines.append("")
+        lines.append(f"with neutral words around each question ({len(WRAPPERS)} wrappers):")
+        perturbed: list[tuple[str, Callable[[Perturbation], str]]] = [
+            ("pairs", lambda p: str(p.pairs)),
+            ("case changed", lambda p: _pct(p.case_changed)),
+            ("first entry changed", lambda p: _pct(p.entry_changed)),
+            ("live cases changed", lambda p: f"{p.live_case_changed}/{p.live_cases}"),
+        ]
+        for label, get in perturbed:
+            lines.append(f"{label:22}" + "".join(f"{get(moved[n]):>10}" for n in moved))
     if show_failures:
         failures = report.splits["all"].failures
         lines.append("")
         lines.append(f"failures ({len(failures)}):" if failures else "no failures")
         lines.extend(f"  {f}" for f in failures)
+        if "all" in moved:
+            changes = moved["all"].changes
+            lines.append("")
+            lines.append(
+                f"changed by neutral words ({len(changes)}):" if changes else "none changed"
+            )
+            lines.extend(f"  {c}" for c in changes)
     return "\n".join(lines)
 
 
