@@ -25,9 +25,12 @@ _LEAD_INS = (
     r"help please|can i ask|can i ask a question|got a question|i have a question|"
     r"general question|random one|another one|one more|ok|okay|um|erm|hmm)"
 )
-_SIGN_OFFS = (
+_THANKS_ALL = (
     rf"(?:{_THANKS}(?: (?:all|everyone|team|folks|guys|mate|so much|very much|a lot|"
-    r"again|in advance))?|please|pls|plz|asap|urgent|urgently|if you can|when you can|"
+    r"again|in advance))*)"
+)
+_SIGN_OFFS = (
+    rf"(?:{_THANKS_ALL}|please|pls|plz|asap|urgent|urgently|if you can|when you can|"
     r"if poss|if possible|x+)"
 )
 # Officers' references: a job, log, incident or crime number; a collar or shoulder number.
@@ -39,7 +42,7 @@ _REFERENCE = re.compile(
     re.IGNORECASE,
 )
 _LEADING = re.compile(
-    rf"^(?:{_GREETING}(?:\s+{_AUDIENCE})?|{_LEAD_INS}|{_THANKS})\b[\s,.:;!\-\u2013\u2014]*",
+    rf"^(?:{_GREETING}(?:\s+{_AUDIENCE})?|{_LEAD_INS}|{_THANKS_ALL})\b[\s,.:;!\-\u2013\u2014]*",
     re.IGNORECASE,
 )
 _TRAILING = re.compile(rf"[\s,.;:!\-\u2013\u2014]*\b{_SIGN_OFFS}[\s.!,)x]*$", re.IGNORECASE)

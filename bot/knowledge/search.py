@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -26,6 +27,16 @@ from bot.knowledge.typos import TypoCorrector
 from bot.knowledge.vectors import VectorIndex
 
 TriageKind = Literal["answered", "live_case", "not_covered", "off_topic", "greeting"]
+
+# Words that join two asks in one question: only then may a second entry answer the rest.
+_JOINED = re.compile(r"\b(?:and|or|n|vs|versus|plus|both|as well as|compared)\b|[&+/;]", re.I)
+
+# ... except in names that are one thing ("England and Wales", "stalking and harassment").
+_PAIRS = re.compile(
+    r"\b(?:england and wales|stalking (?:and|or|n) harassment|harassment (?:and|or|n) stalking|"
+    r"alarm (?:or|and) distress|domestic abuse and stalking|either way)\b",
+    re.I,
+)
 
 # `encoder` argument meaning "the process's shared encoder, if the model is installed".
 SHARED: Literal["shared"] = "shared"
@@ -66,6 +77,7 @@ class Assessment:
     vector: Vectors | None  # and its encoding (None: words only)
     greeting: bool = False  # it only greets, thanks or asks what the bot does
     elsewhere: bool = False  # it names another part of policing and nothing of the subject
+    joined: bool = False  # it joins two asks ("and", "or", "vs"): two entries may answer it
 
 
 class KnowledgeBase:
@@ -344,6 +356,7 @@ class KnowledgeBase:
             vector=vector,
             greeting=greeting and not signals.live_case,
             elsewhere=elsewhere(text),
+            joined=bool(_JOINED.search(_PAIRS.sub(" ", text))),
         )
 
     def _adds(self, query: Query, best: Entry, other: Entry) -> float:
@@ -357,7 +370,7 @@ class KnowledgeBase:
         return added / query.total
 
     def _beside(
-        self, query: Query, best: Hit, hits: list[Hit], close: float
+        self, query: Query, best: Hit, hits: list[Hit], close: float, joined: bool
     ) -> tuple[Hit | None, tuple[Hit, ...]]:
         """The entry that answers the rest of the question, and the close runner-ups."""
         second: Hit | None = None
@@ -368,6 +381,7 @@ class KnowledgeBase:
             gap = best.raw - hit.raw
             if (
                 second is None
+                and joined
                 and gap <= self.second_margin
                 and self._adds(query, best.entry, hit.entry) >= self.second_share
             ):
@@ -408,7 +422,9 @@ class KnowledgeBase:
             # another part of policing: the nearest entry would be an answer to another question
             return Triage("off_topic", [], None, False)
         if best is not None and best.score >= (answer if on_topic else max(answer, sure)):
-            second, also = self._beside(assessment.query, best, hits, max(close, answer * 0.75))
+            second, also = self._beside(
+                assessment.query, best, hits, max(close, answer * 0.75), assessment.joined
+            )
             return Triage("answered", related, best, False, second, also)
         if on_topic:
             return Triage("not_covered", related, best, False)

@@ -9,9 +9,9 @@ import time
 import pytest
 from sqlalchemy import func, select
 
-from bot.models import CurationItem, CurationReason, Feedback, Outcome, Question
+from bot.models import CurationItem, CurationReason, Feedback, Outcome, Question, Request
 from tests.conftest import OFFICER, OTHER_OFFICER, RunningApp
-from tests.e2e.helpers import blocks_of, buttons, posts, responses
+from tests.e2e.helpers import blocks_of, buttons, posts, posts_to, responses, updates_of
 
 GENERAL = "whats the difference between stalking and harassment?"
 OFF_TOPIC = "where do i get a parking permit at HQ"
@@ -131,6 +131,39 @@ def test_helpful_feedback(app: RunningApp) -> None:
     )
     app.emu.wait_for(lambda e: e.find_calls("chat.update"))
     assert questions_in(app)[0].feedback is Feedback.HELPFUL
+
+
+RISKY = "he is outside her house right now threatening to kill her, can i arrest him for breaching the spo"
+
+
+def test_an_answer_keeps_its_risk_line_and_request_number_after_feedback(app: RunningApp) -> None:
+    channel = app.im(OFFICER)
+    app.slack.dm(user=OFFICER, channel=channel, text=RISKY)
+    call = posts_to(app, channel, "request #")
+    first = blocks_of(call)
+    assert "immediate danger" in first[0]["text"]["text"]
+    (question,) = questions_in(app)
+    with app.runtime.db.session() as s:
+        request_id = s.scalar(select(Request.id).where(Request.question_id == question.id))
+    assert request_id is not None and f"request #{request_id}" in all_text(first)
+    title = next(b["text"]["text"] for b in first if b["type"] == "header")
+
+    app.slack.block_action(
+        user=OFFICER,
+        action_id="feedback_helpful",
+        value=buttons(first)["That answers it"],
+        response_url=app.emu.response_url("rate"),
+        channel=channel,
+        message_ts=call.response["ts"],
+    )
+    update = updates_of(app, channel, call.response["ts"], "glad that helped")
+    after = blocks_of(update)
+    # the same reply, with only the buttons replaced by the verdict
+    assert "immediate danger" in after[0]["text"]["text"]
+    assert f"request #{request_id}" in all_text(after)
+    assert title in all_text(after) and "Sources:" in all_text(after)
+    assert "That answers it" not in buttons(after)
+    assert "999" in update.args["text"]
 
 
 def test_off_topic_is_told_so_and_not_answered(app: RunningApp) -> None:
