@@ -133,7 +133,10 @@ def test_helpful_feedback(app: RunningApp) -> None:
     assert questions_in(app)[0].feedback is Feedback.HELPFUL
 
 
-RISKY = "he is outside her house right now threatening to kill her, can i arrest him for breaching the spo"
+RISKY = (
+    "he is outside her house right now threatening to kill her, can i arrest him for breaching "
+    "the spo"
+)
 
 
 def test_an_answer_keeps_its_risk_line_and_request_number_after_feedback(app: RunningApp) -> None:
