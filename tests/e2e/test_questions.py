@@ -261,6 +261,18 @@ def test_other_parts_of_policing_are_declined_and_never_routed(app: RunningApp, 
     assert requests_in(app) == []
 
 
+def test_neutral_words_change_neither_the_case_nor_the_entry(app: RunningApp) -> None:
+    channel = app.im(OFFICER)
+    question = "do incidents from before 2017 count for the 4a max"
+    for n, text in enumerate((question, f"URGENT {question} (job ref 1006)"), 1):
+        app.slack.dm(user=OFFICER, channel=channel, text=text)
+        posts(app, count=n)
+    plain, wrapped = (blocks_of(c) for c in posts(app, count=2))
+    assert plain[0]["type"] == "header" and wrapped[0] == plain[0]
+    first, second = questions_in(app)
+    assert (first.outcome, first.entry_id) == (second.outcome, second.entry_id)
+
+
 def test_a_live_case_with_a_job_reference_still_reaches_a_champion(app: RunningApp) -> None:
     channel = app.im(OFFICER)
     text = (
