@@ -37,6 +37,17 @@ OFFICER, OTHER_OFFICER, CHAMPION, LEAD, ADMIN = (
 )
 
 
+# Settings for service tests that run without Slack: the queue channel and the default timers.
+SERVICE_SETTINGS = Settings.from_env(
+    {
+        "CHAMPBOT_QUEUE_CHANNEL": "CQUEUE",
+        "CHAMPBOT_OFFER_TIMEOUT": "600",
+        "CHAMPBOT_CLAIM_SLA": "1800",
+    },
+    dotenv=None,
+)
+
+
 def _pg_reason() -> str | None:
     """None if PostgreSQL answers, else why not."""
     try:
@@ -115,8 +126,17 @@ def pg(postgres_db: Database) -> Database:
 
 
 @pytest.fixture(scope="session")
-def kb() -> KnowledgeBase:
-    return KnowledgeBase.load(KB_DIR)
+def encodings_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One encodings cache for the whole run: the knowledge base is encoded once, and every
+    child process (`champbot serve`, `champbot console`) started by a test reads it back
+    (CHAMPBOT_CACHE_DIR) instead of encoding it again. Fresh each run, so no test depends on
+    an earlier one."""
+    return tmp_path_factory.mktemp("encodings")
+
+
+@pytest.fixture(scope="session")
+def kb(encodings_cache: Path) -> KnowledgeBase:
+    return KnowledgeBase.load(KB_DIR, encodings_cache=encodings_cache)
 
 
 @pytest.fixture(scope="session")
@@ -147,6 +167,10 @@ def emulator(emulator_session: SlackEmulator) -> Iterator[SlackEmulator]:
     emulator_session.reset()
     yield emulator_session
     assert emulator_session.violations == [], "calls Slack would reject were made"
+    from bot.manifest import METHOD_SCOPES
+
+    unlisted = {c.method for c in emulator_session.calls} - METHOD_SCOPES.keys()
+    assert not unlisted, f"methods called with no scope in the manifest: {sorted(unlisted)}"
 
 
 @dataclass

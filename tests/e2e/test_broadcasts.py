@@ -400,6 +400,8 @@ def test_a_scheduled_broadcast_survives_a_restart_and_is_sent_once(app: RunningA
     seed(app)
     broadcast(app, title="Survives a restart", send_at=utcnow() + timedelta(hours=1))
     posts_to(app, LEAD, "is scheduled for")
+    sweep(app.runtime)  # a sweep before its time sends nothing
+    assert network_posts(app, "Survives a restart") == []
     # A new process: its own database connection, runtime and app.
     from bot.app import create_app
 

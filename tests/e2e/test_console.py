@@ -5,12 +5,29 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
+from bot.knowledge import KnowledgeBase
 from tests.conftest import KB_DIR, ROOT
 
+Console = Callable[[list[str]], str]
 
-def run_console(tmp_path: Path, lines: list[str]) -> str:
+
+@pytest.fixture
+def run_console(tmp_path: Path, kb: KnowledgeBase, encodings_cache: Path) -> Console:
+    """Plays lines in `champbot console`, reading the run's encodings cache (the `kb` fixture
+    fills it) rather than encoding the knowledge base again."""
+
+    def play(lines: list[str]) -> str:
+        return _run(tmp_path, encodings_cache, lines)
+
+    return play
+
+
+def _run(tmp_path: Path, encodings: Path, lines: list[str]) -> str:
     script = tmp_path / "script.txt"
     script.write_text("\n".join(lines) + "\n")
     env = {
@@ -19,6 +36,7 @@ def run_console(tmp_path: Path, lines: list[str]) -> str:
         "PYTHONPATH": str(ROOT),
         "DATABASE_URL": f"sqlite:///{tmp_path}/console.db",
         "CHAMPBOT_KB_DIR": str(KB_DIR),
+        "CHAMPBOT_CACHE_DIR": str(encodings),
     }
     proc = subprocess.run(
         [sys.executable, "-m", "bot", "console", "--script", str(script)],
@@ -32,16 +50,15 @@ def run_console(tmp_path: Path, lines: list[str]) -> str:
     return proc.stdout
 
 
-def test_an_officer_asks_and_gives_feedback(tmp_path: Path) -> None:
-    out = run_console(tmp_path, ["what is a stalking protection order", "/click not what", "/quit"])
+def test_an_officer_asks_and_gives_feedback(run_console: Console) -> None:
+    out = run_console(["what is a stalking protection order", "/click not what", "/quit"])
     assert "bot → DM to olivia" in out
     assert "[1] That answers it" in out and "[2] Not what I needed" in out
     assert "message updated" in out and "passed this to the people" in out
 
 
-def test_a_live_case_goes_to_a_champion_who_claims_and_resolves(tmp_path: Path) -> None:
+def test_a_live_case_goes_to_a_champion_who_claims_and_resolves(run_console: Console) -> None:
     out = run_console(
-        tmp_path,
         [
             "my victim says her ex keeps following her home, should i arrest him",
             "/as chris",
@@ -64,9 +81,8 @@ def test_a_live_case_goes_to_a_champion_who_claims_and_resolves(tmp_path: Path) 
     assert "App Home of olivia" in out
 
 
-def test_a_lead_broadcasts_and_a_champion_acknowledges(tmp_path: Path) -> None:
+def test_a_lead_broadcasts_and_a_champion_acknowledges(run_console: Console) -> None:
     out = run_console(
-        tmp_path,
         [
             "/as lena",
             "/broadcast",

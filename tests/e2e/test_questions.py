@@ -325,6 +325,12 @@ def test_live_case_points_to_a_champion(app: RunningApp) -> None:
     assert call.args["channel"] == app.im(OFFICER)
     assert "live case" in all_text(blocks_of(call))
     assert questions_in(app)[0].outcome is Outcome.LIVE_CASE
+    # It became a request for the champions, numbered in the reply.
+    with app.runtime.db.session() as s:
+        made = list(s.scalars(select(Request)))
+    assert len(made) == 1 and made[0].asker_id == OFFICER
+    assert "turning up at her work" in made[0].text
+    assert f"#{made[0].id}" in all_text(blocks_of(call))
 
 
 def test_immediate_risk_is_said_first(app: RunningApp) -> None:

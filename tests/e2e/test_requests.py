@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 
@@ -195,6 +196,9 @@ def test_release_and_reassign(app: RunningApp) -> None:
     )[0]
     click(app, CHAMPION, consult, "Release")
     app.emu.wait_for(lambda e: request_row(app).status is RequestStatus.OPEN)
+    # The released consult no longer offers the champion who let it go anything to press.
+    closed = consult_closed(app, consult)
+    assert not {"Resolve", "Release", "Reassign"} & set(buttons(blocks_of(closed)))
     reoffer = posts_to(app, CHAMPION2, "Accept")
     posts_to(app, OFFICER, "release request")
     click(app, CHAMPION2, reoffer, "Accept")
@@ -219,6 +223,26 @@ def test_release_and_reassign(app: RunningApp) -> None:
     )
     app.emu.wait_for(lambda e: request_row(app).champion_id == CHAMPION)
     posts_to(app, OFFICER, "has handed request")
+    # The consult handed over is closed; the new champion gets a live one.
+    handed = consult_closed(app, consult2)
+    assert not {"Resolve", "Release", "Reassign"} & set(buttons(blocks_of(handed)))
+    assert CHAMPION in text_of(handed)
+    posts_to(app, CHAMPION, "has handed you request")
+
+
+def consult_closed(app: RunningApp, consult: Any) -> Any:
+    """The edit that closed a consult message (same channel and ts as the consult's post)."""
+    channel, ts = consult.response["channel"], consult.response["ts"]
+    return app.emu.wait_for(
+        lambda e: (
+            [
+                c
+                for c in ok_calls(app, "chat.update")
+                if c.args.get("channel") == channel and c.args.get("ts") == ts
+            ]
+            or [None]
+        )[-1]
+    )
 
 
 def test_nobody_available_tells_the_officer_and_the_leads_at_once(app: RunningApp) -> None:

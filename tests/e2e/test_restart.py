@@ -2,13 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,87 +9,24 @@ import pytest
 
 from bot.db import Database
 from bot.emulator import SlackEmulator
+from bot.knowledge import KnowledgeBase
 from bot.models import Role
 from bot.services import requests, roster
 from bot.slack_requests import SlackSender
-from tests.conftest import BOT_TOKEN, KB_DIR, OFFICER, ROOT, SIGNING_SECRET
+from tests.conftest import OFFICER, SIGNING_SECRET
+from tests.e2e.processes import Process
 
 CHAMP_A, CHAMP_B = "UCHAMP1", "UCHAMP2"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class Process:
-    """`champbot serve`, scheduler embedded, as a real child process."""
-
-    def __init__(
-        self, emu: SlackEmulator, db: Database, tmp: Path, *, scheduler: bool = True
-    ) -> None:
-        tmp.mkdir(parents=True, exist_ok=True)
-        self.scheduler = scheduler
-        self.port = free_port()
-        self.env = {
-            "PATH": os.environ.get("PATH", ""),
-            "HOME": str(tmp),
-            "SLACK_BOT_TOKEN": BOT_TOKEN,
-            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-            "SLACK_API_URL": emu.api_url,
-            "DATABASE_URL": db.url,
-            "CHAMPBOT_KB_DIR": str(KB_DIR),
-            "CHAMPBOT_QUEUE_CHANNEL": "CQUEUE",
-            "CHAMPBOT_OFFER_TIMEOUT": "4",
-            "CHAMPBOT_SWEEP_SECONDS": "1",
-            "PYTHONPATH": str(ROOT),
-        }
-        self.tmp = tmp
-        self.log = open(tmp / "serve.log", "ab")  # noqa: SIM115 (closed in stop)
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1", "--port", str(self.port)]
-            + ([] if self.scheduler else ["--no-scheduler"]),
-            cwd=self.tmp,
-            env=self.env,
-            stdout=subprocess.DEVNULL,
-            stderr=self.log,
-        )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/healthz", timeout=1):
-                    return
-            except OSError:
-                time.sleep(0.1)
-        self.log.flush()
-        tail = (self.tmp / "serve.log").read_text()[-3000:]
-        raise RuntimeError(f"champbot serve did not come up:\n{tail}")
-
-    def kill(self) -> None:
-        assert self.proc is not None
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(timeout=10)
-
-    def stop(self) -> None:
-        self.log.close()
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-
-
 @pytest.fixture
-def served(emulator: SlackEmulator, db: Database, tmp_path: Path) -> Iterator[Process]:
+def served(
+    emulator: SlackEmulator, db: Database, tmp_path: Path, kb: KnowledgeBase, encodings_cache: Path
+) -> Iterator[Process]:
     with db.session() as s:
         for uid in (CHAMP_A, CHAMP_B):
             roster.add(session=s, slack_user_id=uid, role=Role.CHAMPION)
-    process = Process(emulator, db, tmp_path)
+    process = Process(emulator, db, tmp_path, encodings=encodings_cache)
     process.start()
     try:
         yield process

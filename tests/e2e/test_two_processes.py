@@ -10,11 +10,12 @@ import pytest
 
 from bot.db import Database
 from bot.emulator import SlackEmulator
+from bot.knowledge import KnowledgeBase
 from bot.models import RequestStatus, Role
 from bot.services import requests, roster
 from bot.slack_requests import SlackSender
 from tests.conftest import OFFICER, SIGNING_SECRET
-from tests.e2e.test_restart import Process
+from tests.e2e.processes import Process
 
 CHAMPIONS = [f"UCHAMP{i}" for i in range(1, 9)]
 REQUESTS = 10
@@ -22,15 +23,15 @@ REQUESTS = 10
 
 @pytest.fixture
 def two_processes(
-    emulator: SlackEmulator, pg: Database, tmp_path: Path
+    emulator: SlackEmulator, pg: Database, tmp_path: Path, kb: KnowledgeBase, encodings_cache: Path
 ) -> Iterator[tuple[Process, Process]]:
     for uid in CHAMPIONS:
         emulator.add_user(uid, name=uid.lower())
     with pg.session() as s:
         for uid in CHAMPIONS:
             roster.add(session=s, slack_user_id=uid, role=Role.CHAMPION)
-    first = Process(emulator, pg, tmp_path / "a", scheduler=False)
-    second = Process(emulator, pg, tmp_path / "b", scheduler=False)
+    first = Process(emulator, pg, tmp_path / "a", encodings=encodings_cache, scheduler=False)
+    second = Process(emulator, pg, tmp_path / "b", encodings=encodings_cache, scheduler=False)
     first.start()
     second.start()
     try:
@@ -48,7 +49,7 @@ def test_simultaneous_claims_through_two_processes(
         for p in two_processes
     ]
     with pg.session() as s:
-        from tests.services.test_requests import SETTINGS
+        from tests.conftest import SERVICE_SETTINGS as SETTINGS
 
         ids = [
             requests.create(session=s, settings=SETTINGS, asker_id=OFFICER, text=f"case {n}")[0].id

@@ -14,7 +14,7 @@ from bot.knowledge import KnowledgeBase
 from bot.models import Role, Surface, utcnow
 from bot.report import write_report
 from bot.services import questions, requests, roster, stats
-from tests.services.test_requests import SETTINGS
+from tests.conftest import SERVICE_SETTINGS as SETTINGS
 
 
 def populate(db: Database, kb: KnowledgeBase) -> None:

@@ -8,7 +8,6 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from bot.config import Settings
 from bot.db import Database
 from bot.models import (
     AuditEvent,
@@ -21,15 +20,8 @@ from bot.models import (
     utcnow,
 )
 from bot.services import NotAllowed, ServiceError, availability, requests, roster, sweeps
+from tests.conftest import SERVICE_SETTINGS as SETTINGS
 
-SETTINGS = Settings.from_env(
-    {
-        "CHAMPBOT_QUEUE_CHANNEL": "CQUEUE",
-        "CHAMPBOT_OFFER_TIMEOUT": "600",
-        "CHAMPBOT_CLAIM_SLA": "1800",
-    },
-    dotenv=None,
-)
 CHAMPS = [f"UCHAMP{i}" for i in range(1, 9)]
 
 
