@@ -27,7 +27,9 @@ _LEAD_INS = (
 )
 _THANKS_ALL = (
     rf"(?:{_THANKS}(?: (?:all|everyone|team|folks|guys|mate|so much|very much|a lot|"
-    r"again|in advance))*)"
+    r"again|in advance))*(?:[\s,.!]+(?:that['\u2019]?s|that s|that is|that was|very|really|so|"
+    r"super|most)?\s*(?:really |very |so )?(?:helpful|useful|great|brilliant|perfect|"
+    r"spot on|ideal|lovely|kind))?)"
 )
 _SIGN_OFFS = (
     rf"(?:{_THANKS_ALL}|please|pls|plz|asap|urgent|urgently|if you can|when you can|"
@@ -56,6 +58,11 @@ _HELP = re.compile(
     r"what (?:can|do|does|should|could) (?:you|this bot|this|the bot|i) (?:do|ask|help with|"
     r"ask you|answer|use you for|use this for|ask about)(?: here| for me)?|"
     r"what are you|who are you|what is this|what s this|whats this|what is this bot|"
+    r"(?:this is )?(?:my )?first time (?:using|on|trying) (?:this|you|the bot)|"
+    r"are you (?:a bot|a real person|real|a person|human)(?: or (?:a )?(?:real )?(?:person|"
+    r"human|bot))?|"
+    r"what (?:sort|sorts|kind|kinds|type|types) of (?:questions|things|stuff) (?:can|do|should) "
+    r"i ask(?: you)?(?: about)?|what (?:questions|things) can i ask(?: you)?|"
     r"what is this bot for|what is this for|whats this for|what s this for|"
     r"how (?:does|do) (?:this|you|the bot|this bot) work|how do i use (?:this|you|the bot)|"
     r"how can you help|how can you help me|can you help|can you help me|are you a bot|"
@@ -109,6 +116,9 @@ _ELSEWHERE = re.compile(
     r"outlook|teams meeting|wifi|wi fi|it helpdesk|it service desk|service desk|"
     r"annual leave|overtime|pension|payslip|pay rise|sick leave|sickness|maternity|paternity|"
     r"promotion board|promotion|transfer request|flexible working|expenses|uniform|"
+    r"sexual harm prevention orders?|shpos?|sexual risk orders?|community protection "
+    r"(?:notices?|warnings?)|housing act|anti ?social behaviour|antisocial|asbo|"
+    r"public order act|data protection breach|intranet|"
     r"rota|rotas|shift pattern|shift swap|rest day|rest days|duty roster|canteen|parking permit|"
     r"pocket notebook|body ?worn|bwv|taser|fitness test|bleep test)\b",
     re.IGNORECASE,
@@ -124,6 +134,19 @@ _OWN_SUBJECT = re.compile(
 )
 
 
+# Another area's own Acts and orders: named, they outweigh section numbers the subject shares
+# ("s4 Public Order Act" is not s4 of the Protection from Harassment Act).
+_NAMED_ELSEWHERE = re.compile(
+    r"\b(?:public order act|sexual offences act|sexual harm prevention orders?|shpos?|"
+    r"misuse of drugs act|road traffic act|theft act|firearms act|housing act|"
+    r"anti ?social behaviour,? crime and policing act)\b",
+    re.IGNORECASE,
+)
+_CORE = re.compile(r"\b(?:stalk\w*|harass\w*|spos?|stalking protection)\b", re.IGNORECASE)
+
+
 def elsewhere(text: str) -> bool:
     """Whether the question is about another part of policing and not the network's subject."""
+    if _NAMED_ELSEWHERE.search(text) and not _CORE.search(text):
+        return True
     return bool(_ELSEWHERE.search(text)) and not _OWN_SUBJECT.search(text)

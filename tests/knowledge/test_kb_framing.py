@@ -43,7 +43,8 @@ def test_words_that_belong_to_the_question_stay(text: str) -> None:
 @pytest.mark.parametrize(
     "text",
     ["hi", "Hello!", "thanks", "Thank you so much", "help", "what can you do?", "Who are you",
-     "how does this work?", "morning all", "cheers", "?"],
+     "how does this work?", "morning all", "cheers", "?", "thanks, that's really useful",
+     "are you a real person", "what kind of things can I ask you?", "first time using this"],
 )  # fmt: skip
 def test_greetings_thanks_and_help(text: str) -> None:
     assert is_greeting(text)
@@ -66,6 +67,8 @@ def test_a_question_with_a_greeting_is_not_a_greeting(text: str) -> None:
         "how do I reset my laptop password",
         "when does the new shift rota come out",
         "how many days annual leave do I get",
+        "max sentence for breaching a sexual harm prevention order",
+        "is it s4 of the public order act for threatening words",
     ],
 )
 def test_other_parts_of_policing_are_elsewhere(text: str) -> None:
@@ -78,6 +81,7 @@ def test_other_parts_of_policing_are_elsewhere(text: str) -> None:
         "what are the notification requirements for someone on an SPO",
         "can a stalking suspect's firearms licence be revoked",
         "what is the sentence for stalking",
+        "is it s4 or s4a for threats of violence",
     ],
 )
 def test_the_subject_is_never_elsewhere(text: str) -> None:
