@@ -39,6 +39,7 @@ BOT_SCOPES = sorted(
     | {scope for scopes in EVENT_SCOPES.values() for scope in scopes}
 )
 
+
 def manifest(*, url: str, name: str = "Champion Network Bot") -> dict[str, Any]:
     """The manifest for an app served at `url` (its base, e.g. https://champbot.example.org)."""
     endpoint = url.rstrip("/") + "/slack/events"
