@@ -70,6 +70,7 @@ def run_once(count: int, database_url: str) -> list[float]:
             timings.append((time.perf_counter() - started) * 1000)
     finally:
         server.close()
+        runtime.close()
         emu.stop()
         runtime.db.dispose()
     return timings

@@ -31,9 +31,17 @@ def _logging(settings: Settings) -> None:
         level=getattr(logging, settings.log_level, logging.INFO),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    # Bolt and slack_sdk log payloads at DEBUG; keep them quiet unless asked for.
+    # Bolt and slack_sdk log payloads at DEBUG; Alembic narrates every migration and matplotlib
+    # its font cache at INFO. An operator's command prints its own result: keep them quiet.
     if settings.log_level != "DEBUG":
-        for noisy in ("slack_bolt", "slack_sdk", "champbot.bolt", "apscheduler"):
+        for noisy in (
+            "slack_bolt",
+            "slack_sdk",
+            "champbot.bolt",
+            "apscheduler",
+            "alembic",
+            "matplotlib",
+        ):
             logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
@@ -62,6 +70,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     finally:
         if scheduler is not None:
             scheduler.shutdown(wait=False)
+        runtime.close()
     return 0
 
 
@@ -80,6 +89,7 @@ def cmd_socket(settings: Settings, args: argparse.Namespace) -> int:
     finally:
         if scheduler is not None:
             scheduler.shutdown(wait=False)
+        runtime.close()
     return 0
 
 

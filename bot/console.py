@@ -3,20 +3,18 @@ driven from the terminal. Type as an officer; `/help` lists what else you can do
 
 from __future__ import annotations
 
-import json
 import logging
-import re
 import secrets
 import sys
 import threading
 import time
-from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
 from bot.config import Settings
+from bot.console_text import blocks_of, json_of, plain, render
 from bot.emulator import SlackEmulator
 from bot.models import Role
 from bot.slack_requests import SlackSender
@@ -42,9 +40,6 @@ Type a question and press Enter to send it to the bot as a direct message.
   /who            list the people                    /quit        leave
 """
 
-_LINK = re.compile(r"<(https?://[^|>]+)\|([^>]+)>")
-_USER = re.compile(r"<@([A-Z0-9]+)>")
-_DATE = re.compile(r"<!date\^\d+\^[^|>]*\|([^>]*)>")
 _NAMES = {uid: name for name, (uid, _) in PEOPLE.items()}
 
 
@@ -144,14 +139,14 @@ class Console:
         self.modal = view
         title = view.get("title", {}).get("text", "")
         shown = [b for b in view.get("blocks", []) if b.get("type") != "input"]
-        lines = list(self._render(shown, None, None, True)) if shown else []
+        lines = list(render(shown, _NAMES, lambda e: self._number(e, None, None, True)))
         fields = [b for b in view.get("blocks", []) if b.get("type") == "input"]
         for i, block in enumerate(fields, 1):
             element = block.get("element", {})
             choices = [o["text"]["text"] for o in element.get("options", [])]
             hint = {"datetimepicker": " (YYYY-MM-DD HH:MM)", "users_select": " (a name)"}
             extra = f": {' / '.join(choices)}" if choices else hint.get(element.get("type"), "")
-            lines.append(f"  {i}. {_plain(block['label']['text'])}{extra}")
+            lines.append(f"  {i}. {plain(block['label']['text'], _NAMES)}{extra}")
         submit = view.get("submit", {}).get("text", "Submit")
         lines.append(f"  /submit VALUE [| VALUE …] to {submit.lower()}, /close to cancel")
         self.out.write(f"\n── modal: {title} ──\n" + "\n".join(lines) + "\n")
@@ -239,7 +234,7 @@ class Console:
         return bool(new_calls or new_responses)
 
     def _show_call(self, method: str, args: dict[str, Any], result: dict[str, Any]) -> None:
-        blocks = _blocks(args.get("blocks"))
+        blocks = blocks_of(args.get("blocks"))
         channel = str(args.get("channel", ""))
         where = self._where(channel)
         if method == "chat.postMessage":
@@ -264,9 +259,9 @@ class Console:
                 ephemeral=True,
             )
         elif method in ("views.open", "views.push", "views.update"):
-            self._show_modal(result.get("view") or _json(args.get("view")))
+            self._show_modal(result.get("view") or json_of(args.get("view")))
         elif method == "views.publish":
-            view = _json(args.get("view"))
+            view = json_of(args.get("view"))
             self._show_message(
                 f"App Home of {self.name_of(str(args.get('user_id')))}",
                 "",
@@ -294,31 +289,12 @@ class Console:
         ephemeral: bool = False,
     ) -> None:
         self.out.write(f"\n── bot → {where} ──\n")
-        lines = list(self._render(blocks, channel, ts, ephemeral)) if blocks else [_plain(text)]
-        self.out.write("\n".join(lines) + "\n")
 
-    def _render(
-        self, blocks: list[dict[str, Any]], channel: str | None, ts: str | None, ephemeral: bool
-    ) -> Iterable[str]:
-        for block in blocks:
-            kind = block.get("type")
-            if kind == "header":
-                yield _plain(block["text"]["text"]).upper()
-            elif kind == "section":
-                if "text" in block:
-                    yield _plain(block["text"]["text"])
-                if "accessory" in block and block["accessory"].get("type") == "button":
-                    yield "    " + self._number(block["accessory"], channel, ts, ephemeral)
-            elif kind == "context":
-                yield "  " + "  ".join(_plain(e.get("text", "")) for e in block["elements"])
-            elif kind == "actions":
-                yield "  ".join(
-                    self._number(e, channel, ts, ephemeral)
-                    for e in block["elements"]
-                    if e.get("type") == "button"
-                )
-            elif kind == "divider":
-                yield "─" * 40
+        def number(element: dict[str, Any]) -> str:
+            return self._number(element, channel, ts, ephemeral)
+
+        lines = list(render(blocks, _NAMES, number)) if blocks else [plain(text, _NAMES)]
+        self.out.write("\n".join(lines) + "\n")
 
     def _number(
         self, element: dict[str, Any], channel: str | None, ts: str | None, ephemeral: bool
@@ -334,21 +310,6 @@ class Console:
             )
         )
         return f"[{len(self.buttons)}] {element['text']['text']}"
-
-
-def _json(value: Any) -> dict[str, Any]:
-    return json.loads(value) if isinstance(value, str) else dict(value or {})
-
-
-def _blocks(value: Any) -> list[dict[str, Any]]:
-    return json.loads(value) if isinstance(value, str) else list(value or [])
-
-
-def _plain(text: str) -> str:
-    text = _LINK.sub(lambda m: f"{m.group(2)} ({m.group(1)})", text)
-    text = _USER.sub(lambda m: "@" + _NAMES.get(m.group(1), m.group(1)), text)
-    text = _DATE.sub(lambda m: m.group(1), text)
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 def run_console(settings: Settings, *, script: str | None = None) -> int:
@@ -408,5 +369,6 @@ def run_console(settings: Settings, *, script: str | None = None) -> int:
         if script:
             stream.close()
         server.close()
+        runtime.close()
         emu.stop()
     return 0

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import enum
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import (
     Boolean,
-    DateTime,
-    Enum,
     Float,
     ForeignKey,
     Index,
@@ -19,31 +17,11 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
-from sqlalchemy.types import TypeDecorator
 
+from bot.columns import UTCDateTime, utcnow
+from bot.columns import enum_column as _enum
 
-def utcnow() -> datetime:
-    """The current time in UTC, timezone-aware."""
-    return datetime.now(UTC)
-
-
-class UTCDateTime(TypeDecorator[datetime]):
-    """A timestamp stored in UTC and always read back timezone-aware (SQLite forgets zones)."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: object) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetimes are not stored; use bot.models.utcnow()")
-        return value.astimezone(UTC)
-
-    def process_result_value(self, value: datetime | None, dialect: object) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+__all__ = ["utcnow"]  # kept here too: most of the code takes the clock from the models
 
 
 class Base(DeclarativeBase):
@@ -92,18 +70,6 @@ class CurationReason(enum.StrEnum):
     NO_MATCH = "no_match"
     NOT_HELPFUL = "not_helpful"
     ASKED_CHAMPION = "asked_champion"
-
-
-def _enum(cls: type[enum.StrEnum], name: str) -> Enum:
-    # Stored as plain strings with a CHECK constraint: portable, and readable in SQL.
-    return Enum(
-        cls,
-        name=name,
-        native_enum=False,
-        create_constraint=True,
-        length=20,
-        values_callable=lambda e: [m.value for m in e],
-    )
 
 
 class Member(Base):
@@ -205,6 +171,7 @@ class OutboxStatus(enum.StrEnum):
     PENDING = "pending"
     SENT = "sent"
     FAILED = "failed"
+    CANCELLED = "cancelled"  # withdrawn before it went (a broadcast cancelled or moved)
 
 
 class OutboxMessage(Base):

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from bot.config import Settings
 from bot.db import Database
-from bot.delivery import Delivery
+from bot.delivery import Delivery, DeliveryWorker
 from bot.knowledge import KnowledgeBase
 from bot.knowledge.encoder import shared_encoder
 from bot.models import utcnow
@@ -70,26 +70,22 @@ class Runtime:
         """Delivers the outbox through `client`."""
         return Delivery(self.db, self.client, clock=lambda: self.clock())
 
+    @cached_property
+    def worker(self) -> DeliveryWorker:
+        """This process's delivery worker: listeners hand it their outbox rows after commit."""
+        return DeliveryWorker(self.delivery)
+
     @contextmanager
     def work(self) -> Iterator[Session]:
-        """One unit of work: a session that commits, then delivers what it put in the outbox.
+        """A session that commits, then delivers what it put in the outbox, in this thread: for
+        the clock and the command line (listeners use the unit of work in `bot.unit`).
 
-        Delivery right after the commit is what makes replies feel instant; anything it cannot
-        send now stays in the outbox for the clock's sweep.
+        Anything it cannot send now stays in the outbox for the clock's sweep.
         """
         with self.db.session() as session:
             yield session
             queued = list(session.info.get("outbox_ids", []))
         self.deliver(queued)
-
-    @contextmanager
-    def work_then(self) -> Iterator[tuple[Session, list[int]]]:
-        """A unit of work whose outbox rows the caller delivers (with `deliver`) when it chooses:
-        after its own reply, so that the reply comes first."""
-        queued: list[int] = []
-        with self.db.session() as session:
-            yield session, queued
-            queued.extend(session.info.get("outbox_ids", []))
 
     def deliver(self, ids: list[int]) -> None:
         """Deliver these outbox rows now; whatever fails is left for the sweep."""
@@ -99,6 +95,11 @@ class Runtime:
             self.delivery.deliver(ids)
         except Exception:  # the sweep retries; a listener must not fail after its commit
             log.exception("immediate delivery failed; the sweep will retry")
+
+    def close(self) -> None:
+        """Stop the delivery worker, if it was started (undelivered rows stay for the sweep)."""
+        if "worker" in self.__dict__:
+            self.worker.close()
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Runtime:

@@ -1,68 +1,64 @@
-"""The clock: APScheduler jobs that sweep what is due; each opens a session and calls a service."""
+"""The clock: APScheduler jobs that sweep what is due, as tables; each step opens a session and
+calls a service."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
+from sqlalchemy.orm import Session
 
+from bot.config import Settings
 from bot.runtime import Runtime
 from bot.services import broadcasts, curation, digest, questions, requests, sweeps
 
 log = logging.getLogger(__name__)
 
+Due = Callable[[Session, datetime], list[int]]
+Act = Callable[[Session, Settings, int, datetime], object]
+Once = Callable[[Session, Settings, datetime], object]
 
-def purge_expired_text(runtime: Runtime) -> None:
-    """Blank question text past the retention period."""
-    days, now = runtime.settings.retention_days, runtime.now()
-    with runtime.db.session() as session:
-        purged = questions.purge_expired_text(session=session, retention_days=days, now=now)
-        purged += requests.purge_expired_text(session=session, retention_days=days, now=now)
-    if purged:
-        log.info("purged the free text of %d questions and requests past retention", purged)
-
-
-def remind_kb_owners(runtime: Runtime) -> None:
-    """Once a week, owners hear which of their knowledge entries are past review."""
-    with runtime.work() as session:
-        curation.remind_owners(session=session, kb=runtime.kb, now=runtime.now())
+# What is due, then each due thing acted on in a transaction of its own (one failure or lost
+# race never undoes the others): offers timed out, SLA warnings and escalations, away time
+# ended, requests waiting for a champion who has come free.
+EACH: list[tuple[Due, Act]] = [
+    (lambda s, now: sweeps.due_offers(session=s, now=now),
+     lambda s, cfg, i, now: sweeps.act_offer_expired(session=s, settings=cfg, offer_id=i, now=now)),
+    (lambda s, now: sweeps.due_warnings(session=s, now=now),
+     lambda s, cfg, i, now: sweeps.act_warning(session=s, settings=cfg, request_id=i, now=now)),
+    (lambda s, now: sweeps.due_escalations(session=s, now=now),
+     lambda s, cfg, i, now: sweeps.act_escalation(session=s, settings=cfg, request_id=i, now=now)),
+    (lambda s, now: sweeps.due_returns(session=s, now=now),
+     lambda s, cfg, i, now: sweeps.act_return(session=s, member_id=i, now=now)),
+    (lambda s, now: sweeps.unrouted(session=s),
+     lambda s, cfg, i, now: sweeps.act_reroute(session=s, settings=cfg, request_id=i, now=now)),
+]  # fmt: skip
+# Then the steps that are one transaction each: broadcasts' reminders, the weekly digest.
+ONCE: list[Once] = [
+    lambda s, cfg, now: broadcasts.sweep(session=s, settings=cfg, now=now),
+    lambda s, cfg, now: digest.send_digest(session=s, settings=cfg, now=now),
+]
 
 
 def sweep(runtime: Runtime) -> None:
-    """Everything that is due: offers timed out, SLA warnings and escalations, away time ended,
-    requests waiting for a champion who has come free, broadcasts' reminders, the weekly
-    digest, and outbox rows to (re)send (scheduled broadcasts among them)."""
+    """Everything that is due (the tables above), then the outbox rows to (re)send, scheduled
+    broadcasts among them."""
     settings, now = runtime.settings, runtime.now()
-    with runtime.db.session() as session:
-        offers = sweeps.due_offers(session=session, now=now)
-        warnings = sweeps.due_warnings(session=session, now=now)
-        escalations = sweeps.due_escalations(session=session, now=now)
-        returns = sweeps.due_returns(session=session, now=now)
-    for offer_id in offers:
+    for due, act in EACH:
+        with runtime.db.session() as session:
+            ids = due(session, now)
+        for item in ids:
+            with runtime.work() as session:
+                act(session, settings, item, now)
+    for step in ONCE:
         with runtime.work() as session:
-            sweeps.act_offer_expired(session=session, settings=settings, offer_id=offer_id, now=now)
-    for request_id in warnings:
-        with runtime.work() as session:
-            sweeps.act_warning(session=session, settings=settings, request_id=request_id, now=now)
-    for request_id in escalations:
-        with runtime.work() as session:
-            sweeps.act_escalation(
-                session=session, settings=settings, request_id=request_id, now=now
-            )
-    for member_id in returns:
-        with runtime.work() as session:
-            sweeps.act_return(session=session, member_id=member_id, now=now)
-    with runtime.db.session() as session:
-        waiting = sweeps.unrouted(session=session)
-    for request_id in waiting:
-        with runtime.work() as session:
-            sweeps.act_reroute(session=session, settings=settings, request_id=request_id, now=now)
-    with runtime.work() as session:
-        broadcasts.sweep(session=session, settings=settings, now=now)
-    with runtime.work() as session:
-        digest.send_digest(session=session, settings=settings, now=now)
+            step(session, settings, now)
     runtime.delivery.deliver()
 
 
@@ -74,38 +70,51 @@ def safe_sweep(runtime: Runtime) -> None:
         log.exception("sweep failed; retrying at the next interval")
 
 
+def remind_kb_owners(runtime: Runtime) -> None:
+    """Owners hear which of their knowledge entries are past review (at most once a week)."""
+    with runtime.work() as session:
+        curation.remind_owners(session=session, kb=runtime.kb, now=runtime.now())
+
+
+def purge_expired_text(runtime: Runtime) -> None:
+    """Blank question and request text past the retention period; the figures stay."""
+    days, now = runtime.settings.retention_days, runtime.now()
+    with runtime.db.session() as session:
+        purged = questions.purge_expired_text(session=session, retention_days=days, now=now)
+        purged += requests.purge_expired_text(session=session, retention_days=days, now=now)
+    if purged:
+        log.info("purged the free text of %d questions and requests past retention", purged)
+
+
+@dataclass(frozen=True)
+class Job:
+    """A periodic job: idempotent, so a missed or repeated run is safe."""
+
+    id: str
+    run: Callable[[Runtime], None]
+    every: Callable[[Settings], dict[str, Any]]
+
+
+JOBS = [
+    Job("sweep", safe_sweep, lambda cfg: {"seconds": cfg.sweep_seconds}),
+    Job("kb-review", remind_kb_owners, lambda cfg: {"hours": 6}),
+    Job("purge", purge_expired_text, lambda cfg: {"minutes": 60}),
+]
+
+
 def add_jobs(scheduler: BaseScheduler, runtime: Runtime) -> None:
-    """Add every periodic job. Jobs are idempotent sweeps, so a missed or repeated run is safe."""
-    scheduler.add_job(
-        safe_sweep,
-        "interval",
-        seconds=runtime.settings.sweep_seconds,
-        args=[runtime],
-        id="sweep",
-        max_instances=1,
-        coalesce=True,
-        next_run_time=runtime.now(),
-    )
-    scheduler.add_job(
-        remind_kb_owners,
-        "interval",
-        hours=6,
-        args=[runtime],
-        id="kb-review",
-        max_instances=1,
-        coalesce=True,
-        next_run_time=runtime.now(),
-    )
-    scheduler.add_job(
-        purge_expired_text,
-        "interval",
-        minutes=60,
-        args=[runtime],
-        id="purge",
-        max_instances=1,
-        coalesce=True,
-        next_run_time=runtime.now(),
-    )
+    """Add every job in JOBS, each run first at once."""
+    for job in JOBS:
+        scheduler.add_job(
+            job.run,
+            "interval",
+            args=[runtime],
+            id=job.id,
+            max_instances=1,
+            coalesce=True,
+            next_run_time=runtime.now(),
+            **job.every(runtime.settings),
+        )
 
 
 def start_background(runtime: Runtime) -> BackgroundScheduler:

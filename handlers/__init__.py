@@ -1,4 +1,5 @@
-"""Slack listeners, one module per surface: thin, they parse, ack, call a service and render."""
+"""Slack listeners, one module per surface: thin, they parse, call a service and render; each
+runs in the request's unit of work (`bot.unit`), which commits and maps errors."""
 
 from __future__ import annotations
 
@@ -8,13 +9,10 @@ from bot.runtime import Runtime
 
 
 def register_all(app: App, runtime: Runtime) -> None:
-    """Register every surface's listeners on `app`."""
-    from handlers import admin, broadcasts, champions, home, middleware, questions, requests
+    """Install the unit-of-work middleware, then every surface's listeners, on `app`."""
+    from bot.unit import install
+    from handlers import admin, broadcasts, champions, home, questions, requests
 
-    middleware.register(app, runtime)
-    questions.register(app, runtime)
-    home.register(app, runtime)
-    admin.register(app, runtime)
-    champions.register(app, runtime)
-    requests.register(app, runtime)
-    broadcasts.register(app, runtime)
+    install(app, runtime)
+    for surface in (questions, home, admin, champions, requests, broadcasts):
+        surface.register(app)

@@ -3,7 +3,6 @@ broadcast*, *Who hasn't acknowledged* and *Remind them* for leads."""
 
 from __future__ import annotations
 
-import json
 import logging
 from datetime import UTC, datetime
 from typing import Any
@@ -12,30 +11,29 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.runtime import Runtime
-from bot.services import ServiceError, broadcasts
-from bot.services.broadcasts import Form, InvalidBroadcast
+from bot.services import broadcasts
+from bot.services.broadcasts import Form
+from bot.unit import Unit, listen
 from bot.views import broadcasts as views
 from bot.views import ids
+from bot.views.replies import ACK_RECORDED, BROADCAST_USAGE, STALE_FORM
 from handlers.home import publish_home
+from handlers.values import StaleInput, button_id, field, metadata, number
 
 log = logging.getLogger(__name__)
-USAGE = (
-    "`/broadcast` writes a broadcast to the network; `/broadcast list` shows the scheduled "
-    "ones, to change or cancel them, and the recent ones with who has acknowledged."
-)
+TITLE = "Broadcasts"
 
 
-def _user(body: dict[str, Any]) -> str:
-    return str((body.get("user") or {}).get("id", ""))
-
-
-def _meta(view: dict[str, Any]) -> dict[str, Any]:
-    try:
-        meta = json.loads(view.get("private_metadata") or "{}")
-    except ValueError:
-        return {}
-    return meta if isinstance(meta, dict) else {}
+def register(app: App) -> None:
+    """Register the broadcast listeners."""
+    listen(app.command("/broadcast"), on_broadcast, title=TITLE)
+    listen(app.view(ids.BROADCAST_FORM), on_form, errors_block=views.TITLE, title=TITLE)
+    listen(app.view(ids.BROADCAST_PREVIEW), on_preview, title="Not sent")
+    listen(app.action(ids.BROADCAST_ACK), on_acknowledge, title=TITLE)
+    listen(app.action(ids.BROADCAST_EDIT), on_edit, title=TITLE)
+    listen(app.action(ids.BROADCAST_CANCEL), on_cancel, title=TITLE)
+    listen(app.action(ids.BROADCAST_PENDING), on_pending, title=TITLE)
+    listen(app.view(ids.BROADCAST_REMIND), on_remind, title=TITLE)
 
 
 def _zone(client: WebClient, user_id: str) -> str:
@@ -47,16 +45,16 @@ def _zone(client: WebClient, user_id: str) -> str:
     return views.zone_or_default(str((info.get("user") or {}).get("tz") or "") or None)
 
 
-def _from_home(body: dict[str, Any]) -> bool:
-    return (body.get("view") or {}).get("type") == "home"
+def _tell(unit: Unit, body: dict[str, Any], respond: Respond, client: WebClient, text: str) -> None:
+    """After the commit: an ephemeral reply under the message, or a small modal on App Home."""
 
+    def tell() -> None:
+        if body.get("response_url"):
+            respond(text=text, response_type="ephemeral", replace_original=False)
+        elif body.get("trigger_id"):
+            client.views_open(trigger_id=body["trigger_id"], view=views.notice_modal(text))
 
-def _tell(body: dict[str, Any], respond: Respond, client: WebClient, text: str) -> None:
-    """An ephemeral reply where there is a message to reply under; a small modal on App Home."""
-    if body.get("response_url"):
-        respond(text=text, response_type="ephemeral", replace_original=False)
-    elif body.get("trigger_id"):
-        client.views_open(trigger_id=body["trigger_id"], view=views.notice_modal(text))
+    unit.after_commit(tell)
 
 
 def _open_form(
@@ -86,258 +84,167 @@ def _open_form(
         log.info("could not add the time zone to the broadcast form: %s", exc.response.get("error"))
 
 
-def _parse_form(values: dict[str, Any], zone: str) -> Form:
-    def field(block: str) -> dict[str, Any]:
-        state = (values.get(block) or {}).get("value") or {}
-        return state if isinstance(state, dict) else {}
+def field_of(view: dict[str, Any], block: str) -> dict[str, Any]:
+    """A field of the broadcast form; some are absent (no send time once it has gone)."""
+    return field(view, block, required=False)
 
-    stamp = field(views.SEND_AT).get("selected_date_time")
+
+def _parse_form(view: dict[str, Any], zone: str) -> Form:
+    stamp = field_of(view, views.SEND_AT).get("selected_date_time")
     chosen = {
         str(option.get("value"))
-        for option in field(views.OPTIONS).get("selected_options") or []
+        for option in field_of(view, views.OPTIONS).get("selected_options") or []
         if isinstance(option, dict)
     }
+    try:
+        send_at = datetime.fromtimestamp(int(stamp), UTC) if stamp else None
+    except (TypeError, ValueError, OverflowError):
+        raise StaleInput(STALE_FORM) from None
     return Form(
-        category=(field(views.CATEGORY).get("selected_option") or {}).get("value"),
-        title=str(field(views.TITLE).get("value") or ""),
-        message=str(field(views.MESSAGE).get("value") or ""),
-        links=str(field(views.LINKS).get("value") or ""),
-        send_at=datetime.fromtimestamp(int(stamp), UTC) if stamp else None,
+        category=(field_of(view, views.CATEGORY).get("selected_option") or {}).get("value"),
+        title=str(field_of(view, views.TITLE).get("value") or ""),
+        message=str(field_of(view, views.MESSAGE).get("value") or ""),
+        links=str(field_of(view, views.LINKS).get("value") or ""),
+        send_at=send_at,
         ask_ack=views.ACK_OPTION in chosen,
         dm_champions=views.DM_OPTION in chosen,
         time_zone=zone,
     )
 
 
-def _errors_on(view: dict[str, Any], errors: dict[str, str]) -> dict[str, str]:
-    """Errors keyed by blocks the form has (anything else is shown on the title)."""
-    present = {b.get("block_id") for b in view.get("blocks", [])}
-    placed: dict[str, str] = {}
-    for block, message in errors.items():
-        key = block if block in present else views.TITLE
-        placed[key] = (placed[key] + " " + message) if key in placed else message
-    return placed
+def on_broadcast(unit: Unit, command: dict[str, Any], client: WebClient, respond: Respond) -> None:
+    """`/broadcast` (the form), `/broadcast list`, or how to use it."""
+    user = unit.user_id or ""
+    words = str(command.get("text") or "").split()
+    sub = words[0].lower() if words else ""
+    broadcasts.check_may_broadcast(session=unit.session, settings=unit.settings, user_id=user)
+    if sub in ("", "new"):
+        _open_form(client, str(command.get("trigger_id", "")), user)
+    elif sub == "list":
+        zone = _zone(client, user)
+        scheduled, recent = broadcasts.listing(session=unit.session, now=unit.now)
+        reply = views.list_reply(scheduled, recent, zone=zone)
+        respond(text=reply.text, blocks=reply.blocks, response_type="ephemeral")
+    else:
+        respond(text=BROADCAST_USAGE, response_type="ephemeral")
 
 
-def register(app: App, runtime: Runtime) -> None:
-    """Register the broadcast listeners."""
+def on_form(unit: Unit, ack: Ack, view: dict[str, Any], client: WebClient) -> None:
+    """The broadcast form: saved as a draft, and its preview pushed."""
+    user, meta = unit.user_id or "", metadata(view)
+    zone = views.zone_or_default(meta.get("zone") or _zone(client, user))
+    form = _parse_form(view, zone)
+    editing = number(meta["edit"], stale=STALE_FORM) if meta.get("edit") else None
+    preview = broadcasts.save_draft(
+        session=unit.session,
+        settings=unit.settings,
+        author_id=user,
+        form=form,
+        now=unit.now,
+        edit_of=editing,
+    )
+    shown = views.preview_modal(
+        draft_id=preview.draft.id,
+        draft=preview.shown,
+        links=preview.links,
+        total=preview.total,
+        acked=preview.acked,
+        network_channel=str(unit.settings.network_channel),
+        zone=zone,
+        now=unit.now,
+        editing=preview.editing,
+    )
+    unit.after_commit(lambda: ack(response_action="push", view=shown))
 
-    def now() -> datetime:
-        return runtime.now()
 
-    @app.command("/broadcast")
-    def on_broadcast(
-        ack: Ack, command: dict[str, Any], client: WebClient, respond: Respond
-    ) -> None:
-        ack()
-        user = str(command.get("user_id", ""))
-        words = str(command.get("text") or "").split()
-        sub = words[0].lower() if words else ""
-        try:
-            with runtime.db.session() as s:
-                broadcasts.check_may_broadcast(session=s, settings=runtime.settings, user_id=user)
-        except ServiceError as refused:
-            respond(text=str(refused), response_type="ephemeral")
-            return
-        if sub in ("", "new"):
-            _open_form(client, str(command.get("trigger_id", "")), user)
-        elif sub == "list":
-            zone = _zone(client, user)
-            with runtime.db.session() as s:
-                scheduled, recent = broadcasts.listing(session=s, now=now())
-                reply = views.list_reply(scheduled, recent, zone=zone)
-            respond(text=reply.text, blocks=reply.blocks, response_type="ephemeral")
-        else:
-            respond(text=USAGE, response_type="ephemeral")
+def on_preview(unit: Unit, ack: Ack, view: dict[str, Any]) -> None:
+    """*Send* on the preview: the broadcast goes out (or is scheduled)."""
+    draft_id = number(metadata(view).get("draft"), stale="This preview is out of date.")
+    broadcasts.confirm(
+        session=unit.session,
+        settings=unit.settings,
+        draft_id=draft_id,
+        user_id=unit.user_id or "",
+        now=unit.now,
+    )
+    unit.after_commit(lambda: ack(response_action="clear"))
 
-    @app.view(ids.BROADCAST_FORM)
-    def on_form(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
-        user, meta = _user(body), _meta(view)
-        zone = views.zone_or_default(meta.get("zone") or _zone(client, user))
-        try:
-            form = _parse_form(view["state"]["values"], zone)
-            editing = int(meta["edit"]) if meta.get("edit") else None
-        except (KeyError, TypeError, ValueError):
-            ack(
-                response_action="errors",
-                errors={views.TITLE: "This form is out of date; close it and start again."},
-            )
-            return
-        try:
-            with runtime.db.session() as s:
-                preview = broadcasts.save_draft(
-                    session=s,
-                    settings=runtime.settings,
-                    author_id=user,
-                    form=form,
-                    now=now(),
-                    edit_of=editing,
-                )
-                shown = views.preview_modal(
-                    draft_id=preview.draft.id,
-                    draft=preview.shown,
-                    links=preview.links,
-                    total=preview.total,
-                    acked=preview.acked,
-                    network_channel=str(runtime.settings.network_channel),
-                    zone=zone,
-                    now=now(),
-                    editing=preview.editing,
-                )
-        except InvalidBroadcast as invalid:
-            ack(response_action="errors", errors=_errors_on(view, invalid.errors))
-            return
-        except ServiceError as refused:
-            ack(response_action="errors", errors=_errors_on(view, {views.TITLE: str(refused)}))
-            return
-        ack(response_action="push", view=shown)
 
-    @app.view(ids.BROADCAST_PREVIEW)
-    def on_preview(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        try:
-            draft_id = int(_meta(view)["draft"])
-        except (KeyError, TypeError, ValueError):
-            ack(response_action="update", view=views.notice_modal("This preview is out of date."))
-            return
-        try:
-            with runtime.work_then() as (s, queued):
-                broadcasts.confirm(
-                    session=s,
-                    settings=runtime.settings,
-                    draft_id=draft_id,
-                    user_id=_user(body),
-                    now=now(),
-                )
-        except ServiceError as refused:
-            ack(response_action="update", view=views.notice_modal(str(refused), title="Not sent"))
-            return
-        ack(response_action="clear")
-        runtime.deliver(queued)  # after the reply: a broadcast to many champions takes a while
+def on_acknowledge(
+    unit: Unit, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient
+) -> None:
+    """*Acknowledge* under a broadcast."""
+    if (body.get("container") or {}).get("type") == "view":
+        return  # the button in a preview: nothing has been sent yet
+    done = broadcasts.acknowledge(
+        session=unit.session,
+        settings=unit.settings,
+        broadcast_id=button_id(action),
+        user_id=unit.user_id or "",
+        now=unit.now,
+    )
+    text = (
+        ACK_RECORDED
+        if done.new
+        else f"You already acknowledged this on {views.slack_time(done.at, 'UTC')}."
+    )
+    _tell(unit, body, respond, client, text)
 
-    @app.action(ids.BROADCAST_ACK)
-    def on_acknowledge(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient
-    ) -> None:
-        ack()
-        if (body.get("container") or {}).get("type") == "view":
-            return  # the button in a preview: nothing has been sent yet
-        queued: list[int] = []
-        try:
-            broadcast_id = int(action.get("value", ""))
-            with runtime.work_then() as (s, queued):
-                done = broadcasts.acknowledge(
-                    session=s,
-                    settings=runtime.settings,
-                    broadcast_id=broadcast_id,
-                    user_id=_user(body),
-                    now=now(),
-                )
-            message = (
-                "Thanks: your acknowledgement is recorded."
-                if done.new
-                else f"You already acknowledged this on {views.slack_time(done.at, 'UTC')}."
-            )
-        except ValueError:
-            message = "That button is out of date."
-        except ServiceError as refused:
-            message = str(refused)
-        _tell(body, respond, client, message)
-        runtime.deliver(queued)
 
-    @app.action(ids.BROADCAST_EDIT)
-    def on_edit(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient
-    ) -> None:
-        ack()
-        user = _user(body)
-        try:
-            with runtime.db.session() as s:
-                b = broadcasts.editable(
-                    session=s,
-                    settings=runtime.settings,
-                    broadcast_id=int(action.get("value", "")),
-                    user_id=user,
-                )
-                values = views.form_values(b, broadcasts.links_of(b))
-                sent = broadcasts.is_out(b, now())
-        except ValueError:
-            _tell(body, respond, client, "That button is out of date.")
-            return
-        except ServiceError as refused:
-            _tell(body, respond, client, str(refused))
-            return
-        _open_form(
-            client, str(body.get("trigger_id", "")), user, values=values, editing=b.id, sent=sent
-        )
+def on_edit(unit: Unit, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+    """*Edit*: the form again, filled in with the broadcast."""
+    b = broadcasts.editable(
+        session=unit.session,
+        settings=unit.settings,
+        broadcast_id=button_id(action),
+        user_id=unit.user_id or "",
+    )
+    values = views.form_values(b, broadcasts.links_of(b))
+    sent = broadcasts.is_out(b, unit.now)
+    trigger = str(body.get("trigger_id", ""))
+    _open_form(client, trigger, unit.user_id or "", values=values, editing=b.id, sent=sent)
 
-    @app.action(ids.BROADCAST_CANCEL)
-    def on_cancel(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient
-    ) -> None:
-        ack()
-        user = _user(body)
-        try:
-            with runtime.work() as s:
-                b = broadcasts.cancel(
-                    session=s,
-                    settings=runtime.settings,
-                    broadcast_id=int(action.get("value", "")),
-                    user_id=user,
-                    now=now(),
-                )
-            message = views.cancelled_text(b)
-        except ValueError:
-            message = "That button is out of date."
-        except ServiceError as refused:
-            message = str(refused)
-        if _from_home(body):
-            publish_home(runtime, client, user)
-        _tell(body, respond, client, message)
 
-    @app.action(ids.BROADCAST_PENDING)
-    def on_pending(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient
-    ) -> None:
-        ack()
-        try:
-            with runtime.db.session() as s:
-                pending = broadcasts.not_acknowledged(
-                    session=s,
-                    settings=runtime.settings,
-                    broadcast_id=int(action.get("value", "")),
-                    user_id=_user(body),
-                )
-        except ValueError:
-            _tell(body, respond, client, "That button is out of date.")
-            return
-        except ServiceError as refused:
-            _tell(body, respond, client, str(refused))
-            return
-        client.views_open(
-            trigger_id=str(body.get("trigger_id", "")),
-            view=views.pending_modal(
-                pending.broadcast, pending.missing, acked=pending.acked, total=pending.total
-            ),
-        )
+def on_cancel(
+    unit: Unit, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient
+) -> None:
+    """*Cancel broadcast* on a scheduled one."""
+    b = broadcasts.cancel(
+        session=unit.session,
+        settings=unit.settings,
+        broadcast_id=button_id(action),
+        user_id=unit.user_id or "",
+        now=unit.now,
+    )
+    if (body.get("view") or {}).get("type") == "home":
+        publish_home(unit, client)
+    _tell(unit, body, respond, client, views.cancelled_text(b))
 
-    @app.view(ids.BROADCAST_REMIND)
-    def on_remind(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        queued: list[int] = []
-        try:
-            broadcast_id = int(_meta(view)["broadcast"])
-            with runtime.work_then() as (s, queued):
-                sent = broadcasts.remind(
-                    session=s,
-                    settings=runtime.settings,
-                    broadcast_id=broadcast_id,
-                    user_id=_user(body),
-                    now=now(),
-                )
-        except (KeyError, TypeError, ValueError):
-            ack(response_action="update", view=views.notice_modal("This list is out of date."))
-            return
-        except ServiceError as refused:
-            ack(response_action="update", view=views.notice_modal(str(refused)))
-            return
-        ack(response_action="update", view=views.reminded_modal(sent))
-        runtime.deliver(queued)
+
+def on_pending(unit: Unit, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+    """*Who hasn't acknowledged*: the list, with *Remind them*."""
+    pending = broadcasts.not_acknowledged(
+        session=unit.session,
+        settings=unit.settings,
+        broadcast_id=button_id(action),
+        user_id=unit.user_id or "",
+    )
+    client.views_open(
+        trigger_id=str(body.get("trigger_id", "")),
+        view=views.pending_modal(
+            pending.broadcast, pending.missing, acked=pending.acked, total=pending.total
+        ),
+    )
+
+
+def on_remind(unit: Unit, ack: Ack, view: dict[str, Any]) -> None:
+    """*Remind them*: one reminder to each champion who hasn't acknowledged."""
+    broadcast_id = number(metadata(view).get("broadcast"), stale="This list is out of date.")
+    sent = broadcasts.remind(
+        session=unit.session,
+        settings=unit.settings,
+        broadcast_id=broadcast_id,
+        user_id=unit.user_id or "",
+        now=unit.now,
+    )
+    unit.after_commit(lambda: ack(response_action="update", view=views.reminded_modal(sent)))

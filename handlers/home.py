@@ -1,54 +1,58 @@
-"""App Home: published when someone opens the Home tab, and after availability buttons."""
+"""App Home: published when someone opens the Home tab, and after its availability buttons."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import App
 from slack_sdk import WebClient
 
-from bot.runtime import Runtime
-from bot.services import ServiceError, availability, home, requests
+from bot.services import availability, home
+from bot.unit import Unit, listen
 from bot.views import ids
 from bot.views.home import home_view
 
 
-def publish_home(runtime: Runtime, client: WebClient, user_id: str) -> None:
-    """Render and publish one person's App Home."""
-    with runtime.db.session() as session:
-        data = home.home_for(session=session, user_id=user_id, now=runtime.now())
-        view = home_view(
-            home=data, network_name=runtime.settings.network_name, subject=runtime.settings.subject
-        )
-    client.views_publish(user_id=user_id, view=view)
-
-
-def register(app: App, runtime: Runtime) -> None:
+def register(app: App) -> None:
     """Register the App Home listeners."""
+    listen(app.event("app_home_opened"), on_home_opened)
+    listen(app.action(ids.AVAILABILITY_ON), on_duty, title="App Home")
+    listen(app.action(ids.AVAILABILITY_OFF), off_duty, title="App Home")
 
-    @app.event("app_home_opened")
-    def on_home_opened(event: dict[str, Any], client: WebClient) -> None:
-        user_id = event.get("user")
-        if event.get("tab", "home") != "home" or not isinstance(user_id, str):
-            return
-        publish_home(runtime, client, user_id)
 
-    def toggle(on: bool) -> Any:
-        def handler(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-            ack()
-            user_id = str((body.get("user") or {}).get("id", ""))
-            try:
-                with runtime.work() as session:
-                    availability.set_on(session=session, user_id=user_id, on=on, now=runtime.now())
-                    if on:
-                        requests.route_waiting(
-                            session=session, settings=runtime.settings, now=runtime.now()
-                        )
-            except ServiceError:
-                pass  # the refreshed Home shows the truth; non-champions see no such buttons
-            publish_home(runtime, client, user_id)
+def publish_home(unit: Unit, client: WebClient) -> None:
+    """Render the caller's App Home now and publish it once the unit has committed."""
+    data = home.home_for(session=unit.session, user_id=unit.user_id or "", now=unit.now)
+    view = home_view(
+        home=data, network_name=unit.settings.network_name, subject=unit.settings.subject
+    )
+    user_id = unit.user_id or ""
+    unit.after_commit(lambda: client.views_publish(user_id=user_id, view=view))
 
-        return handler
 
-    app.action(ids.AVAILABILITY_ON)(toggle(True))
-    app.action(ids.AVAILABILITY_OFF)(toggle(False))
+def on_home_opened(unit: Unit, event: dict[str, Any], client: WebClient) -> None:
+    """Someone opened the Home tab."""
+    if event.get("tab", "home") != "home" or not unit.user_id:
+        return
+    publish_home(unit, client)
+
+
+def _toggle(unit: Unit, client: WebClient, on: bool) -> None:
+    availability.set_duty(
+        session=unit.session,
+        settings=unit.settings,
+        user_id=unit.user_id or "",
+        on=on,
+        now=unit.now,
+    )
+    publish_home(unit, client)
+
+
+def on_duty(unit: Unit, client: WebClient) -> None:
+    """*Go on duty* on App Home."""
+    _toggle(unit, client, True)
+
+
+def off_duty(unit: Unit, client: WebClient) -> None:
+    """*Go off duty* on App Home."""
+    _toggle(unit, client, False)

@@ -3,232 +3,205 @@ feedback, and the "Ask a champion" message shortcut."""
 
 from __future__ import annotations
 
-import json
-import logging
-from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot.runtime import Runtime
-from bot.services import ServiceError, requests
+from bot.services import requests
+from bot.unit import Unit, listen
 from bot.views import ids
 from bot.views import requests as views
+from bot.views.replies import (
+    HELPED,
+    NOT_HELPED,
+    STALE_BUTTON,
+    STALE_FORM,
+    back_in_queue,
+    request_opened,
+)
 from handlers.slack_text import to_plain
-
-log = logging.getLogger(__name__)
-
-
-def _user(body: dict[str, Any]) -> str:
-    return str((body.get("user") or {}).get("id", ""))
+from handlers.values import StaleInput, field, metadata, number, request_ids
 
 
-def _ids(action: dict[str, Any]) -> tuple[int, int | None]:
-    """`request_id` or `request_id:offer_id` from a button's value."""
-    first, _, second = str(action.get("value", "")).partition(":")
-    return int(first), int(second) if second else None
-
-
-def _tell(respond: Respond, text: str) -> None:
-    respond(text=text, response_type="ephemeral", replace_original=False)
-
-
-def register(app: App, runtime: Runtime) -> None:
+def register(app: App) -> None:
     """Register the request listeners."""
+    listen(app.action(ids.ACCEPT), on_claim)
+    listen(app.action(ids.CLAIM), on_claim)
+    listen(app.action(ids.PASS), on_pass)
+    listen(app.action(ids.RELEASE), on_release)
+    listen(app.action(ids.CANCEL_REQUEST), on_cancel)
+    listen(app.action(ids.HELPED), on_helped)
+    listen(app.action(ids.NOT_HELPED), on_not_helped)
+    listen(app.action(ids.RESOLVE), on_resolve_button)
+    listen(app.action(ids.REASSIGN), on_reassign_button)
+    listen(app.action(ids.ADD_DETAIL), on_add_detail_button)
+    listen(app.view(ids.RESOLVE_MODAL), on_resolve, errors_block="outcome")
+    listen(app.view(ids.REASSIGN_MODAL), on_reassign, errors_block="champion")
+    listen(app.view(ids.DETAIL_MODAL), on_add_detail, errors_block="detail")
+    listen(app.shortcut(ids.SHORTCUT_ASK), on_shortcut)
 
-    def button(action_id: str, act: Callable[[str, int, int | None], str | None]) -> None:
-        """A button whose work is one service call; refusals come back as an ephemeral line."""
 
-        @app.action(action_id)
-        def handler(
-            ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond
-        ) -> None:
-            ack()
-            try:
-                request_id, offer_id = _ids(action)
-                message = act(_user(body), request_id, offer_id)
-            except ValueError:
-                message = "That button is out of date."
-            except ServiceError as refused:
-                message = str(refused)
-            if message:
-                _tell(respond, message)
+def _tell(unit: Unit, respond: Respond, text: str) -> None:
+    unit.after_commit(lambda: respond(text=text, response_type="ephemeral", replace_original=False))
 
-    def claim(user: str, request_id: int, offer_id: int | None) -> None:
-        with runtime.work() as s:
-            requests.claim(
-                session=s,
-                settings=runtime.settings,
-                request_id=request_id,
-                champion_id=user,
-                offer_id=offer_id,
-                now=runtime.now(),
-            )
 
-    def pass_(user: str, request_id: int, offer_id: int | None) -> None:
-        if offer_id is None:
-            raise ValueError("no offer")
-        with runtime.work() as s:
-            requests.pass_offer(
-                session=s,
-                settings=runtime.settings,
-                offer_id=offer_id,
-                champion_id=user,
-                now=runtime.now(),
-            )
+def on_claim(unit: Unit, action: dict[str, Any]) -> None:
+    """*Accept* on an offer, or *Claim* in the queue: the first wins."""
+    request_id, offer_id = request_ids(action)
+    requests.claim(
+        session=unit.session,
+        settings=unit.settings,
+        request_id=request_id,
+        champion_id=unit.user_id or "",
+        offer_id=offer_id,
+        now=unit.now,
+    )
 
-    def release(user: str, request_id: int, _offer: int | None) -> str:
-        with runtime.work() as s:
-            requests.release(
-                session=s,
-                settings=runtime.settings,
-                request_id=request_id,
-                user_id=user,
-                now=runtime.now(),
-            )
-        return f"Request #{request_id} is back in the queue."
 
-    def cancel(user: str, request_id: int, _offer: int | None) -> None:
-        with runtime.work() as s:
-            requests.cancel(
-                session=s,
-                settings=runtime.settings,
-                request_id=request_id,
-                user_id=user,
-                now=runtime.now(),
-            )
+def on_pass(unit: Unit, action: dict[str, Any]) -> None:
+    """*Pass* on an offer: it moves on to the next champion."""
+    _, offer_id = request_ids(action)
+    if offer_id is None:
+        raise StaleInput(STALE_BUTTON)
+    requests.pass_offer(
+        session=unit.session,
+        settings=unit.settings,
+        offer_id=offer_id,
+        champion_id=unit.user_id or "",
+        now=unit.now,
+    )
 
-    button(ids.ACCEPT, claim)
-    button(ids.CLAIM, claim)
-    button(ids.PASS, pass_)
-    button(ids.RELEASE, release)
-    button(ids.CANCEL_REQUEST, cancel)
 
-    def helped(value: bool) -> Callable[[str, int, int | None], str]:
-        def act(user: str, request_id: int, _offer: int | None) -> str:
-            with runtime.work() as s:
-                requests.record_helped(session=s, request_id=request_id, user_id=user, helped=value)
-            return (
-                "Thanks: that helps the network show its value."
-                if value
-                else ("Thanks for saying so; the leads review every request that didn't help.")
-            )
+def on_release(unit: Unit, action: dict[str, Any], respond: Respond) -> None:
+    """*Release*: the request goes back to the queue."""
+    request_id, _ = request_ids(action)
+    requests.release(
+        session=unit.session,
+        settings=unit.settings,
+        request_id=request_id,
+        user_id=unit.user_id or "",
+        now=unit.now,
+    )
+    _tell(unit, respond, back_in_queue(request_id))
 
-        return act
 
-    button(ids.HELPED, helped(True))
-    button(ids.NOT_HELPED, helped(False))
+def on_cancel(unit: Unit, action: dict[str, Any]) -> None:
+    """*Cancel* by the asker."""
+    request_id, _ = request_ids(action)
+    requests.cancel(
+        session=unit.session,
+        settings=unit.settings,
+        request_id=request_id,
+        user_id=unit.user_id or "",
+        now=unit.now,
+    )
 
-    def modal_button(
-        action_id: str, view: Callable[[int], dict[str, Any]], check: Callable[[str, int], None]
-    ) -> None:
-        """A button that opens a modal at once (trigger ids die in 3 s), after a quick check."""
 
-        @app.action(action_id)
-        def handler(
-            ack: Ack,
-            body: dict[str, Any],
-            action: dict[str, Any],
-            client: WebClient,
-            respond: Respond,
-        ) -> None:
-            ack()
-            try:
-                request_id, _ = _ids(action)
-                check(_user(body), request_id)
-            except ValueError:
-                _tell(respond, "That button is out of date.")
-                return
-            except ServiceError as refused:
-                _tell(respond, str(refused))
-                return
-            client.views_open(trigger_id=body["trigger_id"], view=view(request_id))
+def _record_helped(unit: Unit, action: dict[str, Any], respond: Respond, helped: bool) -> None:
+    request_id, _ = request_ids(action)
+    requests.record_helped(
+        session=unit.session, request_id=request_id, user_id=unit.user_id or "", helped=helped
+    )
+    _tell(unit, respond, HELPED if helped else NOT_HELPED)
 
-    def may_act(user: str, request_id: int) -> None:
-        with runtime.db.session() as s:
-            requests.check_may_act(session=s, request_id=request_id, user_id=user)
 
-    def may_add(user: str, request_id: int) -> None:
-        with runtime.db.session() as s:
-            requests.check_may_add_detail(session=s, request_id=request_id, user_id=user)
+def on_helped(unit: Unit, action: dict[str, Any], respond: Respond) -> None:
+    """The asker says the consult helped."""
+    _record_helped(unit, action, respond, True)
 
-    modal_button(ids.RESOLVE, views.resolve_modal, may_act)
-    modal_button(ids.REASSIGN, views.reassign_modal, may_act)
-    modal_button(ids.ADD_DETAIL, views.detail_modal, may_add)
 
-    def submission(callback_id: str, block: str, act: Callable[[str, int, str], None]) -> None:
-        @app.view(callback_id)
-        def handler(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-            try:
-                request_id = int(json.loads(view.get("private_metadata") or "{}")["request_id"])
-                state = view["state"]["values"][block]["value"]
-                value = state.get("value") or state.get("selected_user") or ""
-            except (ValueError, KeyError, TypeError):
-                ack(response_action="errors", errors={block: "This form is out of date."})
-                return
-            try:
-                act(_user(body), request_id, str(value))
-            except ServiceError as refused:
-                ack(response_action="errors", errors={block: str(refused)[:150]})
-                return
-            ack()
+def on_not_helped(unit: Unit, action: dict[str, Any], respond: Respond) -> None:
+    """The asker says the consult did not help."""
+    _record_helped(unit, action, respond, False)
 
-    def resolve(user: str, request_id: int, outcome: str) -> None:
-        with runtime.work() as s:
-            requests.resolve(
-                session=s,
-                settings=runtime.settings,
-                request_id=request_id,
-                user_id=user,
-                outcome=outcome,
-                now=runtime.now(),
-            )
 
-    def reassign(user: str, request_id: int, champion: str) -> None:
-        with runtime.work() as s:
-            requests.reassign(
-                session=s,
-                settings=runtime.settings,
-                request_id=request_id,
-                user_id=user,
-                to_champion=champion,
-                now=runtime.now(),
-            )
+def on_resolve_button(
+    unit: Unit, body: dict[str, Any], action: dict[str, Any], client: WebClient
+) -> None:
+    """*Resolve*: a quick check, then the outcome form at once (trigger ids die in 3 s)."""
+    request_id, _ = request_ids(action)
+    requests.check_may_act(session=unit.session, request_id=request_id, user_id=unit.user_id or "")
+    client.views_open(trigger_id=body["trigger_id"], view=views.resolve_modal(request_id))
 
-    def add_detail(user: str, request_id: int, detail: str) -> None:
-        with runtime.work() as s:
-            requests.add_detail(
-                session=s,
-                settings=runtime.settings,
-                request_id=request_id,
-                user_id=user,
-                detail=detail,
-            )
 
-    submission(ids.RESOLVE_MODAL, "outcome", resolve)
-    submission(ids.REASSIGN_MODAL, "champion", reassign)
-    submission(ids.DETAIL_MODAL, "detail", add_detail)
+def on_reassign_button(
+    unit: Unit, body: dict[str, Any], action: dict[str, Any], client: WebClient
+) -> None:
+    """*Reassign*: a quick check, then the form to pick the champion."""
+    request_id, _ = request_ids(action)
+    requests.check_may_act(session=unit.session, request_id=request_id, user_id=unit.user_id or "")
+    client.views_open(trigger_id=body["trigger_id"], view=views.reassign_modal(request_id))
 
-    @app.shortcut(ids.SHORTCUT_ASK)
-    def on_shortcut(ack: Ack, shortcut: dict[str, Any], respond: Respond) -> None:
-        ack()
-        user = _user(shortcut)
-        text = to_plain(str((shortcut.get("message") or {}).get("text") or ""))
-        try:
-            with runtime.work() as s:
-                req, _ = requests.create(
-                    session=s,
-                    settings=runtime.settings,
-                    asker_id=user,
-                    text=text,
-                    now=runtime.now(),
-                )
-                message = (
-                    f"I've sent that message to the champions as request #{req.id}. "
-                    "I'll message you as soon as one has it."
-                )
-        except ServiceError as refused:
-            message = str(refused)
-        if shortcut.get("response_url"):
-            _tell(respond, message)
+
+def on_add_detail_button(
+    unit: Unit, body: dict[str, Any], action: dict[str, Any], client: WebClient
+) -> None:
+    """*Add detail*: a quick check, then the form for the asker's extra detail."""
+    request_id, _ = request_ids(action)
+    requests.check_may_add_detail(
+        session=unit.session, request_id=request_id, user_id=unit.user_id or ""
+    )
+    client.views_open(trigger_id=body["trigger_id"], view=views.detail_modal(request_id))
+
+
+def _submitted(view: dict[str, Any], block: str) -> tuple[int, str]:
+    """The request a form is about, and what was entered in its one field."""
+    request_id = number(metadata(view).get("request_id"), stale=STALE_FORM)
+    state = field(view, block)
+    return request_id, str(state.get("value") or state.get("selected_user") or "")
+
+
+def on_resolve(unit: Unit, ack: Ack, view: dict[str, Any]) -> None:
+    """The outcome form: the request is resolved."""
+    request_id, outcome = _submitted(view, "outcome")
+    requests.resolve(
+        session=unit.session,
+        settings=unit.settings,
+        request_id=request_id,
+        user_id=unit.user_id or "",
+        outcome=outcome,
+        now=unit.now,
+    )
+    unit.after_commit(ack)
+
+
+def on_reassign(unit: Unit, ack: Ack, view: dict[str, Any]) -> None:
+    """The reassign form: the request goes to the champion picked."""
+    request_id, champion = _submitted(view, "champion")
+    requests.reassign(
+        session=unit.session,
+        settings=unit.settings,
+        request_id=request_id,
+        user_id=unit.user_id or "",
+        to_champion=champion,
+        now=unit.now,
+    )
+    unit.after_commit(ack)
+
+
+def on_add_detail(unit: Unit, ack: Ack, view: dict[str, Any]) -> None:
+    """The asker's extra detail, passed to whoever has the request."""
+    request_id, detail = _submitted(view, "detail")
+    requests.add_detail(
+        session=unit.session,
+        settings=unit.settings,
+        request_id=request_id,
+        user_id=unit.user_id or "",
+        detail=detail,
+    )
+    unit.after_commit(ack)
+
+
+def on_shortcut(unit: Unit, shortcut: dict[str, Any], respond: Respond) -> None:
+    """The "Ask a champion" message shortcut: the message becomes a request."""
+    text = to_plain(str((shortcut.get("message") or {}).get("text") or ""))
+    req, _ = requests.create(
+        session=unit.session,
+        settings=unit.settings,
+        asker_id=unit.user_id or "",
+        text=text,
+        now=unit.now,
+    )
+    if shortcut.get("response_url"):
+        _tell(unit, respond, request_opened(req.id, from_message=True))

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from slack_bolt import App
 from sqlalchemy import text
 
 from bot.config import Settings
@@ -18,7 +20,7 @@ from bot.db import Database
 from bot.knowledge import KnowledgeBase
 from bot.models import Base
 from bot.runtime import Runtime
-from bot.slack_requests import SlackSender
+from bot.slack_requests import SlackResponse, SlackSender
 
 if TYPE_CHECKING:
     from bot.emulator import SlackEmulator
@@ -221,3 +223,91 @@ def app(emulator: SlackEmulator, db: Database, kb: KnowledgeBase) -> Iterator[Ru
     finally:
         server.close()
         executor.shutdown(wait=True)  # no listener of this test may act during the next one
+        runtime.close()
+
+
+class _Tracked(ThreadPoolExecutor):
+    """Bolt's listener executor, remembering what it ran so a test can wait for it all."""
+
+    def __init__(self) -> None:
+        super().__init__(max_workers=8)
+        self.futures: list[Future[object]] = []
+
+    def submit(self, fn, /, *args, **kwargs):  # type: ignore[no-untyped-def, override]
+        future = super().submit(fn, *args, **kwargs)
+        self.futures.append(future)
+        return future
+
+
+@dataclass
+class DispatchSender(SlackSender):
+    """Signed requests handed straight to `App.dispatch`, in this process (no HTTP server)."""
+
+    bolt: App | None = None
+
+    def post(
+        self,
+        body: bytes,
+        *,
+        content_type: str,
+        headers: dict[str, str] | None = None,
+        timestamp: int | None = None,
+        secret: str | None = None,
+    ) -> SlackResponse:
+        from slack_bolt.request import BoltRequest
+
+        from bot.slack_requests import signature
+
+        assert self.bolt is not None
+        ts = str(int(time.time()) if timestamp is None else timestamp)
+        all_headers = {
+            "content-type": content_type,
+            "x-slack-request-timestamp": ts,
+            "x-slack-signature": signature(secret or self.signing_secret, ts, body),
+        }
+        all_headers.update({k.lower(): v for k, v in (headers or {}).items()})
+        response = self.bolt.dispatch(BoltRequest(body=body.decode(), headers=all_headers))
+        return SlackResponse(response.status, response.body)
+
+
+@dataclass
+class DispatchedApp:
+    """The real Bolt app, driven in-process through `App.dispatch` against the emulation."""
+
+    runtime: Runtime
+    bolt: App
+    slack: DispatchSender
+    emu: SlackEmulator
+    executor: _Tracked
+
+    def settle(self, timeout: float = 10.0) -> None:
+        """Wait until every listener started so far has finished and its outbox is delivered."""
+        deadline = time.monotonic() + timeout
+        while True:
+            pending = [f for f in self.executor.futures if not f.done()]
+            if not pending:
+                break
+            wait(pending, timeout=max(0.0, deadline - time.monotonic()))
+            if time.monotonic() > deadline:
+                raise TimeoutError("listeners still running")
+        assert self.runtime.worker.wait_idle(timeout=max(0.1, deadline - time.monotonic()))
+
+    def im(self, user: str) -> str:
+        return self.emu.im_channel(user)
+
+
+@pytest.fixture
+def bolt(emulator: SlackEmulator, db: Database, kb: KnowledgeBase) -> Iterator[DispatchedApp]:
+    """The Bolt app with every listener, dispatched in-process: fast handler tests."""
+    from bot.app import create_app
+
+    runtime = Runtime(settings=settings_for(emulator, db), db=db, kb=kb)
+    executor = _Tracked()
+    app = create_app(runtime, executor=executor)
+    emulator.reset()  # the app's start-up auth.test is not part of the test
+    sender = DispatchSender("in-process", SIGNING_SECRET, bolt=app)
+    try:
+        yield DispatchedApp(runtime, app, sender, emulator, executor)
+    finally:
+        executor.shutdown(wait=True)
+        runtime.close()

@@ -1,12 +1,8 @@
 """Domain services: the rules of the network. They take a Session and plain values, never Slack."""
 
+from bot.domain.errors import NotAllowed, ServiceError
 
-class ServiceError(Exception):
-    """A request the rules refuse; the message is written for the person who asked."""
-
-
-class NotAllowed(ServiceError):
-    """The caller's role does not permit this."""
+__all__ = ["NotAllowed", "ServiceError", "rows_changed"]
 
 
 def rows_changed(result: object) -> int:

@@ -9,11 +9,12 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from bot.models import Member, Role
+from bot.config import Settings
+from bot.models import Member
 from bot.services import ServiceError, requests, roster
 from bot.services.audit import record
+from bot.services.policy import Act, require
 
-CHAMPIONS = {Role.CHAMPION, Role.LEAD}
 MAX_AWAY = timedelta(days=366)
 _DAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 
@@ -29,10 +30,8 @@ class Availability:
 
 def _champion(session: Session, user_id: str) -> Member:
     member = roster.get(session=session, slack_user_id=user_id)
-    if member is None or member.role not in CHAMPIONS:
-        raise ServiceError(
-            "Only champions set availability. Ask a lead to add you to the roster as a champion."
-        )
+    require(member, Act.SET_AVAILABILITY)
+    assert member is not None  # the policy lets no one off the roster set availability
     return member
 
 
@@ -56,6 +55,17 @@ def set_on(*, session: Session, user_id: str, on: bool, now: datetime) -> Availa
         subject_id=user_id,
     )
     return status(session=session, user_id=user_id, now=now)
+
+
+def set_duty(
+    *, session: Session, settings: Settings, user_id: str, on: bool, now: datetime
+) -> Availability:
+    """On or off duty, from `/champion` or App Home; a champion coming on duty is offered the
+    requests that were waiting for someone free."""
+    availability = set_on(session=session, user_id=user_id, on=on, now=now)
+    if on:
+        requests.route_waiting(session=session, settings=settings, now=now)
+    return availability
 
 
 def set_away(*, session: Session, user_id: str, until: datetime, now: datetime) -> Availability:

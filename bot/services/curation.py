@@ -5,15 +5,11 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.knowledge import Entry, KnowledgeBase
-from bot.models import OutboxMessage
-from bot.services import outbox
-from bot.services.notices import leads
-from bot.views.requests import plain
+from bot.notify.curation import remind_owner
+from bot.services import roster
 
 
 def overdue(kb: KnowledgeBase, *, now: datetime) -> list[Entry]:
@@ -36,33 +32,9 @@ def remind_owners(*, session: Session, kb: KnowledgeBase, now: datetime) -> int:
         if entry.owner_slack_id:
             by_owner[entry.owner_slack_id].append(entry)
         else:
-            for lead in leads(session):
+            for lead in roster.leads(session=session):
                 by_owner[lead].append(entry)
-    year, week, _ = now.isocalendar()
-    sent = 0
-    for owner, entries in sorted(by_owner.items()):
-        lines = "\n".join(
-            f"• `{e.id}`: {e.title} (review was due {e.review_by:%d %b %Y})" for e in entries[:40]
-        )
-        message = plain(
-            f":calendar: *{len(entries)} knowledge base "
-            f"{'entry is' if len(entries) == 1 else 'entries are'} past review.* Answers "
-            f"using them are marked as overdue until they are checked against their sources "
-            f"and given a new review-by date.\n{lines}"
-        )
-        ref = f"kb-review:{owner}:{year}-W{week:02d}"
-        if session.scalar(select(OutboxMessage.id).where(OutboxMessage.ref == ref)):
-            continue  # already told this week
-        try:
-            with session.begin_nested():
-                outbox.post(
-                    session=session,
-                    channel=owner,
-                    text=message.text,
-                    blocks=message.blocks,
-                    ref=ref,
-                )
-        except IntegrityError:
-            continue  # another clock told them a moment ago
-        sent += 1
-    return sent
+    return sum(
+        remind_owner(session=session, owner=owner, entries=entries, now=now)
+        for owner, entries in sorted(by_owner.items())
+    )

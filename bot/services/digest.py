@@ -14,10 +14,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.config import DAYS, Settings, parse_digest
+from bot.domain.figures import DigestFigures
 from bot.models import Broadcast, BroadcastStatus, Digest, Outcome, Request
-from bot.services import outbox, stats
+from bot.notify import digest as notify
+from bot.services import stats
 from bot.services.audit import record
-from bot.views import digest as views
 
 # A clock that was down at digest time still sends the week's digest within this window.
 GRACE = timedelta(hours=12)
@@ -57,7 +58,7 @@ def digest_week(*, settings: Settings, now: datetime) -> DigestWeek | None:
     )
 
 
-def week_figures(*, session: Session, start: datetime, end: datetime) -> views.DigestFigures:
+def week_figures(*, session: Session, start: datetime, end: datetime) -> DigestFigures:
     """Questions, requests and the median time to claim, for requests made in the period."""
     questions = stats.question_figures(session=session, since=start)
     made = list(
@@ -68,7 +69,7 @@ def week_figures(*, session: Session, start: datetime, end: datetime) -> views.D
         )
     )
     waits = [(claimed - created).total_seconds() for created, claimed in made if claimed]
-    return views.DigestFigures(
+    return DigestFigures(
         questions=questions.total,
         answered=questions.by_outcome.get(Outcome.ANSWERED, 0),
         requests=len(made),
@@ -103,20 +104,16 @@ def send_digest(*, session: Session, settings: Settings, now: datetime) -> bool:
             .order_by(Broadcast.sent_at)
         )
     )
-    message = views.digest_message(
+    notify.post_digest(
+        session=session,
+        channel=settings.network_channel,
+        week=due.week,
         start=due.start,
         end=due.end,
         zone=due.zone,
         sent=sent,
         figures=week_figures(session=session, start=due.start, end=due.end),
         network_name=settings.network_name,
-    )
-    outbox.post(
-        session=session,
-        channel=settings.network_channel,
-        text=message.text,
-        blocks=message.blocks,
-        ref=f"digest:{due.week}",
     )
     record(
         session=session,

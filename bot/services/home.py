@@ -2,41 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from bot.models import Member, Question, Request, Role
+from bot.domain.broadcasts import Listed
+from bot.domain.home import ChampionLoad, Home
+from bot.models import Role
 from bot.services import broadcasts, questions, requests, roster
 from bot.services.audit import record
-from bot.views.broadcasts import Listed
 
-
-@dataclass(frozen=True)
-class ChampionLoad:
-    """One champion's availability and load, for leads."""
-
-    member: Member
-    available: bool
-    load: int
-
-
-@dataclass(frozen=True)
-class Home:
-    """Everything one person's App Home shows."""
-
-    user_id: str
-    role: Role
-    recent_questions: list[Question]
-    my_requests: list[Request]
-    member: Member | None = None
-    available: bool = False
-    held: list[Request] = field(default_factory=list)
-    queue: list[Request] = field(default_factory=list)
-    champions: list[ChampionLoad] = field(default_factory=list)
-    scheduled_broadcasts: list[Listed] = field(default_factory=list)
-    recent_broadcasts: list[Listed] = field(default_factory=list)
+__all__ = ["ChampionLoad", "Home", "home_for"]
 
 
 def home_for(*, session: Session, user_id: str, now: datetime) -> Home:

@@ -6,12 +6,13 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy import update as sa_update
 from sqlalchemy.orm import Session
 
 from bot.models import OutboxMessage, OutboxStatus, utcnow
 from bot.services import rows_changed
+from bot.services.refs import Ref
 
 # Methods the delivery knows how to make; each takes the payload as keyword arguments.
 METHODS = frozenset(
@@ -31,8 +32,8 @@ def enqueue(
     session: Session,
     method: str,
     payload: dict[str, Any],
-    ref: str | None = None,
-    target_ref: str | None = None,
+    ref: Ref | None = None,
+    target_ref: Ref | None = None,
     due_at: datetime | None = None,
 ) -> OutboxMessage:
     """Add a call to the outbox. A `ref` already used returns the existing row (idempotent)."""
@@ -63,7 +64,7 @@ def post(
     channel: str,
     text: str,
     blocks: list[dict[str, Any]] | None = None,
-    ref: str | None = None,
+    ref: Ref | None = None,
     thread_ts: str | None = None,
     due_at: datetime | None = None,
 ) -> OutboxMessage:
@@ -78,43 +79,101 @@ def post(
     )
 
 
+def _rewrite(session: Session, row_id: int, payload: dict[str, Any]) -> bool:
+    """Replace the payload of a row no delivery has claimed; False if one has (or it went)."""
+    rewritten = session.execute(
+        sa_update(OutboxMessage)
+        .where(
+            OutboxMessage.id == row_id,
+            OutboxMessage.status == OutboxStatus.PENDING,
+            OutboxMessage.locked_until.is_(None),
+        )
+        .values(payload=json.dumps(payload, separators=(",", ":")))
+        .execution_options(synchronize_session=False)
+    )
+    return rows_changed(rewritten) == 1
+
+
 def update(
     *,
     session: Session,
-    target_ref: str,
+    target_ref: Ref,
     text: str,
     blocks: list[dict[str, Any]] | None = None,
 ) -> OutboxMessage | None:
     """Queue an edit of the message `target_ref` (sent or still queued). None if no such message.
 
-    A still-queued post is rewritten in place instead, so nobody sees the stale version.
+    An edit still waiting in the outbox is rewritten instead, and so is a still-queued post
+    (nobody sees the stale version), so a burst of changes (acknowledgements coming in)
+    makes one `chat.update`, not one each. The rewrites are conditional, so a delivery that
+    has already claimed a row is never raced.
     """
     target = session.scalar(select(OutboxMessage).where(OutboxMessage.ref == target_ref))
     if target is None:
         return None
     payload: dict[str, Any] = {"text": text, "blocks": blocks or []}
+    waiting = session.scalar(
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.target_ref == target_ref,
+            OutboxMessage.method == "chat.update",
+            OutboxMessage.status == OutboxStatus.PENDING,
+            OutboxMessage.locked_until.is_(None),
+        )
+        .order_by(OutboxMessage.id.desc())
+        .limit(1)
+    )
+    if waiting is not None and _rewrite(session, waiting.id, payload):
+        session.expire(waiting)
+        # Delivered after this transaction commits, like a row enqueued in it.
+        session.info.setdefault("outbox_ids", []).append(waiting.id)
+        return waiting
+    # With no edit waiting (it would be applied after the post, and win), rewrite the post.
     if target.status is OutboxStatus.PENDING and target.locked_until is None:
         merged = json.loads(target.payload)
         merged.update(payload)
-        # Conditional, so a delivery that has already claimed the post is never raced.
-        rewritten = session.execute(
-            sa_update(OutboxMessage)
-            .where(
-                OutboxMessage.id == target.id,
-                OutboxMessage.status == OutboxStatus.PENDING,
-                OutboxMessage.locked_until.is_(None),
-            )
-            .values(payload=json.dumps(merged, separators=(",", ":")))
-            .execution_options(synchronize_session=False)
-        )
-        if rows_changed(rewritten) == 1:
+        if _rewrite(session, target.id, merged):
             session.expire(target)
             return target
     return enqueue(session=session, method="chat.update", payload=payload, target_ref=target_ref)
 
 
+def withdraw(*, session: Session, prefix: str) -> bool:
+    """Cancel every queued row whose ref starts with `prefix`; False (and nothing cancelled
+    that the caller's rollback would not undo) if any of them is sent or being sent."""
+    mine = OutboxMessage.ref.startswith(prefix, autoescape=True)
+    total = session.scalar(select(func.count()).select_from(OutboxMessage).where(mine))
+    taken = session.execute(
+        sa_update(OutboxMessage)
+        .where(
+            mine,
+            OutboxMessage.status == OutboxStatus.PENDING,
+            OutboxMessage.locked_until.is_(None),
+        )
+        .values(status=OutboxStatus.CANCELLED, error=None)
+        .execution_options(synchronize_session=False)
+    )
+    return rows_changed(taken) == int(total or 0)
+
+
+def live_refs(*, session: Session, prefix: str) -> list[Ref]:
+    """Refs starting with `prefix` of messages sent or still to send (not failed or cancelled)."""
+    rows = session.scalars(
+        select(OutboxMessage.ref).where(
+            OutboxMessage.ref.startswith(prefix, autoescape=True),
+            OutboxMessage.status.not_in([OutboxStatus.FAILED, OutboxStatus.CANCELLED]),
+        )
+    )
+    return [Ref(ref) for ref in rows if ref is not None]
+
+
+def exists(*, session: Session, ref: Ref) -> bool:
+    """Whether a message `ref` was ever queued."""
+    return session.scalar(select(OutboxMessage.id).where(OutboxMessage.ref == ref)) is not None
+
+
 def open_conversation(
-    *, session: Session, users: list[str], text: str, blocks: list[dict[str, Any]], ref: str
+    *, session: Session, users: list[str], text: str, blocks: list[dict[str, Any]], ref: Ref
 ) -> OutboxMessage:
     """Queue a group DM between the bot and `users`, opened with a first message."""
     return enqueue(
@@ -125,7 +184,7 @@ def open_conversation(
     )
 
 
-def sent_message(*, session: Session, ref: str) -> OutboxMessage | None:
+def sent_message(*, session: Session, ref: Ref) -> OutboxMessage | None:
     """The message `ref`, if it has been sent."""
     row = session.scalar(select(OutboxMessage).where(OutboxMessage.ref == ref))
     return row if row is not None and row.status is OutboxStatus.SENT else None

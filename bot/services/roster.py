@@ -7,8 +7,8 @@ import re
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.domain.errors import NotAUserId, ProfileTooLong, RoleRequired, SelfDemotion
 from bot.models import Member, Role
-from bot.services import NotAllowed, ServiceError
 from bot.services.audit import record
 
 USER_ID = re.compile(r"^[UW][A-Z0-9]{2,31}$")
@@ -16,13 +16,10 @@ SYSTEM_ACTOR = "system"
 
 
 def check_user_id(user_id: str) -> str:
-    """Return a Slack user ID in canonical form, or raise ServiceError."""
+    """Return a Slack user ID in canonical form, or raise NotAUserId."""
     candidate = user_id.strip().strip("<>@").split("|", 1)[0].upper()
     if not USER_ID.match(candidate):
-        raise ServiceError(
-            f"{user_id[:40]!r} is not a Slack user ID (they look like U0123ABCD; "
-            "find one in a profile under ⋮ → Copy member ID)"
-        )
+        raise NotAUserId(user_id[:40])
     return candidate
 
 
@@ -38,11 +35,10 @@ def role_of(*, session: Session, slack_user_id: str) -> Role:
 
 
 def require_role(*, session: Session, slack_user_id: str, roles: set[Role], doing: str) -> Role:
-    """Raise NotAllowed, naming who can, unless the caller holds one of `roles`."""
+    """Raise RoleRequired, naming who can, unless the caller holds one of `roles`."""
     role = role_of(session=session, slack_user_id=slack_user_id)
     if role not in roles:
-        who = " or ".join(sorted(f"{r.value}s" for r in roles))
-        raise NotAllowed(f"Only {who} can {doing}. Ask a lead if you think you should be able to.")
+        raise RoleRequired(tuple(sorted(r.value for r in roles)), doing)
     return role
 
 
@@ -59,7 +55,7 @@ def add(
     user_id = check_user_id(slack_user_id)
     clean_skills = ",".join(s.strip().lower() for s in (skills or []) if s.strip())
     if len(clean_skills) > 400 or (area and len(area) > 80):
-        raise ServiceError("Area must be under 80 characters and skills under 400 in all.")
+        raise ProfileTooLong()
     member = get(session=session, slack_user_id=user_id)
     before = member.role.value if member else "none"
     if member is None:
@@ -108,7 +104,29 @@ def list_members(*, session: Session, role: Role | None = None) -> list[Member]:
     return list(session.scalars(query))
 
 
+def leads(*, session: Session) -> list[str]:
+    """The leads' user IDs: everyone who hears about escalations."""
+    return list(
+        session.scalars(
+            select(Member.slack_user_id)
+            .where(Member.role == Role.LEAD)
+            .order_by(Member.slack_user_id)
+        )
+    )
+
+
+def champions(*, session: Session) -> list[str]:
+    """The champions' user IDs."""
+    return list(
+        session.scalars(
+            select(Member.slack_user_id)
+            .where(Member.role == Role.CHAMPION)
+            .order_by(Member.slack_user_id)
+        )
+    )
+
+
 def ensure_not_self_demotion(*, actor_id: str, target_id: str, role: Role) -> None:
     """An admin may not remove their own admin role by accident."""
     if actor_id == target_id and role is not Role.ADMIN:
-        raise NotAllowed("You can't change your own admin role from Slack; use the champbot CLI.")
+        raise SelfDemotion()

@@ -3,31 +3,21 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bot.domain.figures import QuestionFigures, RequestFigures, percentile
 from bot.models import CurationItem, Feedback, Outcome, Question, Request, RequestStatus
 
-
-@dataclass(frozen=True)
-class QuestionFigures:
-    """Counts of questions by outcome and feedback since a date."""
-
-    since: datetime | None
-    total: int
-    by_outcome: dict[Outcome, int]
-    helpful: int
-    not_helpful: int
-    awaiting_curators: int
-    top_entries: list[tuple[str, int]] = field(default_factory=list)
-
-    @property
-    def answered_share(self) -> float:
-        """The share of questions answered from the knowledge base."""
-        return self.by_outcome.get(Outcome.ANSWERED, 0) / self.total if self.total else 0.0
+__all__ = [
+    "QuestionFigures",
+    "RequestFigures",
+    "percentile",
+    "question_figures",
+    "request_figures",
+]
 
 
 def question_figures(*, session: Session, since: datetime | None = None) -> QuestionFigures:
@@ -63,56 +53,12 @@ def question_figures(*, session: Session, since: datetime | None = None) -> Ques
         since=since,
         total=sum(outcomes.values()),
         by_outcome=dict(outcomes),
+        answered=outcomes.get(Outcome.ANSWERED, 0),
         helpful=int(feedback.get(Feedback.HELPFUL, 0)),
         not_helpful=int(feedback.get(Feedback.NOT_HELPFUL, 0)),
         awaiting_curators=int(awaiting or 0),
         top_entries=[(str(e), int(n)) for e, n in top],
     )
-
-
-@dataclass(frozen=True)
-class RequestFigures:
-    """Requests since a date: how many, how fast they were taken and closed, and the outcome."""
-
-    since: datetime | None
-    total: int
-    claimed: int
-    resolved: int
-    cancelled: int
-    open: int
-    sla_breaches: int
-    claim_seconds: list[float]
-    resolve_seconds: list[float]
-    helped: int
-    not_helped: int
-    by_champion: dict[str, int] = field(default_factory=dict)
-
-    def median_claim(self) -> float | None:
-        """Median seconds from request to first claim."""
-        return percentile(self.claim_seconds, 50)
-
-    def p90_claim(self) -> float | None:
-        """90th percentile seconds from request to first claim."""
-        return percentile(self.claim_seconds, 90)
-
-    def median_resolve(self) -> float | None:
-        """Median seconds from request to resolution."""
-        return percentile(self.resolve_seconds, 50)
-
-    def p90_resolve(self) -> float | None:
-        """90th percentile seconds from request to resolution."""
-        return percentile(self.resolve_seconds, 90)
-
-
-def percentile(values: list[float], pct: float) -> float | None:
-    """The `pct` percentile by linear interpolation; None for no values."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    rank = (len(ordered) - 1) * pct / 100
-    low = int(rank)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
 
 
 def request_figures(*, session: Session, since: datetime | None = None) -> RequestFigures:

@@ -1,4 +1,5 @@
-"""What the clock does: move timed-out offers on, warn and escalate, end away time.
+"""What the clock does: move timed-out offers on, warn and escalate, end away time, and offer
+waiting requests again (`bot.services.requests.routing` decides who is offered them).
 
 Each `due_*` function lists candidates; each `act_*` function claims one with a conditional
 update (row count 1 or 0) and acts on it, in its own transaction. Two clocks sweeping at once
@@ -10,15 +11,45 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from bot.config import Settings
 from bot.models import Member, Offer, OfferStatus, Request, RequestStatus
-from bot.services import notices, requests, rows_changed
+from bot.notify import requests as notify
+from bot.services import requests, rows_changed
+from bot.services.requests.routing import reroute as act_reroute
+from bot.services.requests.routing import unrouted
+
+__all__ = [
+    "act_escalation",
+    "act_offer_expired",
+    "act_reroute",
+    "act_return",
+    "act_warning",
+    "due_escalations",
+    "due_offers",
+    "due_returns",
+    "due_warnings",
+    "unrouted",
+]
 
 
-def _won(result: object) -> bool:
-    return rows_changed(result) == 1
+def _mark_open_request(
+    session: Session, request_id: int, column: InstrumentedAttribute[datetime | None], now: datetime
+) -> Request | None:
+    """Set an open request's unset timestamp `column` to `now`: the claim on acting on it once.
+    The request, refreshed, if this call won; None if another sweep did, or it has moved on."""
+    won = session.execute(
+        update(Request)
+        .where(Request.id == request_id, Request.status == RequestStatus.OPEN, column.is_(None))
+        .values({column: now})
+        .execution_options(synchronize_session=False)
+    )
+    if rows_changed(won) != 1:
+        return None
+    req = requests.get(session=session, request_id=request_id)
+    session.refresh(req)
+    return req
 
 
 def due_offers(*, session: Session, now: datetime) -> list[int]:
@@ -36,22 +67,23 @@ def act_offer_expired(
     *, session: Session, settings: Settings, offer_id: int, now: datetime
 ) -> bool:
     """Expire one offer and route the request to the next champion."""
-    if not _won(
-        session.execute(
-            update(Offer)
-            .where(
-                Offer.id == offer_id, Offer.status == OfferStatus.PENDING, Offer.expires_at <= now
-            )
-            .values(status=OfferStatus.EXPIRED, decided_at=now)
-            .execution_options(synchronize_session=False)
+    won = session.execute(
+        update(Offer)
+        .where(
+            Offer.id == offer_id,
+            Offer.status == OfferStatus.PENDING,
+            Offer.expires_at <= now,
         )
-    ):
+        .values(status=OfferStatus.EXPIRED, decided_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if rows_changed(won) != 1:
         return False
     offer = session.get(Offer, offer_id)
     assert offer is not None
     session.refresh(offer)
     req = requests.get(session=session, request_id=offer.request_id)
-    notices.offer_closed(session=session, settings=settings, req=req, offer=offer)
+    notify.offer_closed(session=session, settings=settings, req=req, offer=offer)
     requests.route(session=session, settings=settings, req=req, now=now)
     return True
 
@@ -70,23 +102,12 @@ def due_warnings(*, session: Session, now: datetime) -> list[int]:
 
 def act_warning(*, session: Session, settings: Settings, request_id: int, now: datetime) -> bool:
     """Warn the champion holding the current offer that the request escalates soon."""
-    if not _won(
-        session.execute(
-            update(Request)
-            .where(
-                Request.id == request_id,
-                Request.status == RequestStatus.OPEN,
-                Request.sla_warned_at.is_(None),
-            )
-            .values(sla_warned_at=now)
-            .execution_options(synchronize_session=False)
-        )
-    ):
+    req = _mark_open_request(session, request_id, Request.sla_warned_at, now)
+    if req is None:
         return False
-    req = requests.get(session=session, request_id=request_id)
     offer = requests.pending_offer_for(session=session, request_id=req.id)
     if offer is not None:
-        notices.sla_warning(session=session, settings=settings, req=req, offer=offer)
+        notify.sla_warning(session=session, settings=settings, req=req, offer=offer)
     return True
 
 
@@ -107,22 +128,10 @@ def due_escalations(*, session: Session, now: datetime) -> list[int]:
 
 def act_escalation(*, session: Session, settings: Settings, request_id: int, now: datetime) -> bool:
     """Tell the leads and mark the queue card overdue."""
-    if not _won(
-        session.execute(
-            update(Request)
-            .where(
-                Request.id == request_id,
-                Request.status == RequestStatus.OPEN,
-                Request.escalated_at.is_(None),
-            )
-            .values(escalated_at=now)
-            .execution_options(synchronize_session=False)
-        )
-    ):
+    req = _mark_open_request(session, request_id, Request.escalated_at, now)
+    if req is None:
         return False
-    req = requests.get(session=session, request_id=request_id)
-    session.refresh(req)
-    notices.escalated(session=session, settings=settings, req=req)
+    notify.escalated(session=session, settings=settings, req=req)
     return True
 
 
@@ -137,43 +146,16 @@ def due_returns(*, session: Session, now: datetime) -> list[int]:
 
 def act_return(*, session: Session, member_id: int, now: datetime) -> bool:
     """End one champion's away time and tell them."""
-    if not _won(
-        session.execute(
-            update(Member)
-            .where(Member.id == member_id, Member.away_until <= now)
-            .values(away_until=None, on_duty=True)
-            .execution_options(synchronize_session=False)
-        )
-    ):
+    won = session.execute(
+        update(Member)
+        .where(Member.id == member_id, Member.away_until <= now)
+        .values(away_until=None, on_duty=True)
+        .execution_options(synchronize_session=False)
+    )
+    if rows_changed(won) != 1:
         return False
     member = session.get(Member, member_id)
     assert member is not None
     session.refresh(member)
-    notices.back_on_duty(session=session, member=member)
+    notify.back_on_duty(session=session, member=member)
     return True
-
-
-def unrouted(*, session: Session) -> list[int]:
-    """Open requests with no offer waiting: a champion who has come free may take them."""
-    waiting = select(Offer.request_id).where(Offer.status == OfferStatus.PENDING)
-    return list(
-        session.scalars(
-            select(Request.id)
-            .where(Request.status == RequestStatus.OPEN, Request.id.not_in(waiting))
-            .order_by(Request.id)
-        )
-    )
-
-
-def act_reroute(*, session: Session, settings: Settings, request_id: int, now: datetime) -> bool:
-    """Offer an open request again if someone not yet asked in this round is free.
-
-    Routing locks the request row first (FOR UPDATE on PostgreSQL) so that two clocks, or a
-    clock and a web process, never make two offers at once.
-    """
-    req = session.scalar(select(Request).where(Request.id == request_id).with_for_update())
-    if req is None or req.status is not RequestStatus.OPEN:
-        return False
-    return (
-        requests.route(session=session, settings=settings, req=req, now=now).offered_to is not None
-    )

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from bot.domain.figures import QuestionFigures, RequestFigures
+from bot.knowledge import Entry
 from bot.models import CurationItem, Member, Outcome, Question
-from bot.services.stats import QuestionFigures, RequestFigures
 from bot.views.blocks import Block, Reply, context, section
+from bot.views.requests import plain
 from bot.views.text import escape, truncate
 
 HELP = (
@@ -107,4 +111,16 @@ def curation_reply(items: list[tuple[CurationItem, Question]]) -> Reply:
     return Reply(
         text=f"{len(items)} questions await the curators",
         blocks=[section(truncate("\n".join(lines), 2900))],
+    )
+
+
+def review_reminder(entries: Sequence[Entry]) -> Reply:
+    """To an entry's owner: which of their entries are past their review-by date."""
+    lines = "\n".join(
+        f"• `{e.id}`: {e.title} (review was due {e.review_by:%d %b %Y})" for e in entries[:40]
+    )
+    count = f"{len(entries)} knowledge base {'entry is' if len(entries) == 1 else 'entries are'}"
+    return plain(
+        f":calendar: *{count} past review.* Answers using them are marked as overdue until they "
+        f"are checked against their sources and given a new review-by date.\n{lines}"
     )

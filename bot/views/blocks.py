@@ -39,3 +39,36 @@ def button(text: str, action_id: str, value: str, *, style: str | None = None) -
     if style:
         element["style"] = style
     return element
+
+
+def input_block(
+    block_id: str,
+    label: str,
+    element: Block,
+    *,
+    optional: bool = False,
+    hint: str | None = None,
+) -> Block:
+    """A modal's input: its element's value is read back under `block_id` → "value"."""
+    block: Block = {
+        "type": "input",
+        "block_id": block_id,
+        "label": {"type": "plain_text", "text": label},
+        "element": {"action_id": "value", **element},
+        "optional": optional,
+    }
+    if hint:
+        block["hint"] = {"type": "plain_text", "text": truncate(hint, 2000)}
+    return block
+
+
+def text_input(
+    *, multiline: bool, max_length: int, placeholder: str | None = None, initial: str = ""
+) -> Block:
+    """A plain-text input element for `input_block`."""
+    element: Block = {"type": "plain_text_input", "multiline": multiline, "max_length": max_length}
+    if placeholder:
+        element["placeholder"] = {"type": "plain_text", "text": placeholder}
+    if initial:
+        element["initial_value"] = initial
+    return element

@@ -3,25 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from bot.domain.broadcasts import zone_or_default
+from bot.domain.figures import DigestFigures
 from bot.models import Broadcast, BroadcastCategory
 from bot.views.blocks import Block, Reply, section
-from bot.views.broadcasts import CATEGORY_ICONS, CATEGORY_LABELS, plain, zone_or_default
-from bot.views.text import chunks, truncate
+from bot.views.broadcasts.message import CATEGORY_ICONS, CATEGORY_LABELS
+from bot.views.text import chunks, plain, truncate
 
-
-@dataclass(frozen=True)
-class DigestFigures:
-    """The network's week in numbers."""
-
-    questions: int
-    answered: int
-    requests: int
-    claimed: int
-    median_claim_seconds: float | None
+__all__ = ["DigestFigures", "digest_message"]
 
 
 def _duration(seconds: float) -> str:

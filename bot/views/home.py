@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.domain.home import Home
 from bot.models import Outcome, Question, Request, RequestStatus, Role
-from bot.services.home import Home
 from bot.views import ids
 from bot.views.answers import EMERGENCY, NO_NAMES
 from bot.views.blocks import Block, button, context, section
-from bot.views.broadcasts import home_blocks as broadcast_blocks
+from bot.views.broadcasts.lead import home_blocks as broadcast_blocks
 from bot.views.text import escape, truncate
 
 OUTCOME_WORDS = {

@@ -9,7 +9,7 @@ from typing import Any
 from bot.models import Offer, OfferStatus, Request, RequestStatus
 from bot.views import ids
 from bot.views.answers import NO_NAMES
-from bot.views.blocks import Block, Reply, button, context, section
+from bot.views.blocks import Block, Reply, button, context, input_block, section, text_input
 from bot.views.text import escape, truncate
 
 
@@ -225,73 +225,40 @@ def _modal(
 
 def resolve_modal(request_id: int) -> dict[str, Any]:
     """Ask the champion for a short outcome."""
+    outcome = text_input(
+        multiline=True, max_length=1000, placeholder="e.g. advised s2A charge and an interim SPO"
+    )
     return _modal(
         ids.RESOLVE_MODAL,
         f"Resolve #{request_id}"[:24],
         "Resolve",
         request_id,
-        [
-            {
-                "type": "input",
-                "block_id": "outcome",
-                "label": {"type": "plain_text", "text": "Outcome, in a line or two"},
-                "element": {
-                    "type": "plain_text_input",
-                    "action_id": "value",
-                    "multiline": True,
-                    "max_length": 1000,
-                    "placeholder": {
-                        "type": "plain_text",
-                        "text": "e.g. advised s2A charge and an interim SPO",
-                    },
-                },
-            },
-            context(NO_NAMES),
-        ],
+        [input_block("outcome", "Outcome, in a line or two", outcome), context(NO_NAMES)],
     )
 
 
 def reassign_modal(request_id: int) -> dict[str, Any]:
     """Pick the champion to hand a request to."""
+    picker: Block = {
+        "type": "users_select",
+        "placeholder": {"type": "plain_text", "text": "Choose a champion"},
+    }
     return _modal(
         ids.REASSIGN_MODAL,
         f"Reassign #{request_id}"[:24],
         "Reassign",
         request_id,
-        [
-            {
-                "type": "input",
-                "block_id": "champion",
-                "label": {"type": "plain_text", "text": "Hand it to"},
-                "element": {
-                    "type": "users_select",
-                    "action_id": "value",
-                    "placeholder": {"type": "plain_text", "text": "Choose a champion"},
-                },
-            }
-        ],
+        [input_block("champion", "Hand it to", picker)],
     )
 
 
 def detail_modal(request_id: int) -> dict[str, Any]:
     """Let the officer add detail to their request."""
+    detail = text_input(multiline=True, max_length=3000)
     return _modal(
         ids.DETAIL_MODAL,
         f"Add detail to #{request_id}"[:24],
         "Add",
         request_id,
-        [
-            {
-                "type": "input",
-                "block_id": "detail",
-                "label": {"type": "plain_text", "text": "What else should the champion know?"},
-                "element": {
-                    "type": "plain_text_input",
-                    "action_id": "value",
-                    "multiline": True,
-                    "max_length": 3000,
-                },
-            },
-            context(NO_NAMES),
-        ],
+        [input_block("detail", "What else should the champion know?", detail), context(NO_NAMES)],
     )

@@ -7,6 +7,7 @@ import re
 _MD_LINK = re.compile(r"\[([^\]\n]{1,200})\]\((https?://[^)\s]{1,2000})\)")
 _MD_BOLD = re.compile(r"\*\*([^*\n]+)\*\*")
 _BULLET = re.compile(r"(?m)^[-*] ")
+_PING_WORD = re.compile(r"@(channel|here|everyone)\b", re.IGNORECASE)
 
 
 def escape(text: str) -> str:
@@ -16,6 +17,16 @@ def escape(text: str) -> str:
     three characters is exactly what Slack asks of apps posting untrusted text.
     """
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def defuse(text: str) -> str:
+    """Stop "@channel", "@here" and "@everyone" typed as words from ever pinging anyone."""
+    return _PING_WORD.sub(lambda m: "@\u2060" + m.group(1), text)
+
+
+def plain(text: str) -> str:
+    """Typed plain text, safe inside mrkdwn."""
+    return defuse(escape(text))
 
 
 def truncate(text: str, limit: int, *, ellipsis: str = "…") -> str:

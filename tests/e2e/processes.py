@@ -64,7 +64,7 @@ class Process:
             stdout=subprocess.DEVNULL,
             stderr=self.log,
         )
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/healthz", timeout=1):
@@ -73,6 +73,7 @@ class Process:
                 time.sleep(0.1)
         self.log.flush()
         tail = (self.tmp / "serve.log").read_text()[-3000:]
+        self.stop()  # never leave a half-started server running behind a failed test
         raise RuntimeError(f"champbot serve did not come up:\n{tail}")
 
     def kill(self) -> None:

@@ -32,9 +32,9 @@ def two_processes(
             roster.add(session=s, slack_user_id=uid, role=Role.CHAMPION)
     first = Process(emulator, pg, tmp_path / "a", encodings=encodings_cache, scheduler=False)
     second = Process(emulator, pg, tmp_path / "b", encodings=encodings_cache, scheduler=False)
-    first.start()
-    second.start()
     try:
+        first.start()
+        second.start()
         yield first, second
     finally:
         first.stop()

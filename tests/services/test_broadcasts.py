@@ -227,14 +227,14 @@ def test_a_scheduled_broadcast_is_queued_for_its_time_and_can_be_edited_moved_an
     at = now + timedelta(hours=5)
     edit(title="Revised CPS guidance")
     old, new = rows(db)
-    assert old.status is OutboxStatus.FAILED and old.error == "cancelled"
+    assert old.status is OutboxStatus.CANCELLED and old.error is None
     assert new.ref == f"broadcast:{broadcast_id}:2:post" and new.next_attempt_at == at
     # Cancelling withdraws it too; a broadcast already cancelled is not cancelled twice.
     with db.session() as s:
         broadcasts.cancel(
             session=s, settings=SETTINGS, broadcast_id=broadcast_id, user_id=LEAD, now=now
         )
-    assert all(r.status is OutboxStatus.FAILED for r in rows(db))
+    assert all(r.status is OutboxStatus.CANCELLED for r in rows(db))
     with db.session() as s, pytest.raises(ServiceError, match="already cancelled"):
         broadcasts.cancel(
             session=s, settings=SETTINGS, broadcast_id=broadcast_id, user_id=LEAD, now=now

@@ -7,8 +7,10 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from bot.db import Database
+from bot.domain import errors
 from bot.models import (
     AuditEvent,
     Offer,
@@ -19,7 +21,15 @@ from bot.models import (
     Role,
     utcnow,
 )
-from bot.services import NotAllowed, ServiceError, availability, requests, roster, sweeps
+from bot.services import (
+    NotAllowed,
+    ServiceError,
+    availability,
+    questions,
+    requests,
+    roster,
+    sweeps,
+)
 from tests.conftest import SERVICE_SETTINGS as SETTINGS
 
 CHAMPS = [f"UCHAMP{i}" for i in range(1, 9)]
@@ -310,3 +320,79 @@ def test_closed_requests_lose_their_text_after_retention(db: Database) -> None:
         assert closed.text is None and closed.outcome_note is None and closed.text_purged_at
         assert closed.resolved_at is not None
         assert requests.get(session=s, request_id=open_id).text
+
+
+def test_waiting_requests_are_offered_when_a_champion_comes_free_by_either_path(
+    db: Database,
+) -> None:
+    seed(db, [])  # only a lead: nobody to offer to
+    first, offered = new_request(db)
+    second, _ = new_request(db, asker="UOFFICER2")
+    assert offered is None
+    with db.session() as s:
+        assert requests.route_waiting(session=s, settings=SETTINGS) == 0
+    seed(db, ["UCHAMP1"])
+    # The clock's path (sweeps) and a champion's coming on duty (route_waiting) are one routine.
+    assert sweeps.unrouted is requests.unrouted and sweeps.act_reroute is requests.reroute
+    with db.session() as s:
+        assert sweeps.unrouted(session=s) == [first, second]
+        assert requests.route_waiting(session=s, settings=SETTINGS, now=utcnow()) == 2
+    with db.session() as s:
+        assert sweeps.unrouted(session=s) == []
+        for rid in (first, second):
+            offer = requests.pending_offer_for(session=s, request_id=rid)
+            assert offer is not None and offer.champion_id == "UCHAMP1"
+        # Routed again, nothing new: an offer is already waiting on each.
+        assert requests.route_waiting(session=s, settings=SETTINGS) == 0
+        assert not sweeps.act_reroute(session=s, settings=SETTINGS, request_id=first, now=utcnow())
+
+
+def test_refusals_carry_what_happened(db: Database) -> None:
+    seed(db)
+    rid, _ = new_request(db)
+    with db.session() as s:
+        requests.claim(session=s, settings=SETTINGS, request_id=rid, champion_id="UCHAMP1")
+    with db.session() as s, pytest.raises(requests.AlreadyTaken) as late:
+        requests.claim(session=s, settings=SETTINGS, request_id=rid, champion_id="UCHAMP2")
+    assert (late.value.request_id, late.value.holder, late.value.by_caller) == (
+        rid,
+        "UCHAMP1",
+        False,
+    )
+    assert "<@" not in late.value.plain()
+    with db.session() as s, pytest.raises(errors.AlreadyHolds) as same:
+        requests.reassign(
+            session=s, settings=SETTINGS, request_id=rid, user_id="UCHAMP1", to_champion="UCHAMP1"
+        )
+    assert (same.value.user_id, same.value.request_id) == ("UCHAMP1", rid)
+    with db.session() as s, pytest.raises(errors.NoSuchRequest) as missing:
+        requests.get(session=s, request_id=999)
+    assert missing.value.request_id == 999
+
+
+def test_a_request_is_checked_like_a_question_and_detail_by_one_rule(db: Database) -> None:
+    seed(db)
+    for text in ("", "   \u200b  ", "x" * 3001):
+        with db.session() as s, pytest.raises(ServiceError) as as_request:
+            requests.create(session=s, settings=SETTINGS, asker_id="UOFFICER1", text=text)
+        with pytest.raises(ServiceError) as as_question:
+            questions.validate_question(text, subject=SETTINGS.subject)
+        assert str(as_request.value) == str(as_question.value)
+    rid, _ = new_request(db)
+    # The button's check and the submission refuse alike: someone else's request...
+    for check in (requests.check_may_add_detail, _add_detail):
+        with db.session() as s, pytest.raises(errors.NotAsker):
+            check(session=s, request_id=rid, user_id="UCHAMP1")
+    with db.session() as s:
+        requests.cancel(session=s, settings=SETTINGS, request_id=rid, user_id="UOFFICER1")
+    # ...and one that is closed.
+    for check in (requests.check_may_add_detail, _add_detail):
+        with db.session() as s, pytest.raises(errors.ClosedToDetail) as closed:
+            check(session=s, request_id=rid, user_id="UOFFICER1")
+        assert closed.value.status == "cancelled"
+
+
+def _add_detail(*, session: Session, request_id: int, user_id: str) -> None:
+    requests.add_detail(
+        session=session, settings=SETTINGS, request_id=request_id, user_id=user_id, detail="more"
+    )

@@ -124,3 +124,23 @@ def test_serve_without_a_token_is_one_clear_line(tmp_path: Path) -> None:
     assert proc.returncode == 2
     assert proc.stderr.strip().count("\n") == 0 and "SLACK_BOT_TOKEN is not set" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_a_command_on_a_new_database_prints_only_its_result(tmp_path: Path) -> None:
+    # The database is created and migrated on the way; the operator sees the answer alone.
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "DATABASE_URL": f"sqlite:///{tmp_path}/new.db",
+    }
+    proc = subprocess.run(
+        [sys.executable, "-m", "bot", "roster", "list"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "the roster is empty"
+    assert proc.stderr == ""

@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from datetime import date
 
+from bot.domain import errors
 from bot.knowledge import KnowledgeBase
 from bot.knowledge.shown import Shown
+from bot.models import Request, RequestStatus
+from bot.views import notices
+from bot.views.admin import review_reminder
 from bot.views.answers import answer_reply, entry_blocks
+from bot.views.errors import refusal
+from bot.views.requests import detail_modal, reassign_modal, resolve_modal
 from bot.views.text import chunks, escape, kb_markdown_to_mrkdwn, quote_user_text, truncate
+from tests.conftest import ROOT
 
 
 def test_escape_neutralises_mentions_pings_and_links() -> None:
@@ -96,3 +105,133 @@ def test_feedback_replaces_the_buttons(kb: KnowledgeBase) -> None:
     assert kb.entries[0].title in text and "Sources:" in text
     unhelpful = _reply(kb, "answered", helpful=False)
     assert "passed this to the people" in unhelpful and "Ask a champion" in unhelpful
+
+
+# Service errors, worded ------------------------------------------------------------------
+
+
+def test_a_refusal_names_who_has_the_request_and_str_gives_the_same_words() -> None:
+    taken = errors.AlreadyTaken(4, "claimed", "UCHAMP2")
+    assert refusal(taken) == "Request #4 has already been claimed by <@UCHAMP2>."
+    assert str(taken) == refusal(taken)  # the views installed their wording
+    mine = errors.AlreadyTaken(4, "claimed", "UCHAMP2", by_caller=True)
+    assert refusal(mine) == "Request #4 has already been claimed by you."
+    assert refusal(errors.AlreadyTaken(4, "cancelled")) == (
+        "Request #4 is cancelled; there is nothing to claim."
+    )
+
+
+def test_errors_carry_data_and_no_markup_of_their_own() -> None:
+    taken = errors.AlreadyTaken(4, "claimed", "UCHAMP2")
+    assert (taken.request_id, taken.holder) == (4, "UCHAMP2")
+    assert "<" not in taken.plain() and "*" not in taken.plain()
+    being_sent = errors.BeingSent("<!channel> New *guidance*")
+    assert being_sent.plain().startswith("The broadcast is being sent right now")
+    assert "<!channel>" not in being_sent.plain()
+
+
+def test_a_broadcast_title_in_a_refusal_is_bold_and_can_ping_nobody() -> None:
+    worded = refusal(errors.BeingSent("<!channel> & @here " + "t" * 300))
+    assert worded.startswith("*&lt;!channel&gt; &amp; @\u2060here ")
+    assert "<!channel>" not in worded and "is being sent right now" in worded
+    assert len(worded) < 300  # the title is cut
+
+
+def test_refusals_fill_in_their_fields() -> None:
+    assert refusal(errors.WrongStatus(3, "open", "resolved")) == (
+        "Request #3 is open, so it can't be resolved."
+    )
+    assert refusal(errors.NotAsker("cancel this request", or_lead=True)) == (
+        "Only the officer who asked, or a lead, can cancel this request."
+    )
+    assert refusal(errors.RoleRequired(("champion", "lead"), "take requests")).startswith(
+        "Only champions or leads can take requests."
+    )
+    assert refusal(errors.NotAUserId("<!here>")).startswith("'&lt;!here&gt;' is not a Slack")
+
+
+def test_a_broadcast_refusal_names_at_most_five_leads() -> None:
+    leads = tuple(f"ULEAD{i}" for i in range(7))
+    worded = refusal(errors.NotLead(leads))
+    assert worded.count("<@ULEAD") == 5 and "nothing has been posted" in worded
+    assert refusal(errors.NotLead(())).endswith("send it to a lead.")
+
+
+def test_an_error_without_its_own_words_says_its_plain_sentence() -> None:
+    assert refusal(errors.ServiceError("Keep the area under 80 characters.")) == (
+        "Keep the area under 80 characters."
+    )
+    assert refusal(errors.OutcomeMissing()).startswith("Add a short outcome")
+
+
+# Notifications, rendered ----------------------------------------------------------------
+
+
+def _request(**kw: object) -> Request:
+    values: dict[str, object] = {
+        "id": 12,
+        "asker_id": "UOFFICER1",
+        "champion_id": "UCHAMP1",
+        "text": "he keeps turning up",
+        "status": RequestStatus.CLAIMED,
+        "claims": 1,
+    }
+    values.update(kw)
+    return Request(**values)
+
+
+def test_added_detail_is_quoted_line_by_line_and_escaped() -> None:
+    reply = notices.detail_added(_request(), detail="first <!channel>\nsecond & third")
+    body = reply.blocks[0]["text"]["text"]
+    assert body == (
+        "<@UOFFICER1> added detail to request *#12*:\n"
+        "> first &lt;!channel&gt;\n> second &amp; third"
+    )
+
+
+def test_a_cancellation_says_who_cancelled() -> None:
+    assert "a lead, has cancelled" in notices.cancelled(_request(), by="ULEAD1").text
+    assert notices.cancelled(_request(), by="UOFFICER1").text == "Request *#12* is cancelled."
+
+
+def test_a_reassignment_tells_each_side_who_has_it_now() -> None:
+    req = _request(champion_id="UCHAMP2", claims=2)
+    old = notices.handed_on_consult(req)
+    assert old.text == "Request #12 was handed to another champion."
+    assert "<@UCHAMP2>" in old.blocks[0]["text"]["text"]
+    assert "<@UCHAMP1> has handed request *#12* to <@UCHAMP2>" in (
+        notices.handed_on_officer(req, previous="UCHAMP1").text
+    )
+    assert notices.handed_to_you(req, previous="UCHAMP1").text == (
+        "<@UCHAMP1> has handed you request *#12*."
+    )
+
+
+def test_the_review_reminder_counts_and_lists_the_entries(kb: KnowledgeBase) -> None:
+    entry = kb.entries[0]
+    one = review_reminder([entry])
+    assert "*1 knowledge base entry is past review.*" in one.text
+    assert f"`{entry.id}`" in one.blocks[0]["text"]["text"]
+    assert "*2 knowledge base entries are past review.*" in review_reminder([entry, entry]).text
+
+
+def test_modal_inputs_are_read_back_under_value() -> None:
+    blocks = resolve_modal(5)["blocks"]
+    assert blocks[0]["block_id"] == "outcome" and blocks[0]["element"]["action_id"] == "value"
+    assert blocks[0]["element"]["max_length"] == 1000
+    assert reassign_modal(5)["blocks"][0]["element"]["type"] == "users_select"
+    detail = detail_modal(5)["blocks"][0]
+    assert detail["block_id"] == "detail" and detail["element"]["max_length"] == 3000
+
+
+def test_without_the_views_an_error_reads_as_a_plain_sentence() -> None:
+    # A fresh interpreter that never loads bot.views (as the command line does not).
+    code = (
+        "import sys; from bot.domain import errors as e; "
+        "print(str(e.AlreadyTaken(4, 'claimed', 'U2'))); print(str(e.ServiceError('As given.'))); "
+        "print('bot.views' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    ).stdout.splitlines()
+    assert out == ["Someone else claimed the request first.", "As given.", "False"]

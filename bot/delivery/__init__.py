@@ -1,0 +1,23 @@
+"""Delivery of the outbox to Slack: the sender, its pacing, and a worker per process."""
+
+from bot.delivery.pacing import BURST, MAX_WAIT, PACE, POSTS, Pacer, without_rate_limit_retries
+from bot.delivery.rows import CLAIM_FOR, MAX_ATTEMPTS, Outcome
+from bot.delivery.sender import BUDGET, LANES, PERMANENT, Delivery
+from bot.delivery.worker import DeliveryWorker
+
+__all__ = [
+    "BUDGET",
+    "BURST",
+    "CLAIM_FOR",
+    "LANES",
+    "MAX_ATTEMPTS",
+    "MAX_WAIT",
+    "PACE",
+    "PERMANENT",
+    "POSTS",
+    "Delivery",
+    "DeliveryWorker",
+    "Outcome",
+    "Pacer",
+    "without_rate_limit_retries",
+]

@@ -1,0 +1,210 @@
+"""Outbox to Slack: claim due rows, make the Web API call, record the result, retry what failed."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy import select
+
+from bot.db import Database
+from bot.delivery.pacing import Pacer, without_rate_limit_retries
+from bot.delivery.rows import CLAIM_FOR, OutboxRows, Outcome, _Claimed, backoff
+from bot.models import OutboxMessage, OutboxStatus, utcnow
+
+log = logging.getLogger(__name__)
+
+LANES = 4  # channels delivered to at the same time
+HORIZON = 5.0  # rows due within this are waited for here rather than left to the next sweep
+IDLE_PASSES = 3  # passes in a row that send nothing end a delivery
+BUDGET = 300.0  # seconds one call of `deliver` may go on for
+# Errors that no retry will cure: the row is marked failed and logged for an operator.
+PERMANENT = frozenset(
+    {
+        "account_inactive",
+        "cant_update_message",
+        "channel_not_found",
+        "edit_window_closed",
+        "invalid_arguments",
+        "invalid_auth",
+        "invalid_blocks",
+        "is_archived",
+        "message_not_found",
+        "missing_scope",
+        "msg_too_long",
+        "no_text",
+        "not_allowed_token_type",
+        "not_authed",
+        "not_in_channel",
+        "restricted_action",
+        "too_many_users",
+        "user_not_found",
+        "user_not_in_channel",
+        "users_list_not_supplied",
+        "team_access_not_granted",
+    }
+)
+
+
+class Delivery(OutboxRows):
+    """Delivers outbox rows. Safe to run in many processes at once: every row is claimed first."""
+
+    def __init__(
+        self,
+        db: Database,
+        client: WebClient,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+        lanes: int = LANES,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.db = db
+        self.client = without_rate_limit_retries(client)
+        self.clock = clock
+        self.lanes = max(1, lanes)
+        self.sleep = sleep
+        self.pacer = Pacer()
+        # Set when the process shuts down: a long delivery gives its rows back for the sweep.
+        self.stopping = threading.Event()
+
+    def deliver(self, ids: Iterable[int] | None = None, *, limit: int = 200) -> list[Outcome]:
+        """Deliver due rows (only `ids` when given, and edits that queued up behind them), oldest
+        first, in passes of at most `limit`; rows due again within a few seconds (after a 429
+        or a 5xx) are waited for rather than left to the next sweep."""
+        wanted = None if ids is None else set(ids)
+        if wanted is not None and not wanted:
+            return []
+        outcomes: list[Outcome] = []
+        started, idle = time.monotonic(), 0
+        while True:
+            results = self._run(self.claim(wanted, limit))
+            outcomes += results
+            sent = [o.outbox_id for o in results if o.sent]
+            if wanted is not None and sent:
+                wanted |= self.followers(sent)
+            idle = 0 if sent else idle + 1
+            if idle >= IDLE_PASSES or time.monotonic() - started > BUDGET:
+                break
+            if self.stopping.is_set():
+                break
+            wait = self.next_due(wanted)
+            if wait is None or wait > HORIZON:
+                break
+            if wait > 0:
+                before = self.clock()
+                self.sleep(wait)
+                if self.clock() <= before:
+                    break  # a clock that stands still (a test's): the next sweep carries on
+        return outcomes
+
+    def _run(self, claimed: list[_Claimed]) -> list[Outcome]:
+        """Send claimed rows: each lane (a channel, or a message being edited) in order, and
+        several lanes at once."""
+        if not claimed:
+            return []
+        lanes: dict[str, list[_Claimed]] = {}
+        for row in claimed:
+            lanes.setdefault(row.lane, []).append(row)
+        if len(lanes) == 1 or self.lanes == 1:
+            return [o for lane in lanes.values() for o in self._lane(lane)]
+        with ThreadPoolExecutor(max_workers=min(self.lanes, len(lanes))) as pool:
+            return [o for done in pool.map(self._lane, lanes.values()) for o in done]
+
+    def _lane(self, rows: list[_Claimed]) -> list[Outcome]:
+        outcomes: list[Outcome] = []
+        claimed_at = time.monotonic()
+        for index, row in enumerate(rows):
+            if self.stopping.is_set():
+                self.defer([r.id for r in rows[index:]], 0)
+                break
+            wait = self.pacer.reserve(row.method, row.channel)
+            if wait is None:
+                # Its channel is held for a while: give this row and the rest of the lane back.
+                self.defer(
+                    [r.id for r in rows[index:]], self.pacer.free_in(row.method, row.channel)
+                )
+                break
+            if wait > 0:
+                self.sleep(wait)
+            if time.monotonic() - claimed_at > CLAIM_FOR.total_seconds() / 2:
+                if not self.still_ours(row):
+                    continue  # our claim ran out and another sender took the row
+                claimed_at = time.monotonic()
+            outcome = self._send(row.id)
+            outcomes.append(outcome)
+            if outcome.retry_after is not None:
+                self.pacer.limited(row.method, row.channel, outcome.retry_after)
+                if index + 1 < len(rows):  # keep the lane's order: the rest wait too
+                    self.defer([r.id for r in rows[index + 1 :]], outcome.retry_after)
+                break
+        return outcomes
+
+    def _send(self, row_id: int) -> Outcome:
+        with self.db.session() as session:
+            row = session.get(OutboxMessage, row_id)
+            assert row is not None
+            method, payload, attempts = row.method, json.loads(row.payload), row.attempts
+            target_ref, target_state = row.target_ref, None
+            if target_ref:
+                target = session.scalar(
+                    select(OutboxMessage).where(OutboxMessage.ref == target_ref)
+                )
+                target_state = (target.status, target.channel, target.ts) if target else None
+        if target_ref or method == "chat.update":
+            # An edit of, or a reply into, a message this outbox sent: wait until it has a ts.
+            if target_state is None or target_state[0] is OutboxStatus.FAILED:
+                return self.fail(row_id, "target_message_failed")
+            if target_state[0] is not OutboxStatus.SENT:
+                return self.later(
+                    row_id, attempts, seconds=1, error="waiting_for_target", count_attempt=False
+                )
+            payload["channel"] = target_state[1]
+            if method == "chat.update":
+                payload["ts"] = target_state[2]
+            elif payload.pop("in_thread", False):
+                payload["thread_ts"] = target_state[2]
+            payload.pop("in_thread", None)
+        try:
+            channel, ts = self._call(method, payload)
+        except SlackApiError as exc:
+            return self._slack_error(row_id, attempts, exc)
+        except OSError as exc:  # connection refused, reset, timed out
+            return self.later(row_id, attempts, seconds=backoff(attempts), error=type(exc).__name__)
+        # The only window for a repeat after a crash: between Slack's answer and this update.
+        self.mark_sent(row_id, channel, ts)
+        return Outcome(row_id, sent=True)
+
+    def _call(self, method: str, payload: dict[str, Any]) -> tuple[str | None, str | None]:
+        if method == "conversations.open+chat.postMessage":
+            opened = self.client.conversations_open(users=payload.pop("users"))
+            payload["channel"] = opened["channel"]["id"]
+            method = "chat.postMessage"
+        response = self.client.api_call(method.replace("+", ""), json=payload)
+        channel = response.get("channel") or payload.get("channel")
+        return (str(channel) if channel else None, response.get("ts"))
+
+    def _slack_error(self, row_id: int, attempts: int, exc: SlackApiError) -> Outcome:
+        status = exc.response.status_code
+        error = str(exc.response.get("error") or f"http_{status}")
+        if status == 429:
+            headers = exc.response.headers or {}
+            raw = headers.get("Retry-After") or headers.get("retry-after") or "1"
+            try:
+                retry_after = max(1, int(raw[0] if isinstance(raw, list) else raw))
+            except ValueError:
+                retry_after = 1
+            later = self.later(
+                row_id, attempts, seconds=retry_after, error="ratelimited", count_attempt=False
+            )
+            return Outcome(row_id, sent=False, error=later.error, retry_after=retry_after)
+        if status < 500 and error in PERMANENT:
+            return self.fail(row_id, error)
+        return self.later(row_id, attempts, seconds=backoff(attempts), error=error)

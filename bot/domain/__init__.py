@@ -1,0 +1,1 @@
+"""Domain and read-model types: what services produce and views render, importing neither."""

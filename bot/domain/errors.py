@@ -1,0 +1,303 @@
+"""What the rules refuse, as data: each error's fields say what happened; a view words it.
+
+The errors hold no Slack markup and no wording of their own beyond a plain fallback (the class
+docstring's first paragraph). `bot.views.errors` installs the Slack wording when the views load, so
+`str(error)` is the sentence a person is shown wherever the views are in use, and a plain
+sentence elsewhere (the command line, logs before the app is built).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+class ServiceError(Exception):
+    """That can't be done."""
+
+    def __init__(self, message: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return _wording(self)
+
+    def plain(self) -> str:
+        """A plain sentence, without the views: the message given, else the class docstring's
+        first paragraph."""
+        given = getattr(self, "message", "")
+        if given:
+            return str(given)
+        doc = type(self).__doc__ or "That can't be done."
+        return " ".join(doc.strip().split("\n\n")[0].split())
+
+
+def _plain(error: ServiceError) -> str:
+    return error.plain()
+
+
+_wording: Callable[[ServiceError], str] = _plain
+
+
+def word_with(wording: Callable[[ServiceError], str]) -> None:
+    """Have `str(error)` use `wording` (the views install theirs once, at import)."""
+    global _wording
+    _wording = wording
+
+
+class NotAllowed(ServiceError):
+    """Your role does not permit this."""
+
+
+# Each error below is a dataclass: its fields are what happened. `eq=False` keeps errors
+# hashable and compared by identity, as exceptions are.
+
+
+# Requests -----------------------------------------------------------------------------------
+
+
+@dataclass(eq=False)
+class NoSuchRequest(ServiceError):
+    """There is no such request."""
+
+    request_id: int
+
+
+@dataclass(eq=False)
+class AlreadyTaken(ServiceError):
+    """Someone else claimed the request first."""
+
+    request_id: int
+    status: str
+    holder: str | None = None
+    by_caller: bool = False
+
+
+@dataclass(eq=False)
+class RequestChanged(ServiceError):
+    """The request has just changed; please look again."""
+
+    request_id: int
+
+
+@dataclass(eq=False)
+class NotOffered(NotAllowed):
+    """Only the champion it was offered to can pass on this request."""
+
+
+@dataclass(eq=False)
+class OfferClosed(ServiceError):
+    """This offer is no longer open."""
+
+    request_id: int
+    status: str
+
+
+@dataclass(eq=False)
+class WrongStatus(ServiceError):
+    """The request is not in a state that allows this."""
+
+    request_id: int
+    status: str
+    doing: str
+
+
+@dataclass(eq=False)
+class NotHolder(NotAllowed):
+    """Only the champion who has the request, or a lead, can do that."""
+
+    request_id: int
+
+
+@dataclass(eq=False)
+class OutcomeMissing(ServiceError):
+    """Add a short outcome, for example: advised s2A and SPO application."""
+
+
+@dataclass(eq=False)
+class OutcomeTooLong(ServiceError):
+    """Keep the outcome shorter."""
+
+    limit: int
+
+
+@dataclass(eq=False)
+class NotAChampion(ServiceError):
+    """That person is not a champion on the roster."""
+
+    user_id: str
+
+
+@dataclass(eq=False)
+class AlreadyHolds(ServiceError):
+    """That champion already has the request."""
+
+    user_id: str
+    request_id: int
+
+
+@dataclass(eq=False)
+class ReassignToAsker(ServiceError):
+    """A request can't be reassigned to the officer who asked it."""
+
+
+@dataclass(eq=False)
+class AlreadyClosed(ServiceError):
+    """The request is already closed."""
+
+    request_id: int
+    status: str
+
+
+@dataclass(eq=False)
+class ClosedToDetail(ServiceError):
+    """The request is closed; ask a new question instead."""
+
+    request_id: int
+    status: str
+
+
+@dataclass(eq=False)
+class NotAsker(NotAllowed):
+    """Only the officer who asked can do that."""
+
+    doing: str
+    or_lead: bool = False
+
+
+@dataclass(eq=False)
+class NoDetail(ServiceError):
+    """There was no detail to add."""
+
+
+@dataclass(eq=False)
+class DetailTooLong(ServiceError):
+    """That is more detail than I can hold; talk it through with the champion."""
+
+
+@dataclass(eq=False)
+class QuestionGone(ServiceError):
+    """I can't find that question any more; please ask it again."""
+
+
+@dataclass(eq=False)
+class QuestionTextRemoved(ServiceError):
+    """That question's text has been removed; please ask it again."""
+
+
+# The roster ---------------------------------------------------------------------------------
+
+
+@dataclass(eq=False)
+class NotAUserId(ServiceError):
+    """That is not a Slack user ID (they look like U0123ABCD; find one in a profile under ⋮ →
+    Copy member ID)."""
+
+    typed: str
+
+
+@dataclass(eq=False)
+class ProfileTooLong(ServiceError):
+    """Area must be under 80 characters and skills under 400 in all."""
+
+
+@dataclass(eq=False)
+class RoleRequired(NotAllowed):
+    """Your role does not permit this. Ask a lead if you think you should be able to."""
+
+    roles: tuple[str, ...]
+    doing: str
+
+
+@dataclass(eq=False)
+class SelfDemotion(NotAllowed):
+    """You can't change your own admin role from Slack; use the champbot CLI."""
+
+
+# Broadcasts ---------------------------------------------------------------------------------
+
+
+@dataclass(eq=False)
+class NotLead(NotAllowed):
+    """Only the network's leads and admins can send broadcasts, so nothing has been posted."""
+
+    leads: tuple[str, ...]
+
+
+@dataclass(eq=False)
+class NoNetworkChannel(ServiceError):
+    """Broadcasts can't be sent yet: no network channel is set up (CHAMPBOT_NETWORK_CHANNEL).
+    Ask an admin to set it."""
+
+
+@dataclass(eq=False)
+class BroadcastGone(ServiceError):
+    """That broadcast no longer exists."""
+
+
+@dataclass(eq=False)
+class BroadcastError(ServiceError):
+    """That can't be done to this broadcast now."""
+
+    title: str
+
+
+class BroadcastCancelled(BroadcastError):
+    """The broadcast was cancelled, so it can't be changed."""
+
+
+class AlreadyCancelled(BroadcastError):
+    """The broadcast is already cancelled."""
+
+
+class AlreadySent(BroadcastError):
+    """The broadcast has already been sent, so it can't be cancelled. You can still edit it."""
+
+
+class WentOutWhileEditing(BroadcastError):
+    """The broadcast went out while you were editing it, so its time can't be changed any more."""
+
+
+class BeingSent(BroadcastError):
+    """The broadcast is being sent right now, so its time can't be changed and it can't be
+    cancelled."""
+
+
+class DidNotAskForAcks(BroadcastError):
+    """The broadcast didn't ask for acknowledgements."""
+
+
+class NotWaitingForAcks(BroadcastError):
+    """The broadcast isn't waiting for acknowledgements."""
+
+
+@dataclass(eq=False)
+class NotAskingForAcks(ServiceError):
+    """This broadcast isn't asking for acknowledgements."""
+
+
+@dataclass(eq=False)
+class OnlyChampionsAcknowledge(NotAllowed):
+    """Only champions are asked to acknowledge broadcasts, so there's nothing you need to do."""
+
+
+@dataclass(eq=False)
+class PreviewExpired(ServiceError):
+    """This preview has expired. Please start again with /broadcast."""
+
+
+@dataclass(eq=False)
+class TimePassed(ServiceError):
+    """The time you chose passed while the preview was open. Go back and choose a new time, or
+    clear it to send now."""
+
+
+class InvalidBroadcast(ServiceError):
+    """What is wrong with the form, field by field (keys are the form's field names).
+
+    The problems are plain sentences: Slack shows a modal's errors as plain text.
+    """
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__(" ".join(errors.values()))
+        self.errors = errors

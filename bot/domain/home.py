@@ -1,0 +1,37 @@
+"""What one person's App Home shows, gathered by the rules and rendered by the views."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from bot.domain.broadcasts import Listed
+
+if TYPE_CHECKING:  # the ORM rows these values carry; never imported at run time
+    from bot.models import Member, Question, Request, Role
+
+
+@dataclass(frozen=True)
+class ChampionLoad:
+    """One champion's availability and load, for leads."""
+
+    member: Member
+    available: bool
+    load: int
+
+
+@dataclass(frozen=True)
+class Home:
+    """Everything one person's App Home shows."""
+
+    user_id: str
+    role: Role
+    recent_questions: list[Question]
+    my_requests: list[Request]
+    member: Member | None = None
+    available: bool = False
+    held: list[Request] = field(default_factory=list)
+    queue: list[Request] = field(default_factory=list)
+    champions: list[ChampionLoad] = field(default_factory=list)
+    scheduled_broadcasts: list[Listed] = field(default_factory=list)
+    recent_broadcasts: list[Listed] = field(default_factory=list)

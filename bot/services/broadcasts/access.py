@@ -1,0 +1,149 @@
+"""Who may broadcast, and what there is: broadcasts, their links, acknowledgements and lists."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import Session
+
+from bot.config import Settings
+from bot.domain.broadcasts import Link, Listed
+from bot.domain.errors import BroadcastCancelled, BroadcastGone, NoNetworkChannel, NotLead
+from bot.models import Acknowledgement, Broadcast, BroadcastStatus, Member, Role
+from bot.services import roster
+
+LEADS = {Role.LEAD, Role.ADMIN}
+RECENT = timedelta(days=14)
+
+
+def leads(session: Session) -> list[str]:
+    """Everyone who may broadcast: leads first, then admins."""
+    members = session.scalars(
+        select(Member).where(Member.role.in_([Role.LEAD, Role.ADMIN])).order_by(Member.id)
+    )
+    ordered = sorted(members, key=lambda m: (m.role is not Role.LEAD, m.id))
+    return [m.slack_user_id for m in ordered]
+
+
+def check_may_broadcast(*, session: Session, settings: Settings, user_id: str) -> None:
+    """Raise, saying who can, unless `user_id` is a lead or an admin and broadcasts can go."""
+    if roster.role_of(session=session, slack_user_id=user_id) not in LEADS:
+        raise NotLead(tuple(leads(session)))
+    if not settings.network_channel:
+        raise NoNetworkChannel()
+
+
+def champions(session: Session) -> list[str]:
+    """Everyone asked to acknowledge: the roster's champions."""
+    return roster.champions(session=session)
+
+
+def ack_times(session: Session, broadcast_id: int) -> dict[str, datetime]:
+    """When each person acknowledged the broadcast."""
+    return {
+        uid: at
+        for uid, at in session.execute(
+            select(Acknowledgement.user_id, Acknowledgement.at).where(
+                Acknowledgement.broadcast_id == broadcast_id
+            )
+        )
+    }
+
+
+def counts(session: Session, broadcast_id: int) -> tuple[int, int]:
+    """(champions who have acknowledged, champions) for a broadcast."""
+    total = session.scalar(
+        select(func.count()).select_from(Member).where(Member.role == Role.CHAMPION)
+    )
+    acked = session.scalar(
+        select(func.count())
+        .select_from(Acknowledgement)
+        .join(Member, Member.slack_user_id == Acknowledgement.user_id)
+        .where(Acknowledgement.broadcast_id == broadcast_id, Member.role == Role.CHAMPION)
+    )
+    return int(acked or 0), int(total or 0)
+
+
+def links_of(b: Broadcast) -> list[Link]:
+    """The broadcast's links."""
+    return [Link(url, label) for url, label in json.loads(b.links or "[]")]
+
+
+def is_out(b: Broadcast, now: datetime) -> bool:
+    """Whether the broadcast has been sent, or is due and being sent."""
+    if b.status is BroadcastStatus.SENT:
+        return True
+    return b.status is BroadcastStatus.SCHEDULED and (b.send_at is None or b.send_at <= now)
+
+
+def get(*, session: Session, broadcast_id: int, lock: bool = False) -> Broadcast:
+    """A broadcast (not a draft), or BroadcastGone."""
+    query = select(Broadcast).where(Broadcast.id == broadcast_id)
+    b = session.scalar(query.with_for_update() if lock else query)
+    if b is None or b.status is BroadcastStatus.DRAFT or b.edit_of is not None:
+        raise BroadcastGone()
+    return b
+
+
+def editable(*, session: Session, settings: Settings, broadcast_id: int, user_id: str) -> Broadcast:
+    """A broadcast a lead may open the form on."""
+    check_may_broadcast(session=session, settings=settings, user_id=user_id)
+    b = get(session=session, broadcast_id=broadcast_id)
+    if b.status is BroadcastStatus.CANCELLED:
+        raise BroadcastCancelled(b.title)
+    return b
+
+
+def mark_due(*, session: Session, now: datetime) -> None:
+    """Scheduled broadcasts whose time has come are sent (the outbox is sending their posts)."""
+    session.execute(
+        update(Broadcast)
+        .where(Broadcast.status == BroadcastStatus.SCHEDULED, Broadcast.send_at <= now)
+        .values(status=BroadcastStatus.SENT, sent_at=Broadcast.send_at)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def listing(*, session: Session, now: datetime) -> tuple[list[Listed], list[Listed]]:
+    """Scheduled broadcasts, soonest first, and those sent in the last two weeks, newest first."""
+    mark_due(session=session, now=now)
+    live = list(
+        session.scalars(
+            select(Broadcast)
+            .where(
+                Broadcast.edit_of.is_(None),
+                or_(
+                    Broadcast.status == BroadcastStatus.SCHEDULED,
+                    (Broadcast.status == BroadcastStatus.SENT)
+                    & (Broadcast.sent_at >= now - RECENT),
+                ),
+            )
+            .order_by(Broadcast.id)
+        )
+    )
+    total = len(champions(session))
+    acked: dict[int, int] = {
+        broadcast_id: int(n)
+        for broadcast_id, n in session.execute(
+            select(Acknowledgement.broadcast_id, func.count())
+            .join(Member, Member.slack_user_id == Acknowledgement.user_id)
+            .where(
+                Member.role == Role.CHAMPION,
+                Acknowledgement.broadcast_id.in_([b.id for b in live]),
+            )
+            .group_by(Acknowledgement.broadcast_id)
+        )
+    }
+    scheduled = [
+        Listed(b, 0, total)
+        for b in sorted(live, key=lambda b: b.send_at or now)
+        if b.status is BroadcastStatus.SCHEDULED
+    ]
+    recent = [
+        Listed(b, acked.get(b.id, 0), total)
+        for b in sorted(live, key=lambda b: b.sent_at or b.created_at, reverse=True)
+        if b.status is BroadcastStatus.SENT
+    ]
+    return scheduled, recent[:10]

@@ -1,0 +1,71 @@
+"""Outbox refs: the names of the messages the bot sends, so later rows can edit or reply to them.
+
+A ref is unique in the outbox, so building every one here keeps two kinds of message from ever
+sharing a name, and a `Ref` type lets the type checker refuse a hand-made string.
+"""
+
+from __future__ import annotations
+
+from typing import NewType
+
+Ref = NewType("Ref", str)
+
+
+def offer(offer_id: int) -> Ref:
+    """The DM offering a request to one champion."""
+    return Ref(f"offer:{offer_id}")
+
+
+def queue_card(request_id: int) -> Ref:
+    """The request's card in the queue channel."""
+    return Ref(f"queue:{request_id}")
+
+
+def officer_routed(request_id: int) -> Ref:
+    """What the officer is told straight after asking."""
+    return Ref(f"officer:{request_id}")
+
+
+def consult(request_id: int, claim: int) -> Ref:
+    """The group DM opened for one claim of a request (a reassignment opens a new one)."""
+    return Ref(f"consult:{request_id}:{claim}")
+
+
+def helped(request_id: int) -> Ref:
+    """The question, after a resolve, whether the advice helped."""
+    return Ref(f"helped:{request_id}")
+
+
+def broadcast_prefix(broadcast_id: int, revision: int) -> str:
+    """What every ref of one revision of a broadcast starts with (for prefix queries)."""
+    return f"broadcast:{broadcast_id}:{revision}:"
+
+
+def broadcast_dm_prefix(broadcast_id: int, revision: int) -> str:
+    """What every champion's copy of one revision of a broadcast starts with."""
+    return broadcast_prefix(broadcast_id, revision) + "dm:"
+
+
+def broadcast_post(broadcast_id: int, revision: int) -> Ref:
+    """The broadcast's post in the network channel."""
+    return Ref(broadcast_prefix(broadcast_id, revision) + "post")
+
+
+def broadcast_dm(broadcast_id: int, revision: int, user_id: str) -> Ref:
+    """One champion's copy of a broadcast."""
+    return Ref(broadcast_dm_prefix(broadcast_id, revision) + user_id)
+
+
+def broadcast_reminder(broadcast_id: int, user_id: str, kind: str) -> Ref:
+    """One reminder to acknowledge (a lead's, or the bot's own)."""
+    return Ref(f"broadcast-reminder:{broadcast_id}:{user_id}:{kind}")
+
+
+def digest(week: str) -> Ref:
+    """The weekly digest of one ISO week."""
+    return Ref(f"digest:{week}")
+
+
+def kb_review(owner: str, year: int, week: int) -> Ref:
+    """One owner's reminder, in one ISO week, of entries past review."""
+    return Ref(f"kb-review:{owner}:{year}-W{week:02d}")

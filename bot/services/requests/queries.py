@@ -1,0 +1,101 @@
+"""What there is: requests, the queue, the offer awaiting an answer; requests' audit rows."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+
+from bot.domain.errors import NoSuchRequest
+from bot.models import Offer, OfferStatus, Request, RequestStatus, utcnow
+from bot.services import rows_changed
+from bot.services.audit import record
+
+LIVE = (RequestStatus.OPEN, RequestStatus.CLAIMED)
+
+
+def get(*, session: Session, request_id: int) -> Request:
+    """The request, or NoSuchRequest."""
+    req = session.get(Request, request_id)
+    if req is None:
+        raise NoSuchRequest(request_id)
+    return req
+
+
+def audit(session: Session, actor_id: str, action: str, request_id: int, detail: str = "") -> None:
+    """One audit row about a request."""
+    record(
+        session=session,
+        actor_id=actor_id,
+        action=action,
+        subject_type="request",
+        subject_id=request_id,
+        detail=detail,
+    )
+
+
+def open_for(*, session: Session, asker_id: str, limit: int = 10) -> list[Request]:
+    """An officer's requests, open ones first, then the most recent."""
+    return list(
+        session.scalars(
+            select(Request)
+            .where(Request.asker_id == asker_id)
+            .order_by(Request.status.in_(LIVE).desc(), Request.created_at.desc())
+            .limit(limit)
+        )
+    )
+
+
+def held_by(*, session: Session, champion_id: str) -> list[Request]:
+    """The requests a champion has now."""
+    return list(
+        session.scalars(
+            select(Request)
+            .where(Request.champion_id == champion_id, Request.status == RequestStatus.CLAIMED)
+            .order_by(Request.claimed_at)
+        )
+    )
+
+
+def queue(*, session: Session, limit: int = 20) -> list[Request]:
+    """Open requests, oldest first."""
+    return list(
+        session.scalars(
+            select(Request)
+            .where(Request.status == RequestStatus.OPEN)
+            .order_by(Request.created_at)
+            .limit(limit)
+        )
+    )
+
+
+def pending_offer_for(*, session: Session, request_id: int) -> Offer | None:
+    """The offer of a request awaiting a champion's answer, if any."""
+    return session.scalar(
+        select(Offer).where(Offer.request_id == request_id, Offer.status == OfferStatus.PENDING)
+    )
+
+
+def offers_of(session: Session, request_id: int) -> list[Offer]:
+    """Every offer ever made of a request."""
+    return list(session.scalars(select(Offer).where(Offer.request_id == request_id)))
+
+
+def purge_expired_text(
+    *, session: Session, retention_days: int, now: datetime | None = None
+) -> int:
+    """Blank the case text and outcome of closed requests past retention; keep the figures."""
+    now = now or utcnow()
+    cutoff = now - timedelta(days=retention_days)
+    result = session.execute(
+        update(Request)
+        .where(
+            Request.created_at < cutoff,
+            Request.status.in_([RequestStatus.RESOLVED, RequestStatus.CANCELLED]),
+            or_(Request.text.is_not(None), Request.outcome_note.is_not(None)),
+        )
+        .values(text=None, outcome_note=None, text_purged_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return rows_changed(result)

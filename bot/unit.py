@@ -1,0 +1,217 @@
+"""The unit of work of every request, and how every listener runs in it.
+
+A Bolt global middleware (`install`) builds the request's `Unit`: the caller, the time, the
+event (Slack's repeats of an event are dropped here, before the ack). Bolt runs this app with
+`process_before_response=False`, so the middleware's `next()` returns as soon as the listener
+has acked while the listener's body goes on in Bolt's executor thread: a middleware cannot
+commit "after the listener". So `listen`, the one place listeners are registered, wraps each
+listener: in the listener's own thread it opens the unit's session, runs the listener, commits
+(or rolls back), runs the replies that must follow the commit, hands the outbox rows to the
+delivery worker and maps what was raised (`handlers.errors`). One session per request, never
+shared between threads; no listener opens a session, commits or marks an event by hand.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from slack_bolt import App, BoltContext, BoltResponse
+from slack_bolt.kwargs_injection import Args
+from sqlalchemy.orm import Session
+
+from bot.config import Settings
+from bot.db import Database
+from bot.knowledge import KnowledgeBase
+from bot.models import Member
+from bot.services import ServiceError, events, roster
+from handlers.errors import Call, Where, failure, tell
+from handlers.values import StaleInput
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
+
+__all__ = ["Session", "Unit", "UnitClosed", "install", "listen"]
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+_UNRESOLVED = object()
+
+
+class UnitClosed(RuntimeError):
+    """The unit's session was used outside `Unit.run` (a listener kept it past its call)."""
+
+
+class Unit:
+    """What one listener call works with. Built before the listener runs (in Bolt's request
+    thread); its session is opened by `run` in the thread that does the work, so a session is
+    never shared between threads."""
+
+    def __init__(
+        self,
+        *,
+        db: Database,
+        settings: Settings,
+        kb: KnowledgeBase,
+        now: datetime,
+        user_id: str | None,
+        deliver: Callable[[list[int]], None],
+        event_id: str | None = None,
+    ) -> None:
+        self.db = db
+        self.settings = settings
+        self.kb = kb
+        self.now = now
+        self.user_id = user_id
+        self.event_id = event_id
+        self._deliver = deliver
+        self._session: Session | None = None
+        self._caller: object = _UNRESOLVED
+        self._after: list[Callable[[], object]] = []
+
+    @property
+    def session(self) -> Session:
+        """The unit's session (only while `run` runs)."""
+        if self._session is None:
+            raise UnitClosed("the unit of work is not open")
+        return self._session
+
+    @property
+    def caller(self) -> Member | None:
+        """The person behind the request, as the roster knows them (None: not on it). Looked up
+        on first use, so that listeners that never ask cost no query before their ack."""
+        if self._caller is _UNRESOLVED:
+            found = (
+                roster.get(session=self.session, slack_user_id=self.user_id)
+                if self.user_id
+                else None
+            )
+            self._caller = found
+        return self._caller  # type: ignore[return-value]
+
+    def after_commit(self, step: Callable[[], object]) -> None:
+        """Run `step` once the work is committed: a reply that refers to what was just written
+        (a question's buttons, a draft's preview) must not reach anyone before it exists."""
+        self._after.append(step)
+
+    def run(self, work: Callable[[], T]) -> T:
+        """Do `work` in one transaction and mark the event handled in it; commit (or roll back
+        if it raises); then the after-commit steps, then delivery of the outbox rows it wrote."""
+        self._after.clear()
+        with self.db.session() as session:
+            self._session = session
+            try:
+                result = work()
+                if self.event_id:
+                    events.finish(session=session, event_id=self.event_id, now=self.now)
+                queued = list(session.info.get("outbox_ids", []))
+            finally:
+                self._session = None
+                self._caller = _UNRESOLVED
+        try:
+            for step in self._after:
+                step()
+        finally:
+            self._deliver(queued)
+        return result
+
+    def finish_event(self) -> None:
+        """Mark the event handled after the work was refused (and rolled back): a retry would
+        be refused the same way."""
+        if self.event_id:
+            with self.db.session() as session:
+                events.finish(session=session, event_id=self.event_id, now=self.now)
+
+
+Listener = Callable[..., Any]
+# What a listener may ask for, besides Bolt's own arguments (ack, body, action, client, …).
+FROM_UNIT: dict[str, Callable[[Unit], Any]] = {
+    "unit": lambda u: u,
+    "session": lambda u: u.session,
+    "caller": lambda u: u.caller,
+    "user_id": lambda u: u.user_id or "",
+    "now": lambda u: u.now,
+    "settings": lambda u: u.settings,
+    "kb": lambda u: u.kb,
+}
+
+
+def install(app: App, runtime: Runtime) -> None:
+    """The global middleware: drop Slack's repeated deliveries of an event, and put the
+    request's unit of work in the context."""
+
+    @app.middleware
+    def open_unit(
+        body: dict[str, Any], context: BoltContext, next: Callable[[], BoltResponse]
+    ) -> BoltResponse | None:
+        now = runtime.now()
+        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+        if isinstance(event_id, str) and event_id:
+            event_id = event_id[:64]
+            # Before the ack, in Bolt's thread: a repeat must be answered without running.
+            with runtime.db.session() as session:
+                fresh = events.begin(session=session, event_id=event_id, now=now)
+            if not fresh:
+                log.info("dropped a repeated delivery of event %s", event_id)
+                return BoltResponse(status=200, body="")
+        else:
+            event_id = None
+        context["unit"] = Unit(
+            db=runtime.db,
+            settings=runtime.settings,
+            kb=runtime.kb,
+            now=now,
+            user_id=context.user_id,
+            event_id=event_id,
+            deliver=runtime.worker.submit,
+        )
+        return next()
+
+
+def listen(
+    route: Callable[[Listener], Any],
+    listener: Listener,
+    *,
+    errors_block: str | None = None,
+    title: str = "Champion Network",
+) -> None:
+    """Register `listener` with Bolt's `route` (e.g. `app.action(ids.CLAIM)`), run in the
+    request's unit of work. Commands, buttons and shortcuts are acked first, so that a listener
+    cannot be slow to ack; a form's listener acks itself (its ack is its answer)."""
+    wanted = list(inspect.signature(listener).parameters)
+    unknown = [
+        n for n in wanted if n not in FROM_UNIT and n not in inspect.signature(Args).parameters
+    ]
+    if unknown:
+        raise TypeError(f"{listener.__name__} asks for unknown arguments: {unknown}")
+    where = Where(errors_block=errors_block, title=title)
+
+    def run(args: Args) -> None:
+        unit: Unit = args.context["unit"]
+        call = Call(body=args.body, ack=args.ack, respond=args.respond, client=args.client)
+        if args.body.get("type") not in ("view_submission", "event_callback"):
+            args.ack()
+        try:
+            unit.run(lambda: listener(**{name: _argument(name, args, unit) for name in wanted}))
+        except StaleInput as stale:
+            tell(call, where, stale.message)
+        except ServiceError as refused:
+            unit.finish_event()
+            tell(call, where, str(refused), getattr(refused, "errors", None))
+        except Exception as error:
+            failure(call, where, listener.__name__, error)
+
+    # Bolt names listeners in its logs by these; `functools.wraps` would also make Bolt read
+    # the listener's own parameters instead of `args`.
+    run.__name__ = listener.__name__
+    run.__qualname__ = listener.__qualname__
+    route(run)
+
+
+def _argument(name: str, args: Args, unit: Unit) -> Any:
+    if name in FROM_UNIT:
+        return FROM_UNIT[name](unit)
+    return getattr(args, name)

@@ -1,0 +1,20 @@
+"""A champion's availability in a sentence, for `/champion`."""
+
+from __future__ import annotations
+
+from bot.models import Member
+
+
+def describe(member: Member, *, load: int) -> str:
+    """Where a champion stands: on, off or away, their load, area and skills."""
+    if member.away_until:
+        stamp = int(member.away_until.timestamp())
+        fallback = f"{member.away_until:%d %b %H:%M} UTC"
+        state = f"away until <!date^{stamp}^{{date_short_pretty}} {{time}}|{fallback}>"
+    else:
+        state = "on duty" if member.on_duty else "off duty"
+    return (
+        f"You are *{state}*, with {load} of {member.max_active} requests and offers."
+        + (f" Area: {member.area}." if member.area else "")
+        + (f" Skills: {member.skills.replace(',', ', ')}." if member.skills else "")
+    )

@@ -1,0 +1,220 @@
+"""The unit of work around every listener, in-process: commit, delivery after commit, repeated
+events, and the central error mapping (refusals, stale buttons, failures with a reference)."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+import pytest
+from slack_sdk import WebClient
+from sqlalchemy import func, select
+
+from bot.models import AuditEvent, OutboxMessage, OutboxStatus, ProcessedEvent, Question, Role
+from bot.services import roster
+from bot.views import ids
+from tests.conftest import CHAMPION, LEAD, OFFICER, DispatchedApp
+from tests.handlers.support import LIVE, QUESTION, button_value, click, count, posted
+
+
+def test_a_dm_is_answered_after_its_question_is_committed(
+    bolt: DispatchedApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[int] = []
+    post = WebClient.chat_postMessage
+
+    def check_then_post(self: WebClient, **kwargs: Any) -> Any:
+        # The reply carries the question's buttons: the question must already be in the
+        # database when anyone can see them.
+        seen.append(count(bolt, Question))
+        return post(self, **kwargs)
+
+    monkeypatch.setattr(WebClient, "chat_postMessage", check_then_post)
+    bolt.slack.dm(user=OFFICER, channel=bolt.im(OFFICER), text=QUESTION)
+    bolt.settle()
+    assert seen == [1]
+    (reply,) = posted(bolt, bolt.im(OFFICER))
+    assert button_value(reply, ids.FEEDBACK_HELPFUL).isdigit()
+
+
+def test_outbox_rows_go_to_the_worker_only_after_the_commit(bolt: DispatchedApp) -> None:
+    with bolt.runtime.db.session() as s:
+        roster.add(session=s, slack_user_id=CHAMPION, role=Role.CHAMPION)
+    handed: list[tuple[list[int], int]] = []
+    submit = bolt.runtime.worker.submit
+
+    def record(ids_: Any) -> None:
+        ids_ = list(ids_)
+        with bolt.runtime.db.session() as s:  # another session sees only what is committed
+            committed = s.scalar(select(func.count()).where(OutboxMessage.id.in_(ids_)))
+        handed.append((ids_, int(committed or 0)))
+        submit(ids_)
+
+    bolt.runtime.worker.submit = record  # type: ignore[method-assign]
+    bolt.slack.dm(user=OFFICER, channel=bolt.im(OFFICER), text=LIVE)
+    bolt.settle()
+    ((queued, committed),) = handed
+    assert queued and committed == len(queued)
+    with bolt.runtime.db.session() as s:
+        statuses = set(s.scalars(select(OutboxMessage.status).where(OutboxMessage.id.in_(queued))))
+    assert statuses == {OutboxStatus.SENT}  # delivered by the worker, no sweep needed
+    assert posted(bolt, "CQUEUE"), "the queue heard of the request"
+
+
+def test_a_repeated_event_is_answered_once_and_marked_handled(bolt: DispatchedApp) -> None:
+    for retry in (None, 1):
+        resp = bolt.slack.dm(
+            user=OFFICER,
+            channel=bolt.im(OFFICER),
+            text=QUESTION,
+            event_id="Ev0REPEATED",
+            retry_num=retry,
+        )
+        assert resp.status == 200
+        bolt.settle()
+    assert len(posted(bolt, bolt.im(OFFICER))) == 1
+    with bolt.runtime.db.session() as s:
+        event = s.get(ProcessedEvent, "Ev0REPEATED")
+        assert event is not None and event.handled_at is not None
+
+
+def test_a_refusal_is_an_ephemeral_reply_and_nothing_is_kept(
+    bolt: DispatchedApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.services import ServiceError, audit, availability
+
+    def write_then_refuse(*, session: Any, user_id: str, **_: Any) -> None:
+        audit.record(
+            session=session, actor_id=user_id, action="test", subject_type="t", subject_id=1
+        )
+        raise ServiceError("Not today.")
+
+    monkeypatch.setattr(availability, "set_duty", write_then_refuse)
+    before = count(bolt, AuditEvent)
+    resp = bolt.slack.command(
+        "/champion", "on", user=OFFICER, channel="CGENERAL", response_url=bolt.emu.response_url()
+    )
+    assert resp.status == 200
+    bolt.settle()
+    (response,) = bolt.emu.responses
+    assert response.body["text"] == "Not today."
+    assert response.body.get("response_type") == "ephemeral"
+    assert count(bolt, AuditEvent) == before  # what it wrote before refusing was rolled back
+
+
+def test_an_officer_setting_availability_is_refused(bolt: DispatchedApp) -> None:
+    resp = bolt.slack.command(
+        "/champion", "on", user=OFFICER, channel="CGENERAL", response_url=bolt.emu.response_url()
+    )
+    assert resp.status == 200
+    bolt.settle()
+    (response,) = bolt.emu.responses
+    assert response.body["text"].startswith("Only champions set availability")
+
+
+def test_a_refused_form_shows_the_refusal_on_its_field(bolt: DispatchedApp) -> None:
+    view = {
+        "type": "modal",
+        "callback_id": ids.RESOLVE_MODAL,
+        "private_metadata": '{"request_id": 99}',
+    }
+    view["blocks"] = [{"type": "input", "block_id": "outcome"}]
+    typed = {"outcome": {"value": {"type": "plain_text_input", "value": "done"}}}
+    resp = bolt.slack.view_submission(user=OFFICER, view=view, values=typed)
+    assert resp.status == 200
+    answer = resp.json()
+    assert answer["response_action"] == "errors"
+    assert set(answer["errors"]) == {"outcome"} and answer["errors"]["outcome"]
+
+
+@pytest.mark.parametrize("value", ["", "abc", "-3", "12:x"])
+def test_a_malformed_button_value_is_out_of_date(bolt: DispatchedApp, value: str) -> None:
+    (response,) = click(bolt, OFFICER, ids.FEEDBACK_HELPFUL, value)
+    assert "out of date" in response.body["text"]
+
+
+def test_a_value_error_inside_a_service_is_a_failure_not_a_stale_button(
+    bolt: DispatchedApp, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from bot.services import questions
+
+    def broken(**_: Any) -> None:
+        raise ValueError("invalid literal for int() with base 10: 'secret detail'")
+
+    monkeypatch.setattr(questions, "give_feedback", broken)
+    with caplog.at_level(logging.INFO):
+        (response,) = click(bolt, OFFICER, ids.FEEDBACK_HELPFUL, "7")
+    text = response.body["text"]
+    assert "out of date" not in text
+    reference = re.search(r"reference ([0-9a-f]{8})", text)
+    assert reference, text
+    (line,) = [r for r in caplog.records if r.levelno == logging.ERROR]
+    message = line.getMessage()
+    assert reference.group(1) in message and "ValueError" in message
+    assert "on_helpful" in message
+    assert "secret detail" not in caplog.text
+
+
+def test_an_unexpected_failure_is_logged_by_reference_without_the_question(
+    bolt: DispatchedApp, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from bot.services import flows
+
+    def broken(**kwargs: Any) -> None:
+        raise RuntimeError(f"could not handle {kwargs['text']!r}")
+
+    monkeypatch.setattr(flows, "ask", broken)
+    with caplog.at_level(logging.INFO):
+        bolt.slack.dm(
+            user=OFFICER, channel=bolt.im(OFFICER), text="my neighbour Jane Doe follows me"
+        )
+        bolt.settle()
+    (reply,) = posted(bolt, bolt.im(OFFICER))
+    reference = re.search(r"reference ([0-9a-f]{8})", reply.args["text"])
+    assert reference and "Something went wrong on our side" in reply.args["text"]
+    errors = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert errors and reference.group(1) in errors[0].getMessage()
+    assert "RuntimeError at" in errors[0].getMessage()  # where it failed, not what it held
+    assert "Jane Doe" not in caplog.text
+    assert count(bolt, Question) == 0
+
+
+def test_the_lead_sees_the_figures_and_an_officer_is_refused(bolt: DispatchedApp) -> None:
+    with bolt.runtime.db.session() as s:
+        roster.add(session=s, slack_user_id=LEAD, role=Role.LEAD)
+    for user in (OFFICER, LEAD):
+        url = bolt.emu.response_url(user)
+        bolt.slack.command("/champbot", "stats", user=user, channel="CGENERAL", response_url=url)
+        bolt.settle()
+    refused, shown = (r.body["text"] for r in bolt.emu.responses)
+    assert refused.startswith("Only admins or leads can see the figures")
+    assert "Questions in the last 30 days" in shown
+
+
+def test_a_slow_delivery_never_holds_a_listener_thread(
+    bolt: DispatchedApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    from bot.delivery import Delivery
+
+    with bolt.runtime.db.session() as s:
+        roster.add(session=s, slack_user_id=CHAMPION, role=Role.CHAMPION)
+    release = threading.Event()
+    deliver = Delivery.deliver
+
+    def slow(self: Delivery, *args: Any, **kwargs: Any) -> Any:
+        release.wait(timeout=30)  # a broadcast to a thousand champions, say
+        return deliver(self, *args, **kwargs)
+
+    monkeypatch.setattr(Delivery, "deliver", slow)
+    bolt.slack.dm(user=OFFICER, channel=bolt.im(OFFICER), text=LIVE)  # queues notices
+    bolt.slack.dm(user=OFFICER, channel=bolt.im(OFFICER), text=QUESTION)
+    for future in bolt.executor.futures:
+        future.result(timeout=10)  # every listener has finished while delivery waits
+    assert len(posted(bolt, bolt.im(OFFICER))) == 2  # both answers are out
+    assert not posted(bolt, "CQUEUE")  # the notices are still with the worker
+    release.set()
+    bolt.settle()
+    assert posted(bolt, "CQUEUE")
