@@ -6,44 +6,40 @@ import itertools
 import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
-import yaml
-
+from bot.knowledge.evalset import (
+    CASES,
+    GREETING,
+    LIVE_CASE,
+    NOT_COVERED,
+    OFF_TOPIC,
+    SPLITS,
+    EvalQuestion,
+    EvalSetError,
+    load_eval_set,
+)
+from bot.knowledge.evalset import ratio as _ratio
+from bot.knowledge.perturbation import WRAPPERS, Perturbation, combine, perturb
 from bot.knowledge.search import Assessment, KnowledgeBase, Triage
 
-OFF_TOPIC = "off-topic"
-LIVE_CASE = "live-case"
-NOT_COVERED = "not-covered"  # on the subject, but no entry answers it
-GREETING = "greeting"  # hello, thanks, help, "what can you do?": the introduction
-CASES = (OFF_TOPIC, LIVE_CASE, NOT_COVERED, GREETING)
-SPLITS = ("tune", "test")
-
-# Neutral words put around every question for the perturbation report: none should change
-# its case or the first entry shown. `{q}` is the question as written.
-WRAPPERS: tuple[str, ...] = (
-    "hi, {q}",
-    "{q} thanks",
-    "quick one - {q}",
-    "URGENT {q}",
-    "{q} (job ref 1006)",
-    "PC 4471 here: {q}",
-    "morning all, {q}?? cheers",
-    "...{q}!!",
-)
-
-
-class EvalSetError(ValueError):
-    """The evaluation set file is malformed; the message names the file and the item."""
-
-
-@dataclass(frozen=True)
-class EvalQuestion:
-    """One question with what it should get: an entry id, "off-topic" or "live-case"."""
-
-    q: str
-    expect: str
-    split: str
+__all__ = [
+    "CASES",
+    "GREETING",
+    "LIVE_CASE",
+    "NOT_COVERED",
+    "OFF_TOPIC",
+    "SPLITS",
+    "WRAPPERS",
+    "EvalQuestion",
+    "EvalReport",
+    "EvalSetError",
+    "Perturbation",
+    "calibrate",
+    "evaluate",
+    "format_report",
+    "load_eval_set",
+    "tune",
+]
 
 
 @dataclass(frozen=True)
@@ -96,21 +92,6 @@ class SplitReport:
 
 
 @dataclass(frozen=True)
-class Perturbation:
-    """How a split's questions fare with neutral words around them (`WRAPPERS`): of every
-    (question, wrapper) pair, the share whose case changes, the share whose first entry shown
-    changes, and the number of live-case questions whose case changes under any wrapper."""
-
-    split: str
-    pairs: int
-    case_changed: float | None
-    entry_changed: float | None
-    live_cases: int
-    live_case_changed: int
-    changes: tuple[str, ...] = field(default=())
-
-
-@dataclass(frozen=True)
 class EvalReport:
     """One report per split present in the evaluation set, and one over all of them."""
 
@@ -119,37 +100,6 @@ class EvalReport:
 
     def __getitem__(self, split: str) -> SplitReport:
         return self.splits[split]
-
-
-def load_eval_set(path: str | Path) -> list[EvalQuestion]:
-    """Read an evaluation set: a YAML list of {q, expect, split}."""
-    path = Path(path)
-    where = f"{path.parent.name}/{path.name}"
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise EvalSetError(f"{where}: cannot be read ({exc.__class__.__name__})") from None
-    if isinstance(data, dict) and isinstance(data.get("questions"), list):
-        data = data["questions"]
-    if not isinstance(data, list):
-        raise EvalSetError(f"{where}: expected a list of questions")
-    out: list[EvalQuestion] = []
-    for n, item in enumerate(data, 1):
-        if not isinstance(item, dict):
-            raise EvalSetError(f"{where}: item {n}: expected q, expect and split")
-        q, expect, split = item.get("q"), item.get("expect"), item.get("split", "test")
-        if not isinstance(q, str) or not q.strip():
-            raise EvalSetError(f"{where}: item {n}: field 'q': expected the question text")
-        if not isinstance(expect, str) or not expect.strip():
-            raise EvalSetError(f"{where}: item {n}: field 'expect': expected an entry id")
-        if split not in SPLITS:
-            raise EvalSetError(f"{where}: item {n}: field 'split': expected tune or test")
-        out.append(EvalQuestion(q=q.strip(), expect=expect.strip(), split=str(split)))
-    return out
-
-
-def _ratio(num: int, den: int) -> float | None:
-    return num / den if den else None
 
 
 def _is_correct(question: EvalQuestion, triage: Triage) -> bool:
@@ -224,51 +174,6 @@ def _report(
     )
 
 
-def _first(triage: Triage) -> str | None:
-    """The entry an officer is shown first: the answer, or the first one beside the reply."""
-    if triage.kind == "off_topic":
-        return None
-    hit = triage.best or (triage.hits[0] if triage.hits else None)
-    return hit.entry.id if hit else None
-
-
-def perturb(
-    kb: KnowledgeBase,
-    items: Sequence[tuple[EvalQuestion, Triage]],
-    split: str,
-    wrappers: Sequence[str] = WRAPPERS,
-) -> Perturbation:
-    """Each question under each wrapper, against its triage as written."""
-    pairs = case_changed = entry_changed = 0
-    live = [q for q, _ in items if q.expect == LIVE_CASE]
-    live_changed: set[str] = set()
-    changes: list[str] = []
-    for question, plain in items:
-        for wrapper in wrappers:
-            wrapped = kb.triage(wrapper.replace("{q}", question.q))
-            pairs += 1
-            case = wrapped.kind != plain.kind
-            entry = _first(wrapped) != _first(plain)
-            case_changed += case
-            entry_changed += entry
-            if case and question.expect == LIVE_CASE:
-                live_changed.add(question.q)
-            if case or entry:
-                changes.append(
-                    f"[{question.split}] {wrapper!r} on {question.q!r}: {plain.kind} "
-                    f"{_first(plain)} -> {wrapped.kind} {_first(wrapped)}"
-                )
-    return Perturbation(
-        split=split,
-        pairs=pairs,
-        case_changed=_ratio(case_changed, pairs),
-        entry_changed=_ratio(entry_changed, pairs),
-        live_cases=len(live),
-        live_case_changed=len(live_changed),
-        changes=tuple(changes),
-    )
-
-
 def evaluate(
     kb: KnowledgeBase,
     questions: Iterable[EvalQuestion],
@@ -294,30 +199,11 @@ def evaluate(
             if name == "all":
                 parts = [p for s, p in perturbation.items() if s != "all"]
                 perturbation[name] = (
-                    _combine(parts) if parts else perturb(kb, chosen, name, wrappers)
+                    combine(parts) if parts else perturb(kb, chosen, name, wrappers)
                 )
             else:
                 perturbation[name] = perturb(kb, chosen, name, wrappers)
     return EvalReport(splits=splits, perturbation=perturbation)
-
-
-def _combine(parts: Sequence[Perturbation]) -> Perturbation:
-    """The splits' perturbation figures as one (each pair counted once)."""
-    pairs = sum(p.pairs for p in parts)
-
-    def share(get: str) -> float | None:
-        n = sum(round((getattr(p, get) or 0.0) * p.pairs) for p in parts)
-        return _ratio(n, pairs)
-
-    return Perturbation(
-        split="all",
-        pairs=pairs,
-        case_changed=share("case_changed"),
-        entry_changed=share("entry_changed"),
-        live_cases=sum(p.live_cases for p in parts),
-        live_case_changed=sum(p.live_case_changed for p in parts),
-        changes=tuple(c for p in parts for c in p.changes),
-    )
 
 
 def _pct(value: float | None) -> str:

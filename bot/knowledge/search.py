@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -10,6 +9,7 @@ from math import exp
 from pathlib import Path
 from typing import ClassVar, Literal, NamedTuple
 
+from bot.knowledge.beside import beside, joins_two_asks
 from bot.knowledge.encoder import Encoder, Vectors, encode_cached, shared_encoder
 from bot.knowledge.entries import Entry, load_entries
 from bot.knowledge.framing import EXAMPLE_ENTRIES, elsewhere, is_greeting, strip_framing
@@ -27,16 +27,6 @@ from bot.knowledge.typos import TypoCorrector
 from bot.knowledge.vectors import VectorIndex
 
 TriageKind = Literal["answered", "live_case", "not_covered", "off_topic", "greeting"]
-
-# Words that join two asks in one question: only then may a second entry answer the rest.
-_JOINED = re.compile(r"\b(?:and|or|n|vs|versus|plus|both|as well as|compared)\b|[&+/;]", re.I)
-
-# ... except in names that are one thing ("England and Wales", "stalking and harassment").
-_PAIRS = re.compile(
-    r"\b(?:england and wales|stalking (?:and|or|n) harassment|harassment (?:and|or|n) stalking|"
-    r"alarm (?:or|and) distress|domestic abuse and stalking|either way)\b",
-    re.I,
-)
 
 # `encoder` argument meaning "the process's shared encoder, if the model is installed".
 SHARED: Literal["shared"] = "shared"
@@ -102,9 +92,8 @@ class KnowledgeBase:
     calibration: tuple[float, float] | None = (10.32, -3.91)
     pool: int = 8
     generic_weight: float = 1.0
-    # A runner-up this close to the answer (in confidence) is offered beside it ("Also: …"),
-    # and one that also holds at least `second_share` of the question's weight the answer
-    # lacks, within `second_margin`, is shown whole as answering the rest of the question.
+    # Raw-score margins: a runner-up this close is offered ("Also: …"); one within
+    # `second_margin` adding `second_share` of the question's weight is shown whole too.
     also_margin: float = 0.15
     second_margin: float = 0.3
     second_share: float = 0.2
@@ -242,8 +231,7 @@ class KnowledgeBase:
         return self._by_id.get(entry_id)
 
     def examples(self, n: int = 3) -> tuple[Entry, ...]:
-        """Entries whose questions make good examples of what to ask (for a greeting): the
-        preferred ones that are present, then the first entries loaded."""
+        """Entries whose questions are examples for a greeting: the preferred, then the first."""
         chosen = [e for e in (self.get(i) for i in EXAMPLE_ENTRIES) if e is not None]
         chosen += [e for e in self._entries if e not in chosen]
         return tuple(chosen[:n])
@@ -356,39 +344,8 @@ class KnowledgeBase:
             vector=vector,
             greeting=greeting and not signals.live_case,
             elsewhere=elsewhere(text),
-            joined=bool(_JOINED.search(_PAIRS.sub(" ", text))),
+            joined=joins_two_asks(text),
         )
-
-    def _adds(self, query: Query, best: Entry, other: Entry) -> float:
-        """The share of the question's weight that `other` holds in its title, phrasings or
-        tags and `best` does not: what it adds towards answering the whole question."""
-        if query.total <= 0:
-            return 0.0
-        head_best = self._profiles[self._number[best.id]].head
-        head_other = self._profiles[self._number[other.id]].head
-        added = sum(w for t, w in query.weights.items() if t in head_other and t not in head_best)
-        return added / query.total
-
-    def _beside(
-        self, query: Query, best: Hit, hits: list[Hit], close: float, joined: bool
-    ) -> tuple[Hit | None, tuple[Hit, ...]]:
-        """The entry that answers the rest of the question, and the close runner-ups."""
-        second: Hit | None = None
-        also: list[Hit] = []
-        for hit in hits[1:3]:
-            if hit.score < close:
-                continue
-            gap = best.raw - hit.raw
-            if (
-                second is None
-                and joined
-                and gap <= self.second_margin
-                and self._adds(query, best.entry, hit.entry) >= self.second_share
-            ):
-                second = hit
-            elif gap <= self.also_margin and not also:
-                also.append(hit)
-        return second, tuple(also)
 
     def decide(
         self,
@@ -422,8 +379,14 @@ class KnowledgeBase:
             # another part of policing: the nearest entry would be an answer to another question
             return Triage("off_topic", [], None, False)
         if best is not None and best.score >= (answer if on_topic else max(answer, sure)):
-            second, also = self._beside(
-                assessment.query, best, hits, max(close, answer * 0.75), assessment.joined
+            second, also = beside(
+                assessment.query,
+                best,
+                hits,
+                heads=lambda e: self._profiles[self._number[e.id]].head,
+                close=max(close, answer * 0.75),
+                joined=assessment.joined,
+                margins=(self.also_margin, self.second_margin, self.second_share),
             )
             return Triage("answered", related, best, False, second, also)
         if on_topic:
