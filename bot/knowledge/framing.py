@@ -109,6 +109,7 @@ _ELSEWHERE = re.compile(
     r"\b(?:burglar(?:y|ies)|robber(?:y|ies)|shoplift\w*|theft|thefts|stolen|drink ?driv\w*|"
     r"drug ?driv\w*|speeding|motoring|traffic offence|dangerous driving|careless driving|"
     r"drugs?|cannabis|possession with intent|murder|manslaughter|gbh|abh|wounding|arson|"
+    r"common assault|assault by beating|missing persons?|mispers|kidnap\w*|"
     r"criminal damage|fraud|money laundering|modern slavery|county lines|firearms licen[cs]\w*|"
     r"shotgun certificate|sex offenders? register|registered sex offenders?|sex offenders?|"
     r"notification requirements under the sexual offences act|sexual offences act|"

@@ -69,6 +69,8 @@ def test_a_question_with_a_greeting_is_not_a_greeting(text: str) -> None:
         "how many days annual leave do I get",
         "max sentence for breaching a sexual harm prevention order",
         "is it s4 of the public order act for threatening words",
+        "how do I fill in a missing person risk assessment",
+        "ptp for common assault",
     ],
 )
 def test_other_parts_of_policing_are_elsewhere(text: str) -> None:
