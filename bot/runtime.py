@@ -112,7 +112,9 @@ class Runtime:
 def load_knowledge(settings: Settings, directory: Path | None = None) -> KnowledgeBase:
     """The knowledge base under `directory` (default: the settings'), searched by words and,
     unless CHAMPBOT_SEMANTIC is off, by meaning with the sentence model."""
-    encoder = shared_encoder(settings.encoder_dir) if settings.semantic else None
+    encoder = None
+    if settings.semantic:
+        encoder = shared_encoder(settings.encoder_dir, settings.encodings_cache)
     return KnowledgeBase.load(
         directory or settings.kb_dir, encoder=encoder, encodings_cache=settings.encodings_cache
     )

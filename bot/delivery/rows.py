@@ -15,6 +15,7 @@ from sqlalchemy.orm import aliased
 
 from bot.db import Database
 from bot.models import OutboxMessage, OutboxStatus
+from bot.services import rows_changed
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +94,7 @@ class OutboxRows:
                     .values(locked_until=token, attempts=OutboxMessage.attempts + 1)
                     .execution_options(synchronize_session=False)
                 )
-                if getattr(won, "rowcount", 0) == 1:
+                if rows_changed(won) == 1:
                     claimed.append(row_id)
         if not claimed:
             return []
@@ -130,7 +131,7 @@ class OutboxRows:
                 .values(locked_until=self.clock() + CLAIM_FOR)
                 .execution_options(synchronize_session=False)
             )
-            return getattr(renewed, "rowcount", 0) == 1
+            return rows_changed(renewed) == 1
 
     def defer(self, row_ids: list[int], seconds: float) -> None:
         """Give claimed rows back, due in `seconds`; a deferral is not an attempt."""

@@ -162,6 +162,8 @@ class Delivery(OutboxRows):
             # An edit of, or a reply into, a message this outbox sent: wait until it has a ts.
             if target_state is None or target_state[0] is OutboxStatus.FAILED:
                 return self.fail(row_id, "target_message_failed")
+            if target_state[0] is OutboxStatus.CANCELLED:  # withdrawn before it went
+                return self.fail(row_id, "target_message_cancelled")
             if target_state[0] is not OutboxStatus.SENT:
                 return self.later(
                     row_id, attempts, seconds=1, error="waiting_for_target", count_attempt=False

@@ -10,6 +10,7 @@ from alembic import command
 from sqlalchemy import select, text
 
 from bot.db import Database
+from bot.emulator import SlackEmulator
 from bot.models import OutboxMessage, OutboxStatus, utcnow
 from bot.services import outbox, refs
 
@@ -163,3 +164,27 @@ def test_the_migration_gives_withdrawn_rows_their_own_status(tmp_path: Path) -> 
 
 def test_the_migration_on_postgresql(pg: Database) -> None:
     _migrate_withdrawn_rows(pg)
+
+
+def test_an_edit_of_a_withdrawn_post_fails_at_once_and_calls_nothing(
+    db: Database, emulator: SlackEmulator
+) -> None:
+    from bot.delivery import Delivery
+    from bot.runtime import make_client
+
+    ref = refs.broadcast_post(6, 1)
+    with db.session() as s:
+        outbox.post(session=s, channel="CNETWORK", text="post", ref=ref)
+    with db.session() as s:
+        assert outbox.withdraw(session=s, prefix=refs.broadcast_prefix(6, 1))
+        edit = outbox.update(session=s, target_ref=ref, text="edited")
+        assert edit is not None and edit.method == "chat.update"
+        edit_id = edit.id
+    emulator.reset()
+    client = make_client(token="xoxb-test-token", api_url=emulator.api_url)
+    (outcome,) = Delivery(db, client).deliver([edit_id])
+    assert not outcome.sent and outcome.error == "target_message_cancelled"
+    # Failed for an operator to see, not left waiting for a post that will never go.
+    row = next(r for r in _rows(db) if r.id == edit_id)
+    assert row.status is OutboxStatus.FAILED
+    assert emulator.calls == []

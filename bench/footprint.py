@@ -1,0 +1,172 @@
+"""Benchmark: the resident size of `champbot serve` with the sentence model loaded, and its start.
+
+Run on its own from the repository root: `python bench/footprint.py [--runs 5]`. Each run starts
+`champbot serve` as its own process (SQLite, the local emulation of Slack's Web API, loopback
+only), first with an empty encodings cache (the knowledge base is encoded) and then with the
+cache that start left (warm), in turn with `CHAMPBOT_SEMANTIC=off` (words only) for comparison,
+and with `--baseline-tree` an earlier version of the code in the same way.
+Start is the time from launching the process to `GET /healthz` answering, and the CPU time the
+process used until then (the figure a shared machine's load does not inflate); the resident size
+(VmRSS, and its peak VmHWM) is read from /proc once the server has answered questions by DM,
+so the model has run. Prints one Markdown row per run and mode, then the medians.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot.emulator import SlackEmulator  # noqa: E402
+from bot.slack_requests import SlackSender  # noqa: E402
+
+QUESTIONS = [
+    "whats the difference between stalking and harassment",
+    "how many people get stalked in their lifetime",
+    "who can apply for an spo",
+    "what does FOUR stand for",
+]
+CHAMPBOT = Path(sys.executable).with_name("champbot")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _status(pid: int) -> dict[str, int]:
+    out = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, value = line.partition(":")
+        if key in ("VmRSS", "VmHWM"):
+            out[key] = int(value.split()[0])
+    return out
+
+
+def _cpu_seconds(pid: int) -> float:
+    # utime and stime, fields 14 and 15 of /proc/PID/stat, in clock ticks
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def run_once(
+    emu: SlackEmulator, cache: Path, database: Path, semantic: bool, tree: Path | None = None
+) -> dict[str, float]:
+    port = _free_port()
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(tree or ""),
+        "SLACK_BOT_TOKEN": "xoxb-bench",
+        "SLACK_SIGNING_SECRET": "bench-secret",
+        "SLACK_API_URL": emu.api_url,
+        "DATABASE_URL": f"sqlite:///{database}",
+        "CHAMPBOT_KB_DIR": str(ROOT / "knowledge"),
+        "CHAMPBOT_CACHE_DIR": str(cache),
+        "CHAMPBOT_SEMANTIC": "on" if semantic else "off",
+        "CHAMPBOT_LOG_LEVEL": "WARNING",
+    }
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        [str(CHAMPBOT), "serve", "--port", str(port), "--no-scheduler"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = started + 600
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"serve exited: {process.stderr.read().decode()[-2000:]}")  # type: ignore[union-attr]
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.perf_counter() > deadline:
+                raise RuntimeError("serve did not answer /healthz within 600 s")
+            time.sleep(0.01)
+        ready = time.perf_counter() - started
+        cpu = _cpu_seconds(process.pid)
+        sender = SlackSender(f"http://127.0.0.1:{port}/slack/events", "bench-secret")
+        channel = emu.im_channel("UBENCH")
+        posted = threading.Semaphore(0)
+        emu.on_call(lambda call: posted.release() if call.method == "chat.postMessage" else None)
+        for text in QUESTIONS * 5:
+            sender.dm(user="UBENCH", channel=channel, text=text)
+            if not posted.acquire(timeout=30):
+                raise RuntimeError("no answer within 30 s")
+        status = _status(process.pid)
+        return {
+            "start": ready,
+            "cpu": cpu,
+            "rss": status["VmRSS"] / 1024,
+            "hwm": status["VmHWM"] / 1024,
+        }
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("--runs", type=int, default=5)
+    p.add_argument(
+        "--baseline-tree",
+        type=Path,
+        help="a checkout of an earlier version (git archive REV | tar -x -C DIR), run as a "
+        "fourth mode with a warm cache of its own",
+    )
+    args = p.parse_args(argv)
+    emu = SlackEmulator(token="xoxb-bench")
+    emu.start()
+    emu.add_user("UBENCH", name="bench", real_name="Bench", tz="Europe/London")
+    modes = ["model, cold cache", "model, warm cache", "words only"]
+    if args.baseline_tree:
+        modes += ["baseline, cold cache", "baseline, warm cache"]
+    results: dict[str, list[dict[str, float]]] = {m: [] for m in modes}
+    print(
+        "| run | mode | start s | start CPU s | RSS MB | peak RSS MB |\n"
+        "| --- | --- | --- | --- | --- | --- |"
+    )
+    try:
+        for run in range(1, args.runs + 1):
+            with tempfile.TemporaryDirectory() as tmp:
+                cache, database = Path(tmp) / "cache", Path(tmp) / "bench.db"
+                for mode in modes:  # the modes take turns, so background load falls on all
+                    tree = args.baseline_tree if mode.startswith("baseline") else None
+                    r = run_once(emu, cache, database, mode != "words only", tree)
+                    results[mode].append(r)
+                    print(
+                        f"| {run} | {mode} | {r['start']:.2f} | {r['cpu']:.2f} | {r['rss']:.0f} | "
+                        f"{r['hwm']:.0f} |"
+                    )
+                    sys.stdout.flush()
+    finally:
+        emu.stop()
+    print("\n| mode | start s | start CPU s | RSS MB | peak RSS MB |  (medians)")
+    print("| --- | --- | --- | --- | --- |")
+    for mode, rows in results.items():
+        print(
+            f"| {mode} | {statistics.median(r['start'] for r in rows):.2f} | "
+            f"{statistics.median(r['cpu'] for r in rows):.2f} | "
+            f"{statistics.median(r['rss'] for r in rows):.0f} | "
+            f"{statistics.median(r['hwm'] for r in rows):.0f} |"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
