@@ -102,12 +102,12 @@ class KnowledgeBase:
     # phrasing; the thresholds and calibration above are then these, tuned the same way.
     semantic_weight: float = 1.0
     SEMANTIC_SETTINGS: ClassVar[Mapping[str, object]] = {
-        "answer_threshold": 0.42,
+        "answer_threshold": 0.4,
         "related_threshold": 0.2,
         "live_threshold": 0.15,
-        "topic_threshold": 0.95,
-        "sure_threshold": 0.4,
-        "calibration": (8.57, -8.55),
+        "topic_threshold": 0.45,
+        "sure_threshold": 0.5,
+        "calibration": (9.01, -9.5),
     }
     # ... and the word-match confidence leans less on coverage and more on the answer's
     # first paragraph (coordinate ascent on the tune split's mean reciprocal rank)
