@@ -82,14 +82,14 @@ class KnowledgeBase:
 
     # Words only (no sentence model): as tuned on the tune split of knowledge/eval/questions.yaml
     # (`champbot kb tune` with CHAMPBOT_SEMANTIC=off).
-    answer_threshold: float = 0.3
+    answer_threshold: float = 0.29
     related_threshold: float = 0.2
     live_threshold: float = 0.15
-    topic_threshold: float = 0.85
-    sure_threshold: float = 0.6
+    topic_threshold: float = 0.75
+    sure_threshold: float = 0.5
     # Platt scaling of the raw match score to the chance that the entry is right: (a, b) in
     # 1 / (1 + e^-(a * raw + b)); `evaluation.calibrate` fits it; None reports the raw score.
-    calibration: tuple[float, float] | None = (10.32, -3.91)
+    calibration: tuple[float, float] | None = (10.73, -4.61)
     pool: int = 8
     generic_weight: float = 1.0
     # Raw-score margins: a runner-up this close is offered ("Also: …"); one within
