@@ -240,6 +240,7 @@ def run_once(args: argparse.Namespace, kb: KnowledgeBase, database_url: str) -> 
                 if str(c.args.get("channel", "")).startswith("D")
             )
     finally:
+        runtime.close()  # the delivery worker hands what it has not sent back to the outbox
         emu.stop()
         db.dispose()
     return Run(bare_ack, app_ack, idle, busy, sent)

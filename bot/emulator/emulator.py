@@ -83,13 +83,17 @@ class SlackEmulator(EmulatorCore):
         tz_offset: int | None = None,
         is_bot: bool = False,
         email: str | None = None,
+        team_id: str | None = None,
     ) -> None:
-        """A member; `tz_offset` (seconds) is worked out from `tz` unless given."""
+        """A member of a workspace (None: the default one, T0001; in an org: all of it).
+
+        `tz_offset` (seconds) is worked out from `tz` unless given.
+        """
         if not USER_ID.match(user_id):
             raise ValueError(f"{user_id!r} is not a Slack user ID (U… or W…)")
         user = User(user_id, name, real_name or name, tz, is_bot, email, tz_offset=tz_offset)
         with self._lock:
-            self._ws.add_user(user)
+            self._dir.workspace(team_id).add_user(user)
 
     def add_channel(
         self,
@@ -99,6 +103,7 @@ class SlackEmulator(EmulatorCore):
         members: Collection[str] | None = None,
         is_private: bool = False,
         bot_member: bool = True,
+        team_id: str | None = None,
     ) -> None:
         """A channel the bot may post in; `members` None means everyone in the workspace.
 
@@ -107,40 +112,46 @@ class SlackEmulator(EmulatorCore):
         if not re.match(r"^[CG][A-Z0-9]+$", channel_id):
             raise ValueError(f"{channel_id!r} is not a channel ID (C… or G…)")
         people = None if members is None else set(members)
-        if people is not None and bot_member:
-            people.add(self.bot_user_id)
         kind = "private" if is_private else "channel"
         with self._lock:
+            ws = self._dir.workspace(team_id)
+            if people is not None and bot_member:
+                people.add(ws.bot_user_id)
             channel = Channel(channel_id, name or channel_id[1:].lower(), kind, members=people)
-            self._ws.add_channel(channel)
+            ws.add_channel(channel)
 
-    def im_channel(self, user_id: str) -> str:
+    def im_channel(self, user_id: str, *, team_id: str | None = None) -> str:
         """The D… id of the bot's DM with `user_id`, opening it if need be."""
         with self._lock:
-            if self._ws.known_user(user_id) is None:
+            ws = self._dir.workspace(team_id)
+            if ws.known_user(user_id) is None:
                 raise ValueError(f"unknown user {user_id!r}; add_user it first")
-            return self._ws.open_im(user_id).id
+            return ws.open_im(user_id).id
 
-    def messages(self, channel: str) -> list[dict[str, Any]]:
+    def messages(self, channel: str, *, team_id: str | None = None) -> list[dict[str, Any]]:
         """Messages now in a channel (or the DM with a user ID), oldest first, with `edits`."""
         with self._lock:
-            channel_id = self._ws.ims.get(channel, channel)
-            return self._message_copies(channel_id)
+            ws = self._dir.workspace(team_id)
+            return self._message_copies(ws, ws.ims.get(channel, channel))
 
-    def ephemeral_messages(self, channel: str, user: str) -> list[dict[str, Any]]:
+    def ephemeral_messages(
+        self, channel: str, user: str, *, team_id: str | None = None
+    ) -> list[dict[str, Any]]:
         with self._lock:
-            channel_id = self._ws.ims.get(channel, channel)
-            return [dict(m) for m in self._ws.ephemeral.get((channel_id, user), [])]
+            ws = self._dir.workspace(team_id)
+            channel_id = ws.ims.get(channel, channel)
+            return [dict(m) for m in ws.ephemeral.get((channel_id, user), [])]
 
-    def home_view(self, user_id: str) -> dict[str, Any] | None:
+    def home_view(self, user_id: str, *, team_id: str | None = None) -> dict[str, Any] | None:
         """The App Home view last published for a user."""
         with self._lock:
-            view_id = self._ws.home.get(user_id)
-            return None if view_id is None else dict(self._ws.views[view_id])
+            ws = self._dir.workspace(team_id)
+            view_id = ws.home.get(user_id)
+            return None if view_id is None else dict(ws.views[view_id])
 
-    def view(self, view_id: str) -> dict[str, Any] | None:
+    def view(self, view_id: str, *, team_id: str | None = None) -> dict[str, Any] | None:
         with self._lock:
-            found = self._ws.views.get(view_id)
+            found = self._dir.workspace(team_id).views.get(view_id)
             return None if found is None else dict(found)
 
     # ---- what happened
@@ -160,13 +171,18 @@ class SlackEmulator(EmulatorCore):
         with self._lock:
             return list(self._responses)
 
-    def find_calls(self, method: str | None = None, *, ok: bool | None = None) -> list[Call]:
-        """Recorded calls of `method` (all methods when None), optionally only ok/failed ones."""
+    def find_calls(
+        self, method: str | None = None, *, ok: bool | None = None, team_id: str | None = None
+    ) -> list[Call]:
+        """Recorded calls of `method` (all when None), optionally only ok/failed ones, or only
+        those whose token was routed to workspace `team_id`."""
         with self._lock:
             return [
                 c
                 for c in self._calls
-                if (method is None or c.method == method) and (ok is None or c.ok == ok)
+                if (method is None or c.method == method)
+                and (ok is None or c.ok == ok)
+                and (team_id is None or c.team_id == team_id)
             ]
 
     def wait_for(
@@ -203,7 +219,9 @@ class SlackEmulator(EmulatorCore):
             self._calls.clear()
             self._violations.clear()
             self._responses.clear()
-            self._ws.clear()
+            for ws in self._dir.workspaces.values():
+                ws.clear()
+            self._events.clear()
             self._faults.clear()
             self._limiter.clear()
 
@@ -233,6 +251,7 @@ class SlackEmulator(EmulatorCore):
         channel: str | None = None,
         message_ts: str | None = None,
         user: str | None = None,
+        team_id: str | None = None,
     ) -> str:
         """A fresh response_url for a test payload; `tag` names it in `responses`.
 
@@ -242,13 +261,15 @@ class SlackEmulator(EmulatorCore):
         base = self.base_url
         with self._lock:
             key = str(len(self._response_urls) + 1)
-            channel_id = self._ws.ims.get(channel, channel) if channel else None
+            ws = self._dir.workspace(team_id)
+            channel_id = ws.ims.get(channel, channel) if channel else None
             self._response_urls[key] = {
                 "tag": tag,
                 "channel": channel_id,
                 "message_ts": message_ts,
                 "user": user,
                 "uses": 0,
+                "team_id": ws.team_id,
             }
         slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", tag).strip("-")[:40] or "r"
         return f"{base}/response/{key}-{slug}"
@@ -263,8 +284,11 @@ class SlackEmulator(EmulatorCore):
         retry_after: int | None = None,
         times: int = 1,
         error: str | None = None,
+        team_id: str | None = None,
     ) -> None:
         """Answer the next `times` calls of `method` with HTTP `status` without applying them.
+
+        `team_id`: only calls routed to that workspace (None: whichever workspace calls).
 
         429 carries Retry-After (default 1 s) and {"ok":false,"error":"ratelimited"}; with
         status 200, `error` gives an ok=false answer such as "is_archived". `method` may also
@@ -281,27 +305,42 @@ class SlackEmulator(EmulatorCore):
             raise ValueError("an injected status 200 needs an error")
         fault = Fault(status, error or default, retry_after, times)
         with self._lock:
-            self._faults.add(method, fault)
+            self._faults.add(method, fault, team_id or "")
 
-    def rate_limit(self, method: str, *, per_minute: float, burst: int | None = None) -> None:
+    def rate_limit(
+        self,
+        method: str,
+        *,
+        per_minute: float,
+        burst: int | None = None,
+        team_id: str | None = None,
+    ) -> None:
         """Limit `method` to `per_minute` calls (bursts of `burst`); excess gets 429.
 
-        "chat.postMessage:channel" limits each channel separately (see `rate_limit_channels`).
+        Each workspace has its own allowance, as on Slack; `team_id` sets the limit for that
+        workspace alone (None: for every workspace without its own). "chat.postMessage:channel"
+        limits each channel separately (see `rate_limit_channels`).
         """
         if method == "chat.postMessage:channel":
-            self.rate_limit_channels(per_second=per_minute / 60.0, burst=burst or 3)
+            per_second = per_minute / 60.0
+            self.rate_limit_channels(per_second=per_second, burst=burst or 3, team_id=team_id)
             return
         if method not in self.reference:
             raise ValueError(f"{method!r} is not a Web API method")
         with self._lock:
             self._limiter.limit_method(
-                method, per_minute=per_minute, burst=burst or max(1, math.ceil(per_minute / 10))
+                method,
+                per_minute=per_minute,
+                burst=burst or max(1, math.ceil(per_minute / 10)),
+                team=team_id or "",
             )
 
-    def rate_limit_channels(self, *, per_second: float = 1.0, burst: int = 3) -> None:
+    def rate_limit_channels(
+        self, *, per_second: float = 1.0, burst: int = 3, team_id: str | None = None
+    ) -> None:
         """chat.postMessage at about `per_second` per channel, as Slack does, bursts allowed."""
         with self._lock:
-            self._limiter.limit_channels(per_second=per_second, burst=burst)
+            self._limiter.limit_channels(per_second=per_second, burst=burst, team=team_id or "")
 
     def slack_rate_limits(self, *, scale: float = 1.0) -> None:
         """Slack's published tiers for the methods emulated, plus the per-channel limit.

@@ -11,13 +11,16 @@ from pathlib import Path
 from typing import Any
 
 from bot.emulator import views as _views  # noqa: F401 - registers the views.* handlers
+from bot.emulator.assistant import args_to_check
 from bot.emulator.blockkit import check_message, check_response_body, check_view
+from bot.emulator.installs import INSTALL_METHODS, Installs
 from bot.emulator.limits import Faults, RateLimiter
 from bot.emulator.methods import HANDLERS, public
 from bot.emulator.records import Call, ResponsePost, SlackError
 from bot.emulator.reference import Reference
 from bot.emulator.server import ApiRequest, LoopbackServer, Reply
-from bot.emulator.workspace import EDITABLE, USER_ID, Workspace
+from bot.emulator.tenancy import Directory, Token
+from bot.emulator.workspace import EDITABLE, USER_ID, Counter, Workspace
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +32,7 @@ VIEW_METHODS = {"views.open", "views.update", "views.push", "views.publish"}
 RESPONSE_URL_USES = 5
 
 
-class EmulatorCore:
+class EmulatorCore(Installs):
     """State and request handling; `SlackEmulator` adds the public API on top."""
 
     def __init__(
@@ -40,7 +43,13 @@ class EmulatorCore:
         self.token = token
         self.reference = Reference.load(reference)
         self._lock = threading.RLock()
-        self._ws = Workspace(auto_create=auto_create)
+        self._auto_create = auto_create
+        ids = Counter()
+        self._ws = Workspace(auto_create=auto_create, ids=ids)
+        self._dir = Directory(self._ws, ids)
+        self._dir.add_token(Token(token, "bot", self._ws.team_id, user_id=self._ws.bot_user_id))
+        self._events: list[dict[str, Any]] = []
+        super().__init__()
         self._faults = Faults()
         self._limiter = RateLimiter()
         self._calls: list[Call] = []
@@ -57,8 +66,9 @@ class EmulatorCore:
         """Answer one Web API call and record it (called on the server's threads)."""
         with self._lock:
             notes = list(request.problems)
+            routed: list[Workspace] = []
             try:
-                reply, injected = self._dispatch(method, request, notes)
+                reply, injected = self._dispatch(method, request, notes, routed)
             except Exception as exc:  # a bug in the emulator must fail the tests loudly
                 log.exception("emulator failed on %s", method)
                 notes.append(f"the emulator itself failed: {exc!r}")
@@ -73,6 +83,8 @@ class EmulatorCore:
                 status=reply.status,
                 response=body,
                 injected=injected,
+                team_id=routed[0].team_id if routed else None,
+                enterprise_id=routed[0].enterprise_id if routed else None,
             )
             self._calls.append(call)
             self._violations.extend(f"{method}: {note}" for note in notes)
@@ -84,30 +96,42 @@ class EmulatorCore:
                 log.exception("on_call listener failed")
         return reply
 
-    def _dispatch(self, method: str, request: ApiRequest, notes: list[str]) -> tuple[Reply, bool]:
+    def _dispatch(
+        self, method: str, request: ApiRequest, notes: list[str], routed: list[Workspace]
+    ) -> tuple[Reply, bool]:
         args = request.args
         if method not in self.reference:
             notes.append("unknown method (not in Slack's method reference)")
             return _error("unknown_method"), False
+        token: Token | None = None
+        ws: Workspace | None = None
         if method not in NO_AUTH:
             if not request.token:
                 notes.append("no token: send it as 'Authorization: Bearer xoxb-…'")
                 return _error("not_authed"), False
-            if request.token != self.token or not request.token.startswith(TOKEN_PREFIXES):
-                notes.append("the token is not the app's token")
-                return _error("invalid_auth"), False
-        fault = self._faults.take(method)
+            try:
+                token, ws = self._dir.route(
+                    request.token, args, need_workspace=method not in INSTALL_METHODS
+                )
+            except SlackError as exc:
+                if exc.violation:
+                    notes.append(exc.violation)
+                return _error(exc.error), False
+            if ws is not None:
+                routed.append(ws)
+        team = ws.team_id if ws else (token.enterprise_id or "") if token else ""
+        fault = self._faults.take(method, team)
         if fault is not None:
             headers = {} if fault.retry_after is None else {"Retry-After": str(fault.retry_after)}
             return _error(fault.error, status=fault.status, headers=headers), True
-        retry_after = self._limiter.check(method, self._channel_key(args.get("channel")))
-        if retry_after is not None:
-            return _error(
-                "ratelimited", status=429, headers={"Retry-After": str(retry_after)}
-            ), False
-        problems = [
-            (p.error, p.reason) for p in self.reference.check(method, self._own(method, args))
-        ]
+        if token is not None:
+            channel = self._channel_key(ws, args) if ws else None
+            retry_after = self._limiter.check(method, channel, team)
+            if retry_after is not None:
+                headers = {"Retry-After": str(retry_after)}
+                return _error("ratelimited", status=429, headers=headers), False
+        checked = args_to_check(method, self._own(method, args, ws))
+        problems = [(p.error, p.reason) for p in self.reference.check(method, checked)]
         if method in MESSAGE_METHODS:
             problems += check_message(args)
         if method in VIEW_METHODS and args.get("view") not in (None, ""):
@@ -118,24 +142,29 @@ class EmulatorCore:
             return _error(
                 problems[0][0], extra={"response_metadata": {"messages": messages}}
             ), False
-        handler = HANDLERS.get(method)
         try:
-            result = handler(self._ws, args) if handler else {}
+            if method in INSTALL_METHODS:
+                result = self._install_method(method, request, token, ws)
+            else:
+                handler = HANDLERS.get(method)
+                result = handler(ws, args) if handler and ws else {}
         except SlackError as exc:
             if exc.violation:
                 notes.append(exc.violation)
             return _error(exc.error), False
         return Reply({"ok": True, **result}), False
 
-    def _own(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
+    def _own(self, method: str, args: dict[str, Any], ws: Workspace | None) -> dict[str, Any]:
         """The args to check against the reference, without the team_id slack_sdk adds.
 
         Bolt gives each request a WebClient(team_id=…) and slack_sdk then sends that team_id
-        with every call, listed in the reference or not; Slack accepts it for the app's own
-        workspace, so only a different team is a problem.
+        with every call, listed in the reference or not; Slack accepts it for the workspace
+        the token was routed to (and an org-wide token needs it), so only a different team
+        is a problem: a call sent with one workspace's token about another.
         """
         spec = self.reference.methods[method]
-        if "team_id" not in args or "team_id" in spec.args or args["team_id"] != self.team_id:
+        own_team = ws.team_id if ws else None
+        if "team_id" not in args or "team_id" in spec.args or args["team_id"] != own_team:
             return args
         return {k: v for k, v in args.items() if k != "team_id"}
 
@@ -143,11 +172,12 @@ class EmulatorCore:
     def team_id(self) -> str:
         return self._ws.team_id
 
-    def _channel_key(self, channel: Any) -> str | None:
+    def _channel_key(self, ws: Workspace, args: dict[str, Any]) -> str | None:
+        channel = args.get("channel")
         if not isinstance(channel, str):
             return None
-        if USER_ID.match(channel) and channel in self._ws.ims:
-            return self._ws.ims[channel]
+        if USER_ID.match(channel) and channel in ws.ims:
+            return ws.ims[channel]
         return channel
 
     # ---- response_url
@@ -217,7 +247,7 @@ class EmulatorCore:
         channel, message_ts, user = entry["channel"], entry["message_ts"], entry["user"]
         if channel is None:
             return
-        ws = self._ws
+        ws = self._dir.workspace(entry.get("team_id"))
         content: dict[str, Any] = {k: data[k] for k in EDITABLE if k in data}
         if message_ts and (data.get("delete_original") or data.get("replace_original")):
             try:
@@ -248,10 +278,10 @@ class EmulatorCore:
             raise RuntimeError("the emulator is not started; call start() first")
         return f"http://127.0.0.1:{self._server.port}"
 
-    def _message_copies(self, channel_id: str) -> list[dict[str, Any]]:
+    def _message_copies(self, ws: Workspace, channel_id: str) -> list[dict[str, Any]]:
         return [
             {**public(m), "edits": json.loads(json.dumps(m.get("edits", [])))}
-            for m in self._ws.messages.get(channel_id, [])
+            for m in ws.messages.get(channel_id, [])
         ]
 
 

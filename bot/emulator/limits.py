@@ -46,16 +46,19 @@ class Fault:
 
 
 class Faults:
-    """Failures queued per method by `SlackEmulator.inject`."""
+    """Failures queued per method (and optionally per workspace) by `SlackEmulator.inject`."""
 
     def __init__(self) -> None:
-        self._queued: dict[str, list[Fault]] = {}
+        self._queued: dict[tuple[str, str], list[Fault]] = {}
 
-    def add(self, method: str, fault: Fault) -> None:
-        self._queued.setdefault(method, []).append(fault)
+    def add(self, method: str, fault: Fault, team: str = "") -> None:
+        """`team` "" queues the fault for whichever workspace calls next."""
+        self._queued.setdefault((method, team), []).append(fault)
 
-    def take(self, method: str) -> Fault | None:
-        queue = self._queued.get(method)
+    def take(self, method: str, team: str = "") -> Fault | None:
+        queue = self._queued.get((method, team)) if team else None
+        if not queue:
+            queue = self._queued.get((method, ""))
         if not queue:
             return None
         fault = queue[0]
@@ -87,30 +90,49 @@ class Bucket:
 
 
 class RateLimiter:
-    """Per-method limits and the per-channel limit on chat.postMessage."""
+    """Per-method limits and the per-channel limit on chat.postMessage, each per workspace.
+
+    Slack counts its limits per workspace (per app and team), so every bucket is keyed by
+    the team: one workspace spending its allowance never makes another wait. A limit set
+    for team "" applies to every workspace that has no limit of its own for that method.
+    """
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self.clock = clock
-        self.methods: dict[str, tuple[float, float]] = {}
-        self.channel_limit: tuple[float, float] | None = None
-        self._buckets: dict[tuple[str, str], Bucket] = {}
+        self.limits: dict[tuple[str, str], tuple[float, float]] = {}
+        self.channel_limits: dict[str, tuple[float, float]] = {}
+        self._buckets: dict[tuple[str, str, str], Bucket] = {}
 
-    def limit_method(self, method: str, *, per_minute: float, burst: int) -> None:
-        self.methods[method] = (per_minute / 60.0, float(max(1, burst)))
-        self._buckets = {k: v for k, v in self._buckets.items() if k != (method, "")}
+    @property
+    def methods(self) -> dict[str, tuple[float, float]]:
+        """The limits set for every workspace, by method."""
+        return {method: limit for (team, method), limit in self.limits.items() if not team}
 
-    def limit_channels(self, *, per_second: float, burst: int) -> None:
-        self.channel_limit = (per_second, float(max(1, burst)))
-        self._buckets = {k: v for k, v in self._buckets.items() if not k[1]}
+    @property
+    def channel_limit(self) -> tuple[float, float] | None:
+        return self.channel_limits.get("")
 
-    def check(self, method: str, channel: str | None) -> int | None:
+    def limit_method(self, method: str, *, per_minute: float, burst: int, team: str = "") -> None:
+        self.limits[(team, method)] = (per_minute / 60.0, float(max(1, burst)))
+        self._forget(lambda key: key[1] == method and not key[2] and (not team or key[0] == team))
+
+    def limit_channels(self, *, per_second: float, burst: int, team: str = "") -> None:
+        self.channel_limits[team] = (per_second, float(max(1, burst)))
+        self._forget(lambda key: bool(key[2]) and (not team or key[0] == team))
+
+    def _forget(self, matches: Callable[[tuple[str, str, str]], bool]) -> None:
+        self._buckets = {k: v for k, v in self._buckets.items() if not matches(k)}
+
+    def check(self, method: str, channel: str | None, team: str = "") -> int | None:
         """None when the call may go ahead (spending a token), else Retry-After seconds (≥ 1)."""
         now = self.clock()
         buckets = []
-        if method in self.methods:
-            buckets.append(self._bucket((method, ""), self.methods[method], now))
-        if method == "chat.postMessage" and self.channel_limit and channel:
-            buckets.append(self._bucket((method, channel), self.channel_limit, now))
+        limit = self.limits.get((team, method)) or self.limits.get(("", method))
+        if limit:
+            buckets.append(self._bucket((team, method, ""), limit, now))
+        per_channel = self.channel_limits.get(team) or self.channel_limits.get("")
+        if method == "chat.postMessage" and per_channel and channel:
+            buckets.append(self._bucket((team, method, channel), per_channel, now))
         wait = max((bucket.wait() for bucket in buckets), default=0.0)
         if wait > 0:
             return max(1, math.ceil(wait))
@@ -118,7 +140,7 @@ class RateLimiter:
             bucket.tokens -= 1
         return None
 
-    def _bucket(self, key: tuple[str, str], limit: tuple[float, float], now: float) -> Bucket:
+    def _bucket(self, key: tuple[str, str, str], limit: tuple[float, float], now: float) -> Bucket:
         bucket = self._buckets.get(key)
         if bucket is None:
             bucket = self._buckets[key] = Bucket(limit[0], limit[1], limit[1], now)
@@ -126,6 +148,6 @@ class RateLimiter:
         return bucket
 
     def clear(self) -> None:
-        self.methods.clear()
-        self.channel_limit = None
+        self.limits.clear()
+        self.channel_limits.clear()
         self._buckets.clear()

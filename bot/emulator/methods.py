@@ -10,7 +10,7 @@ from typing import Any
 
 from bot.emulator.blockkit import parse_json
 from bot.emulator.records import SlackError
-from bot.emulator.workspace import DOMAIN, Channel, Workspace
+from bot.emulator.workspace import Channel, Workspace
 
 Args = dict[str, Any]
 Handler = Callable[[Workspace, Args], dict[str, Any]]
@@ -69,19 +69,6 @@ def _postable(ws: Workspace, args: Args) -> Channel:
     if channel.kind in ("channel", "private") and not channel.has_member(ws.bot_user_id):
         raise SlackError("not_in_channel")
     return channel
-
-
-@method("auth.test")
-def auth_test(ws: Workspace, args: Args) -> dict[str, Any]:
-    return {
-        "url": f"{DOMAIN}/",
-        "team": ws.team_name,
-        "user": ws.users[ws.bot_user_id].name,
-        "team_id": ws.team_id,
-        "user_id": ws.bot_user_id,
-        "bot_id": ws.bot_id,
-        "is_enterprise_install": False,
-    }
 
 
 @method("chat.postMessage")
@@ -221,7 +208,7 @@ def conversations_info(ws: Workspace, args: Args) -> dict[str, Any]:
     return {"channel": channel.to_slack(bot_user_id=ws.bot_user_id, num_members=count)}
 
 
-def _page(items: list[Any], args: Args, *, default: int = 100) -> tuple[list[Any], str]:
+def page_of(items: list[Any], args: Args, *, default: int = 100) -> tuple[list[Any], str]:
     cursor = str(args.get("cursor") or "")
     try:
         start = int(base64.b64decode(cursor).decode().split(":")[1]) if cursor else 0
@@ -235,7 +222,7 @@ def _page(items: list[Any], args: Args, *, default: int = 100) -> tuple[list[Any
 
 @method("conversations.members")
 def conversations_members(ws: Workspace, args: Args) -> dict[str, Any]:
-    members, cursor = _page(ws.members_of(ws.channel(args.get("channel"))), args)
+    members, cursor = page_of(ws.members_of(ws.channel(args.get("channel"))), args)
     return {"members": members, "response_metadata": {"next_cursor": cursor}}
 
 
@@ -265,7 +252,7 @@ def conversations_history(ws: Workspace, args: Args) -> dict[str, Any]:
         if m.get("thread_ts") in (None, m["ts"])
         and (oldest <= float(m["ts"]) <= latest if inclusive else oldest < float(m["ts"]) < latest)
     ]
-    page, cursor = _page(top, args)
+    page, cursor = page_of(top, args)
     return {
         "messages": page,
         "has_more": bool(cursor),
@@ -285,7 +272,7 @@ def conversations_replies(ws: Workspace, args: Args) -> dict[str, Any]:
         for m in ws.messages.get(channel.id, [])
         if m is parent or m.get("thread_ts") == parent["ts"]
     ]
-    page, cursor = _page(thread, args, default=1000)
+    page, cursor = page_of(thread, args, default=1000)
     return {
         "messages": page,
         "has_more": bool(cursor),
@@ -304,7 +291,7 @@ def users_info(ws: Workspace, args: Args) -> dict[str, Any]:
 @method("users.list")
 def users_list(ws: Workspace, args: Args) -> dict[str, Any]:
     members = [user.to_slack(ws.team_id) for _, user in sorted(ws.users.items())]
-    page, cursor = _page(members, args, default=200)
+    page, cursor = page_of(members, args, default=200)
     return {
         "members": page,
         "cache_ts": int(time.time()),

@@ -18,12 +18,15 @@ class Call:
     status: int = 200
     response: dict[str, Any] = field(default_factory=dict)
     injected: bool = False
+    team_id: str | None = None  # the workspace the token was routed to (None: none was)
+    enterprise_id: str | None = None
 
     def summary(self) -> str:
         """One line for logs and timeout messages."""
         outcome = "ok" if self.ok else f"{self.error} (HTTP {self.status})"
         shown = {k: _short(v) for k, v in self.args.items() if k in _SHOWN}
-        return f"{self.method} {outcome} {shown}"
+        team = f"[{self.team_id}] " if self.team_id else ""
+        return f"{team}{self.method} {outcome} {shown}"
 
 
 @dataclass(frozen=True)

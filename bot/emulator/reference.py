@@ -48,6 +48,7 @@ class MethodSpec:
     args: Mapping[str, Mapping[str, Any]]
     arg_groups: tuple[ArgGroup, ...]
     deprecated: bool = False
+    errors: frozenset[str] = frozenset()  # those it documents beyond the common ones
 
     @property
     def required(self) -> list[str]:
@@ -61,9 +62,21 @@ def _present(value: Any) -> bool:
 class Reference:
     """The method reference, loaded from the vendored JSON or from a slack-api-ref checkout."""
 
-    def __init__(self, methods: Mapping[str, MethodSpec], *, source: Mapping[str, str]) -> None:
+    def __init__(
+        self,
+        methods: Mapping[str, MethodSpec],
+        *,
+        source: Mapping[str, str],
+        common_errors: frozenset[str] = frozenset(),
+    ) -> None:
         self.methods = dict(methods)
         self.source = dict(source)
+        self.common_errors = common_errors
+
+    def errors(self, method: str) -> frozenset[str]:
+        """Every error the reference lists for `method`, its own and the common ones."""
+        spec = self.methods.get(method)
+        return self.common_errors | (spec.errors if spec else frozenset())
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> Reference:
@@ -93,10 +106,12 @@ class Reference:
                     for group in spec.get("arg_groups", [])
                 ),
                 deprecated=bool(spec.get("deprecated", False)),
+                errors=frozenset(spec.get("errors", [])),
             )
             for name, spec in doc["methods"].items()
         }
-        return cls(methods, source=doc.get("source", {}))
+        common = frozenset(doc.get("common_errors", []))
+        return cls(methods, source=doc.get("source", {}), common_errors=common)
 
     def __contains__(self, method: object) -> bool:
         return method in self.methods

@@ -28,8 +28,9 @@ def load_method(path: Path, patches: Path) -> dict[str, Any]:
     return data
 
 
-def compact(data: dict[str, Any]) -> dict[str, Any]:
-    """Keep what the emulator checks: args (required, type, format), arg groups, deprecation."""
+def compact(data: dict[str, Any], common: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """Keep what the emulator checks: args (required, type, format), arg groups, deprecation,
+    and the names of the errors the method documents beyond the `common` ones."""
     args: dict[str, dict[str, Any]] = {}
     for name, spec in sorted((data.get("args") or {}).items()):
         entry: dict[str, Any] = {"required": bool(spec.get("required", False))}
@@ -50,7 +51,18 @@ def compact(data: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {"args": args, "arg_groups": groups}
     if data.get("deprecated"):
         out["deprecated"] = True
+    errors = sorted(set(data.get("errors") or {}) - common)
+    if errors:
+        out["errors"] = errors
     return out
+
+
+def common_errors(methods_dir: Path) -> frozenset[str]:
+    """The errors every method may give (`_errors/common.json`), kept once, not per method."""
+    path = methods_dir / "_errors" / "common.json"
+    if not path.is_file():
+        return frozenset()
+    return frozenset(json.loads(path.read_text(encoding="utf-8")).get("errors") or {})
 
 
 def build(src: Path) -> dict[str, Any]:
@@ -59,16 +71,19 @@ def build(src: Path) -> dict[str, Any]:
     if not methods_dir.is_dir():
         raise FileNotFoundError(f"no methods/ folder in {src}")
     patches = methods_dir / "_patches"
+    common = common_errors(methods_dir)
     methods: dict[str, dict[str, Any]] = {}
     for path in sorted(methods_dir.glob("*/*.json")):
         if path.parent.name.startswith("_"):
             continue
         data = load_method(path, patches)
-        methods[str(data.get("name") or path.stem)] = compact(data)
+        methods[str(data.get("name") or path.stem)] = compact(data, common)
     for patch in sorted(patches.glob("*/*.json")):
         if not (methods_dir / patch.parent.name / patch.name).is_file():
             raise ValueError(f"patch {patch} has no method to apply to")
-    return {"source": source_info(src), "methods": dict(sorted(methods.items()))}
+    doc: dict[str, Any] = {"source": source_info(src), "methods": dict(sorted(methods.items()))}
+    doc["common_errors"] = sorted(common)
+    return doc
 
 
 def source_info(src: Path) -> dict[str, str]:
@@ -89,7 +104,9 @@ def source_info(src: Path) -> dict[str, str]:
 
 def render(doc: dict[str, Any]) -> str:
     """Stable JSON text, one method a line, so regenerations diff cleanly."""
-    lines = ["{", f'"source": {json.dumps(doc["source"], sort_keys=True)},', '"methods": {']
+    lines = ["{", f'"source": {json.dumps(doc["source"], sort_keys=True)},']
+    lines.append(f'"common_errors": {json.dumps(doc.get("common_errors", []))},')
+    lines.append('"methods": {')
     items = list(doc["methods"].items())
     for index, (name, spec) in enumerate(items):
         comma = "," if index < len(items) - 1 else ""

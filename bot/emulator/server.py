@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import threading
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ class ApiRequest:
 
     args: dict[str, Any]
     token: str | None = None
+    basic: tuple[str, str] | None = None  # client_id, client_secret from HTTP Basic auth
     transport: str = "form"
     problems: list[str] = field(default_factory=list)
 
@@ -39,6 +41,8 @@ class Backend(Protocol):
     def handle_api(self, method: str, request: ApiRequest) -> Reply: ...
 
     def handle_response_url(self, path_id: str, body: bytes, content_type: str) -> Reply: ...
+
+    def handle_authorize(self, query: str) -> Reply: ...
 
 
 def _single(pairs: dict[str, list[str]], request: ApiRequest, where: str) -> None:
@@ -95,9 +99,20 @@ def parse_api_request(
         request.transport = "query"
     if authorization and authorization.startswith("Bearer "):
         request.token = authorization[len("Bearer ") :].strip()
+    elif authorization and authorization.startswith("Basic "):
+        request.basic = _basic(authorization[len("Basic ") :].strip(), request)
     elif body_token:
         request.token = str(body_token)
     return request
+
+
+def _basic(encoded: str, request: ApiRequest) -> tuple[str, str] | None:
+    try:
+        user, _, password = base64.b64decode(encoded, validate=True).decode().partition(":")
+    except (ValueError, UnicodeDecodeError):
+        request.problems.append("the Basic Authorization header does not decode")
+        return None
+    return user, password
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -132,6 +147,8 @@ class _Handler(BaseHTTPRequestHandler):
                     authorization=self.headers.get("Authorization"),
                 )
                 reply = self.backend.handle_api(url.path[len("/api/") :], request)
+            elif url.path == "/oauth/v2/authorize" and self.command == "GET":
+                reply = self.backend.handle_authorize(url.query)
             elif url.path.startswith("/response/"):
                 path_id = url.path[len("/response/") :]
                 reply = self.backend.handle_response_url(path_id, body, content_type)

@@ -119,24 +119,59 @@ class Channel:
         return out
 
 
-class Workspace:
-    """All state behind the Web API; callers hold the emulator's lock."""
+class Counter:
+    """IDs handed out across every workspace of one emulator, so no two conversations clash."""
 
-    def __init__(self, *, auto_create: bool = False) -> None:
-        self.team_id = "T0001"
-        self.team_name = "Emulated Workspace"
-        self.bot_user_id = "UBOT"
-        self.bot_id = "B0001"
-        self.app_id = "A0001"
+    def __init__(self) -> None:
+        self.value = 0
+
+    def next(self) -> int:
+        self.value += 1
+        return self.value
+
+
+class Workspace:
+    """All state behind the Web API for one team; callers hold the emulator's lock.
+
+    Workspaces of one Enterprise organisation share `users` (user IDs are org-wide there).
+    """
+
+    def __init__(
+        self,
+        *,
+        auto_create: bool = False,
+        team_id: str = "T0001",
+        team_name: str = "Emulated Workspace",
+        bot_user_id: str = "UBOT",
+        bot_id: str = "B0001",
+        app_id: str = "A0001",
+        enterprise_id: str | None = None,
+        users: dict[str, User] | None = None,
+        ids: Counter | None = None,
+        agent_view: bool = False,
+    ) -> None:
+        self.team_id = team_id
+        self.team_name = team_name
+        self.bot_user_id = bot_user_id
+        self.bot_id = bot_id
+        self.app_id = app_id
+        self.enterprise_id = enterprise_id
+        self.agent_view = agent_view
         self.auto_create = auto_create
-        self.users: dict[str, User] = {}
+        self.users: dict[str, User] = {} if users is None else users
         self.channels: dict[str, Channel] = {}
         self.ims: dict[str, str] = {}
         self.mpims: dict[frozenset[str], str] = {}
-        self.add_user(User(self.bot_user_id, "champbot", "Champion Network Bot", is_bot=True))
-        self._counter = 0
+        if bot_user_id not in self.users:
+            self.add_user(User(bot_user_id, "champbot", "Champion Network Bot", is_bot=True))
+        self._ids = ids or Counter()
         self._last_micro = 0
         self.clear()
+
+    @property
+    def domain(self) -> str:
+        """The workspace's own address, as auth.test gives it."""
+        return f"https://{self.team_id.lower()}.emulated.slack.com/"
 
     def clear(self) -> None:
         """Forget messages, views and used trigger ids; keep people and conversations."""
@@ -146,12 +181,13 @@ class Workspace:
         self.views: dict[str, dict[str, Any]] = {}
         self.home: dict[str, str] = {}
         self.used_triggers: set[str] = set()
+        # assistant threads by (DM channel, thread_ts): status, title and prompts last set
+        self.assistant_threads: dict[tuple[str, str], dict[str, Any]] = {}
 
     # ids and timestamps
 
     def new_id(self, prefix: str) -> str:
-        self._counter += 1
-        return f"{prefix}EMU{self._counter:06d}"
+        return f"{prefix}EMU{self._ids.next():06d}"
 
     def next_ts(self) -> str:
         """A unique, increasing message timestamp like Slack's "1700000000.000100"."""
