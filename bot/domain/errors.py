@@ -210,6 +210,11 @@ class RoleRequired(NotAllowed):
 
 
 @dataclass(eq=False)
+class OnlyChampionsSetAvailability(NotAllowed):
+    """Only champions set availability. Ask a lead to add you to the roster as a champion."""
+
+
+@dataclass(eq=False)
 class SelfDemotion(NotAllowed):
     """You can't change your own admin role from Slack; use the champbot CLI."""
 

@@ -25,6 +25,8 @@ ROSTER_USAGE = (
     "`/champbot roster remove @someone`. Roles: officer, champion, lead, admin."
 )
 ACK_RECORDED = "Thanks: your acknowledgement is recorded."
+STALE_PREVIEW = "This preview is out of date."
+STALE_LIST = "This list is out of date."
 HELPED = "Thanks: that helps the network show its value."
 NOT_HELPED = "Thanks for saying so; the leads review every request that didn't help."
 
@@ -71,3 +73,8 @@ def notice_modal(text: str, *, title: str) -> dict[str, Any]:
         "close": {"type": "plain_text", "text": "Close"},
         "blocks": [section(truncate(text, 3000))],
     }
+
+
+def already_acknowledged(when: str) -> str:
+    """A second *Acknowledge*: when the first one was recorded (`when` already rendered)."""
+    return f"You already acknowledged this on {when}."

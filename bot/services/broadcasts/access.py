@@ -12,9 +12,9 @@ from bot.config import Settings
 from bot.domain.broadcasts import Link, Listed
 from bot.domain.errors import BroadcastCancelled, BroadcastGone, NoNetworkChannel, NotLead
 from bot.models import Acknowledgement, Broadcast, BroadcastStatus, Member, Role
-from bot.services import roster
+from bot.services import policy, roster
 
-LEADS = {Role.LEAD, Role.ADMIN}
+LEADS = policy.MAY[policy.Act.BROADCAST]
 RECENT = timedelta(days=14)
 
 
