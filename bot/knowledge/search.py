@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from math import exp
 from pathlib import Path
-from typing import ClassVar, Literal, NamedTuple
+from typing import ClassVar, Literal
 
 from bot.knowledge.beside import beside, joins_two_asks
 from bot.knowledge.encoder import Encoder, Vectors, encode_cached, shared_encoder
@@ -16,6 +15,7 @@ from bot.knowledge.framing import EXAMPLE_ENTRIES, elsewhere, is_greeting, strip
 from bot.knowledge.index import Document, FieldWeights, InvertedIndex
 from bot.knowledge.livecase import detect
 from bot.knowledge.normalise import Normaliser
+from bot.knowledge.results import Assessment, Hit, Triage
 from bot.knowledge.scoring import (
     ConfidenceWeights,
     Query,
@@ -27,48 +27,8 @@ from bot.knowledge.typos import TypoCorrector
 from bot.knowledge.vectors import VectorIndex
 from bot.knowledge.vocabulary import load_vocabulary
 
-TriageKind = Literal["answered", "live_case", "not_covered", "off_topic", "greeting"]
-
 # `encoder` argument meaning "the process's shared encoder, if the model is installed".
 SHARED: Literal["shared"] = "shared"
-
-
-class Hit(NamedTuple):
-    """An entry found for a question; `score` is a confidence in [0, 1] that it answers it,
-    `raw` the match score it is calibrated from (how far apart two hits are)."""
-
-    entry: Entry
-    score: float
-    raw: float = 0.0
-
-
-@dataclass(frozen=True)
-class Triage:
-    """Which case a question is (answered, live case, not covered, off topic, or a greeting),
-    with the entries to show beside it: `second`, an entry that answers what the best one
-    leaves out of the question; `also`, a close runner-up to offer one tap away."""
-
-    kind: TriageKind
-    hits: list[Hit]
-    best: Hit | None
-    immediate_risk: bool
-    second: Hit | None = None
-    also: tuple[Hit, ...] = ()
-
-
-@dataclass(frozen=True)
-class Assessment:
-    """What `triage` weighs: the ranked hits, how on-topic the words are, the case signals."""
-
-    hits: list[Hit]
-    topic: float
-    live_case: bool
-    immediate_risk: bool
-    query: Query  # the analysed question, to rank deeper without analysing it again
-    vector: Vectors | None  # and its encoding (None: words only)
-    greeting: bool = False  # it only greets, thanks or asks what the bot does
-    elsewhere: bool = False  # it names another part of policing and nothing of the subject
-    joined: bool = False  # it joins two asks ("and", "or", "vs"): two entries may answer it
 
 
 class KnowledgeBase:

@@ -15,9 +15,10 @@ from urllib.parse import urlencode, urlsplit
 import pytest
 from sqlalchemy import func, select
 
-from bot.frontdoor import MAX_BODY, MAX_DEPTH, FrontDoor
+from bot.frontdoor import MAX_BODY, FrontDoor
 from bot.models import Base
 from bot.server import HttpServer
+from bot.shapes import MAX_DEPTH
 from bot.slack_requests import signature
 from tests.conftest import OFFICER, SIGNING_SECRET, RunningApp
 from tests.e2e.helpers import posts

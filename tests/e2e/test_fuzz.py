@@ -19,7 +19,8 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from bot.frontdoor import MAX_BODY, MAX_DEPTH
+from bot.frontdoor import MAX_BODY
+from bot.shapes import MAX_DEPTH
 from bot.slack_requests import signature
 from bot.views import ids
 from tests.conftest import OFFICER, SIGNING_SECRET, RunningApp
