@@ -73,13 +73,16 @@ def test_the_most_asked_entries_come_first_and_old_questions_count_less(
         # not answered: a not-covered question's closest entry is no example of an answer
         s.add(
             Question(
-                asker_id="U1", surface=Surface.DM, outcome=Outcome.NOT_COVERED, entry_id="sash"
+                asker_id="U1",
+                surface=Surface.DM,
+                outcome=Outcome.NOT_COVERED,
+                entry_id="sash-screening-tool",
             )
         )
     with db.session() as s:
         examples = prompts.suggested(session=s, kb=kb, now=now)
     assert [e.entry_id for e in examples[:2]] == [popular, second]
-    assert stale not in {e.entry_id for e in examples} and "sash" not in {
+    assert stale not in {e.entry_id for e in examples} and "sash-screening-tool" not in {
         e.entry_id for e in examples
     }
 
@@ -97,3 +100,15 @@ def test_entries_past_review_or_for_a_champion_are_never_examples(kb: KnowledgeB
     picked = {e.entry_id for e in prompts.pick(entries, today=today, asked=asked)}
     assert overdue.id not in picked and referred.id not in picked
     assert len(picked) == prompts.EXAMPLES
+
+
+def test_the_examples_cover_different_topics_while_there_are_enough(kb: KnowledgeBase) -> None:
+    today = utcnow().date()
+    # three SPO entries asked most: one of them, then the next most asked on another topic
+    asked = {"spo-duration": 9, "spo-overview": 8, "spo-cps-role": 7, "masip": 2}
+    picked = [e.entry_id for e in prompts.pick(kb.entries, today=today, asked=asked)]
+    assert picked[:2] == ["spo-duration", "masip"]
+    assert not {"spo-overview", "spo-cps-role"} & set(picked)
+    # one topic only: the examples repeat it rather than fall short
+    spo = [e for e in kb.entries if "spo" in e.tags]
+    assert len(prompts.pick(spo, today=today, asked=asked)) == prompts.EXAMPLES
