@@ -139,22 +139,28 @@ def test_the_ask_a_champion_prompt_reaches_a_champion(agent_app: RunningApp) -> 
 def test_without_the_agent_view_the_answer_is_still_posted_quietly(
     app: RunningApp, caplog: pytest.LogCaptureFixture
 ) -> None:
-    # A workspace without the view: a DM thread reaches the same listener, and Slack refuses
-    # the status line with not_agent_app.
-    channel = app.im(OFFICER)
+    # A workspace without the view: Slack refuses the prompts and the status line with
+    # not_agent_app; a thread of the classic DM reaches the same listener.
     caplog.set_level(logging.INFO, logger="handlers.assistant")
-    for n, thread_ts in enumerate(("1700000000.000100", "1700000000.000200"), start=1):
+    channel, started = start_thread(app)
+    app.emu.wait_for(lambda e: e.find_calls("assistant.threads.setSuggestedPrompts") or None)
+    threads = (started, "1700000000.000200")
+    for n, thread_ts in enumerate(threads, start=1):
         ask_in_thread(app, channel, thread_ts, QUESTION)
         app.emu.wait_for(
             lambda e, n=n: len(ok_calls(app, "chat.postMessage")) >= n or None, timeout=10
         )
     time.sleep(0.3)  # room for anything else the bot would have sent
     answers = ok_calls(app, "chat.postMessage")
-    assert [a.args["thread_ts"] for a in answers] == ["1700000000.000100", "1700000000.000200"]
-    assert all("Sources:" in text_of(a) for a in answers)
+    assert [a.args["thread_ts"] for a in answers] == list(threads)
+    assert all(a.args["channel"] == channel and "Sources:" in text_of(a) for a in answers)
     assert not ok_calls(app, "chat.postEphemeral") and not app.emu.responses
-    refused = [c for c in app.emu.calls if c.method.startswith("assistant.")]
-    assert [c.error for c in refused] == ["not_agent_app", "not_agent_app"]  # never cleared
+    refused = [(c.method, c.error) for c in app.emu.calls if c.method.startswith("assistant.")]
+    assert refused == [
+        ("assistant.threads.setSuggestedPrompts", "not_agent_app"),
+        ("assistant.threads.setStatus", "not_agent_app"),  # never cleared: it was never shown
+        ("assistant.threads.setStatus", "not_agent_app"),
+    ]
     told = [r for r in caplog.records if r.name == "handlers.assistant"]
     assert len(told) == 1 and told[0].levelno == logging.INFO
     assert "not_agent_app" in told[0].getMessage()
