@@ -165,3 +165,16 @@ def test_without_the_agent_view_the_answer_is_still_posted_quietly(
     assert len(told) == 1 and told[0].levelno == logging.INFO
     assert "not_agent_app" in told[0].getMessage()
     assert QUESTION not in caplog.text
+
+
+def test_moving_channels_with_the_thread_open_keeps_nothing(agent_app: RunningApp) -> None:
+    channel, thread_ts = start_thread(agent_app)
+    agent_app.emu.wait_for(lambda e: ok_calls(agent_app, "assistant.threads.setSuggestedPrompts"))
+    before = len(agent_app.emu.calls)
+    changed = agent_app.emu.assistant_thread_context_changed(
+        channel, thread_ts, context_channel="CGENERAL"
+    )
+    assert agent_app.slack.post_json(changed).status == 200
+    time.sleep(0.5)
+    # Bolt's default would read the thread and write the channel into its first message.
+    assert agent_app.emu.calls[before:] == []
