@@ -211,7 +211,26 @@ def cmd_kb(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_manifest(settings: Settings, args: argparse.Namespace) -> int:
     from bot.manifest import manifest
 
-    print(json.dumps(manifest(url=args.url, name=args.name), indent=2))
+    if not args.agent_view:
+        print(json.dumps(manifest(url=args.url, name=args.name), indent=2))
+        return 0
+    from bot.knowledge import KnowledgeError, load_entries
+    from bot.services.prompts import pick
+    from bot.views import assistant
+
+    try:
+        entries = load_entries(settings.kb_dir)
+    except KnowledgeError as error:
+        raise CliError(f"the agent view's prompts come from the knowledge base: {error}") from None
+    examples = pick(entries, today=datetime.now(UTC).date())
+    shown = manifest(
+        url=args.url,
+        name=args.name,
+        agent_view=True,
+        description=assistant.description(settings.network_name, settings.subject),
+        prompts=assistant.suggested_prompts((e.title, e.message) for e in examples),
+    )
+    print(json.dumps(shown, indent=2))
     return 0
 
 
@@ -296,6 +315,11 @@ def parser() -> argparse.ArgumentParser:
         "--url", required=True, help="the public base URL, e.g. https://champbot.example"
     )
     s.add_argument("--name", default="Champion Network Bot")
+    s.add_argument(
+        "--agent-view",
+        action="store_true",
+        help="also the Messages tab in Slack's agent view (needs a plan that has it)",
+    )
     s.set_defaults(func=cmd_manifest)
 
     s = sub.add_parser("console", help="try the whole bot locally, with no Slack workspace")
