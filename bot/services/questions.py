@@ -11,6 +11,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.domain.errors import EmptyQuestion, NotTheAsker, QuestionGone, QuestionTooLong
 from bot.knowledge import Entry, Hit, KnowledgeBase, Triage
 from bot.knowledge.shown import Shown
 from bot.models import (
@@ -24,7 +25,7 @@ from bot.models import (
     Surface,
     utcnow,
 )
-from bot.services import NotAllowed, ServiceError, rows_changed
+from bot.services import rows_changed
 from bot.services.audit import record
 
 MAX_QUESTION_CHARS = 3000
@@ -63,15 +64,9 @@ def validate_question(text: str, *, subject: str) -> str:
     """The cleaned question, or ServiceError saying plainly what to do instead."""
     cleaned = clean_question(text)
     if not cleaned:
-        raise ServiceError(
-            f"Ask me a question about {subject}, for example "
-            "_what is the difference between stalking and harassment?_"
-        )
+        raise EmptyQuestion(subject)
     if len(cleaned) > MAX_QUESTION_CHARS:
-        raise ServiceError(
-            f"That message is {len(cleaned):,} characters, too long for me to search. "
-            "Please ask in a sentence or two, and leave out names and personal details."
-        )
+        raise QuestionTooLong(len(cleaned), MAX_QUESTION_CHARS)
     return cleaned
 
 
@@ -157,7 +152,7 @@ def shown_for(*, session: Session, kb: KnowledgeBase, question_id: int) -> Shown
     question as typed for a slash command's reply while its text is kept."""
     question = session.get(Question, question_id)
     if question is None:
-        raise ServiceError("I can't find that question any more; please ask it again.")
+        raise QuestionGone()
 
     def entries(ids: str) -> tuple[Entry, ...]:
         found = (kb.get(i) for i in ids.split(",") if i)
@@ -208,9 +203,9 @@ def give_feedback(
     """Record whether an answer helped; only the asker's verdict counts, and a repeat is a no-op."""
     question = session.get(Question, question_id)
     if question is None:
-        raise ServiceError("I can't find that question any more; please ask it again.")
+        raise QuestionGone()
     if question.asker_id != user_id:
-        raise NotAllowed("Only the officer who asked can rate this answer.")
+        raise NotTheAsker()
     verdict = Feedback.HELPFUL if helpful else Feedback.NOT_HELPFUL
     changed = question.feedback is not verdict
     if changed:

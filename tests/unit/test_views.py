@@ -235,3 +235,14 @@ def test_without_the_views_an_error_reads_as_a_plain_sentence() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
     ).stdout.splitlines()
     assert out == ["Someone else claimed the request first.", "As given.", "False"]
+
+
+def test_question_refusals_are_worded_from_their_data() -> None:
+    from bot.domain.errors import EmptyQuestion, QuestionTooLong
+    from bot.views.errors import refusal
+
+    assert refusal(EmptyQuestion("stalking and harassment")).startswith(
+        "Ask me a question about stalking and harassment, for example"
+    )
+    long = refusal(QuestionTooLong(50_000, 4_000))
+    assert long.startswith("That message is 50,000 characters") and "leave out names" in long
