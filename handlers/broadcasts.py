@@ -186,7 +186,7 @@ def on_acknowledge(
     text = (
         ACK_RECORDED
         if done.new
-        else f"You already acknowledged this on {views.slack_time(done.at, 'UTC')}."
+        else f"You already acknowledged this on {views.slack_time(done.at)}."
     )
     _tell(unit, body, respond, client, text)
 

@@ -12,6 +12,7 @@ from bot.views.answers import EMERGENCY, NO_NAMES
 from bot.views.blocks import Block, button, context, section
 from bot.views.broadcasts.lead import home_blocks as broadcast_blocks
 from bot.views.text import escape, truncate
+from bot.views.time import slack_time
 
 OUTCOME_WORDS = {
     Outcome.ANSWERED: "answered",
@@ -29,7 +30,7 @@ def _question_lines(recent: list[Question]) -> str:
     if not recent:
         return "None yet."
     return "\n".join(
-        f"• {q.asked_at:%d %b %H:%M} UTC: {_snippet(q.text)} _({OUTCOME_WORDS[q.outcome]})_"
+        f"• {slack_time(q.asked_at)}: {_snippet(q.text)} _({OUTCOME_WORDS[q.outcome]})_"
         for q in recent
     )
 
@@ -66,7 +67,7 @@ def home_view(*, home: Home, network_name: str, subject: str) -> dict[str, Any]:
     if home.role in (Role.CHAMPION, Role.LEAD, Role.ADMIN) and home.member is not None:
         m = home.member
         if m.away_until:
-            state = f":palm_tree: Away until {m.away_until:%d %b %H:%M} UTC"
+            state = f":palm_tree: Away until {slack_time(m.away_until)}"
         else:
             state = ":large_green_circle: On duty" if home.available else ":red_circle: Off duty"
         profile = ", ".join(x for x in (m.area or "", m.skills.replace(",", ", ")) if x)
