@@ -17,6 +17,7 @@ class Act(Enum):
 
     SEE_FIGURES = "see the figures"
     REVIEW_UNANSWERED = "review unanswered questions"
+    SEE_ROSTER = "see the roster"
     CHANGE_ROSTER = "change the roster"
     SET_AVAILABILITY = "set availability"
 
@@ -24,6 +25,7 @@ class Act(Enum):
 MAY: dict[Act, frozenset[Role]] = {
     Act.SEE_FIGURES: LEADS,
     Act.REVIEW_UNANSWERED: LEADS,
+    Act.SEE_ROSTER: LEADS,
     Act.CHANGE_ROSTER: ADMINS,
     Act.SET_AVAILABILITY: CHAMPIONS,
 }
@@ -48,7 +50,8 @@ def require(caller: Member | None, act: Act) -> Role:
                 "Ask a lead to add you to the roster as a champion."
             )
         who = " or ".join(sorted(f"{r.value}s" for r in MAY[act]))
+        ask = "an admin" if MAY[act] == ADMINS else "a lead"
         raise NotAllowed(
-            f"Only {who} can {act.value}. Ask a lead if you think you should be able to."
+            f"Only {who} can {act.value}. Ask {ask} if you think you should be able to."
         )
     return role(caller)
