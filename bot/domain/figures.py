@@ -10,6 +10,10 @@ if TYPE_CHECKING:  # the enum the counts are keyed by; never imported at run tim
     from bot.models import Outcome
 
 
+# The period `/champbot stats` and App Home show.
+FIGURES_DAYS = 30
+
+
 def percentile(values: list[float], pct: float) -> float | None:
     """The `pct` percentile by linear interpolation; None for no values."""
     if not values:

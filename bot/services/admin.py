@@ -10,11 +10,10 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from bot.domain.figures import FIGURES_DAYS
 from bot.models import CurationItem, Member, Question, Role
 from bot.services import ServiceError, audit, questions, roster, stats
 from bot.services.policy import Act, require
-
-FIGURES_DAYS = 30
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.domain.figures import FIGURES_DAYS, Figures
 from bot.domain.home import Home
 from bot.models import Outcome, Question, Request, RequestStatus, Role
+from bot.views import figures as words
 from bot.views import ids
 from bot.views.answers import EMERGENCY, NO_NAMES
 from bot.views.blocks import Block, button, context, section
@@ -48,6 +50,20 @@ def _request_rows(reqs: list[Request], action: tuple[str, str] | None) -> list[B
             row["accessory"] = button(action[0], action[1], str(req.id))
         rows.append(row)
     return rows
+
+
+def _figure_blocks(figures: Figures) -> list[Block]:
+    q, r = figures.questions, figures.requests
+    lines = [
+        f"• questions: {q.total}, {q.answered} answered from the knowledge base",
+        f"• requests: {r.total}; now {words.states_line(r)}",
+        f"• {words.claim_line(r)}",
+        f"• {words.helped_line(r)}",
+    ]
+    return [
+        section(f"*Figures, the last {FIGURES_DAYS} days*\n" + "\n".join(lines)),
+        {"type": "divider"},
+    ]
 
 
 def home_view(*, home: Home, network_name: str, subject: str) -> dict[str, Any]:
@@ -117,6 +133,8 @@ def home_view(*, home: Home, network_name: str, subject: str) -> dict[str, Any]:
             )
         )
         blocks.append({"type": "divider"})
+    if home.figures is not None:
+        blocks += _figure_blocks(home.figures)
     if home.role in (Role.LEAD, Role.ADMIN):
         blocks += broadcast_blocks(home.scheduled_broadcasts, home.recent_broadcasts)
         blocks.append({"type": "divider"})
