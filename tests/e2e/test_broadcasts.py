@@ -458,4 +458,4 @@ def test_the_weekly_digest_reaches_the_network_channel_once(app: RunningApp) -> 
     digest = posts_to(app, NETWORK, "the week to")
     assert len(network_posts(app, "the week to")) == 1
     assert "Digest item" in text_of(digest) and "Local data" in text_of(digest)
-    assert "Questions asked" in text_of(digest) and "Median time to claim" in text_of(digest)
+    assert "Questions asked" in text_of(digest) and "Median time to a champion" in text_of(digest)
