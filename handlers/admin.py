@@ -41,9 +41,10 @@ def dispatch(unit: Unit, words: list[str], client: WebClient) -> Reply:
     session, caller = unit.session, unit.caller
     if sub == "stats":
         found = admin.figures(session=session, caller=caller, now=unit.now)
+        # Slack is asked only for the champions the reply names (the first 20).
         names = {
             uid: _display_name(client, uid) or stand_in
-            for uid, stand_in in found.pseudonyms.items()
+            for uid, stand_in in list(found.pseudonyms.items())[:20]
         }
         titles = {e.id: e.title for e in unit.kb.entries}
         return stats_reply(
