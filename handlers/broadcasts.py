@@ -190,7 +190,7 @@ def on_acknowledge(
         user_id=unit.user_id or "",
         now=unit.now,
     )
-    text = ACK_RECORDED if done.new else already_acknowledged(views.slack_time(done.at, "UTC"))
+    text = ACK_RECORDED if done.new else already_acknowledged(views.slack_time(done.at))
     _tell(unit, body, respond, client, text)
 
 

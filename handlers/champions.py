@@ -52,7 +52,9 @@ def _run(unit: Unit, client: WebClient, sub: str, rest: str) -> str:
         a = availability.status(session=session, user_id=user_id, now=now)
     else:
         return CHAMPION_USAGE
-    return describe(a.member, load=a.load)
+    return describe(
+        a.member, load=a.load, zone=_zone(client, user_id) if a.member.away_until else None
+    )
 
 
 def _zone(client: WebClient, user_id: str) -> str:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from bot.domain.broadcasts import Listed
+from bot.domain.figures import Figures
 
 if TYPE_CHECKING:  # the ORM rows these values carry; never imported at run time
     from bot.models import Member, Question, Request, Role
@@ -35,3 +36,4 @@ class Home:
     champions: list[ChampionLoad] = field(default_factory=list)
     scheduled_broadcasts: list[Listed] = field(default_factory=list)
     recent_broadcasts: list[Listed] = field(default_factory=list)
+    figures: Figures | None = None

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
 from bot.domain.broadcasts import Listed
+from bot.domain.figures import FIGURES_DAYS, Figures
 from bot.domain.home import ChampionLoad, Home
 from bot.models import Role
-from bot.services import broadcasts, questions, requests, roster
+from bot.services import broadcasts, questions, requests, roster, stats
 from bot.services.audit import record
 
 __all__ = ["ChampionLoad", "Home", "home_for"]
@@ -31,7 +32,10 @@ def home_for(*, session: Session, user_id: str, now: datetime) -> Home:
         champions = []
         scheduled: list[Listed] = []
         recent: list[Listed] = []
+        figures: Figures | None = None
         if role in (Role.LEAD, Role.ADMIN):
+            since = now - timedelta(days=FIGURES_DAYS)
+            figures = stats.figures(session=session, since=since, until=now)
             scheduled, recent = broadcasts.listing(session=session, now=now)
             members = roster.list_members(session=session, role=Role.CHAMPION)
             load_of = requests.loads(session, [m.slack_user_id for m in members])
@@ -48,6 +52,7 @@ def home_for(*, session: Session, user_id: str, now: datetime) -> Home:
                 "champions": champions,
                 "scheduled_broadcasts": scheduled,
                 "recent_broadcasts": recent,
+                "figures": figures,
             },
         )
         if queue:

@@ -20,6 +20,7 @@ class Act(Enum):
 
     SEE_FIGURES = "see the figures"
     REVIEW_UNANSWERED = "review unanswered questions"
+    SEE_ROSTER = "see the roster"
     CHANGE_ROSTER = "change the roster"
     SET_AVAILABILITY = "set availability"
     TAKE_REQUESTS = "take requests"
@@ -31,6 +32,7 @@ class Act(Enum):
 MAY: dict[Act, frozenset[Role]] = {
     Act.SEE_FIGURES: LEADS,
     Act.REVIEW_UNANSWERED: LEADS,
+    Act.SEE_ROSTER: LEADS,
     Act.CHANGE_ROSTER: ADMINS,
     Act.SET_AVAILABILITY: CHAMPIONS,
     Act.TAKE_REQUESTS: CHAMPIONS,

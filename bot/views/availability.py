@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from bot.models import Member
+from bot.views.time import slack_time
 
 
-def describe(member: Member, *, load: int) -> str:
-    """Where a champion stands: on, off or away, their load, area and skills."""
+def describe(member: Member, *, load: int, zone: str | None = None) -> str:
+    """Where a champion stands: on, off or away, their load, area and skills (a time's fallback
+    in `zone`, the champion's own where known)."""
     if member.away_until:
-        stamp = int(member.away_until.timestamp())
-        fallback = f"{member.away_until:%d %b %H:%M} UTC"
-        state = f"away until <!date^{stamp}^{{date_short_pretty}} {{time}}|{fallback}>"
+        state = f"away until {slack_time(member.away_until, zone)}"
     else:
         state = "on duty" if member.on_duty else "off duty"
     return (

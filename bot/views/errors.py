@@ -87,7 +87,8 @@ def _(error: e.NotAUserId) -> str:
 @refusal.register
 def _(error: e.RoleRequired) -> str:
     who = " or ".join(f"{role}s" for role in error.roles)
-    return f"Only {who} can {error.doing}. Ask a lead if you think you should be able to."
+    ask = "an admin" if error.roles == ("admin",) else "a lead"
+    return f"Only {who} can {error.doing}. Ask {ask} if you think you should be able to."
 
 
 @refusal.register

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.domain.figures import FIGURES_DAYS, Figures
 from bot.domain.home import Home
 from bot.models import Outcome, Question, Request, RequestStatus, Role
+from bot.views import figures as words
 from bot.views import ids
 from bot.views.answers import EMERGENCY, NO_NAMES
 from bot.views.blocks import Block, button, context, section
 from bot.views.broadcasts.lead import home_blocks as broadcast_blocks
 from bot.views.text import escape, truncate
+from bot.views.time import slack_time
 
 OUTCOME_WORDS = {
     Outcome.ANSWERED: "answered",
@@ -29,7 +32,7 @@ def _question_lines(recent: list[Question]) -> str:
     if not recent:
         return "None yet."
     return "\n".join(
-        f"• {q.asked_at:%d %b %H:%M} UTC: {_snippet(q.text)} _({OUTCOME_WORDS[q.outcome]})_"
+        f"• {slack_time(q.asked_at)}: {_snippet(q.text)} _({OUTCOME_WORDS[q.outcome]})_"
         for q in recent
     )
 
@@ -49,6 +52,20 @@ def _request_rows(reqs: list[Request], action: tuple[str, str] | None) -> list[B
     return rows
 
 
+def _figure_blocks(figures: Figures) -> list[Block]:
+    q, r = figures.questions, figures.requests
+    lines = [
+        f"• questions: {q.total}, {q.answered} answered from the knowledge base",
+        f"• requests: {r.total}; now {words.states_line(r)}",
+        f"• {words.claim_line(r)}",
+        f"• {words.helped_line(r)}",
+    ]
+    return [
+        section(f"*Figures, the last {FIGURES_DAYS} days*\n" + "\n".join(lines)),
+        {"type": "divider"},
+    ]
+
+
 def home_view(*, home: Home, network_name: str, subject: str) -> dict[str, Any]:
     """The App Home tab for one person."""
     blocks: list[Block] = [
@@ -66,7 +83,7 @@ def home_view(*, home: Home, network_name: str, subject: str) -> dict[str, Any]:
     if home.role in (Role.CHAMPION, Role.LEAD, Role.ADMIN) and home.member is not None:
         m = home.member
         if m.away_until:
-            state = f":palm_tree: Away until {m.away_until:%d %b %H:%M} UTC"
+            state = f":palm_tree: Away until {slack_time(m.away_until)}"
         else:
             state = ":large_green_circle: On duty" if home.available else ":red_circle: Off duty"
         profile = ", ".join(x for x in (m.area or "", m.skills.replace(",", ", ")) if x)
@@ -116,6 +133,8 @@ def home_view(*, home: Home, network_name: str, subject: str) -> dict[str, Any]:
             )
         )
         blocks.append({"type": "divider"})
+    if home.figures is not None:
+        blocks += _figure_blocks(home.figures)
     if home.role in (Role.LEAD, Role.ADMIN):
         blocks += broadcast_blocks(home.scheduled_broadcasts, home.recent_broadcasts)
         blocks.append({"type": "divider"})

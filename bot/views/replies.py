@@ -6,7 +6,7 @@ from typing import Any
 
 from bot.models import Member
 from bot.views.blocks import section
-from bot.views.text import truncate
+from bot.views.text import article, truncate
 
 STALE_BUTTON = "That button is out of date; please ask again."
 STALE_FORM = "This form is out of date; close it and start again."
@@ -55,7 +55,7 @@ def back_in_queue(request_id: int) -> str:
 
 def role_changed(member: Member) -> str:
     """Someone's new role on the roster."""
-    return f"<@{member.slack_user_id}> is now a {member.role.value}."
+    return f"<@{member.slack_user_id}> is now {article(member.role.value)} {member.role.value}."
 
 
 def removed(user_id: str, *, was_on: bool) -> str:

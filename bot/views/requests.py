@@ -11,6 +11,7 @@ from bot.views import ids
 from bot.views.answers import NO_NAMES
 from bot.views.blocks import Block, Reply, button, context, input_block, section, text_input
 from bot.views.text import escape, truncate
+from bot.views.time import slack_time
 
 
 def _minutes(seconds: int) -> str:
@@ -19,7 +20,7 @@ def _minutes(seconds: int) -> str:
 
 
 def _clock(at: datetime) -> str:
-    return f"<!date^{int(at.timestamp())}^{{time}}|{at:%H:%M} UTC>"
+    return slack_time(at, with_date=False)
 
 
 def _case_text(req: Request, limit: int = 600) -> str:
