@@ -9,7 +9,10 @@ from bot.services import NotAllowed
 
 LEADS = frozenset({Role.LEAD, Role.ADMIN})
 ADMINS = frozenset({Role.ADMIN})
-CHAMPIONS = frozenset({Role.CHAMPION, Role.LEAD})
+# Only champions are routed requests, so only they have an availability to set; leads may
+# still claim from the queue (CLAIMERS).
+CHAMPIONS = frozenset({Role.CHAMPION})
+CLAIMERS = frozenset({Role.CHAMPION, Role.LEAD})
 
 
 class Act(Enum):

@@ -5,8 +5,14 @@ from __future__ import annotations
 from bot.models import Member
 
 
-def describe(member: Member, *, load: int) -> str:
-    """Where a champion stands: on, off or away, their load, area and skills."""
+def describe(member: Member, *, load: int, routed: bool = True) -> str:
+    """Where a champion stands: on, off or away, their load, area and skills. For a lead or
+    admin (`routed` false: never offered requests) only what they hold."""
+    if not routed:
+        return (
+            f"You have {load} request{'s' if load != 1 else ''} you claimed. Only champions are "
+            "offered requests, so there is no availability to set for you."
+        )
     if member.away_until:
         stamp = int(member.away_until.timestamp())
         fallback = f"{member.away_until:%d %b %H:%M} UTC"
