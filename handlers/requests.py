@@ -44,8 +44,6 @@ def register(app: App) -> None:
 
 
 def _tell(unit: Unit, respond: Respond, text: str) -> None:
-    if respond is None:  # App Home's buttons come with no response URL: its refresh says it
-        return
     unit.after_commit(lambda: respond(text=text, response_type="ephemeral", replace_original=False))
 
 
@@ -96,8 +94,9 @@ def on_release(
         user_id=unit.user_id or "",
         now=unit.now,
     )
-    _tell(unit, respond, back_in_queue(request_id))
-    _refresh_home(unit, body, client)
+    if body.get("response_url"):
+        _tell(unit, respond, back_in_queue(request_id))
+    _refresh_home(unit, body, client)  # App Home sends no response URL: its refresh says it
 
 
 def on_cancel(unit: Unit, action: dict[str, Any]) -> None:

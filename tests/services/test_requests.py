@@ -256,7 +256,7 @@ def test_parse_until_natural_times_in_the_champions_zone() -> None:
 def test_away_in_the_past_is_refused_with_examples(db: Database) -> None:
     seed(db, ["UCHAMP1"])
     now = utcnow()
-    with db.session() as s, pytest.raises(ServiceError, match="already passed.*for 3h"):
+    with db.session() as s, pytest.raises(ServiceError, match=r"already passed.*for 3h"):
         availability.set_away(
             session=s, settings=SETTINGS, user_id="UCHAMP1", until=now - timedelta(hours=1), now=now
         )
