@@ -265,6 +265,7 @@ def test_the_outcome_is_posted_in_the_consult_for_the_officer(bolt: DispatchedAp
     said = [c for c in posted(bolt, consult) if "Outcome" in _text(c)]
     assert len(said) == 1
     assert "interim &lt;SPO&gt; application" in _text(said[0])  # escaped, as typed
+    assert "<SPO>" not in json.dumps(said[0].args["blocks"]) + said[0].args["text"]
     assert f"<@{CHAMPION}> has resolved request *#{rid}*" in _text(said[0])
 
 

@@ -247,6 +247,7 @@ def test_parse_until_natural_times_in_the_champions_zone() -> None:
     assert parse("for 2 days", now=now, tz=ny) == now + timedelta(days=2)
     assert parse("for 3h", now=now) == now + timedelta(hours=3)
     assert parse("for 90 minutes", now=now) == now + timedelta(minutes=90)
+    assert parse("until 01/02", now=now) == datetime(2027, 2, 1, 0, 0, tzinfo=UTC)  # day first
     # an unknown zone from Slack falls back to London rather than failing
     assert parse("until 17:00", now=now, tz="Mars/Olympus") == datetime(
         2026, 11, 28, 17, 0, tzinfo=UTC
