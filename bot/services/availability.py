@@ -147,6 +147,8 @@ def _parser(zone: ZoneInfo, now: datetime) -> DateDataParser:
             "RETURN_AS_TIMEZONE_AWARE": True,
             # says whether a time of day was given ("time") or only a day, week or month
             "RETURN_TIME_AS_PERIOD": True,
+            # the networks are British forces: 01/02 is the first of February
+            "DATE_ORDER": "DMY",
         },
     )
 
@@ -167,8 +169,8 @@ def parse_until(text: str, *, now: datetime, tz: str = DEFAULT_ZONE) -> datetime
     phrase = rest if first in ("until", "till", "til", "for") else text.strip()
     if not phrase:
         raise ServiceError(UNTIL_EXAMPLES)
-    # dateparser reads a length of time as one when it is put as "in …"
-    parsed = _parser(zone, now).get_date_data(f"in {phrase}" if duration else phrase)
+    # a bare length of time ("2 days", "3h") is read as that long from now
+    parsed = _parser(zone, now).get_date_data(phrase)
     at = parsed.date_obj
     if at is None:
         raise ServiceError(f"I didn't understand {phrase!r} as a time. {UNTIL_EXAMPLES}")
