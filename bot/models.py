@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -234,6 +235,8 @@ class Request(Base):
     text_purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     area: Mapped[str | None] = mapped_column(String(80))
     topics: Mapped[str] = mapped_column(String(400), default="")
+    # The triage saw immediate risk: flagged to champions, first in line, on the urgent SLA.
+    immediate_risk: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     status: Mapped[RequestStatus] = mapped_column(
         _enum(RequestStatus, "request_status"), default=RequestStatus.OPEN
     )

@@ -61,6 +61,7 @@ def ask(
             text=text,
             question_id=asked.question_id,
             topics=topics,
+            immediate_risk=asked.triage.immediate_risk,
             now=now,
         )
     return Handled(asked=asked, request=request)

@@ -8,12 +8,12 @@ from sqlalchemy.orm import Session
 
 from bot.domain.broadcasts import Listed
 from bot.domain.figures import FIGURES_DAYS, Figures
-from bot.domain.home import ChampionLoad, Home
+from bot.domain.home import ChampionLoad, Home, Workload
 from bot.models import Role
 from bot.services import broadcasts, questions, requests, roster, stats
 from bot.services.audit import record
 
-__all__ = ["ChampionLoad", "Home", "home_for"]
+__all__ = ["ChampionLoad", "Home", "Workload", "home_for"]
 
 
 def home_for(*, session: Session, user_id: str, now: datetime) -> Home:
@@ -47,7 +47,9 @@ def home_for(*, session: Session, user_id: str, now: datetime) -> Home:
             **{
                 **home.__dict__,
                 "available": bool(member and requests.is_available(member, now)),
-                "held": requests.held_by(session=session, champion_id=user_id),
+                "routed": role is Role.CHAMPION,
+                # the same count as `/champion status`: requests held plus offers awaiting
+                "workload": requests.workload(session=session, champion_id=user_id),
                 "queue": queue,
                 "champions": champions,
                 "scheduled_broadcasts": scheduled,

@@ -12,7 +12,10 @@ from bot.services import roster
 
 LEADS = frozenset({Role.LEAD, Role.ADMIN})
 ADMINS = frozenset({Role.ADMIN})
-CHAMPIONS = frozenset({Role.CHAMPION, Role.LEAD})
+# Only champions are routed requests, so only they have an availability to set; leads may
+# still claim from the queue (CLAIMERS).
+CHAMPIONS = frozenset({Role.CHAMPION})
+CLAIMERS = frozenset({Role.CHAMPION, Role.LEAD})
 
 
 class Act(Enum):
@@ -35,7 +38,7 @@ MAY: dict[Act, frozenset[Role]] = {
     Act.SEE_ROSTER: LEADS,
     Act.CHANGE_ROSTER: ADMINS,
     Act.SET_AVAILABILITY: CHAMPIONS,
-    Act.TAKE_REQUESTS: CHAMPIONS,
+    Act.TAKE_REQUESTS: CLAIMERS,
     Act.CANCEL_ANY_REQUEST: LEADS,
     Act.BROADCAST: LEADS,
     # the count reads "7 of 20 champions": only those asked to acknowledge may

@@ -12,9 +12,9 @@ STALE_BUTTON = "That button is out of date; please ask again."
 STALE_FORM = "This form is out of date; close it and start again."
 NO_ENTRY = "That entry is no longer in the knowledge base."
 CHAMPION_USAGE = (
-    "Use `/champion on`, `/champion off`, `/champion away until 2026-12-01` (or `until 17:00`, "
-    "`until monday`, `for 3h`), `/champion status`, `/champion area North` or "
-    "`/champion skills cyber,spo`."
+    "Use `/champion on`, `/champion off`, `/champion away until friday 17:00` (or "
+    "`until 3pm`, `until tomorrow`, `until 2026-12-24`, `for 2 days`, `for 3h`: in your own "
+    "time zone), `/champion status`, `/champion area North` or `/champion skills cyber,spo`."
 )
 BROADCAST_USAGE = (
     "`/broadcast` writes a broadcast to the network; `/broadcast list` shows the scheduled "
