@@ -1,6 +1,15 @@
 """Delivery of the outbox to Slack: the sender, its pacing, and a worker per process."""
 
-from bot.delivery.pacing import BURST, MAX_WAIT, PACE, POSTS, Pacer, without_rate_limit_retries
+from bot.delivery.pacing import (
+    BURST,
+    MAX_WAIT,
+    PACE,
+    POSTS,
+    RESERVE,
+    PacedClient,
+    Pacer,
+    without_rate_limit_retries,
+)
 from bot.delivery.rows import CLAIM_FOR, MAX_ATTEMPTS, Outcome
 from bot.delivery.sender import BUDGET, LANES, PERMANENT, Delivery
 from bot.delivery.worker import DeliveryWorker
@@ -17,7 +26,9 @@ __all__ = [
     "POSTS",
     "Delivery",
     "DeliveryWorker",
+    "RESERVE",
     "Outcome",
+    "PacedClient",
     "Pacer",
     "without_rate_limit_retries",
 ]

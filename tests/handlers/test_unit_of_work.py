@@ -212,7 +212,8 @@ def test_a_slow_delivery_never_holds_a_listener_thread(
     bolt.slack.dm(user=OFFICER, channel=bolt.im(OFFICER), text=LIVE)  # queues notices
     bolt.slack.dm(user=OFFICER, channel=bolt.im(OFFICER), text=QUESTION)
     for future in bolt.executor.futures:
-        future.result(timeout=10)  # every listener has finished while delivery waits
+        future.result(timeout=10)
+    assert bolt.runtime.work_pool.wait_idle(10)  # every unit has finished while delivery waits
     assert len(posted(bolt, bolt.im(OFFICER))) == 2  # both answers are out
     assert not posted(bolt, "CQUEUE")  # the notices are still with the worker
     release.set()
