@@ -5,6 +5,7 @@ with a time limit)."""
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -13,6 +14,9 @@ log = logging.getLogger(__name__)
 
 THREADS = 8  # units of work at once: search, database and the reply post, mostly waiting
 QUEUED = 64  # units that may wait for a thread; beyond it, Bolt's thread waits to hand one over
+# The pool's threads run at a lower priority than the threads that ack (where the system allows
+# it, per thread: Linux): on a busy machine an ack then gets a core before a search does.
+NICENESS = 5
 
 
 class WorkPool:
@@ -44,7 +48,9 @@ class WorkPool:
                 closed = True
             else:
                 if self._executor is None:
-                    self._executor = ThreadPoolExecutor(self._size, thread_name_prefix="unit")
+                    self._executor = ThreadPoolExecutor(
+                        self._size, thread_name_prefix="unit", initializer=_lower_priority
+                    )
                 self._pending += 1
                 self._executor.submit(self._done_after, work)
         if closed:
@@ -87,3 +93,10 @@ class WorkPool:
             work()
         except Exception:  # a unit maps its own errors; this is the last line, never reached
             log.exception("a unit of work failed outside its error mapping")
+
+
+def _lower_priority() -> None:
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), NICENESS)
+    except (AttributeError, OSError):  # not per thread here, or not allowed: run as it is
+        pass

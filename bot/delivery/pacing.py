@@ -37,8 +37,10 @@ MIN_RATE = 1.0
 LEARN = 0.9  # the estimate is multiplied by this after each workspace-wide 429
 # Slots of the workspace's burst that bulk posts (broadcast copies, digests, reminders) never
 # take: an answer to an officer, or a reply to a champion's or a lead's action, always finds one
-# at once, however long the broadcast, and gets ahead of every bulk post still waiting.
-RESERVE = 6
+# at once, however long the broadcast, and gets ahead of every bulk post still waiting. Each
+# lane of a delivery books one slot ahead of its send, so this is kept above the lanes that can
+# be waiting at once (two worker threads and the sweep, LANES each, are at most 12; rarely all).
+RESERVE = 10
 INTERACTIVE_WAIT = 30.0  # the longest an interactive post waits for its slot before trying
 INTERACTIVE_TRIES = 4  # attempts of an interactive post that Slack keeps answering 429
 
@@ -141,8 +143,9 @@ class PacedClient(WebClient):
     slot of the process's `Pacer` (ahead of any broadcast) and a 429 is recorded there, so the
     delivery's bulk posts step aside instead of meeting the same limit."""
 
-    def __init__(self, *args: Any, pacer: Pacer, sleep: Callable[[float], None] = time.sleep,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, pacer: Pacer, sleep: Callable[[float], None] = time.sleep, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.pacer = pacer
         self.sleep = sleep
