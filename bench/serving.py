@@ -1,8 +1,8 @@
 """How fast the app acknowledges and answers, beside a bare Bolt app, idle and under a broadcast.
 
 Run on its own: `python bench/serving.py [--runs 5] [--clients 8] [--commands 50]
-[--questions 200] [--champions 1000] [--officers 20] [--gap 0.25]`. Everything goes over real HTTP to waitress, against the
-local emulation of Slack's Web API. In one run, side by side:
+[--questions 200] [--champions 1000] [--officers 20] [--gap 0.25]`. Everything goes over real
+HTTP to waitress, against the local emulation of Slack's Web API. In one run, side by side:
 
 1. *Ack latency*: `/faq` from `--clients` concurrent clients, each sending `--commands` signed
    slash commands, timed from sending to Slack's HTTP response (the ack). The same load goes

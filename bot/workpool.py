@@ -4,6 +4,7 @@ with a time limit)."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import threading
@@ -96,7 +97,6 @@ class WorkPool:
 
 
 def _lower_priority() -> None:
-    try:
+    # Not per thread on this system, or not allowed: the pool runs as it is.
+    with contextlib.suppress(AttributeError, OSError):
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), NICENESS)
-    except (AttributeError, OSError):  # not per thread here, or not allowed: run as it is
-        pass

@@ -154,7 +154,7 @@ class PacedClient(WebClient):
             h for h in self.retry_handlers if not isinstance(h, RateLimitErrorRetryHandler)
         ]
 
-    def api_call(self, api_method: str, **kwargs: Any) -> SlackResponse:  # type: ignore[override]
+    def api_call(self, api_method: str, **kwargs: Any) -> SlackResponse:
         if api_method != "chat.postMessage":
             return super().api_call(api_method, **kwargs)
         args = kwargs.get("json") or kwargs.get("data") or kwargs.get("params") or {}

@@ -112,3 +112,21 @@ def test_broadcast_copies_digests_and_reminders_are_bulk() -> None:
     assert is_bulk("broadcast:3:1:U0001") and is_bulk("broadcast:3:1:post")
     assert is_bulk("broadcast-reminder:3:U0001:auto") and is_bulk("digest:2026-W48")
     assert not is_bulk("offer:12") and not is_bulk("officer:4") and not is_bulk(None)
+
+
+def test_a_listeners_post_waits_out_a_429_in_the_shared_pacer(emulator: Any) -> None:
+    """The listeners' client records Slack's 429 in the pacer the delivery shares, and posts
+    again once Retry-After has passed, instead of failing the reply."""
+    from bot.delivery import Pacer
+    from bot.runtime import make_client
+
+    emulator.add_channel("CBUSY")
+    emulator.rate_limit_channels(per_second=1.0, burst=1)
+    pacer = Pacer()
+    client = make_client(token="xoxb-test-token", api_url=emulator.api_url, pacer=pacer)
+    for n in range(2):
+        assert client.chat_postMessage(channel="CBUSY", text=f"reply {n}")["ok"]
+    statuses = [c.status for c in emulator.find_calls("chat.postMessage")]
+    assert statuses == [200, 429, 200]
+    # The delivery, sharing the pacer, now keeps a bulk post off that channel for a while.
+    assert pacer.free_in("chat.postMessage", "CBUSY", bulk=True) > 0.5
