@@ -1,0 +1,198 @@
+"""`/faq` ack latency from concurrent clients: this app beside a bare Bolt app, each in its own
+process, with Slack's emulation in a third, as they would be deployed.
+
+Run on its own: `python bench/ack_latency.py [--runs 5] [--clients 8] [--commands 50]`.
+
+Each run starts the emulation of Slack's Web API in a process of its own, then, one after the
+other, a bare Bolt app (one `/faq` listener that only acks) and this app (`create_app` on a
+fresh SQLite database, the knowledge base and sentence model loaded), each served by waitress
+in a child process the same way. `--clients` threads in this process send `--commands` signed
+`/faq` commands each, and time each from sending to the HTTP response: the ack. The app's work
+after the ack (the search, the database, the reply to the response URL) runs in its own
+process as in production, so what is measured is what that work costs the next ack.
+`bench/serving.py` measures the same in one process, beside the answer latency.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import statistics
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from multiprocessing.connection import Connection
+from pathlib import Path
+
+from bot.slack_requests import SlackSender
+
+ROOT = Path(__file__).resolve().parent.parent
+TOKEN, SECRET, OFFICER = "xoxb-bench", "bench-secret", "UOFFICER1"
+QUESTIONS = [
+    "whats the difference between stalking and harassment",
+    "max sentence for s4a",
+    "who can apply for an spo",
+    "what does FOUR stand for",
+    "how long does a restraining order last",
+    "wot counts as cyber stalking",
+    "can i get a warrant to search for stalking evidence",
+    "what is the national stalking helpline number",
+]
+
+
+def percentile(values: list[float], pct: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(pct / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def emulation(conn: Connection, urls: int) -> None:
+    """Child process: Slack's emulation, and `urls` response URLs made ready for the commands."""
+    from bot.emulator import SlackEmulator
+
+    emu = SlackEmulator(token=TOKEN)
+    emu.start()
+    emu.add_user(OFFICER, name="olivia", tz="Europe/London")
+    emu.add_channel("CGENERAL")
+    conn.send((emu.api_url, [emu.response_url(f"ack-{n}") for n in range(urls)]))
+    conn.recv()  # until told to stop
+    emu.stop()
+
+
+def server(conn: Connection, kind: str, api_url: str, database_url: str) -> None:
+    """Child process: the bare app or this app behind waitress; sends its port, serves until
+    told to stop."""
+    from concurrent.futures import ThreadPoolExecutor as Pool
+
+    from slack_bolt import Ack, App
+    from slack_sdk import WebClient
+
+    from bot.app import create_app
+    from bot.config import Settings
+    from bot.db import Database
+    from bot.runtime import Runtime
+    from bot.server import HttpServer, wsgi_app
+
+    settings = Settings.from_env(
+        {
+            "SLACK_BOT_TOKEN": TOKEN,
+            "SLACK_SIGNING_SECRET": SECRET,
+            "SLACK_API_URL": api_url,
+            "DATABASE_URL": database_url,
+            "CHAMPBOT_KB_DIR": str(ROOT / "knowledge"),
+        },
+        dotenv=None,
+    )
+    runtime = None
+    if kind == "bare":
+        db = Database(database_url)
+        app = App(
+            signing_secret=SECRET,
+            client=WebClient(token=TOKEN, base_url=api_url),
+            process_before_response=False,
+            listener_executor=Pool(max_workers=8),
+        )
+
+        @app.command("/faq")
+        def faq(ack: Ack) -> None:
+            ack()
+
+    else:
+        runtime = Runtime.from_settings(settings)
+        db = runtime.db
+        app = create_app(runtime)
+    http = HttpServer(wsgi_app(app, db), host="127.0.0.1", port=0)
+    import threading
+
+    threading.Thread(target=http.run, daemon=True).start()
+    conn.send(http.port)
+    conn.recv()
+    http.close()
+    if runtime is not None:
+        runtime.close()
+    db.dispose()
+
+
+def acks(port: int, urls: list[str], clients: int, commands: int) -> list[float]:
+    sender = SlackSender(f"http://127.0.0.1:{port}/slack/events", SECRET)
+
+    def client(n: int) -> list[float]:
+        out = []
+        for i in range(commands):
+            started = time.perf_counter()
+            resp = sender.command(
+                "/faq",
+                QUESTIONS[(n + i) % len(QUESTIONS)],
+                user=OFFICER,
+                channel="CGENERAL",
+                response_url=urls[n * commands + i],
+            )
+            out.append((time.perf_counter() - started) * 1000)
+            if resp.status != 200:
+                raise RuntimeError(f"/faq answered HTTP {resp.status}")
+        return out
+
+    with ThreadPoolExecutor(max_workers=clients) as pool:
+        return [t for batch in pool.map(client, range(clients)) for t in batch]
+
+
+def measure(kind: str, api_url: str, urls: list[str], args: argparse.Namespace) -> list[float]:
+    ctx = multiprocessing.get_context("spawn")
+    with tempfile.TemporaryDirectory() as tmp:
+        mine, theirs = ctx.Pipe()
+        child = ctx.Process(target=server, args=(theirs, kind, api_url, f"sqlite:///{tmp}/b.db"))
+        child.start()
+        port = mine.recv()
+        acks(port, urls[: args.clients * 2], args.clients, 2)  # warm up: first search, first insert
+        time.sleep(0.5)
+        timings = acks(port, urls[args.clients * 2 :], args.clients, args.commands)
+        time.sleep(1.0)  # let the app finish its replies before it is stopped
+        mine.send("stop")
+        child.join(timeout=60)
+    return timings
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--commands", type=int, default=50, help="per client")
+    args = parser.parse_args()
+    ctx = multiprocessing.get_context("spawn")
+    bare_runs, app_runs = [], []
+    for _ in range(args.runs):
+        mine, theirs = ctx.Pipe()
+        emu = ctx.Process(target=emulation, args=(theirs, args.clients * (args.commands + 2)))
+        emu.start()
+        api_url, urls = mine.recv()
+        bare_runs.append(measure("bare", api_url, urls, args))
+        mine.send("stop")
+        emu.join(timeout=30)
+        mine, theirs = ctx.Pipe()
+        emu = ctx.Process(target=emulation, args=(theirs, args.clients * (args.commands + 2)))
+        emu.start()
+        api_url, urls = mine.recv()
+        app_runs.append(measure("app", api_url, urls, args))
+        mine.send("stop")
+        emu.join(timeout=30)
+    print(
+        f"{args.runs} runs; {args.clients} clients × {args.commands} `/faq`; the app, the bare "
+        "app and Slack's emulation each in a process of its own.\n"
+    )
+    print(
+        "| `/faq` ack | each run: median/p99 ms | median of medians | median of p99s |\n"
+        "| --- | --- | --- | --- |"
+    )
+    for name, runs in (("bare Bolt app", bare_runs), ("this app", app_runs)):
+        per_run = " · ".join(f"{statistics.median(r):.1f}/{percentile(r, 99):.1f}" for r in runs)
+        print(
+            f"| {name} | {per_run} | **{statistics.median(statistics.median(r) for r in runs):.1f}"
+            f"** | **{statistics.median(percentile(r, 99) for r in runs):.1f}** |"
+        )
+    bare = statistics.median(percentile(r, 99) for r in bare_runs)
+    app = statistics.median(percentile(r, 99) for r in app_runs)
+    print(f"\nack p99 ratio (this app / bare): {app / bare:.2f}")
+
+
+if __name__ == "__main__":
+    main()
