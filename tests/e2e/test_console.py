@@ -94,5 +94,5 @@ def test_a_lead_broadcasts_and_a_champion_acknowledges(run_console: Console) -> 
         ],
     )
     assert "modal: New broadcast" in out and "1. Category: National policy" in out
-    assert "modal: Preview" in out and "bot → CNETWORK" in out
+    assert "modal: Preview" in out and "bot → #network" in out
     assert "1 of 2 champions have acknowledged" in out
