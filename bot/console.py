@@ -168,7 +168,7 @@ class Console:
     def handle(self, line: str) -> bool:
         """Act on one line of input; False when the user wants to leave."""
         line = line.strip()
-        if not line:
+        if not line or line.startswith("#"):  # a comment, for scripts
             return True
         word, _, rest = line.partition(" ")
         if word in ("/quit", "/exit"):
@@ -215,7 +215,7 @@ class Console:
 
     def _now_text(self) -> str:
         local = self.clock().astimezone(ZoneInfo(ZONE))
-        return f"{local:%a %d %b %H:%M} ({ZONE})"
+        return f"{local:%a} {local.day} {local:%b %Y} at {local:%H:%M} ({ZONE})"
 
     def wait(self, rest: str) -> None:
         """Move the clock on and run the scheduler's jobs at the new time, as the clock would."""
