@@ -238,3 +238,25 @@ def test_names_typed_as_in_slack_and_typing_in_a_consult_as_either_party(
     assert "olivia → group DM with chris" in played[6][1]
     roster = played[8][1]
     assert "@omar" in roster and "champion" in roster.lower() and "UOMAR" not in roster
+
+
+def test_slack_markup_is_shown_readably(run_console: Console) -> None:
+    out = run_console(
+        [
+            "my victim says her ex keeps following her home, should i arrest him",
+            "/as lena",
+            "/broadcast",
+            "/submit national | Tom & Jerry <b> | Read *this* first. | "
+            "https://www.cps.gov.uk/legal-guidance/stalking CPS guidance | | ask",
+            "/submit",
+            "/quit",
+        ]
+    )
+    for raw in ("<#", "<@", "<!date", "<http", ":scroll:", "&amp;", "&lt;", "*National policy*"):
+        assert raw not in out, raw
+    assert re.search(r"claim by \d\d:\d\d", out)  # a <!date^…^{time}|…> token
+    assert "📜 National policy · from @lena" in out
+    assert "posted in #network" in out and "bot → #network" in out
+    assert "Read this first." in out and "TOM & JERRY <B>" in out
+    assert "CPS guidance (https://www.cps.gov.uk/legal-guidance/stalking)" in out
+    assert "Request #1 from @olivia" in out
