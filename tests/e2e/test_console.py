@@ -260,3 +260,18 @@ def test_slack_markup_is_shown_readably(run_console: Console) -> None:
     assert "Read this first." in out and "TOM & JERRY <B>" in out
     assert "CPS guidance (https://www.cps.gov.uk/legal-guidance/stalking)" in out
     assert "Request #1 from @olivia" in out
+
+
+def test_the_readmes_timed_flow_plays_as_it_says(run_console: Console) -> None:
+    readme = (ROOT / "README.md").read_text()
+    section = readme[readme.index("## The console") :]
+    start = section.index("```text\n") + len("```text\n")
+    lines = section[start : section.index("\n```", start)].splitlines()
+    assert 8 <= len(lines) <= 14 and any(line.startswith("/wait") for line in lines)
+    out = run_console([*lines, "/quit"])
+    waits = [shown for typed, shown in steps(out) if typed.startswith("/wait")]
+    assert len(waits) == 4
+    assert "The offer timed out and moved to the next champion" in waits[0]
+    assert "No champion is available to take this request" in waits[1]
+    assert "This request is overdue" in waits[2]
+    assert "bot → #network" in waits[3] and "1 of 2 champions have acknowledged" in out
