@@ -254,16 +254,9 @@ class Console:
         others = sorted(self.name_of(u) for u in self.consults[channel] - {self.user_id})
         self.out.write(f"\n── {self.user} → group DM with {', '.join(others)} ──\n")
         self.out.write(self.markup.plain(text) + "\n")
-        self.slack.event(
-            {
-                "type": "message",
-                "channel_type": "mpim",
-                "user": self.user_id,
-                "channel": channel,
-                "text": text,
-                "ts": f"{time.time():.6f}",
-            }
-        )
+        # The app subscribes to no group DM messages, so, as in Slack, nothing is sent to it:
+        # the message is in the consult for the other person to read.
+        self.emu.user_message(channel, self.user_id, text)
 
     def click(self, rest: str) -> None:
         label = rest.strip().lower()
