@@ -1,4 +1,5 @@
-"""The console's own clock: the scheduler's sweeps run on it, and `/wait 10m` moves it forward."""
+"""The console's clock, an offset `/wait` moves on: no time-freezing library, as those move the
+process's clock and Slack's request signatures need real time. The clock's jobs run on it."""
 
 from __future__ import annotations
 
