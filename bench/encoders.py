@@ -59,6 +59,7 @@ from bot.knowledge.encoder import (  # noqa: E402
     shared_encoder,
 )
 from bot.knowledge.evaluation import calibrate, evaluate, load_eval_set, tune  # noqa: E402
+from bot.knowledge.vocabulary import load_vocabulary  # noqa: E402
 
 BASELINE = "4b27963"  # the last commit with the numpy transformer
 
@@ -167,13 +168,14 @@ def rss_child(name: str, baseline: str, kb_dir: Path) -> None:
     """In a fresh process: the resident size before and after loading `name` and encoding
     the knowledge base with it (printed as JSON)."""
     entries = load_entries(kb_dir)
-    KnowledgeBase.from_entries(entries, encoder=None)
+    nz = load_vocabulary(kb_dir).normaliser()
+    KnowledgeBase.from_entries(entries, normaliser=nz, encoder=None)
     gc.collect()
     before = _rss_kib()
     t0 = time.perf_counter()
     encoder = candidates(baseline)[name]()
     load = time.perf_counter() - t0
-    KnowledgeBase.from_entries(entries, encoder=encoder)
+    KnowledgeBase.from_entries(entries, normaliser=nz, encoder=encoder)
     gc.collect()
     print(json.dumps({"before": before, "after": _rss_kib(), "load": load}))
 
@@ -204,6 +206,7 @@ def main(argv: list[str] | None = None) -> int:
     names = [n for n in candidates(args.baseline) if not args.only or n in args.only.split(",")]
     questions = load_eval_set(args.kb / "eval" / "questions.yaml")
     entries = load_entries(args.kb)
+    nz = load_vocabulary(args.kb).normaliser()
     print(f"{len(entries)} entries; {len(questions)} evaluation questions\n")
 
     bases: dict[str, KnowledgeBase] = {}
@@ -220,7 +223,7 @@ def main(argv: list[str] | None = None) -> int:
         if name in skipped:
             print(f"| {name} | not evaluated in this run | | | | | | |")
             continue
-        bases[name] = kb = KnowledgeBase.from_entries(entries, encoder=models[name])
+        bases[name] = kb = KnowledgeBase.from_entries(entries, normaliser=nz, encoder=models[name])
         a, b = calibrate(kb, questions)
         chosen = tune(kb, questions)
         test = evaluate(kb, questions)["test"]

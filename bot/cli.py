@@ -211,7 +211,26 @@ def cmd_kb(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_manifest(settings: Settings, args: argparse.Namespace) -> int:
     from bot.manifest import manifest
 
-    print(json.dumps(manifest(url=args.url, name=args.name), indent=2))
+    if not args.agent_view:
+        print(json.dumps(manifest(url=args.url, name=args.name), indent=2))
+        return 0
+    from bot.knowledge import KnowledgeError, load_entries
+    from bot.services.prompts import pick
+    from bot.views import assistant
+
+    try:
+        entries = load_entries(settings.kb_dir)
+    except KnowledgeError as error:
+        raise CliError(f"the agent view's prompts come from the knowledge base: {error}") from None
+    examples = pick(entries, today=datetime.now(UTC).date())
+    shown = manifest(
+        url=args.url,
+        name=args.name,
+        agent_view=True,
+        description=assistant.description(settings.network_name, settings.subject),
+        prompts=assistant.suggested_prompts((e.title, e.message) for e in examples),
+    )
+    print(json.dumps(shown, indent=2))
     return 0
 
 
@@ -222,16 +241,42 @@ def cmd_console(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    from bot.knowledge.entries import KnowledgeError, load_entries
     from bot.report import write_report
 
-    db = Database(settings.database_url)
-    db.ensure_schema()
     try:
-        since = datetime.fromisoformat(args.since).replace(tzinfo=UTC) if args.since else None
+        zone = ZoneInfo(args.tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise CliError(f"--tz must be a time zone like Europe/London, got {args.tz!r}") from None
+    try:
+        # --since is a day in the report's zone: from its midnight there.
+        since = (
+            datetime.combine(date.fromisoformat(args.since), datetime.min.time(), tzinfo=zone)
+            if args.since
+            else None
+        )
     except ValueError:
         raise CliError(f"--since must be a date like 2026-11-01, got {args.since!r}") from None
+    try:
+        titles = {e.id: e.title for e in load_entries(settings.kb_dir)}
+    except (KnowledgeError, OSError):
+        titles = {}  # the figures still stand; entries are then named by their ids
+    db = Database(settings.database_url)
+    db.ensure_schema()
     with db.session() as session:
-        print(write_report(session=session, since=since, csv_path=args.csv, png_path=args.png))
+        print(
+            write_report(
+                session=session,
+                since=since.astimezone(UTC) if since else None,
+                csv_path=args.csv,
+                png_path=args.png,
+                zone=args.tz,
+                network_name=settings.network_name,
+                titles=titles,
+            )
+        )
     return 0
 
 
@@ -296,6 +341,11 @@ def parser() -> argparse.ArgumentParser:
         "--url", required=True, help="the public base URL, e.g. https://champbot.example"
     )
     s.add_argument("--name", default="Champion Network Bot")
+    s.add_argument(
+        "--agent-view",
+        action="store_true",
+        help="also the Messages tab in Slack's agent view (needs a plan that has it)",
+    )
     s.set_defaults(func=cmd_manifest)
 
     s = sub.add_parser("console", help="try the whole bot locally, with no Slack workspace")
@@ -306,6 +356,11 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--since", help="YYYY-MM-DD")
     s.add_argument("--csv", help="write weekly figures to this CSV file")
     s.add_argument("--png", help="write a chart of the weekly figures to this PNG file")
+    s.add_argument(
+        "--tz",
+        default="Europe/London",
+        help="the time zone the report's times and weeks are in (default Europe/London)",
+    )
     s.set_defaults(func=cmd_report)
     return p
 

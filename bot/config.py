@@ -97,6 +97,7 @@ class Settings:
     queue_channel: str | None = None
     offer_timeout: int = 600
     claim_sla: int = 1800
+    urgent_sla: int = 600
     kb_dir: Path = Path("knowledge")
     retention_days: int = 90
     sweep_seconds: int = 15
@@ -140,6 +141,7 @@ class Settings:
             queue_channel=opt("CHAMPBOT_QUEUE_CHANNEL"),
             offer_timeout=_int(env, "CHAMPBOT_OFFER_TIMEOUT", 600, minimum=1),
             claim_sla=_int(env, "CHAMPBOT_CLAIM_SLA", 1800, minimum=1),
+            urgent_sla=_int(env, "CHAMPBOT_URGENT_SLA", 600, minimum=1),
             kb_dir=Path(opt("CHAMPBOT_KB_DIR") or "knowledge"),
             retention_days=_int(env, "CHAMPBOT_RETENTION_DAYS", 90, minimum=1),
             sweep_seconds=_int(env, "CHAMPBOT_SWEEP_SECONDS", 15, minimum=1),
@@ -152,6 +154,10 @@ class Settings:
             encoder_dir=Path(d) if (d := opt("CHAMPBOT_ENCODER_DIR")) else None,
             encodings_cache=_encodings_cache(env, opt("CHAMPBOT_CACHE_DIR")),
         )
+
+    def sla_for(self, *, immediate_risk: bool) -> int:
+        """Seconds before an unclaimed request escalates: shorter where there is immediate risk."""
+        return self.urgent_sla if immediate_risk else self.claim_sla
 
     def require_http(self) -> None:
         """Fail with one line unless the settings needed to serve Slack over HTTP are present."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 COMMANDS = [
@@ -14,6 +15,8 @@ COMMANDS = [
 # The scope each Web API method the app calls needs (Slack's method pages), so that the manifest
 # asks for exactly these and nothing more: a force's security review asks why for each one.
 METHOD_SCOPES: dict[str, tuple[str, ...]] = {
+    "assistant.threads.setStatus": ("assistant:write",),
+    "assistant.threads.setSuggestedPrompts": ("assistant:write",),
     "auth.test": (),
     "chat.delete": ("chat:write",),
     "chat.postEphemeral": ("chat:write",),
@@ -26,23 +29,86 @@ METHOD_SCOPES: dict[str, tuple[str, ...]] = {
     "views.push": (),
     "views.update": (),
 }
+# Called only in the agent view (Slack's agent messaging experience): their scope is asked for by
+# `manifest(agent_view=True)` alone, and without it the bot answers threads as plain DMs.
+AGENT_VIEW_METHODS = frozenset(
+    {"assistant.threads.setStatus", "assistant.threads.setSuggestedPrompts"}
+)
 BOT_EVENTS = ["app_home_opened", "app_mention", "message.im"]
+AGENT_VIEW_EVENTS = ["assistant_thread_started", "assistant_thread_context_changed"]
 # The scope each subscribed event needs (the reference's events/*.json).
 EVENT_SCOPES: dict[str, tuple[str, ...]] = {
     "app_home_opened": (),
     "app_mention": ("app_mentions:read",),
+    "assistant_thread_context_changed": (),
+    "assistant_thread_started": (),
     "message.im": ("im:history",),
 }
-BOT_SCOPES = sorted(
-    {"commands"}
-    | {scope for scopes in METHOD_SCOPES.values() for scope in scopes}
-    | {scope for scopes in EVENT_SCOPES.values() for scope in scopes}
-)
 
 
-def manifest(*, url: str, name: str = "Champion Network Bot") -> dict[str, Any]:
-    """The manifest for an app served at `url` (its base, e.g. https://champbot.example.org)."""
+def bot_scopes(*, agent_view: bool = False) -> list[str]:
+    """The bot scopes the code needs: those of the methods it calls and the events it takes."""
+    methods = [m for m in METHOD_SCOPES if agent_view or m not in AGENT_VIEW_METHODS]
+    events = BOT_EVENTS + (AGENT_VIEW_EVENTS if agent_view else [])
+    return sorted(
+        {"commands"}
+        | {scope for m in methods for scope in METHOD_SCOPES[m]}
+        | {scope for e in events for scope in EVENT_SCOPES[e]}
+    )
+
+
+BOT_SCOPES = bot_scopes()
+
+
+def manifest(
+    *,
+    url: str,
+    name: str = "Champion Network Bot",
+    agent_view: bool = False,
+    description: str = "",
+    prompts: Sequence[dict[str, str]] = (),
+) -> dict[str, Any]:
+    """The manifest for an app served at `url` (its base, e.g. https://champbot.example.org).
+
+    `agent_view`: also the app's place in Slack's agent messaging experience, described by
+    `description` and offering `prompts` ({title, message}, at most four) to begin with.
+    """
     endpoint = url.rstrip("/") + "/slack/events"
+    features: dict[str, Any] = {
+        "app_home": {
+            "home_tab_enabled": True,
+            "messages_tab_enabled": True,
+            "messages_tab_read_only_enabled": False,
+        },
+        "bot_user": {"display_name": "champbot", "always_online": True},
+        "shortcuts": [
+            {
+                "name": "Ask a champion",
+                "type": "message",
+                "callback_id": "ask_champion_shortcut",
+                "description": "Send this message to a champion as a case-advice request",
+            }
+        ],
+        "slash_commands": [
+            {
+                "command": cmd,
+                "url": endpoint,
+                "description": desc,
+                "usage_hint": hint,
+                "should_escape": cmd in ("/champbot", "/champion"),
+            }
+            for cmd, desc, hint in COMMANDS
+        ],
+    }
+    events = list(BOT_EVENTS)
+    if agent_view:
+        if not description or not 1 <= len(prompts) <= 4:
+            raise ValueError("the agent view needs a description and one to four prompts")
+        features["assistant_view"] = {
+            "assistant_description": description,
+            "suggested_prompts": [dict(p) for p in prompts],
+        }
+        events += AGENT_VIEW_EVENTS
     return {
         "display_information": {
             "name": name[:35],
@@ -54,35 +120,10 @@ def manifest(*, url: str, name: str = "Champion Network Bot") -> dict[str, Any]:
                 "policy, trends and local data to the network. Not an emergency service."
             ),
         },
-        "features": {
-            "app_home": {
-                "home_tab_enabled": True,
-                "messages_tab_enabled": True,
-                "messages_tab_read_only_enabled": False,
-            },
-            "bot_user": {"display_name": "champbot", "always_online": True},
-            "shortcuts": [
-                {
-                    "name": "Ask a champion",
-                    "type": "message",
-                    "callback_id": "ask_champion_shortcut",
-                    "description": "Send this message to a champion as a case-advice request",
-                }
-            ],
-            "slash_commands": [
-                {
-                    "command": cmd,
-                    "url": endpoint,
-                    "description": desc,
-                    "usage_hint": hint,
-                    "should_escape": cmd in ("/champbot", "/champion"),
-                }
-                for cmd, desc, hint in COMMANDS
-            ],
-        },
-        "oauth_config": {"scopes": {"bot": BOT_SCOPES}},
+        "features": features,
+        "oauth_config": {"scopes": {"bot": bot_scopes(agent_view=agent_view)}},
         "settings": {
-            "event_subscriptions": {"request_url": endpoint, "bot_events": BOT_EVENTS},
+            "event_subscriptions": {"request_url": endpoint, "bot_events": events},
             "interactivity": {"is_enabled": True, "request_url": endpoint},
             "org_deploy_enabled": False,
             "socket_mode_enabled": False,

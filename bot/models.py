@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -110,6 +111,10 @@ class Question(Base):
     entry_id: Mapped[str | None] = mapped_column(String(120), index=True)
     score: Mapped[float] = mapped_column(Float, default=0.0)
     closest: Mapped[str] = mapped_column(String(400), default="")
+    # What the reply showed (entry ids, comma-separated), so it can be drawn again unchanged:
+    # entries shown whole, the answer first; and entries offered a tap away.
+    shown_ids: Mapped[str] = mapped_column(String(400), default="", server_default="")
+    also_ids: Mapped[str] = mapped_column(String(400), default="", server_default="")
     immediate_risk: Mapped[bool] = mapped_column(Boolean, default=False)
     asked_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     feedback: Mapped[Feedback | None] = mapped_column(_enum(Feedback, "feedback"))
@@ -230,6 +235,8 @@ class Request(Base):
     text_purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     area: Mapped[str | None] = mapped_column(String(80))
     topics: Mapped[str] = mapped_column(String(400), default="")
+    # The triage saw immediate risk: flagged to champions, first in line, on the urgent SLA.
+    immediate_risk: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     status: Mapped[RequestStatus] = mapped_column(
         _enum(RequestStatus, "request_status"), default=RequestStatus.OPEN
     )

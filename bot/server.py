@@ -13,17 +13,21 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy import text
 from waitress.server import create_server
 
+from bot import frontdoor
 from bot.db import Database
 
 log = logging.getLogger(__name__)
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
-MAX_BODY = 1024 * 1024  # Slack's payloads are far smaller; anything bigger is not from Slack
+# waitress's hard cap, well above the front door's limit (bot/frontdoor.py): a body between the
+# two is read (spooled to disk past 512 KiB) and refused with a clean 413; waitress answers a
+# body over this cap with 413 and closes at once, which a client still sending sees as a reset.
+MAX_BODY = 8 * 1024 * 1024
 
 
 def wsgi_app(app: App, db: Database) -> WSGIApp:
     """A WSGI application that routes Slack's requests to Bolt and answers health checks."""
-    slack = SlackRequestHandler(app, path="/slack/events")
+    slack = frontdoor.guard(app, SlackRequestHandler(app, path="/slack/events"))
 
     def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         if environ.get("PATH_INFO") == "/healthz" and environ.get("REQUEST_METHOD") == "GET":

@@ -1,4 +1,4 @@
-"""`/champbot`: help for everyone, figures for leads, the roster for admins."""
+"""`/champbot`: help for everyone, figures and the roster for leads, roster changes for admins."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import shlex
 from typing import Any
 
 from slack_bolt import App, Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.services import admin
 from bot.unit import Unit, listen
@@ -20,27 +22,33 @@ def register(app: App) -> None:
     listen(app.command("/champbot"), on_champbot)
 
 
-def on_champbot(unit: Unit, command: dict[str, Any], respond: Respond) -> None:
+def on_champbot(unit: Unit, command: dict[str, Any], respond: Respond, client: WebClient) -> None:
     """One `/champbot` subcommand; the reply goes to the caller alone."""
     raw = str(command.get("text") or "")
     try:
         words = shlex.split(raw)
     except ValueError:  # an unclosed quote: read it word by word
         words = raw.split()
-    reply = dispatch(unit, words)
+    reply = dispatch(unit, words, client)
     unit.after_commit(
         lambda: respond(text=reply.text, blocks=reply.blocks, response_type="ephemeral")
     )
 
 
-def dispatch(unit: Unit, words: list[str]) -> Reply:
+def dispatch(unit: Unit, words: list[str], client: WebClient) -> Reply:
     """The reply to `/champbot WORDS`."""
     sub = words[0].lower() if words else "help"
     session, caller = unit.session, unit.caller
     if sub == "stats":
-        figures = admin.figures(session=session, caller=caller, now=unit.now)
+        found = admin.figures(session=session, caller=caller, now=unit.now)
+        # Slack is asked only for the champions the reply names (the first 20).
+        names = {
+            uid: _display_name(client, uid) or stand_in
+            for uid, stand_in in list(found.pseudonyms.items())[:20]
+        }
+        titles = {e.id: e.title for e in unit.kb.entries}
         return stats_reply(
-            figures.questions, requests=figures.requests, period=f"in the last {figures.days} days"
+            found.figures, period=f"in the last {found.days} days", names=names, titles=titles
         )
     if sub == "unanswered":
         return curation_reply(
@@ -54,6 +62,13 @@ def dispatch(unit: Unit, words: list[str]) -> Reply:
 def _roster(unit: Unit, words: list[str]) -> Reply:
     action = words[0].lower() if words else "list"
     session, caller, actor = unit.session, unit.caller, unit.user_id or ""
+    if action == "list":
+        return roster_reply(admin.members(session=session, caller=caller))
+    if action not in ("add", "remove"):
+        return notice(ROSTER_USAGE)
+    # A change is refused for who is asking before its words are read, so a lead typing a
+    # half-finished `add` learns who can make changes rather than how to spell them.
+    admin.check_may_change(caller=caller)
     if action == "add" and len(words) >= 3:
         member = admin.set_role(
             session=session,
@@ -67,5 +82,15 @@ def _roster(unit: Unit, words: list[str]) -> Reply:
     if action == "remove" and len(words) >= 2:
         gone = admin.remove(session=session, caller=caller, actor_id=actor, target=words[1])
         return notice(removed(gone.user_id, was_on=gone.was_on))
-    members = admin.members(session=session, caller=caller)
-    return roster_reply(members) if action == "list" else notice(ROSTER_USAGE)
+    return notice(ROSTER_USAGE)
+
+
+def _display_name(client: WebClient, user_id: str) -> str | None:
+    """Someone's name as Slack shows it (display name, else full name); None if Slack can't say."""
+    try:
+        user = client.users_info(user=user_id)["user"]
+    except (SlackApiError, KeyError, TypeError):
+        return None
+    profile = user.get("profile") or {}
+    name = profile.get("display_name") or profile.get("real_name") or user.get("real_name")
+    return str(name) if name else None

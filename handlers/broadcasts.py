@@ -16,7 +16,14 @@ from bot.services.broadcasts import Form
 from bot.unit import Unit, listen
 from bot.views import broadcasts as views
 from bot.views import ids
-from bot.views.replies import ACK_RECORDED, BROADCAST_USAGE, STALE_FORM
+from bot.views.replies import (
+    ACK_RECORDED,
+    BROADCAST_USAGE,
+    STALE_FORM,
+    STALE_LIST,
+    STALE_PREVIEW,
+    already_acknowledged,
+)
 from handlers.home import publish_home
 from handlers.values import StaleInput, button_id, field, metadata, number
 
@@ -159,7 +166,7 @@ def on_form(unit: Unit, ack: Ack, view: dict[str, Any], client: WebClient) -> No
 
 def on_preview(unit: Unit, ack: Ack, view: dict[str, Any]) -> None:
     """*Send* on the preview: the broadcast goes out (or is scheduled)."""
-    draft_id = number(metadata(view).get("draft"), stale="This preview is out of date.")
+    draft_id = number(metadata(view).get("draft"), stale=STALE_PREVIEW)
     broadcasts.confirm(
         session=unit.session,
         settings=unit.settings,
@@ -183,11 +190,7 @@ def on_acknowledge(
         user_id=unit.user_id or "",
         now=unit.now,
     )
-    text = (
-        ACK_RECORDED
-        if done.new
-        else f"You already acknowledged this on {views.slack_time(done.at, 'UTC')}."
-    )
+    text = ACK_RECORDED if done.new else already_acknowledged(views.slack_time(done.at))
     _tell(unit, body, respond, client, text)
 
 
@@ -239,7 +242,7 @@ def on_pending(unit: Unit, body: dict[str, Any], action: dict[str, Any], client:
 
 def on_remind(unit: Unit, ack: Ack, view: dict[str, Any]) -> None:
     """*Remind them*: one reminder to each champion who hasn't acknowledged."""
-    broadcast_id = number(metadata(view).get("broadcast"), stale="This list is out of date.")
+    broadcast_id = number(metadata(view).get("broadcast"), stale=STALE_LIST)
     sent = broadcasts.remind(
         session=unit.session,
         settings=unit.settings,

@@ -39,8 +39,11 @@ def _run(unit: Unit, client: WebClient, sub: str, rest: str) -> str:
             session=session, settings=unit.settings, user_id=user_id, on=sub == "on", now=now
         )
     elif sub == "away":
+        availability.status(session=session, user_id=user_id, now=now)  # refuse non-champions
         until = availability.parse_until(rest, now=now, tz=_zone(client, user_id))
-        a = availability.set_away(session=session, user_id=user_id, until=until, now=now)
+        a = availability.set_away(
+            session=session, settings=unit.settings, user_id=user_id, until=until, now=now
+        )
     elif sub == "status":
         a = availability.status(session=session, user_id=user_id, now=now)
     elif sub == "area":
@@ -52,7 +55,12 @@ def _run(unit: Unit, client: WebClient, sub: str, rest: str) -> str:
         a = availability.status(session=session, user_id=user_id, now=now)
     else:
         return CHAMPION_USAGE
-    return describe(a.member, load=a.load)
+    return describe(
+        a.member,
+        load=a.load,
+        zone=_zone(client, user_id) if a.member.away_until else None,
+        routed=a.routed,
+    )
 
 
 def _zone(client: WebClient, user_id: str) -> str:

@@ -14,7 +14,7 @@ from bot.models import Surface
 from bot.services import flows, questions, requests
 from bot.unit import Unit, listen
 from bot.views import ids
-from bot.views.answers import answer_reply, answered_reply, entry_blocks
+from bot.views.answers import answer_reply, entry_blocks
 from bot.views.blocks import Reply
 from bot.views.replies import NO_ENTRY, request_opened
 from handlers.slack_text import to_plain
@@ -52,20 +52,14 @@ def answer(unit: Unit, *, text: str, surface: Surface, channel_id: str | None, e
         "question %s via %s: %s (score %.2f)",
         asked.question_id,
         surface.value,
-        asked.outcome.value,
+        asked.triage.kind,
         asked.triage.best.score if asked.triage.best else 0.0,
     )
     return answer_reply(
-        outcome=asked.outcome,
-        question_id=asked.question_id,
-        hits=asked.triage.hits,
-        best=asked.triage.best,
-        immediate_risk=asked.triage.immediate_risk,
+        handled.shown.with_echo(questions.clean_question(text) if echo else None),
         network_name=unit.settings.network_name,
         subject=unit.settings.subject,
         today=unit.now.date(),
-        echo=questions.clean_question(text) if echo else None,
-        request_id=handled.request.id if handled.request else None,
     )
 
 
@@ -134,9 +128,12 @@ def _feedback(helpful: bool) -> Callable[..., None]:
             helpful=helpful,
             now=unit.now,
         )
-        entry = unit.kb.get(given.entry_id) if given.entry_id else None
-        reply = answered_reply(
-            entry=entry, feedback=given.feedback, today=unit.now.date(), question_id=question_id
+        shown = questions.shown_for(session=unit.session, kb=unit.kb, question_id=given.question_id)
+        reply = answer_reply(
+            shown,
+            network_name=unit.settings.network_name,
+            subject=unit.settings.subject,
+            today=unit.now.date(),
         )
         unit.after_commit(lambda: _replace(body, client, respond, reply))
 

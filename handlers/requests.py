@@ -20,6 +20,7 @@ from bot.views.replies import (
     back_in_queue,
     request_opened,
 )
+from handlers.home import publish_home
 from handlers.slack_text import to_plain
 from handlers.values import StaleInput, field, metadata, number, request_ids
 
@@ -46,7 +47,13 @@ def _tell(unit: Unit, respond: Respond, text: str) -> None:
     unit.after_commit(lambda: respond(text=text, response_type="ephemeral", replace_original=False))
 
 
-def on_claim(unit: Unit, action: dict[str, Any]) -> None:
+def _refresh_home(unit: Unit, body: dict[str, Any], client: WebClient) -> None:
+    """A button pressed on App Home: publish it again, so it shows what changed."""
+    if (body.get("view") or {}).get("type") == "home":
+        publish_home(unit, client)
+
+
+def on_claim(unit: Unit, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
     """*Accept* on an offer, or *Claim* in the queue: the first wins."""
     request_id, offer_id = request_ids(action)
     requests.claim(
@@ -57,9 +64,10 @@ def on_claim(unit: Unit, action: dict[str, Any]) -> None:
         offer_id=offer_id,
         now=unit.now,
     )
+    _refresh_home(unit, body, client)
 
 
-def on_pass(unit: Unit, action: dict[str, Any]) -> None:
+def on_pass(unit: Unit, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
     """*Pass* on an offer: it moves on to the next champion."""
     _, offer_id = request_ids(action)
     if offer_id is None:
@@ -71,9 +79,12 @@ def on_pass(unit: Unit, action: dict[str, Any]) -> None:
         champion_id=unit.user_id or "",
         now=unit.now,
     )
+    _refresh_home(unit, body, client)
 
 
-def on_release(unit: Unit, action: dict[str, Any], respond: Respond) -> None:
+def on_release(
+    unit: Unit, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient
+) -> None:
     """*Release*: the request goes back to the queue."""
     request_id, _ = request_ids(action)
     requests.release(
@@ -83,7 +94,9 @@ def on_release(unit: Unit, action: dict[str, Any], respond: Respond) -> None:
         user_id=unit.user_id or "",
         now=unit.now,
     )
-    _tell(unit, respond, back_in_queue(request_id))
+    if body.get("response_url"):
+        _tell(unit, respond, back_in_queue(request_id))
+    _refresh_home(unit, body, client)  # App Home sends no response URL: its refresh says it
 
 
 def on_cancel(unit: Unit, action: dict[str, Any]) -> None:
@@ -152,8 +165,9 @@ def _submitted(view: dict[str, Any], block: str) -> tuple[int, str]:
     return request_id, str(state.get("value") or state.get("selected_user") or "")
 
 
-def on_resolve(unit: Unit, ack: Ack, view: dict[str, Any]) -> None:
-    """The outcome form: the request is resolved."""
+def on_resolve(unit: Unit, ack: Ack, view: dict[str, Any], client: WebClient) -> None:
+    """The outcome form: the request is resolved (and the champion's App Home shows it gone,
+    should they have pressed *Resolve* there)."""
     request_id, outcome = _submitted(view, "outcome")
     requests.resolve(
         session=unit.session,
@@ -164,10 +178,12 @@ def on_resolve(unit: Unit, ack: Ack, view: dict[str, Any]) -> None:
         now=unit.now,
     )
     unit.after_commit(ack)
+    publish_home(unit, client)
 
 
-def on_reassign(unit: Unit, ack: Ack, view: dict[str, Any]) -> None:
-    """The reassign form: the request goes to the champion picked."""
+def on_reassign(unit: Unit, ack: Ack, view: dict[str, Any], client: WebClient) -> None:
+    """The reassign form: the request goes to the champion picked (and off the App Home of
+    whoever handed it on)."""
     request_id, champion = _submitted(view, "champion")
     requests.reassign(
         session=unit.session,
@@ -178,6 +194,7 @@ def on_reassign(unit: Unit, ack: Ack, view: dict[str, Any]) -> None:
         now=unit.now,
     )
     unit.after_commit(ack)
+    publish_home(unit, client)
 
 
 def on_add_detail(unit: Unit, ack: Ack, view: dict[str, Any]) -> None:

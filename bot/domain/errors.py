@@ -176,6 +176,26 @@ class DetailTooLong(ServiceError):
 
 
 @dataclass(eq=False)
+class EmptyQuestion(ServiceError):
+    """Ask me a question."""
+
+    subject: str
+
+
+@dataclass(eq=False)
+class QuestionTooLong(ServiceError):
+    """That message is too long for me to search. Please ask in a sentence or two."""
+
+    length: int
+    limit: int
+
+
+@dataclass(eq=False)
+class NotTheAsker(NotAllowed):
+    """Only the officer who asked can rate this answer."""
+
+
+@dataclass(eq=False)
 class QuestionGone(ServiceError):
     """I can't find that question any more; please ask it again."""
 
@@ -207,6 +227,11 @@ class RoleRequired(NotAllowed):
 
     roles: tuple[str, ...]
     doing: str
+
+
+@dataclass(eq=False)
+class OnlyChampionsSetAvailability(NotAllowed):
+    """Only champions set availability. Ask a lead to add you to the roster as a champion."""
 
 
 @dataclass(eq=False)

@@ -10,6 +10,10 @@ if TYPE_CHECKING:  # the enum the counts are keyed by; never imported at run tim
     from bot.models import Outcome
 
 
+# The period `/champbot stats` and App Home show.
+FIGURES_DAYS = 30
+
+
 def percentile(values: list[float], pct: float) -> float | None:
     """The `pct` percentile by linear interpolation; None for no values."""
     if not values:
@@ -42,20 +46,43 @@ class QuestionFigures:
 
 @dataclass(frozen=True)
 class RequestFigures:
-    """Requests since a date: how many, how fast they were taken and closed, and the outcome."""
+    """Requests since a date: where each stands now, how fast they reached a champion and were
+    closed, and what officers said of the advice.
+
+    Every request is in exactly one state (`waiting`, `with_champion`, `resolved`, `cancelled`),
+    so the four add up to `total`; `reached_champion` counts those a champion ever took, in any
+    state since.
+    """
 
     since: datetime | None
     total: int
-    claimed: int
+    waiting: int
+    with_champion: int
     resolved: int
     cancelled: int
-    open: int
+    reached_champion: int
     sla_breaches: int
     claim_seconds: list[float]
     resolve_seconds: list[float]
     helped: int
     not_helped: int
     by_champion: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def states(self) -> dict[str, int]:
+        """The four states in the order people read them, each request counted once."""
+        return {
+            "waiting": self.waiting,
+            "with a champion": self.with_champion,
+            "resolved": self.resolved,
+            "cancelled": self.cancelled,
+        }
+
+    @property
+    def helped_share(self) -> float | None:
+        """The share of officers who said the advice helped, of those who said either way."""
+        said = self.helped + self.not_helped
+        return self.helped / said if said else None
 
     def median_claim(self) -> float | None:
         """Median seconds from request to first claim."""
@@ -72,6 +99,28 @@ class RequestFigures:
     def p90_resolve(self) -> float | None:
         """90th percentile seconds from request to resolution."""
         return percentile(self.resolve_seconds, 90)
+
+
+@dataclass(frozen=True)
+class Figures:
+    """The network's figures over one period [since, until): what every surface renders."""
+
+    since: datetime | None
+    until: datetime | None
+    questions: QuestionFigures
+    requests: RequestFigures
+
+
+def pseudonym(index: int) -> str:
+    """A stable stand-in name for the champion at `index` in roster order: "Champion A", … "Z",
+    "Champion AA"…, for surfaces that cannot ask Slack for names."""
+    letters = ""
+    n = index
+    while True:
+        letters = chr(ord("A") + n % 26) + letters
+        n = n // 26 - 1
+        if n < 0:
+            return f"Champion {letters}"
 
 
 @dataclass(frozen=True)

@@ -6,9 +6,26 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from bot.domain.broadcasts import Listed
+from bot.domain.figures import Figures
 
 if TYPE_CHECKING:  # the ORM rows these values carry; never imported at run time
-    from bot.models import Member, Question, Request, Role
+    from bot.models import Member, Offer, Question, Request, Role
+
+
+@dataclass(frozen=True)
+class Workload:
+    """What a champion has now: the requests they hold and the offers awaiting their answer.
+
+    One count behind `/champion status`, App Home and routing's load limit.
+    """
+
+    held: list[Request] = field(default_factory=list)
+    offered: list[tuple[Offer, Request]] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        """Requests held plus offers awaiting an answer."""
+        return len(self.held) + len(self.offered)
 
 
 @dataclass(frozen=True)
@@ -30,8 +47,11 @@ class Home:
     my_requests: list[Request]
     member: Member | None = None
     available: bool = False
-    held: list[Request] = field(default_factory=list)
+    # whether the person is routed requests, so has an availability to set: champions only
+    routed: bool = False
+    workload: Workload = field(default_factory=Workload)
     queue: list[Request] = field(default_factory=list)
     champions: list[ChampionLoad] = field(default_factory=list)
     scheduled_broadcasts: list[Listed] = field(default_factory=list)
     recent_broadcasts: list[Listed] = field(default_factory=list)
+    figures: Figures | None = None

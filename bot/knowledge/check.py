@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
 from bot.knowledge.entries import Entry, KnowledgeError, display_path, entry_files, load_entry
 from bot.knowledge.normalise import Normaliser
+from bot.knowledge.vocabulary import load_vocabulary
 
 Severity = Literal["error", "warning"]
 
@@ -50,15 +50,10 @@ def is_authoritative(url: str) -> bool:
     return any(host == d or host.endswith("." + d) for d in AUTHORITATIVE_DOMAINS)
 
 
-@lru_cache(maxsize=1)
-def _normaliser() -> Normaliser:
-    return Normaliser()
-
-
-def _phrasing_key(text: str) -> frozenset[str]:
+def _phrasing_key(normaliser: Normaliser, text: str) -> frozenset[str]:
     """The normalised terms of a phrasing: "who applies for an SPO" and "who can apply for a
     stalking protection order" have the same key."""
-    return frozenset(_normaliser().analyse(text))
+    return frozenset(normaliser.analyse(text))
 
 
 def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
@@ -67,7 +62,7 @@ def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
     return len(a & b) / len(a | b)
 
 
-def _near_duplicates(entries: list[Entry]) -> list[Problem]:
+def _near_duplicates(entries: list[Entry], normaliser: Normaliser) -> list[Problem]:
     """Phrasings (titles and questions) that two entries share, word for word or nearly."""
     problems: list[Problem] = []
     seen: list[tuple[frozenset[str], Entry, str]] = []
@@ -75,7 +70,7 @@ def _near_duplicates(entries: list[Entry]) -> list[Problem]:
     reported: set[tuple[str, str, str]] = set()
     for entry in entries:
         for phrasing in (entry.title, *entry.questions):
-            key = _phrasing_key(phrasing)
+            key = _phrasing_key(normaliser, phrasing)
             candidates = {i for token in key for i in by_token.get(token, ())}
             for i in sorted(candidates):
                 other_key, other, other_text = seen[i]
@@ -178,7 +173,12 @@ def check_entries(directory: str | Path, *, today: date) -> list[Problem]:
             first_path[entry.id] = entry.path
     for entry in entries:
         problems.extend(_entry_problems(entry, today))
-    problems.extend(_near_duplicates(entries))
+    try:
+        normaliser = load_vocabulary(root).normaliser()
+    except KnowledgeError as exc:
+        problems.extend(Problem(exc.path, field, message) for field, message in exc.errors)
+        normaliser = Normaliser()  # phrasings are still compared, in generic English
+    problems.extend(_near_duplicates(entries, normaliser))
     if not entries and not problems:
         problems.append(Problem(root, None, "no knowledge entries found", "warning"))
     return problems

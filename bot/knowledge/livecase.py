@@ -23,7 +23,8 @@ _STRONG: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     for name, pattern in (
         ("a case of their own", r"\b(?:my|our)\s+(?:victim|vic|ip|injured party|complainant|"
          r"suspect|sus|susp|offender|perp|job|case|investigation|aggrieved|caller|informant|"
-         r"mispers|da job|dv job|stalking job|harassment job)s?\b"),
+         r"mispers|da job|dv job|stalking job|harassment job|file|case file|mg3|mg5|mg6|"
+         r"oic|statement|interview|charging decision)s?\b"),
         ("this job", r"\b(?:this|the current)\s+(?:job|case|incident|report|investigation|"
          r"matter|crime)\b|\bon a job\b|\bdealing with a\b|\b(?:i|we)(?:ve| have)? got an? "
          r"|\b(?:i|we)(?:ve| have) (?:a|an) (?:job|case|victim|report|incident)\b"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Container, Iterable, Mapping
+from types import MappingProxyType
 
 from bot.knowledge import lexicon
 from bot.knowledge.stem import stem
@@ -27,22 +28,25 @@ _WORD = re.compile(r"[a-z0-9]+")
 
 Corrector = Callable[[str], "str | None"]
 
+_NONE: Mapping[str, str] = MappingProxyType({})
+
 
 class Normaliser:
-    """Shorthand, synonyms, stop words and stemming, built from a lexicon (the stalking one by
-    default), so that "whats max for 4a" and "maximum sentence for s4A" share their terms."""
+    """Shorthand, synonyms, stop words and stemming, built from generic English and (through
+    `Vocabulary.normaliser()`) a network's own words: with the stalking network's, "whats max
+    for 4a" and "maximum sentence for s4A" share their terms."""
 
     def __init__(
         self,
         *,
         words: Mapping[str, str] = lexicon.WORDS,
-        phrases: Mapping[str, str] = lexicon.PHRASES,
+        phrases: Mapping[str, str] = _NONE,
         stop_words: Iterable[str] = lexicon.STOP_WORDS,
-        rewrites: Iterable[tuple[str, str]] = lexicon.REWRITES,
-        canonical: Iterable[str] = lexicon.CANONICAL,
-        subject: Iterable[str] = lexicon.SUBJECT,
+        rewrites: Iterable[tuple[str, str]] = (),
+        canonical: Iterable[str] = (),
+        subject: Iterable[str] = (),
         generic: Iterable[str] = lexicon.GENERIC,
-        expansions: Mapping[str, str] = lexicon.EXPANSIONS,
+        expansions: Mapping[str, str] = _NONE,
     ) -> None:
         self._expansions = dict(expansions)
         self.stop_words = frozenset(stop_words)

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from math import exp
 from pathlib import Path
-from typing import ClassVar, Literal, NamedTuple
+from typing import ClassVar, Literal
 
+from bot.knowledge.beside import beside, joins_two_asks
 from bot.knowledge.encoder import Encoder, Vectors, encode_cached, shared_encoder
 from bot.knowledge.entries import Entry, load_entries
+from bot.knowledge.framing import EXAMPLE_ENTRIES, elsewhere, is_greeting, strip_framing
 from bot.knowledge.index import Document, FieldWeights, InvertedIndex
 from bot.knowledge.livecase import detect
 from bot.knowledge.normalise import Normaliser
+from bot.knowledge.results import Assessment, Hit, Triage
 from bot.knowledge.scoring import (
     ConfidenceWeights,
     Query,
@@ -23,40 +25,10 @@ from bot.knowledge.scoring import (
 )
 from bot.knowledge.typos import TypoCorrector
 from bot.knowledge.vectors import VectorIndex
-
-TriageKind = Literal["answered", "live_case", "not_covered", "off_topic"]
+from bot.knowledge.vocabulary import load_vocabulary
 
 # `encoder` argument meaning "the process's shared encoder, if the model is installed".
 SHARED: Literal["shared"] = "shared"
-
-
-class Hit(NamedTuple):
-    """An entry found for a question; `score` is a confidence in [0, 1] that it answers it."""
-
-    entry: Entry
-    score: float
-
-
-@dataclass(frozen=True)
-class Triage:
-    """Which of the four cases a question is, with the entries to show beside it."""
-
-    kind: TriageKind
-    hits: list[Hit]
-    best: Hit | None
-    immediate_risk: bool
-
-
-@dataclass(frozen=True)
-class Assessment:
-    """What `triage` weighs: the ranked hits, how on-topic the words are, the case signals."""
-
-    hits: list[Hit]
-    topic: float
-    live_case: bool
-    immediate_risk: bool
-    query: Query  # the analysed question, to rank deeper without analysing it again
-    vector: Vectors | None  # and its encoding (None: words only)
 
 
 class KnowledgeBase:
@@ -71,27 +43,32 @@ class KnowledgeBase:
 
     # Words only (no sentence model): as tuned on the tune split of knowledge/eval/questions.yaml
     # (`champbot kb tune` with CHAMPBOT_SEMANTIC=off).
-    answer_threshold: float = 0.3
+    answer_threshold: float = 0.29
     related_threshold: float = 0.2
     live_threshold: float = 0.15
-    topic_threshold: float = 0.85
-    sure_threshold: float = 0.6
+    topic_threshold: float = 0.75
+    sure_threshold: float = 0.5
     # Platt scaling of the raw match score to the chance that the entry is right: (a, b) in
     # 1 / (1 + e^-(a * raw + b)); `evaluation.calibrate` fits it; None reports the raw score.
-    calibration: tuple[float, float] | None = (10.32, -3.91)
+    calibration: tuple[float, float] | None = (10.73, -4.61)
     pool: int = 8
     generic_weight: float = 1.0
+    # Raw-score margins: a runner-up this close is offered ("Also: …"); one within
+    # `second_margin` adding `second_share` of the question's weight is shown whole too.
+    also_margin: float = 0.15
+    second_margin: float = 0.3
+    second_share: float = 0.2
     # With the sentence encoder, an entry's raw score is its word-match confidence plus
     # `semantic_weight` x the cosine similarity of the question to the entry's nearest
     # phrasing; the thresholds and calibration above are then these, tuned the same way.
     semantic_weight: float = 1.0
     SEMANTIC_SETTINGS: ClassVar[Mapping[str, object]] = {
-        "answer_threshold": 0.42,
+        "answer_threshold": 0.4,
         "related_threshold": 0.2,
         "live_threshold": 0.15,
-        "topic_threshold": 0.95,
-        "sure_threshold": 0.4,
-        "calibration": (8.57, -8.55),
+        "topic_threshold": 0.45,
+        "sure_threshold": 0.5,
+        "calibration": (9.01, -9.5),
     }
     # ... and the word-match confidence leans less on coverage and more on the answer's
     # first paragraph (coordinate ascent on the tune split's mean reciprocal rank)
@@ -111,7 +88,9 @@ class KnowledgeBase:
     ) -> None:
         self._entries = tuple(entries)
         self._by_id: dict[str, Entry] = {}
+        self._number: dict[str, int] = {}
         for entry in self._entries:
+            self._number[entry.id] = len(self._number)
             if entry.id in self._by_id:
                 raise ValueError(f"duplicate knowledge entry id {entry.id!r}")
             self._by_id[entry.id] = entry
@@ -188,20 +167,28 @@ class KnowledgeBase:
         encoder: Encoder | Literal["shared"] | None = SHARED,
         encodings_cache: Path | None = None,
     ) -> KnowledgeBase:
-        """Load and index every entry under `directory` (KnowledgeError if one is malformed).
-        `encoder=None` searches by words alone; `encodings_cache` is a directory where the
-        entries' encodings are kept between runs."""
-        return cls(load_entries(directory), encoder=encoder, encodings_cache=encodings_cache)
+        """Load and index every entry under `directory`, read with the network's vocabulary in
+        `directory/vocabulary.yaml` (generic English alone without one); KnowledgeError if a
+        file is malformed. `encoder=None` searches by words alone; `encodings_cache` is a
+        directory where the entries' encodings are kept between runs."""
+        return cls(
+            load_entries(directory),
+            normaliser=load_vocabulary(directory).normaliser(),
+            encoder=encoder,
+            encodings_cache=encodings_cache,
+        )
 
     @classmethod
     def from_entries(
         cls,
         entries: Iterable[Entry],
         *,
+        normaliser: Normaliser | None = None,
         encoder: Encoder | Literal["shared"] | None = SHARED,
     ) -> KnowledgeBase:
-        """Index entries already loaded."""
-        return cls(entries, encoder=encoder)
+        """Index entries already loaded (with generic English unless `normaliser` is given,
+        such as another knowledge base's)."""
+        return cls(entries, normaliser=normaliser, encoder=encoder)
 
     @property
     def entries(self) -> tuple[Entry, ...]:
@@ -211,6 +198,12 @@ class KnowledgeBase:
     def get(self, entry_id: str) -> Entry | None:
         """The entry with this id, if there is one."""
         return self._by_id.get(entry_id)
+
+    def examples(self, n: int = 3) -> tuple[Entry, ...]:
+        """Entries whose questions are examples for a greeting: the preferred, then the first."""
+        chosen = [e for e in (self.get(i) for i in EXAMPLE_ENTRIES) if e is not None]
+        chosen += [e for e in self._entries if e not in chosen]
+        return tuple(chosen[:n])
 
     def _correct(self, word: str) -> str | None:
         if word in self._corrections:
@@ -280,9 +273,11 @@ class KnowledgeBase:
             ranked = scored[:limit]
         entries = self._entries
         if self.calibration is None:
-            return [Hit(entries[d], round(sure, 4)) for sure, d in ranked]
+            return [Hit(entries[d], round(sure, 4), sure) for sure, d in ranked]
         a, b = self.calibration
-        return [Hit(entries[d], round(1.0 / (1.0 + exp(-a * sure - b)), 4)) for sure, d in ranked]
+        return [
+            Hit(entries[d], round(1.0 / (1.0 + exp(-a * sure - b)), 4), sure) for sure, d in ranked
+        ]
 
     def topic_score(self, query: Query) -> float:
         """How much of the question is the network's subject: 1.0 when it names a core subject
@@ -301,7 +296,11 @@ class KnowledgeBase:
         return on_topic / query.total
 
     def assess(self, text: str) -> Assessment:
-        """Everything the triage weighs, before any threshold is applied."""
+        """Everything the triage weighs, before any threshold is applied. The greetings,
+        thanks, references and punctuation around a question are taken off first, so that
+        they change neither its case nor its entries."""
+        greeting = is_greeting(text)
+        text = strip_framing(text) or text
         signals = detect(text, known_words=self.known_words)
         query = self.query(text)
         vector = self.vector(text)
@@ -312,6 +311,9 @@ class KnowledgeBase:
             immediate_risk=signals.immediate_risk,
             query=query,
             vector=vector,
+            greeting=greeting and not signals.live_case,
+            elsewhere=elsewhere(text),
+            joined=joins_two_asks(text),
         )
 
     def decide(
@@ -334,20 +336,34 @@ class KnowledgeBase:
         hits = assessment.hits
         best = hits[0] if hits else None
         related = [h for h in hits if h.score >= close]
+        if assessment.greeting:
+            return Triage("greeting", [], None, False)
         if assessment.live_case:
             # A live case's facts ("last night", "her ex") match no entry, so the general
             # answers beside it are held to a lower bar than an answer on its own.
             helpful = [h for h in hits if h.score >= min(close, self.live_threshold)]
             first = helpful[0] if helpful else None
             return Triage("live_case", helpful, first, assessment.immediate_risk)
+        if assessment.elsewhere:
+            # another part of policing: the nearest entry would be an answer to another question
+            return Triage("off_topic", [], None, False)
         if best is not None and best.score >= (answer if on_topic else max(answer, sure)):
-            return Triage("answered", related, best, False)
+            second, also = beside(
+                assessment.query,
+                best,
+                hits,
+                heads=lambda e: self._profiles[self._number[e.id]].head,
+                close=max(close, answer * 0.75),
+                joined=assessment.joined,
+                margins=(self.also_margin, self.second_margin, self.second_share),
+            )
+            return Triage("answered", related, best, False, second, also)
         if on_topic:
             return Triage("not_covered", related, best, False)
         return Triage("off_topic", [], None, False)
 
     def triage(self, text: str) -> Triage:
-        """Which of the four cases `text` is: answered, live case, not covered, off topic.
+        """Which case `text` is: answered, live case, not covered, off topic or a greeting.
         A live case keeps any general entries that help; an uncovered question keeps the
         closest entries if any are close; an off-topic one keeps none."""
         return self.decide(self.assess(text))

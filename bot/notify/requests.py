@@ -83,10 +83,20 @@ def offer(*, session: Session, settings: Settings, req: Request, offer: Offer) -
     post(session, offer.champion_id, reply, refs.offer(offer.id))
 
 
-def offer_closed(*, session: Session, settings: Settings, req: Request, offer: Offer) -> None:
-    """The offer, answered (or withdrawn): its buttons give way to what happened."""
-    reply = views.offer_message(req, offer, offer_timeout=settings.offer_timeout)
+def offer_closed(
+    *, session: Session, settings: Settings, req: Request, offer: Offer, handed_on: bool = False
+) -> None:
+    """The offer, answered (or withdrawn): its buttons give way to what happened.
+    `handed_on`: withdrawn because the champion went off duty or away."""
+    reply = views.offer_message(
+        req, offer, offer_timeout=settings.offer_timeout, handed_on=handed_on
+    )
     _update(session, refs.offer(offer.id), reply)
+
+
+def nobody_left(*, session: Session, req: Request, previous: str) -> None:
+    """The officer hears that the champion offered their request is gone and nobody is free."""
+    post(session, req.asker_id, words.nobody_left(req, previous=previous))
 
 
 def officer_routed(
@@ -97,7 +107,7 @@ def officer_routed(
         req,
         offered_to=offered_to,
         offer_timeout=settings.offer_timeout,
-        claim_sla=settings.claim_sla,
+        claim_sla=settings.sla_for(immediate_risk=req.immediate_risk),
     )
     post(session, req.asker_id, reply, refs.officer_routed(req.id))
 
@@ -117,9 +127,11 @@ def claimed(*, session: Session, settings: Settings, req: Request, offers: list[
 
 
 def resolved(*, session: Session, settings: Settings, req: Request) -> None:
-    """The consult closes and the officer is asked whether the advice helped."""
+    """The consult closes with the champion's outcome in it for the officer, who is asked
+    whether the advice helped."""
     queue_card(session=session, settings=settings, req=req)
     _close_consult(session, req)
+    _into(session, consult_ref(req), views.resolution(req))
     post(session, req.asker_id, views.helped_question(req), refs.helped(req.id))
 
 

@@ -1,5 +1,7 @@
-"""`/champbot`'s rules: the figures and unanswered questions for leads, the roster for admins;
-each checked against the policy and audited where the roster or personal data is involved."""
+"""`/champbot`'s rules: figures, unanswered questions and the roster for leads; changes for admins.
+
+Each is checked against the policy and audited where the roster or personal data is involved.
+"""
 
 from __future__ import annotations
 
@@ -8,20 +10,19 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from bot.domain.figures import FIGURES_DAYS
 from bot.models import CurationItem, Member, Question, Role
 from bot.services import ServiceError, audit, questions, roster, stats
 from bot.services.policy import Act, require
 
-FIGURES_DAYS = 30
-
 
 @dataclass(frozen=True)
-class Figures:
-    """The network's figures over a period."""
+class Stats:
+    """The figures over the last `days`, and a stand-in name for each champion counted."""
 
-    questions: stats.QuestionFigures
-    requests: stats.RequestFigures
+    figures: stats.Figures
     days: int
+    pseudonyms: dict[str, str]
 
 
 @dataclass(frozen=True)
@@ -32,14 +33,15 @@ class Removal:
     was_on: bool
 
 
-def figures(*, session: Session, caller: Member | None, now: datetime) -> Figures:
+def figures(*, session: Session, caller: Member | None, now: datetime) -> Stats:
     """The last 30 days' figures, for leads and admins."""
     require(caller, Act.SEE_FIGURES)
-    since = now - timedelta(days=FIGURES_DAYS)
-    return Figures(
-        questions=stats.question_figures(session=session, since=since),
-        requests=stats.request_figures(session=session, since=since),
+    found = stats.figures(session=session, since=now - timedelta(days=FIGURES_DAYS), until=now)
+    champions = list(found.requests.by_champion)
+    return Stats(
+        figures=found,
         days=FIGURES_DAYS,
+        pseudonyms=stats.pseudonyms(session=session, user_ids=champions),
     )
 
 
@@ -61,9 +63,14 @@ def unanswered(
 
 
 def members(*, session: Session, caller: Member | None) -> list[Member]:
-    """The roster, for admins."""
-    require(caller, Act.CHANGE_ROSTER)
+    """The roster, for leads and admins."""
+    require(caller, Act.SEE_ROSTER)
     return roster.list_members(session=session)
+
+
+def check_may_change(*, caller: Member | None) -> None:
+    """Refuse anyone but an admin before a roster change is read, naming who can."""
+    require(caller, Act.CHANGE_ROSTER)
 
 
 def set_role(

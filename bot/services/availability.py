@@ -2,30 +2,42 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from dateparser.date import DateDataParser
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
-from bot.models import Member
+from bot.domain.home import Workload
+from bot.models import Member, Role
 from bot.services import ServiceError, requests, roster
 from bot.services.audit import record
-from bot.services.policy import Act, require
+from bot.services.policy import CLAIMERS, Act, require
 
 MAX_AWAY = timedelta(days=366)
-_DAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+DEFAULT_ZONE = "Europe/London"
+UNTIL_EXAMPLES = (
+    "Try `/champion away until friday 17:00`, `until 3pm`, `until tomorrow`, "
+    "`until 2026-12-24`, `for 2 days` or `for 3h` (in your own time zone)."
+)
 
 
 @dataclass(frozen=True)
 class Availability:
-    """A champion's availability and load, for `/champion status` and App Home."""
+    """Where someone stands, for `/champion status` and App Home: a champion's availability
+    and load; a lead (who may claim but is never offered requests) has only the load."""
 
     member: Member
     available: bool
-    load: int
+    workload: Workload
+    routed: bool = True
+
+    @property
+    def load(self) -> int:
+        """Requests held plus offers awaiting an answer (the same count as App Home's)."""
+        return self.workload.count
 
 
 def _champion(session: Session, user_id: str) -> Member:
@@ -36,10 +48,16 @@ def _champion(session: Session, user_id: str) -> Member:
 
 
 def status(*, session: Session, user_id: str, now: datetime) -> Availability:
-    """Where a champion stands now."""
+    """Where a champion stands now; for a lead or admin who may claim, only what they hold."""
+    member = roster.get(session=session, slack_user_id=user_id)
+    if member is not None and member.role in CLAIMERS - {Role.CHAMPION}:
+        load = requests.workload(session=session, champion_id=user_id)
+        return Availability(member, False, load, routed=False)
     member = _champion(session, user_id)
     return Availability(
-        member, requests.is_available(member, now), requests.active_load(session, user_id)
+        member,
+        requests.is_available(member, now),
+        requests.workload(session=session, champion_id=user_id),
     )
 
 
@@ -61,17 +79,22 @@ def set_duty(
     *, session: Session, settings: Settings, user_id: str, on: bool, now: datetime
 ) -> Availability:
     """On or off duty, from `/champion` or App Home; a champion coming on duty is offered the
-    requests that were waiting for someone free."""
-    availability = set_on(session=session, user_id=user_id, on=on, now=now)
+    requests that were waiting for someone free, and one going off duty has their offers moved
+    on to the next champion at once."""
+    set_on(session=session, user_id=user_id, on=on, now=now)
     if on:
         requests.route_waiting(session=session, settings=settings, now=now)
-    return availability
+    else:
+        requests.move_offers_on(session=session, settings=settings, champion_id=user_id, now=now)
+    return status(session=session, user_id=user_id, now=now)
 
 
-def set_away(*, session: Session, user_id: str, until: datetime, now: datetime) -> Availability:
-    """Away until a time; it ends by itself."""
+def set_away(
+    *, session: Session, settings: Settings, user_id: str, until: datetime, now: datetime
+) -> Availability:
+    """Away until a time; it ends by itself. Offers awaiting the champion move on at once."""
     if until <= now:
-        raise ServiceError("That time has already passed; give a date or time in the future.")
+        raise ServiceError(f"That time has already passed. {UNTIL_EXAMPLES}")
     if until - now > MAX_AWAY:
         raise ServiceError("Away can be set for up to a year; use `/champion off` for longer.")
     member = _champion(session, user_id)
@@ -84,6 +107,7 @@ def set_away(*, session: Session, user_id: str, until: datetime, now: datetime) 
         subject_id=user_id,
         detail=until.isoformat(timespec="minutes"),
     )
+    requests.move_offers_on(session=session, settings=settings, champion_id=user_id, now=now)
     return status(session=session, user_id=user_id, now=now)
 
 
@@ -111,40 +135,47 @@ def set_profile(
     return member
 
 
-def parse_until(text: str, *, now: datetime, tz: str = "Europe/London") -> datetime:
-    """A time from what a champion typed: `2026-12-01`, `2026-12-01 08:00`, `tomorrow`,
-    `monday`, `17:00`, `3h`, `2d`. Dates mean the start of that day, in the champion's zone."""
-    zone = ZoneInfo(tz)
-    local_now = now.astimezone(zone)
-    raw = text.strip().lower().removeprefix("until").strip()
-    if m := re.fullmatch(r"(\d{1,3})\s*(m|min|mins|h|hr|hrs|hours?|d|days?)", raw):
-        n, unit = int(m.group(1)), m.group(2)[0]
-        return (
-            now + {"m": timedelta(minutes=n), "h": timedelta(hours=n), "d": timedelta(days=n)}[unit]
-        )
-    at: datetime | None = None
-    if m := re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})(?:[ t](\d{1,2}):(\d{2}))?", raw):
-        y, mo, d = int(m.group(1)), int(m.group(2)), int(m.group(3))
-        hh, mm = int(m.group(4) or 0), int(m.group(5) or 0)
-        try:
-            at = datetime(y, mo, d, hh, mm, tzinfo=zone)
-        except ValueError:
-            raise ServiceError(f"{text!r} is not a real date.") from None
-    elif m := re.fullmatch(r"(\d{1,2})[:.](\d{2})", raw):
-        hh, mm = int(m.group(1)), int(m.group(2))
-        if hh > 23 or mm > 59:
-            raise ServiceError(f"{text!r} is not a time of day.")
-        at = datetime.combine(local_now.date(), time(hh, mm), tzinfo=zone)
-        if at <= local_now:
-            at += timedelta(days=1)
-    elif raw == "tomorrow":
-        at = datetime.combine(local_now.date() + timedelta(days=1), time(0, 0), tzinfo=zone)
-    elif raw in _DAYS:
-        ahead = (_DAYS.index(raw) - local_now.weekday()) % 7 or 7
-        at = datetime.combine(local_now.date() + timedelta(days=ahead), time(0, 0), tzinfo=zone)
+def _parser(zone: ZoneInfo, now: datetime) -> DateDataParser:
+    return DateDataParser(
+        languages=["en"],
+        settings={
+            # "until friday" on a Saturday is next Friday; "until 3pm" at 4pm is tomorrow
+            "PREFER_DATES_FROM": "future",
+            # relative phrases count from now in the champion's own zone
+            "RELATIVE_BASE": now.astimezone(zone).replace(tzinfo=None),
+            "TIMEZONE": str(zone),
+            "RETURN_AS_TIMEZONE_AWARE": True,
+            # says whether a time of day was given ("time") or only a day, week or month
+            "RETURN_TIME_AS_PERIOD": True,
+            # the networks are British forces: 01/02 is the first of February
+            "DATE_ORDER": "DMY",
+        },
+    )
+
+
+def parse_until(text: str, *, now: datetime, tz: str = DEFAULT_ZONE) -> datetime:
+    """When an away time ends, from what a champion typed after `/champion away`, read in
+    their own time zone: `until friday 17:00`, `until 3pm`, `until tomorrow`, `until
+    2026-12-24`, `for 2 days`, `for 3h`. A day without a time means the start of that day;
+    `for …` counts from now. Raises ServiceError, with examples, for anything else."""
+    try:
+        zone = ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo(DEFAULT_ZONE)
+    words = text.strip().split(maxsplit=1)
+    first = words[0].lower() if words else ""
+    rest = words[1] if len(words) > 1 else ""
+    duration = first == "for"
+    phrase = rest if first in ("until", "till", "til", "for") else text.strip()
+    if not phrase:
+        raise ServiceError(UNTIL_EXAMPLES)
+    # a bare length of time ("2 days", "3h") is read as that long from now
+    parsed = _parser(zone, now).get_date_data(phrase)
+    at = parsed.date_obj
     if at is None:
-        raise ServiceError(
-            "I didn't understand that time. Try `/champion away until 2026-12-01`, "
-            "`until 17:00`, `until monday`, `until tomorrow` or `for 3h`."
-        )
+        raise ServiceError(f"I didn't understand {phrase!r} as a time. {UNTIL_EXAMPLES}")
+    if parsed.period != "time" and not duration:
+        at = datetime.combine(at.date(), time(0, 0), tzinfo=zone)
+    elif at.tzinfo is None:
+        at = at.replace(tzinfo=zone)
     return at.astimezone(UTC)

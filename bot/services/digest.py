@@ -3,7 +3,6 @@ the network channel once a week, however many clocks run: the week's row is the 
 
 from __future__ import annotations
 
-import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -15,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from bot.config import DAYS, Settings, parse_digest
 from bot.domain.figures import DigestFigures
-from bot.models import Broadcast, BroadcastStatus, Digest, Outcome, Request
+from bot.models import Broadcast, BroadcastStatus, Digest
 from bot.notify import digest as notify
 from bot.services import stats
 from bot.services.audit import record
@@ -59,22 +58,16 @@ def digest_week(*, settings: Settings, now: datetime) -> DigestWeek | None:
 
 
 def week_figures(*, session: Session, start: datetime, end: datetime) -> DigestFigures:
-    """Questions, requests and the median time to claim, for requests made in the period."""
-    questions = stats.question_figures(session=session, since=start)
-    made = list(
-        session.execute(
-            select(Request.created_at, Request.first_claimed_at).where(
-                Request.created_at >= start, Request.created_at < end
-            )
-        )
-    )
-    waits = [(claimed - created).total_seconds() for created, claimed in made if claimed]
+    """Questions, requests and the median time to claim, for the period (the same computation
+    as every other surface's figures)."""
+    found = stats.figures(session=session, since=start, until=end)
+    q, r = found.questions, found.requests
     return DigestFigures(
-        questions=questions.total,
-        answered=questions.by_outcome.get(Outcome.ANSWERED, 0),
-        requests=len(made),
-        claimed=len(waits),
-        median_claim_seconds=statistics.median(waits) if waits else None,
+        questions=q.total,
+        answered=q.answered,
+        requests=r.total,
+        claimed=r.reached_champion,
+        median_claim_seconds=r.median_claim(),
     )
 
 

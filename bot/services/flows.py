@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
 from bot.knowledge import KnowledgeBase
+from bot.knowledge.shown import Shown
 from bot.models import Outcome, Request, Surface
 from bot.services import questions, requests
 
@@ -19,6 +20,12 @@ class Handled:
 
     asked: questions.Asked
     request: Request | None
+
+    @property
+    def shown(self) -> Shown:
+        """What the reply shows, with the request a live case opened."""
+        shown = self.asked.shown
+        return replace(shown, request_id=self.request.id) if self.request else shown
 
 
 def ask(
@@ -45,7 +52,7 @@ def ask(
         now=now,
     )
     request = None
-    if asked.outcome is Outcome.LIVE_CASE:
+    if asked.outcome is Outcome.LIVE_CASE and asked.question_id is not None:
         topics = list(asked.triage.best.entry.tags) if asked.triage.best else []
         request, _ = requests.create(
             session=session,
@@ -54,6 +61,7 @@ def ask(
             text=text,
             question_id=asked.question_id,
             topics=topics,
+            immediate_risk=asked.triage.immediate_risk,
             now=now,
         )
     return Handled(asked=asked, request=request)

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
 from bot.domain.broadcasts import Listed
-from bot.domain.home import ChampionLoad, Home
+from bot.domain.figures import FIGURES_DAYS, Figures
+from bot.domain.home import ChampionLoad, Home, Workload
 from bot.models import Role
-from bot.services import broadcasts, questions, requests, roster
+from bot.services import broadcasts, questions, requests, roster, stats
 from bot.services.audit import record
 
-__all__ = ["ChampionLoad", "Home", "home_for"]
+__all__ = ["ChampionLoad", "Home", "Workload", "home_for"]
 
 
 def home_for(*, session: Session, user_id: str, now: datetime) -> Home:
@@ -31,7 +32,10 @@ def home_for(*, session: Session, user_id: str, now: datetime) -> Home:
         champions = []
         scheduled: list[Listed] = []
         recent: list[Listed] = []
+        figures: Figures | None = None
         if role in (Role.LEAD, Role.ADMIN):
+            since = now - timedelta(days=FIGURES_DAYS)
+            figures = stats.figures(session=session, since=since, until=now)
             scheduled, recent = broadcasts.listing(session=session, now=now)
             members = roster.list_members(session=session, role=Role.CHAMPION)
             load_of = requests.loads(session, [m.slack_user_id for m in members])
@@ -43,11 +47,14 @@ def home_for(*, session: Session, user_id: str, now: datetime) -> Home:
             **{
                 **home.__dict__,
                 "available": bool(member and requests.is_available(member, now)),
-                "held": requests.held_by(session=session, champion_id=user_id),
+                "routed": role is Role.CHAMPION,
+                # the same count as `/champion status`: requests held plus offers awaiting
+                "workload": requests.workload(session=session, champion_id=user_id),
                 "queue": queue,
                 "champions": champions,
                 "scheduled_broadcasts": scheduled,
                 "recent_broadcasts": recent,
+                "figures": figures,
             },
         )
         if queue:

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 from enum import Enum
 
+from sqlalchemy.orm import Session
+
+from bot.domain.errors import OnlyChampionsSetAvailability, RoleRequired
 from bot.models import Member, Role
-from bot.services import NotAllowed
+from bot.services import roster
 
 LEADS = frozenset({Role.LEAD, Role.ADMIN})
 ADMINS = frozenset({Role.ADMIN})
-CHAMPIONS = frozenset({Role.CHAMPION, Role.LEAD})
+# Only champions are routed requests, so only they have an availability to set; leads may
+# still claim from the queue (CLAIMERS).
+CHAMPIONS = frozenset({Role.CHAMPION})
+CLAIMERS = frozenset({Role.CHAMPION, Role.LEAD})
 
 
 class Act(Enum):
@@ -17,15 +23,26 @@ class Act(Enum):
 
     SEE_FIGURES = "see the figures"
     REVIEW_UNANSWERED = "review unanswered questions"
+    SEE_ROSTER = "see the roster"
     CHANGE_ROSTER = "change the roster"
     SET_AVAILABILITY = "set availability"
+    TAKE_REQUESTS = "take requests"
+    CANCEL_ANY_REQUEST = "cancel someone else's request"
+    BROADCAST = "send broadcasts"
+    ACKNOWLEDGE = "acknowledge broadcasts"
 
 
 MAY: dict[Act, frozenset[Role]] = {
     Act.SEE_FIGURES: LEADS,
     Act.REVIEW_UNANSWERED: LEADS,
+    Act.SEE_ROSTER: LEADS,
     Act.CHANGE_ROSTER: ADMINS,
     Act.SET_AVAILABILITY: CHAMPIONS,
+    Act.TAKE_REQUESTS: CLAIMERS,
+    Act.CANCEL_ANY_REQUEST: LEADS,
+    Act.BROADCAST: LEADS,
+    # the count reads "7 of 20 champions": only those asked to acknowledge may
+    Act.ACKNOWLEDGE: frozenset({Role.CHAMPION}),
 }
 
 
@@ -40,15 +57,14 @@ def may(caller: Member | None, act: Act) -> bool:
 
 
 def require(caller: Member | None, act: Act) -> Role:
-    """The caller's role, or NotAllowed naming who can."""
+    """The caller's role, or a refusal naming who can."""
     if not may(caller, act):
         if act is Act.SET_AVAILABILITY:
-            raise NotAllowed(
-                "Only champions set availability. "
-                "Ask a lead to add you to the roster as a champion."
-            )
-        who = " or ".join(sorted(f"{r.value}s" for r in MAY[act]))
-        raise NotAllowed(
-            f"Only {who} can {act.value}. Ask a lead if you think you should be able to."
-        )
+            raise OnlyChampionsSetAvailability()
+        raise RoleRequired(tuple(sorted(r.value for r in MAY[act])), act.value)
     return role(caller)
+
+
+def require_user(*, session: Session, user_id: str, act: Act) -> Role:
+    """`require` for a caller known by Slack user ID."""
+    return require(roster.get(session=session, slack_user_id=user_id), act)

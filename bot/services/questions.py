@@ -11,7 +11,9 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.knowledge import Hit, KnowledgeBase, Triage
+from bot.domain.errors import EmptyQuestion, NotTheAsker, QuestionGone, QuestionTooLong
+from bot.knowledge import Entry, Hit, KnowledgeBase, Triage
+from bot.knowledge.shown import Shown
 from bot.models import (
     CurationItem,
     CurationReason,
@@ -19,10 +21,11 @@ from bot.models import (
     Outcome,
     ProcessedEvent,
     Question,
+    Request,
     Surface,
     utcnow,
 )
-from bot.services import NotAllowed, ServiceError, rows_changed
+from bot.services import rows_changed
 from bot.services.audit import record
 
 MAX_QUESTION_CHARS = 3000
@@ -34,11 +37,14 @@ _SPACES = re.compile(r"[ \t]+")
 
 @dataclass(frozen=True)
 class Asked:
-    """A question recorded and triaged."""
+    """A question triaged, and recorded unless it only greeted the bot (`question_id` and
+    `outcome` are then None: a greeting is not a question, and has nothing to rate or keep).
+    `shown` is what the reply shows, as stored with the question."""
 
-    question_id: int
-    outcome: Outcome
+    question_id: int | None
+    outcome: Outcome | None
     triage: Triage
+    shown: Shown
 
     @property
     def best(self) -> Hit | None:
@@ -58,15 +64,9 @@ def validate_question(text: str, *, subject: str) -> str:
     """The cleaned question, or ServiceError saying plainly what to do instead."""
     cleaned = clean_question(text)
     if not cleaned:
-        raise ServiceError(
-            f"Ask me a question about {subject}, for example "
-            "_what is the difference between stalking and harassment?_"
-        )
+        raise EmptyQuestion(subject)
     if len(cleaned) > MAX_QUESTION_CHARS:
-        raise ServiceError(
-            f"That message is {len(cleaned):,} characters, too long for me to search. "
-            "Please ask in a sentence or two, and leave out names and personal details."
-        )
+        raise QuestionTooLong(len(cleaned), MAX_QUESTION_CHARS)
     return cleaned
 
 
@@ -85,11 +85,15 @@ def ask(
     """Triage a question, record it, and keep it for the curators when nothing matched."""
     cleaned = validate_question(text, subject=subject)
     triage = kb.triage(cleaned)
+    if triage.kind == "greeting":
+        shown = Shown("greeting", None, entries=kb.examples(3))
+        return Asked(question_id=None, outcome=None, triage=triage, shown=shown)
     outcome = Outcome(triage.kind)
     if search_only and outcome is Outcome.LIVE_CASE:
         # /faq searches only: a live case still gets any general answer, never routing.
         outcome = Outcome.ANSWERED if _confident(kb, triage) else Outcome.NOT_COVERED
     best = triage.best
+    whole, offered = _shown_entries(outcome, triage)
     question = Question(
         asker_id=asker_id,
         surface=surface,
@@ -101,13 +105,77 @@ def ask(
         closest=",".join(h.entry.id for h in triage.hits[:3])[:400],
         immediate_risk=triage.immediate_risk,
         asked_at=now or utcnow(),
+        shown_ids=_ids(whole),
+        also_ids=_ids(offered),
     )
     session.add(question)
     session.flush()
     if outcome is Outcome.NOT_COVERED:
         session.add(CurationItem(question_id=question.id, reason=CurationReason.NO_MATCH))
         session.flush()
-    return Asked(question_id=question.id, outcome=outcome, triage=triage)
+    shown = Shown(
+        outcome.value,
+        question.id,
+        entries=whole,
+        also=offered,
+        immediate_risk=triage.immediate_risk,
+    )
+    return Asked(question_id=question.id, outcome=outcome, triage=triage, shown=shown)
+
+
+def _shown_entries(outcome: Outcome, triage: Triage) -> tuple[tuple[Entry, ...], tuple[Entry, ...]]:
+    """The entries a reply shows whole, and those it offers a tap away, for its case."""
+    best = triage.best
+    if outcome is Outcome.ANSWERED and best is not None:
+        whole = (best.entry,) + ((triage.second.entry,) if triage.second else ())
+        return whole, tuple(h.entry for h in triage.also)
+    if outcome is Outcome.LIVE_CASE:
+        return ((best.entry,) if best else ()), ()
+    if outcome is Outcome.NOT_COVERED:
+        return (), tuple(h.entry for h in triage.hits[:3])
+    return (), ()
+
+
+def _ids(entries: tuple[Entry, ...]) -> str:
+    out = ""
+    for entry in entries:  # whole ids only, within the column's width
+        more = f"{out},{entry.id}" if out else entry.id
+        if len(more) > 400:
+            break
+        out = more
+    return out
+
+
+def shown_for(*, session: Session, kb: KnowledgeBase, question_id: int) -> Shown:
+    """What the reply to a stored question shows, to draw it again (after feedback): its case,
+    the entries it showed, the 999 line, the request a live case opened, the verdict, and the
+    question as typed for a slash command's reply while its text is kept."""
+    question = session.get(Question, question_id)
+    if question is None:
+        raise QuestionGone()
+
+    def entries(ids: str) -> tuple[Entry, ...]:
+        found = (kb.get(i) for i in ids.split(",") if i)
+        return tuple(e for e in found if e is not None)
+
+    whole = entries(question.shown_ids)
+    if not whole and question.entry_id and question.outcome is Outcome.ANSWERED:
+        whole = entries(question.entry_id)  # asked before replies were stored
+    request_id = session.scalar(
+        select(Request.id).where(Request.question_id == question.id).order_by(Request.id).limit(1)
+    )
+    helpful = None if question.feedback is None else question.feedback is Feedback.HELPFUL
+    echo = question.text if question.surface in (Surface.ASK, Surface.FAQ) else None
+    return Shown(
+        question.outcome.value,
+        question.id,
+        entries=whole,
+        also=entries(question.also_ids),
+        immediate_risk=question.immediate_risk,
+        request_id=request_id if question.outcome is Outcome.LIVE_CASE else None,
+        helpful=helpful,
+        echo=echo,
+    )
 
 
 def _confident(kb: KnowledgeBase, triage: Triage) -> bool:
@@ -135,9 +203,9 @@ def give_feedback(
     """Record whether an answer helped; only the asker's verdict counts, and a repeat is a no-op."""
     question = session.get(Question, question_id)
     if question is None:
-        raise ServiceError("I can't find that question any more; please ask it again.")
+        raise QuestionGone()
     if question.asker_id != user_id:
-        raise NotAllowed("Only the officer who asked can rate this answer.")
+        raise NotTheAsker()
     verdict = Feedback.HELPFUL if helpful else Feedback.NOT_HELPFUL
     changed = question.feedback is not verdict
     if changed:

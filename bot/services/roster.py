@@ -7,7 +7,7 @@ import re
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.domain.errors import NotAUserId, ProfileTooLong, RoleRequired, SelfDemotion
+from bot.domain.errors import NotAUserId, ProfileTooLong, SelfDemotion
 from bot.models import Member, Role
 from bot.services.audit import record
 
@@ -32,14 +32,6 @@ def role_of(*, session: Session, slack_user_id: str) -> Role:
     """The caller's role; anyone not on the roster asks as an officer."""
     member = get(session=session, slack_user_id=slack_user_id)
     return member.role if member else Role.OFFICER
-
-
-def require_role(*, session: Session, slack_user_id: str, roles: set[Role], doing: str) -> Role:
-    """Raise RoleRequired, naming who can, unless the caller holds one of `roles`."""
-    role = role_of(session=session, slack_user_id=slack_user_id)
-    if role not in roles:
-        raise RoleRequired(tuple(sorted(r.value for r in roles)), doing)
-    return role
 
 
 def add(

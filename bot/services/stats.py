@@ -1,28 +1,68 @@
-"""Impact figures: what the network's officers asked and how they were answered."""
+"""Impact figures: what the network's officers asked and how they were answered.
+
+`figures` is the one computation behind `/champbot stats`, App Home, the weekly digest and
+`champbot report`; each surface only renders what it returns.
+"""
 
 from __future__ import annotations
 
 from collections import Counter
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.domain.figures import QuestionFigures, RequestFigures, percentile
-from bot.models import CurationItem, Feedback, Outcome, Question, Request, RequestStatus
+from bot.domain.figures import Figures, QuestionFigures, RequestFigures, percentile, pseudonym
+from bot.models import (
+    CurationItem,
+    Feedback,
+    Member,
+    Outcome,
+    Question,
+    Request,
+    RequestStatus,
+    Role,
+)
 
 __all__ = [
+    "Figures",
     "QuestionFigures",
     "RequestFigures",
+    "figures",
     "percentile",
+    "pseudonyms",
     "question_figures",
     "request_figures",
 ]
 
 
-def question_figures(*, session: Session, since: datetime | None = None) -> QuestionFigures:
-    """Figures for questions asked since `since` (all time when None)."""
-    where = [Question.asked_at >= since] if since else []
+def _period(column: Any, since: datetime | None, until: datetime | None) -> list[Any]:
+    where = []
+    if since is not None:
+        where.append(column >= since)
+    if until is not None:
+        where.append(column < until)
+    return where
+
+
+def figures(
+    *, session: Session, since: datetime | None = None, until: datetime | None = None
+) -> Figures:
+    """Questions asked and requests made in [since, until) (unbounded where None)."""
+    return Figures(
+        since=since,
+        until=until,
+        questions=question_figures(session=session, since=since, until=until),
+        requests=request_figures(session=session, since=since, until=until),
+    )
+
+
+def question_figures(
+    *, session: Session, since: datetime | None = None, until: datetime | None = None
+) -> QuestionFigures:
+    """Figures for questions asked in [since, until) (all time when both are None)."""
+    where = _period(Question.asked_at, since, until)
     outcomes = Counter(
         {
             Outcome(o): int(n)
@@ -61,9 +101,10 @@ def question_figures(*, session: Session, since: datetime | None = None) -> Ques
     )
 
 
-def request_figures(*, session: Session, since: datetime | None = None) -> RequestFigures:
-    """Figures for requests created since `since` (all time when None)."""
-    where = [Request.created_at >= since] if since else []
+def request_figures(
+    *, session: Session, since: datetime | None = None, until: datetime | None = None
+) -> RequestFigures:
+    """Figures for requests created in [since, until) (all time when both are None)."""
     rows = list(
         session.execute(
             select(
@@ -74,7 +115,7 @@ def request_figures(*, session: Session, since: datetime | None = None) -> Reque
                 Request.escalated_at,
                 Request.helped,
                 Request.champion_id,
-            ).where(*where)
+            ).where(*_period(Request.created_at, since, until))
         )
     )
     statuses = Counter(RequestStatus(r[0]) for r in rows)
@@ -84,14 +125,31 @@ def request_figures(*, session: Session, since: datetime | None = None) -> Reque
     return RequestFigures(
         since=since,
         total=len(rows),
-        claimed=sum(1 for r in rows if r[2] is not None),
+        waiting=statuses.get(RequestStatus.OPEN, 0),
+        with_champion=statuses.get(RequestStatus.CLAIMED, 0),
         resolved=statuses.get(RequestStatus.RESOLVED, 0),
         cancelled=statuses.get(RequestStatus.CANCELLED, 0),
-        open=statuses.get(RequestStatus.OPEN, 0) + statuses.get(RequestStatus.CLAIMED, 0),
+        reached_champion=len(claim),
         sla_breaches=sum(1 for r in rows if r[4] is not None),
         claim_seconds=claim,
         resolve_seconds=resolve,
         helped=sum(1 for r in rows if r[5] is True),
         not_helped=sum(1 for r in rows if r[5] is False),
-        by_champion=dict(champions.most_common()),
+        by_champion=dict(sorted(champions.items(), key=lambda kv: (-kv[1], kv[0]))),
     )
+
+
+def pseudonyms(*, session: Session, user_ids: list[str]) -> dict[str, str]:
+    """A stable stand-in name for each champion, for surfaces without Slack to ask: letters in
+    the order people joined the roster, so a champion keeps theirs from one report to the next
+    (anyone no longer on the roster follows, by ID)."""
+    joined = list(
+        session.scalars(
+            select(Member.slack_user_id)
+            .where(Member.role.in_((Role.CHAMPION, Role.LEAD, Role.ADMIN)))
+            .order_by(Member.id)
+        )
+    )
+    order = joined + sorted(set(user_ids) - set(joined))
+    index = {uid: n for n, uid in enumerate(order)}
+    return {uid: pseudonym(index[uid]) for uid in user_ids}

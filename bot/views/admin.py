@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
-from bot.domain.figures import QuestionFigures, RequestFigures
+from bot.domain.figures import Figures
 from bot.knowledge import Entry
-from bot.models import CurationItem, Member, Outcome, Question
+from bot.models import CurationItem, Member, Question
+from bot.views import figures as words
 from bot.views.blocks import Block, Reply, context, section
 from bot.views.requests import plain
 from bot.views.text import escape, truncate
@@ -18,18 +19,14 @@ HELP = (
     "• *Search only*: `/faq your question`.\n"
     "• *Leads*: `/champbot stats` for the figures, `/champbot unanswered` for questions the "
     "knowledge base could not answer.\n"
-    "• *Admins*: `/champbot roster list`, `/champbot roster add @someone champion [area]`, "
+    "• *Leads and admins*: `/champbot roster list` shows who is on the roster.\n"
+    "• *Admins*: `/champbot roster add @someone champion [area]`, "
     "`/champbot roster remove @someone`.\n"
     "Please leave out names and details that identify a victim or suspect. "
     "This bot is not an emergency service: if anyone is in immediate danger, call 999."
 )
 
-OUTCOME_LABELS = {
-    Outcome.ANSWERED: "answered from the knowledge base",
-    Outcome.LIVE_CASE: "live cases",
-    Outcome.NOT_COVERED: "not covered yet",
-    Outcome.OFF_TOPIC: "off topic",
-}
+OUTCOME_LABELS = words.OUTCOME_LABELS
 
 
 def help_reply(network_name: str) -> Reply:
@@ -38,47 +35,34 @@ def help_reply(network_name: str) -> Reply:
     return Reply(text=f"How to use the {network_name} bot", blocks=[section(text)])
 
 
-def _duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "–"
-    minutes = seconds / 60
-    return f"{minutes:.0f} min" if minutes < 120 else f"{minutes / 60:.1f} h"
-
-
 def stats_reply(
-    figures: QuestionFigures, *, period: str, requests: RequestFigures | None = None
+    figures: Figures,
+    *,
+    period: str,
+    names: Mapping[str, str] | None = None,
+    titles: Mapping[str, str] | None = None,
 ) -> Reply:
-    """Question and request figures as a short report."""
-    lines = [f"*Questions {period}: {figures.total}*"]
-    for outcome, label in OUTCOME_LABELS.items():
-        count = figures.by_outcome.get(outcome, 0)
-        share = f" ({count / figures.total:.0%})" if figures.total else ""
-        lines.append(f"• {label}: {count}{share}")
-    lines.append(
-        f"• feedback: {figures.helpful} helpful, {figures.not_helpful} not what was needed"
-    )
-    lines.append(f"• awaiting the curators: {figures.awaiting_curators}")
-    if requests is not None:
-        lines.append(f"*Requests to champions {period}: {requests.total}*")
-        lines.append(
-            f"• claimed {requests.claimed}, resolved {requests.resolved}, "
-            f"cancelled {requests.cancelled}, still open {requests.open}"
-        )
-        lines.append(
-            f"• time to claim: median {_duration(requests.median_claim())}, "
-            f"90th percentile {_duration(requests.p90_claim())}"
-        )
-        lines.append(
-            f"• time to resolve: median {_duration(requests.median_resolve())}, "
-            f"90th percentile {_duration(requests.p90_resolve())}"
-        )
-        lines.append(f"• SLA breaches: {requests.sla_breaches}")
-        lines.append(f"• officers said it helped: {requests.helped}, not: {requests.not_helped}")
+    """The figures as a short report: champions by name, entries by title."""
+    q, r = figures.questions, figures.requests
+    lines = [f"*Questions {period}: {q.total}*"]
+    lines += [f"• {line}" for line in words.outcome_lines(q)]
+    lines.append(f"• {words.feedback_line(q)}")
+    lines.append(f"• awaiting the curators: {q.awaiting_curators}")
+    lines.append(f"*Requests to champions {period}: {r.total}*")
+    lines.append(f"• now: {words.states_line(r)}")
+    lines.append(f"• {words.claim_line(r)}")
+    lines.append(f"• {words.resolve_line(r)}")
+    lines.append(f"• SLA breaches: {r.sla_breaches}")
+    lines.append(f"• {words.helped_line(r)}")
     blocks: list[Block] = [section("\n".join(lines))]
-    if figures.top_entries:
-        top = ", ".join(f"`{escape(e)}` ({n})" for e, n in figures.top_entries)
-        blocks.append(context(f"Most used entries: {top}"))
-    return Reply(text=f"Questions {period}: {figures.total}", blocks=blocks)
+    extra = [
+        words.champions_line(r, names or {}),
+        words.entries_line(q, titles or {}),
+    ]
+    for line in extra:
+        if line:
+            blocks.append(context(escape(truncate(line[0].upper() + line[1:], 2900))))
+    return Reply(text=f"Questions {period}: {q.total}", blocks=blocks)
 
 
 def roster_reply(members: list[Member]) -> Reply:

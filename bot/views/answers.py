@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.knowledge import Entry, Hit
-from bot.models import Feedback, Outcome
+from bot.knowledge import Entry
+from bot.knowledge.shown import Shown
+from bot.models import Feedback
 from bot.views import ids
 from bot.views.blocks import Block, Reply, button, context, section
 from bot.views.text import chunks, escape, kb_markdown_to_mrkdwn, quote_user_text, truncate
@@ -73,34 +74,101 @@ def feedback_given_block(feedback: Feedback) -> Block:
     )
 
 
-def answer_reply(
-    *,
-    outcome: Outcome,
-    question_id: int,
-    hits: list[Hit],
-    best: Hit | None,
-    immediate_risk: bool,
-    network_name: str,
-    subject: str,
-    today: date,
-    echo: str | None = None,
-    request_id: int | None = None,
-) -> Reply:
-    """The reply to a question, for whichever of the four cases it landed in."""
-    blocks: list[Block] = []
-    if immediate_risk:
-        blocks.append(section(EMERGENCY))
-    if echo:
-        blocks.append(context(f"You asked:\n{quote_user_text(echo)}"))
+def _offered(question_id: int | None, entries: tuple[Entry, ...], lead: str) -> list[Block]:
+    """Entries one tap away: a line each, with a *Show* button (`SHOW_ENTRY`)."""
+    if not entries:
+        return []
+    blocks: list[Block] = [context(lead)]
+    for entry in entries:
+        blocks.append(
+            {
+                "type": "section",
+                "text": {"type": "mrkdwn", "text": f"• {escape(truncate(entry.title, 200))}"},
+                "accessory": button("Show", ids.SHOW_ENTRY, f"{question_id or 0}:{entry.id}"),
+            }
+        )
+    return blocks
 
-    if outcome is Outcome.ANSWERED and best is not None:
-        blocks += entry_blocks(best.entry, today=today)
-        blocks.append(feedback_block(question_id))
-        text = best.entry.title
-    elif outcome is Outcome.LIVE_CASE:
+
+def _verdict_or_buttons(shown: Shown) -> list[Block]:
+    """The feedback buttons, or once the officer has given it, their verdict."""
+    if shown.question_id is None:
+        return []
+    if shown.helpful is None:
+        return [feedback_block(shown.question_id)]
+    verdict = Feedback.HELPFUL if shown.helpful else Feedback.NOT_HELPFUL
+    blocks = [feedback_given_block(verdict)]
+    if not shown.helpful:
+        blocks.append(ask_champion_block(shown.question_id))
+    return blocks
+
+
+def _refer_block(entry: Entry, question_id: int | None) -> Block:
+    """What leads an answer whose topic turns on the facts of a case."""
+    text = (
+        "*Ask a champion.* The general answer is below, but how it applies turns on the facts "
+        "of your case, so a champion is the right person to advise on it."
+    )
+    block: Block = {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+    if question_id is not None:
+        block["accessory"] = button("Ask a champion", ids.ASK_CHAMPION, str(question_id))
+    return block
+
+
+def _greeting(shown: Shown, *, network_name: str, subject: str) -> tuple[list[Block], str]:
+    examples = [e.questions[0] if e.questions else e.title for e in shown.entries[:3]]
+    lines = "\n".join(f"• _{escape(truncate(q, 150))}_" for q in examples)
+    intro = (
+        f"Hello! I'm the {escape(network_name)} bot. I answer general questions about "
+        f"*{escape(subject)}* from a knowledge base the network's champions keep up to date, "
+        "with its sources and when it was last checked."
+    )
+    blocks: list[Block] = [section(intro)]
+    if lines:
+        blocks.append(section(f"You could ask, for example:\n{lines}"))
+    blocks.append(
+        section(
+            "*For advice on a live case*, tell me about it (leaving out names) and I'll pass it "
+            "to a trained champion, or press *Ask a champion* under any answer. "
+            "I'm not an emergency service: if anyone is in danger, call 999."
+        )
+    )
+    return blocks, f"Hello! I answer questions about {subject}."
+
+
+def answer_reply(shown: Shown, *, network_name: str, subject: str, today: date) -> Reply:
+    """The reply to a question, for whichever case it landed in: the first time it is posted,
+    and again after the officer's feedback (drawn from what was stored with the question), so
+    the answer, the 999 line and the request number are never lost."""
+    blocks: list[Block] = []
+    if shown.immediate_risk:
+        blocks.append(section(EMERGENCY))
+    if shown.echo:
+        blocks.append(context(f"You asked:\n{quote_user_text(shown.echo)}"))
+    qid = shown.question_id
+    case = shown.case
+
+    if case == "greeting":
+        more, text = _greeting(shown, network_name=network_name, subject=subject)
+        blocks += more
+    elif case == "answered" and shown.entries:
+        first, rest = shown.entries[0], shown.entries[1:]
+        if first.refer_to_champion:
+            blocks.append(_refer_block(first, qid))
+        blocks += entry_blocks(first, today=today)
+        for entry in rest:
+            blocks.append(context("This entry answers the rest of your question:"))
+            blocks += entry_blocks(entry, today=today)
+        blocks += _verdict_or_buttons(shown)
+        blocks += _offered(qid, shown.also, "Also:")
+        text = first.title
+        if first.refer_to_champion:
+            text = f"Ask a champion: this turns on the facts of the case. {first.title}"
+    elif case == "live_case":
         routed = (
-            f"I've sent it to the champions as *request #{request_id}*; I'll tell you who has it."
-            if request_id is not None
+            f"I've sent it to the champions as *request #{shown.request_id}*; I'll tell you "
+            "who has it."
+            if shown.request_id is not None
             else f"Contact one of the {escape(network_name)} champions in your force."
         )
         blocks.append(
@@ -109,12 +177,16 @@ def answer_reply(
                 f"the facts of a case. {routed} {NO_NAMES}"
             )
         )
-        if best is not None:
+        if shown.entries:
             blocks.append(context("In the meantime, this general guidance may help:"))
-            blocks += entry_blocks(best.entry, today=today)
-            blocks.append(feedback_block(question_id))
+            for entry in shown.entries:
+                blocks += entry_blocks(entry, today=today)
+            blocks += _verdict_or_buttons(shown)
+        blocks += _offered(qid, shown.also, "Also:")
         text = "This sounds like a live case: a champion is the right person to advise."
-    elif outcome is Outcome.OFF_TOPIC:
+        if shown.request_id is not None:
+            text += f" Request #{shown.request_id}."
+    elif case == "off_topic":
         blocks.append(
             section(
                 "That's not covered here. I answer questions about "
@@ -124,66 +196,22 @@ def answer_reply(
         )
         text = "That's not covered here."
     else:
-        if hits:
-            lead = (
-                "*I'm not sure the knowledge base answers this exactly.* The closest entry is "
-                "below. I've kept your question so the people who look after the knowledge "
-                "base can check it. For advice on a case, ask a champion."
-            )
-        else:
-            lead = (
+        # On the subject but not answered: said plainly, never an unrelated entry shown as if
+        # it were the answer; the closest entries are a tap away and the question is kept.
+        blocks.append(
+            section(
                 "*That isn't covered by the knowledge base yet.* I've kept your question so "
                 "the people who look after it can add an answer. For advice on a case, ask a "
                 "champion."
             )
-        blocks.append(section(lead))
-        blocks.append(ask_champion_block(question_id))
-        if hits:
-            # The closest entry is shown whole, so an officer at the moment of decision need
-            # not click; it is flagged as possibly not what they asked. Others are a click away.
-            closest, others = hits[0], hits[1:3]
-            blocks.append(
-                context("The closest entry I have, which may not be exactly what you asked, is:")
-            )
-            blocks += entry_blocks(closest.entry, today=today)
-            if others:
-                blocks.append(context("Also close:"))
-            for hit in others:
-                blocks.append(
-                    {
-                        "type": "section",
-                        "text": {"type": "mrkdwn", "text": f"• {escape(hit.entry.title)}"},
-                        "accessory": button(
-                            "Show", ids.SHOW_ENTRY, f"{question_id}:{hit.entry.id}"
-                        ),
-                    }
-                )
-        text = (
-            "I'm not sure the knowledge base answers this exactly."
-            if hits
-            else "That isn't covered by the knowledge base yet."
         )
-    if immediate_risk:
+        if qid is not None:
+            blocks.append(ask_champion_block(qid))
+        blocks += _offered(qid, shown.also, "The closest entries I have, which may not answer it:")
+        text = "That isn't covered by the knowledge base yet."
+    if shown.immediate_risk:
         text = "If anyone is in immediate danger, call 999. " + text
     return Reply(text=truncate(text, 300), blocks=blocks[:50])
-
-
-def answered_reply(
-    *,
-    entry: Entry | None,
-    feedback: Feedback,
-    today: date,
-    question_id: int,
-    immediate_risk: bool = False,
-) -> Reply:
-    """An answer re-rendered after feedback: the buttons replaced by the officer's verdict."""
-    blocks: list[Block] = [section(EMERGENCY)] if immediate_risk else []
-    if entry is not None:
-        blocks += entry_blocks(entry, today=today)
-    blocks.append(feedback_given_block(feedback))
-    if feedback is Feedback.NOT_HELPFUL:
-        blocks.append(ask_champion_block(question_id))
-    return Reply(text=entry.title if entry else "Thanks for your feedback.", blocks=blocks)
 
 
 def notice(text: str) -> Reply:

@@ -12,18 +12,9 @@ from bot.models import Broadcast, BroadcastCategory
 from bot.views.blocks import Block, Reply, section
 from bot.views.broadcasts.message import CATEGORY_ICONS, CATEGORY_LABELS
 from bot.views.text import chunks, plain, truncate
+from bot.views.time import duration
 
 __all__ = ["DigestFigures", "digest_message"]
-
-
-def _duration(seconds: float) -> str:
-    minutes = round(seconds / 60)
-    if minutes < 1:
-        return "under a minute"
-    if minutes < 90:
-        return f"{minutes} minute{'s' if minutes != 1 else ''}"
-    hours = seconds / 3600
-    return f"{hours:.1f} hours"
 
 
 def digest_message(
@@ -58,9 +49,9 @@ def digest_message(
         + (f" ({f.answered} answered from the knowledge base)" if q else ""),
         f"• Requests for a champion: {f.requests}"
         + (f" ({f.claimed} claimed)" if f.requests else ""),
-        "• Median time to claim: "
+        "• Median time to a champion: "
         + (
-            _duration(f.median_claim_seconds)
+            duration(f.median_claim_seconds)
             if f.median_claim_seconds is not None
             else "no requests were claimed"
         ),

@@ -14,6 +14,10 @@ from bot.views.text import plain, truncate
 
 # Errors worded by filling in their fields; `{title}` is a broadcast's title, shown in bold.
 WORDS: dict[type[e.ServiceError], str] = {
+    e.EmptyQuestion: "Ask me a question about {subject}, for example "
+    "_what is the difference between stalking and harassment?_",
+    e.QuestionTooLong: "That message is {length:,} characters, too long for me to search. "
+    "Please ask in a sentence or two, and leave out names and personal details.",
     e.NoSuchRequest: "There is no request #{request_id}.",
     e.RequestChanged: "Request #{request_id} has just changed; please look again.",
     e.OfferClosed: "This offer of request #{request_id} is no longer open ({status}).",
@@ -83,7 +87,8 @@ def _(error: e.NotAUserId) -> str:
 @refusal.register
 def _(error: e.RoleRequired) -> str:
     who = " or ".join(f"{role}s" for role in error.roles)
-    return f"Only {who} can {error.doing}. Ask a lead if you think you should be able to."
+    ask = "an admin" if error.roles == ("admin",) else "a lead"
+    return f"Only {who} can {error.doing}. Ask {ask} if you think you should be able to."
 
 
 @refusal.register

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.domain.home import Home
+from bot.domain.figures import FIGURES_DAYS, Figures
+from bot.domain.home import Home, Workload
 from bot.models import Outcome, Question, Request, RequestStatus, Role
+from bot.views import figures as words
 from bot.views import ids
 from bot.views.answers import EMERGENCY, NO_NAMES
 from bot.views.blocks import Block, button, context, section
 from bot.views.broadcasts.lead import home_blocks as broadcast_blocks
 from bot.views.text import escape, truncate
+from bot.views.time import slack_time
 
 OUTCOME_WORDS = {
     Outcome.ANSWERED: "answered",
@@ -29,9 +32,12 @@ def _question_lines(recent: list[Question]) -> str:
     if not recent:
         return "None yet."
     return "\n".join(
-        f"• {q.asked_at:%d %b %H:%M} UTC: {_snippet(q.text)} _({OUTCOME_WORDS[q.outcome]})_"
+        f"• {slack_time(q.asked_at)}: {_snippet(q.text)} _({OUTCOME_WORDS[q.outcome]})_"
         for q in recent
     )
+
+
+RISK = ":rotating_light: *⚠ Immediate risk*"
 
 
 def _request_line(req: Request) -> str:
@@ -39,14 +45,69 @@ def _request_line(req: Request) -> str:
     return f"*#{req.id}* {req.status.value}{who}: {_snippet(req.text, 70)}"
 
 
-def _request_rows(reqs: list[Request], action: tuple[str, str] | None) -> list[Block]:
+def _risk_line(req: Request) -> list[Block]:
+    return [context(RISK + ": answer this one first")] if req.immediate_risk else []
+
+
+def _request_rows(
+    reqs: list[Request], action: tuple[str, str] | None, *, flag: bool = False
+) -> list[Block]:
     rows: list[Block] = []
     for req in reqs[:15]:
         row: Block = section(_request_line(req))
         if action and req.status in (RequestStatus.OPEN, RequestStatus.CLAIMED):
             row["accessory"] = button(action[0], action[1], str(req.id))
-        rows.append(row)
+        rows += [*(_risk_line(req) if flag else []), row]
     return rows
+
+
+def _workload_rows(workload: Workload) -> list[Block]:
+    """Each request held, with the consult's actions; each offer awaiting an answer, with its."""
+    rows: list[Block] = []
+    for req in workload.held[:10]:
+        rid = str(req.id)
+        rows += [
+            *_risk_line(req),
+            section(_request_line(req)),
+            {
+                "type": "actions",
+                "block_id": f"held-{rid}",
+                "elements": [
+                    button("Resolve", ids.RESOLVE, rid, style="primary"),
+                    button("Release", ids.RELEASE, rid),
+                    button("Reassign", ids.REASSIGN, rid),
+                ],
+            },
+        ]
+    for offer, req in workload.offered[:5]:
+        value = f"{req.id}:{offer.id}"
+        rows += [
+            *_risk_line(req),
+            section(f"*#{req.id}* offered to you: {_snippet(req.text, 70)}"),
+            {
+                "type": "actions",
+                "block_id": f"offered-{offer.id}",
+                "elements": [
+                    button("Accept", ids.ACCEPT, value, style="primary"),
+                    button("Pass", ids.PASS, value),
+                ],
+            },
+        ]
+    return rows
+
+
+def _figure_blocks(figures: Figures) -> list[Block]:
+    q, r = figures.questions, figures.requests
+    lines = [
+        f"• questions: {q.total}, {q.answered} answered from the knowledge base",
+        f"• requests: {r.total}; now {words.states_line(r)}",
+        f"• {words.claim_line(r)}",
+        f"• {words.helped_line(r)}",
+    ]
+    return [
+        section(f"*Figures, the last {FIGURES_DAYS} days*\n" + "\n".join(lines)),
+        {"type": "divider"},
+    ]
 
 
 def home_view(*, home: Home, network_name: str, subject: str) -> dict[str, Any]:
@@ -65,41 +126,42 @@ def home_view(*, home: Home, network_name: str, subject: str) -> dict[str, Any]:
     ]
     if home.role in (Role.CHAMPION, Role.LEAD, Role.ADMIN) and home.member is not None:
         m = home.member
-        if m.away_until:
-            state = f":palm_tree: Away until {m.away_until:%d %b %H:%M} UTC"
-        else:
-            state = ":large_green_circle: On duty" if home.available else ":red_circle: Off duty"
-        profile = ", ".join(x for x in (m.area or "", m.skills.replace(",", ", ")) if x)
-        blocks.append(
-            section(
-                f"*Your availability*: {state}"
-                + (f"\nArea and skills: {escape(profile)}" if profile else "")
+        if home.routed:  # only champions are offered requests, so only they set availability
+            if m.away_until:
+                state = f":palm_tree: Away until {slack_time(m.away_until)}"
+            else:
+                state = (
+                    ":large_green_circle: On duty" if home.available else ":red_circle: Off duty"
+                )
+            profile = ", ".join(x for x in (m.area or "", m.skills.replace(",", ", ")) if x)
+            blocks.append(
+                section(
+                    f"*Your availability*: {state}"
+                    + (f"\nArea and skills: {escape(profile)}" if profile else "")
+                )
             )
-        )
-        blocks.append(
-            {
-                "type": "actions",
-                "block_id": "availability",
-                "elements": [
-                    button("On duty", ids.AVAILABILITY_ON, "on", style="primary"),
-                    button("Off duty", ids.AVAILABILITY_OFF, "off"),
-                ],
-            }
-        )
-        blocks.append(
-            section(
-                f"*Requests you have* ({len(home.held)})"
-                + ("" if home.held else "\nNone right now.")
+            blocks.append(
+                {
+                    "type": "actions",
+                    "block_id": "availability",
+                    "elements": [
+                        button("On duty", ids.AVAILABILITY_ON, "on", style="primary"),
+                        button("Off duty", ids.AVAILABILITY_OFF, "off"),
+                    ],
+                }
             )
+        have = home.workload.count
+        blocks.append(
+            section(f"*Requests you have* ({have})" + ("" if have else "\nNone right now."))
         )
-        blocks += _request_rows(home.held, None)
+        blocks += _workload_rows(home.workload)
         blocks.append(
             section(
                 f"*The queue* ({len(home.queue)} open)"
                 + ("" if home.queue else "\nNothing waiting.")
             )
         )
-        blocks += _request_rows(home.queue, ("Claim", ids.CLAIM))
+        blocks += _request_rows(home.queue, ("Claim", ids.CLAIM), flag=True)
         blocks.append({"type": "divider"})
     if home.champions:
         lines = [
@@ -116,6 +178,8 @@ def home_view(*, home: Home, network_name: str, subject: str) -> dict[str, Any]:
             )
         )
         blocks.append({"type": "divider"})
+    if home.figures is not None:
+        blocks += _figure_blocks(home.figures)
     if home.role in (Role.LEAD, Role.ADMIN):
         blocks += broadcast_blocks(home.scheduled_broadcasts, home.recent_broadcasts)
         blocks.append({"type": "divider"})

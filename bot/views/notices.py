@@ -68,6 +68,15 @@ def sla_warning(req: Request) -> Reply:
     )
 
 
+def nobody_left(req: Request, *, previous: str) -> Reply:
+    """To the officer: the champion offered their request went off duty and nobody else is free."""
+    return plain(
+        f"<@{previous}> is no longer available, and no other champion is free right now. "
+        f"Request *#{req.id}* is in the champions' queue and the leads have been told. If the "
+        "case cannot wait, use your force's usual supervision and duty routes."
+    )
+
+
 def back_on_duty() -> Reply:
     """To a champion whose away time has ended."""
     return plain(

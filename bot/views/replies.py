@@ -6,15 +6,15 @@ from typing import Any
 
 from bot.models import Member
 from bot.views.blocks import section
-from bot.views.text import truncate
+from bot.views.text import article, truncate
 
 STALE_BUTTON = "That button is out of date; please ask again."
 STALE_FORM = "This form is out of date; close it and start again."
 NO_ENTRY = "That entry is no longer in the knowledge base."
 CHAMPION_USAGE = (
-    "Use `/champion on`, `/champion off`, `/champion away until 2026-12-01` (or `until 17:00`, "
-    "`until monday`, `for 3h`), `/champion status`, `/champion area North` or "
-    "`/champion skills cyber,spo`."
+    "Use `/champion on`, `/champion off`, `/champion away until friday 17:00` (or "
+    "`until 3pm`, `until tomorrow`, `until 2026-12-24`, `for 2 days`, `for 3h`: in your own "
+    "time zone), `/champion status`, `/champion area North` or `/champion skills cyber,spo`."
 )
 BROADCAST_USAGE = (
     "`/broadcast` writes a broadcast to the network; `/broadcast list` shows the scheduled "
@@ -25,6 +25,8 @@ ROSTER_USAGE = (
     "`/champbot roster remove @someone`. Roles: officer, champion, lead, admin."
 )
 ACK_RECORDED = "Thanks: your acknowledgement is recorded."
+STALE_PREVIEW = "This preview is out of date."
+STALE_LIST = "This list is out of date."
 HELPED = "Thanks: that helps the network show its value."
 NOT_HELPED = "Thanks for saying so; the leads review every request that didn't help."
 
@@ -53,7 +55,7 @@ def back_in_queue(request_id: int) -> str:
 
 def role_changed(member: Member) -> str:
     """Someone's new role on the roster."""
-    return f"<@{member.slack_user_id}> is now a {member.role.value}."
+    return f"<@{member.slack_user_id}> is now {article(member.role.value)} {member.role.value}."
 
 
 def removed(user_id: str, *, was_on: bool) -> str:
@@ -71,3 +73,8 @@ def notice_modal(text: str, *, title: str) -> dict[str, Any]:
         "close": {"type": "plain_text", "text": "Close"},
         "blocks": [section(truncate(text, 3000))],
     }
+
+
+def already_acknowledged(when: str) -> str:
+    """A second *Acknowledge*: when the first one was recorded (`when` already rendered)."""
+    return f"You already acknowledged this on {when}."

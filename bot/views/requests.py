@@ -11,6 +11,7 @@ from bot.views import ids
 from bot.views.answers import NO_NAMES
 from bot.views.blocks import Block, Reply, button, context, input_block, section, text_input
 from bot.views.text import escape, truncate
+from bot.views.time import slack_time
 
 
 def _minutes(seconds: int) -> str:
@@ -19,13 +20,24 @@ def _minutes(seconds: int) -> str:
 
 
 def _clock(at: datetime) -> str:
-    return f"<!date^{int(at.timestamp())}^{{time}}|{at:%H:%M} UTC>"
+    return slack_time(at, with_date=False)
 
 
 def _case_text(req: Request, limit: int = 600) -> str:
     if req.text is None:
         return "_(text removed under the retention policy)_"
     return "> " + escape(truncate(req.text, limit)).replace("\n", "\n> ")
+
+
+IMMEDIATE_RISK = (
+    ":rotating_light: *⚠ Immediate risk*: the officer's question suggests someone may be in "
+    "danger now. Please answer it first; the officer has been shown the emergency advice."
+)
+
+
+def risk_flag(req: Request) -> list[Block]:
+    """The immediate-risk flag, on its own line, for every copy of a flagged request."""
+    return [section(IMMEDIATE_RISK)] if req.immediate_risk else []
 
 
 def _summary(req: Request) -> str:
@@ -43,7 +55,7 @@ def _actions(block_id: str, *buttons: Block) -> Block:
 
 def queue_card(req: Request, *, now: datetime) -> Reply:
     """The request as it sits in the queue channel."""
-    blocks: list[Block] = [section(_summary(req)), section(_case_text(req))]
+    blocks: list[Block] = [*risk_flag(req), section(_summary(req)), section(_case_text(req))]
     rid = str(req.id)
     if req.status is RequestStatus.OPEN:
         overdue = req.escalated_at is not None or now >= req.sla_due_at
@@ -54,7 +66,11 @@ def queue_card(req: Request, *, now: datetime) -> Reply:
         )
         blocks.append(context(state))
         blocks.append(_actions(f"queue-{rid}", button("Claim", ids.CLAIM, rid, style="primary")))
-        text = f"Request #{req.id}: open" + (" (overdue)" if overdue else "")
+        text = (
+            f"Request #{req.id}: open"
+            + (" (immediate risk)" if req.immediate_risk else "")
+            + (" (overdue)" if overdue else "")
+        )
     elif req.status is RequestStatus.CLAIMED:
         blocks.append(context(f":white_check_mark: Claimed by <@{req.champion_id}>"))
         text = f"Request #{req.id}: claimed by a champion"
@@ -67,9 +83,13 @@ def queue_card(req: Request, *, now: datetime) -> Reply:
     return Reply(text=text, blocks=blocks)
 
 
-def offer_message(req: Request, offer: Offer, *, offer_timeout: int) -> Reply:
-    """The DM offering a request to one champion, and what it becomes once answered."""
+def offer_message(
+    req: Request, offer: Offer, *, offer_timeout: int, handed_on: bool = False
+) -> Reply:
+    """The DM offering a request to one champion, and what it becomes once answered.
+    `handed_on`: withdrawn because the champion went off duty or away."""
     blocks: list[Block] = [
+        *risk_flag(req),
         section(
             f"{_summary(req)}\nYou are the best-placed champion available. "
             f"Can you take it? The offer moves on after {_minutes(offer_timeout)}."
@@ -85,7 +105,8 @@ def offer_message(req: Request, offer: Offer, *, offer_timeout: int) -> Reply:
                 button("Pass", ids.PASS, value),
             )
         )
-        return Reply(text=f"Request #{req.id} is offered to you", blocks=blocks)
+        urgent = " (immediate risk)" if req.immediate_risk else ""
+        return Reply(text=f"Request #{req.id}{urgent} is offered to you", blocks=blocks)
     if req.status is RequestStatus.CANCELLED:
         state = ":no_entry_sign: The officer cancelled this request."
     elif offer.status is OfferStatus.ACCEPTED:
@@ -94,6 +115,8 @@ def offer_message(req: Request, offer: Offer, *, offer_timeout: int) -> Reply:
         state = "You passed; it has gone to the next champion."
     elif offer.status is OfferStatus.EXPIRED:
         state = ":hourglass: The offer timed out and moved to the next champion."
+    elif handed_on:
+        state = "You went off duty or away, so this offer has moved on to the next champion."
     else:
         state = f"Taken by <@{req.champion_id}>." if req.champion_id else "No longer open."
     if (
@@ -134,12 +157,28 @@ def consult_intro(req: Request, *, open_: bool = True) -> Reply:
         )
     else:
         words = {
-            RequestStatus.RESOLVED: ":heavy_check_mark: Resolved.",
+            RequestStatus.RESOLVED: ":heavy_check_mark: Resolved: the outcome is below.",
             RequestStatus.CANCELLED: ":no_entry_sign: Cancelled by the officer.",
             RequestStatus.OPEN: "Released back to the queue.",
         }
         blocks.append(context(words.get(req.status, "Handed to another champion.")))
     return Reply(text=f"Request #{req.id}: consult with <@{req.champion_id}>", blocks=blocks)
+
+
+def resolution(req: Request) -> Reply:
+    """Into the consult on resolving: the outcome the champion wrote, for the officer."""
+    outcome = req.outcome_note or "(removed under the retention policy)"
+    quoted = escape(truncate(outcome, 1000)).replace("\n", "\n> ")
+    return Reply(
+        text=f"Request #{req.id} is resolved. Outcome: {escape(truncate(outcome, 200))}",
+        blocks=[
+            section(
+                f":heavy_check_mark: <@{req.champion_id}> has resolved request *#{req.id}*. "
+                f"Outcome:\n> {quoted}"
+            ),
+            context(NO_NAMES),
+        ],
+    )
 
 
 def officer_routed(
@@ -202,6 +241,7 @@ def lead_alert(req: Request, *, reason: str) -> Reply:
     return Reply(
         text=f"Request #{req.id}: {reason}",
         blocks=[
+            *risk_flag(req),
             section(f":rotating_light: {reason}\n{_summary(req)}"),
             section(_case_text(req, 300)),
             _actions(f"lead-{req.id}", button("Claim", ids.CLAIM, str(req.id))),

@@ -69,3 +69,9 @@ def chunks(text: str, limit: int = 2900) -> list[str]:
     if current:
         pieces.append(current)
     return pieces
+
+
+def article(word: str) -> str:
+    """ "a" or "an" before `word`, by its first letter's sound as the roles and outcomes begin
+    ("an officer", "an admin", "a champion", "a lead")."""
+    return "an" if word[:1].lower() in "aeiou" else "a"

@@ -1,4 +1,4 @@
-"""`/champbot`: help, figures for leads, the roster for admins, refusals for everyone else."""
+"""`/champbot`: help, figures and the roster for leads, changes for admins, refusals otherwise."""
 
 from __future__ import annotations
 
@@ -47,11 +47,19 @@ def test_stats_and_unanswered_for_leads_only(app: RunningApp) -> None:
     assert "Nothing is waiting" in json.dumps(champbot(app, LEAD, "unanswered"))
 
 
-def test_roster_for_admins_only(app: RunningApp) -> None:
+def test_roster_listed_for_leads_and_admins_changed_by_admins_only(app: RunningApp) -> None:
     seed(app)
-    assert "Only admins can change the roster" in json.dumps(champbot(app, LEAD, "roster list"))
+    refused = json.dumps(champbot(app, OFFICER, "roster list"))
+    assert "Only admins or leads can see the roster" in refused
+    assert "change the roster" not in refused
+    assert "ULEAD1" in json.dumps(champbot(app, LEAD, "roster list"))
+    for change in ("roster add UNEW1 champion", "roster add", "roster remove UNEW1"):
+        refusal = json.dumps(champbot(app, LEAD, change))
+        assert "Only admins can change the roster. Ask an admin" in refusal, change
     added = json.dumps(champbot(app, ADMIN, "roster add <@UNEW1|newbie> champion North"))
     assert "is now a champion" in added
+    assert "is now an officer" in json.dumps(champbot(app, ADMIN, "roster add UNEW2 officer"))
+    assert "is now an admin" in json.dumps(champbot(app, ADMIN, "roster add UNEW3 admin"))
     listing = json.dumps(champbot(app, ADMIN, "roster list"))
     assert "UNEW1" in listing and "North" in listing
     assert "admin role" in json.dumps(champbot(app, ADMIN, f"roster remove {ADMIN}"))

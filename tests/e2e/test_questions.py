@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from bot.models import CurationItem, CurationReason, Feedback, Outcome, Question, Request
 from tests.conftest import OFFICER, OTHER_OFFICER, RunningApp
-from tests.e2e.helpers import blocks_of, buttons, posts, responses
+from tests.e2e.helpers import blocks_of, buttons, posts, posts_to, responses, updates_of
 
 GENERAL = "whats the difference between stalking and harassment?"
 OFF_TOPIC = "where do i get a parking permit at HQ"
@@ -35,7 +35,9 @@ def test_dm_is_answered_from_the_knowledge_base(app: RunningApp) -> None:
     (call,) = posts(app)
     assert call.args["channel"] == channel
     blocks = blocks_of(call)
-    assert blocks[0]["type"] == "header"
+    # the entry, led by *Ask a champion* when its topic turns on the facts of a case
+    assert blocks[0]["type"] == "header" or "Ask a champion" in blocks[0]["text"]["text"]
+    assert any(b["type"] == "header" for b in blocks)
     assert "Sources:" in all_text(blocks) and "Last reviewed" in all_text(blocks)
     assert set(buttons(blocks)) == {"That answers it", "Not what I needed", "Ask a champion"}
     (question,) = questions_in(app)
@@ -133,6 +135,159 @@ def test_helpful_feedback(app: RunningApp) -> None:
     assert questions_in(app)[0].feedback is Feedback.HELPFUL
 
 
+RISKY = (
+    "he is outside her house right now threatening to kill her, can i arrest him for breaching "
+    "the spo"
+)
+
+
+def test_an_answer_keeps_its_risk_line_and_request_number_after_feedback(app: RunningApp) -> None:
+    channel = app.im(OFFICER)
+    app.slack.dm(user=OFFICER, channel=channel, text=RISKY)
+    call = posts_to(app, channel, "request #")
+    first = blocks_of(call)
+    assert "immediate danger" in first[0]["text"]["text"]
+    (question,) = questions_in(app)
+    with app.runtime.db.session() as s:
+        request_id = s.scalar(select(Request.id).where(Request.question_id == question.id))
+    assert request_id is not None and f"request #{request_id}" in all_text(first)
+    title = next(b["text"]["text"] for b in first if b["type"] == "header")
+
+    app.slack.block_action(
+        user=OFFICER,
+        action_id="feedback_helpful",
+        value=buttons(first)["That answers it"],
+        response_url=app.emu.response_url("rate"),
+        channel=channel,
+        message_ts=call.response["ts"],
+    )
+    update = updates_of(app, channel, call.response["ts"], "glad that helped")
+    after = blocks_of(update)
+    # the same reply, with only the buttons replaced by the verdict
+    assert "immediate danger" in after[0]["text"]["text"]
+    assert f"request #{request_id}" in all_text(after)
+    assert title in all_text(after) and "Sources:" in all_text(after)
+    assert "That answers it" not in buttons(after)
+    assert "999" in update.args["text"]
+
+
+def requests_in(app: RunningApp) -> list[Request]:
+    with app.runtime.db.session() as s:
+        return list(s.scalars(select(Request).order_by(Request.id)))
+
+
+def test_greetings_and_help_get_an_introduction(app: RunningApp) -> None:
+    channel = app.im(OFFICER)
+    greetings = ["hi", "thanks!", "help", "what can you do?"]
+    for n, text in enumerate(greetings, 1):
+        app.slack.dm(user=OFFICER, channel=channel, text=text)
+        posts(app, count=n)
+    for call in posts(app, count=len(greetings)):
+        text = all_text(blocks_of(call))
+        assert "I answer general questions about" in text and "Ask a champion" in text
+        examples = next(b["text"]["text"] for b in blocks_of(call) if "example" in str(b))
+        assert examples.count("\u2022") == 3  # three example questions
+        assert "not covered" not in text.lower() and "isn't covered" not in text
+        assert buttons(blocks_of(call)) == {}
+    assert questions_in(app) == [] and requests_in(app) == []
+
+
+def test_an_entry_that_turns_on_the_facts_leads_with_ask_a_champion(app: RunningApp) -> None:
+    channel = app.im(OFFICER)
+    app.slack.dm(user=OFFICER, channel=channel, text="what is the penalty for breaching an spo")
+    (call,) = posts(app)
+    blocks = blocks_of(call)
+    (question,) = questions_in(app)
+    entry = app.runtime.kb.get(question.entry_id or "")
+    assert entry is not None and entry.refer_to_champion
+    assert blocks[0]["type"] == "section" and "Ask a champion" in blocks[0]["text"]["text"]
+    assert "facts of your case" in blocks[0]["text"]["text"]
+    assert blocks[0]["accessory"]["action_id"] == "ask_champion"
+    assert call.args["text"].startswith("Ask a champion")
+
+    app.slack.dm(user=OFFICER, channel=channel, text="how long does an spo last")
+    ordinary = blocks_of(posts(app, count=2)[1])
+    assert ordinary[0]["type"] == "header"
+
+
+def test_a_close_runner_up_is_one_tap_away(app: RunningApp) -> None:
+    channel = app.im(OFFICER)
+    app.slack.dm(user=OFFICER, channel=channel, text="does an english spo work in scotland")
+    (call,) = posts(app)
+    blocks = blocks_of(call)
+    assert "Also:" in all_text(blocks)
+    value = buttons(blocks)["Show"]
+    assert value.endswith(":scotland-protective-orders")
+    app.slack.block_action(
+        user=OFFICER,
+        action_id="show_entry",
+        value=value,
+        response_url=app.emu.response_url("show"),
+        channel=channel,
+        message_ts=call.response["ts"],
+    )
+    (shown,) = responses(app)
+    title = app.runtime.kb.get("scotland-protective-orders").title  # type: ignore[union-attr]
+    assert shown.body["blocks"][0]["text"]["text"] == title
+
+
+def test_two_entries_that_answer_between_them_are_both_shown(app: RunningApp) -> None:
+    app.slack.dm(
+        user=OFFICER,
+        channel=app.im(OFFICER),
+        text="how long does an spo last and can it be varied",
+    )
+    (call,) = posts(app)
+    headers = [b["text"]["text"] for b in blocks_of(call) if b["type"] == "header"]
+    kb = app.runtime.kb
+    assert headers == [
+        kb.get("spo-duration").title,  # type: ignore[union-attr]
+        kb.get("spo-variation-discharge-appeal").title,  # type: ignore[union-attr]
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "what are the notification requirements for a registered sex offender",
+        "whats the max sentence for burglary",
+        "when is the next shift rota out",
+    ],
+)
+def test_other_parts_of_policing_are_declined_and_never_routed(app: RunningApp, text: str) -> None:
+    app.slack.dm(user=OFFICER, channel=app.im(OFFICER), text=text)
+    (call,) = posts(app)
+    assert "not covered here" in all_text(blocks_of(call))
+    assert '"header"' not in all_text(blocks_of(call))
+    assert [q.outcome for q in questions_in(app)] == [Outcome.OFF_TOPIC]
+    assert requests_in(app) == []
+
+
+def test_neutral_words_change_neither_the_case_nor_the_entry(app: RunningApp) -> None:
+    channel = app.im(OFFICER)
+    question = "do incidents from before 2017 count for the 4a max"
+    for n, text in enumerate((question, f"URGENT {question} (job ref 1006)"), 1):
+        app.slack.dm(user=OFFICER, channel=channel, text=text)
+        posts(app, count=n)
+    plain, wrapped = (blocks_of(c) for c in posts(app, count=2))
+    assert plain[0]["type"] == "header" and wrapped[0] == plain[0]
+    first, second = questions_in(app)
+    assert (first.outcome, first.entry_id) == (second.outcome, second.entry_id)
+
+
+def test_a_live_case_with_a_job_reference_still_reaches_a_champion(app: RunningApp) -> None:
+    channel = app.im(OFFICER)
+    text = (
+        "hi, my victim says her ex keeps turning up at her work, what should i charge him with "
+        "(job ref 1006) thanks"
+    )
+    app.slack.dm(user=OFFICER, channel=channel, text=text)
+    call = posts_to(app, channel, "live case")
+    (request,) = requests_in(app)
+    assert f"request #{request.id}" in all_text(blocks_of(call))
+    assert questions_in(app)[0].outcome is Outcome.LIVE_CASE
+
+
 def test_off_topic_is_told_so_and_not_answered(app: RunningApp) -> None:
     app.slack.dm(user=OFFICER, channel=app.im(OFFICER), text=OFF_TOPIC)
     (call,) = posts(app)
@@ -151,8 +306,13 @@ def test_no_confident_match_is_answered_honestly_and_kept(app: RunningApp) -> No
     (call,) = posts(app)
     question = questions_in(app)[0]
     assert question.outcome is Outcome.NOT_COVERED, question.outcome
-    text = all_text(blocks_of(call))
-    assert "isn't covered" in text or "not sure the knowledge base answers this exactly" in text
+    blocks = blocks_of(call)
+    text = all_text(blocks)
+    assert "isn't covered by the knowledge base yet" in text
+    # the closest entries are offered a tap away, never shown whole as if they answered it
+    assert '"header"' not in text and "Sources:" not in text
+    closest = [v.partition(":")[2] for k, v in buttons(blocks).items() if k == "Show"]
+    assert closest and closest[0] in question.closest.split(",")
     with app.runtime.db.session() as s:
         assert s.scalar(select(func.count()).select_from(CurationItem)) == 1
 

@@ -16,6 +16,7 @@ import pytest
 
 from bot.config import Settings
 from bot.knowledge import encoder as enc
+from bot.knowledge import onnx_rewrite as rw
 from bot.knowledge.search import KnowledgeBase
 from bot.runtime import load_knowledge
 
@@ -170,8 +171,8 @@ def test_the_weight_products_run_in_integers(
 
     assert MODEL is not None
     source = MODEL[enc.MODEL_FILE]
-    kept = tmp_path / f"model-{enc.MODEL_ID}-integer{enc._REWRITE}.onnx"
-    rewritten = onnx.load_from_string(enc._rewrite(source.read_bytes()))
+    kept = tmp_path / f"model-{enc.MODEL_ID}-integer{rw._REWRITE}.onnx"
+    rewritten = onnx.load_from_string(rw._rewrite(source.read_bytes()))
     ops = [n.op_type for n in rewritten.graph.node]
     # six layers: query, key, value, output, and the two feed-forward products
     assert ops.count("DynamicQuantizeMatMul") == 36
@@ -180,27 +181,27 @@ def test_the_weight_products_run_in_integers(
     assert len(int8) >= 37
     assert not [n for n in rewritten.graph.node if n.op_type == "Cast" and set(n.input) & int8]
     # kept in the cache and read back, not made again
-    made = enc.integer_model(source)
+    made = rw.integer_model(source, model_id=enc.MODEL_ID)
     assert isinstance(made, bytes)
-    assert enc.integer_model(source, tmp_path) == kept
+    assert rw.integer_model(source, tmp_path, model_id=enc.MODEL_ID) == kept
     assert kept.read_bytes() == made
 
     def refuse(source: bytes) -> bytes:
         raise AssertionError("rewritten again")
 
-    monkeypatch.setattr(enc, "_rewrite", refuse)
-    assert enc.integer_model(source, tmp_path) == kept
+    monkeypatch.setattr(rw, "_rewrite", refuse)
+    assert rw.integer_model(source, tmp_path, model_id=enc.MODEL_ID) == kept
     # a damaged kept file is not used: the model is made again
     data = bytearray(made)
     data[len(data) // 2] ^= 1
     kept.write_bytes(bytes(data))
     monkeypatch.undo()
-    assert enc.integer_model(source, tmp_path) == kept
+    assert rw.integer_model(source, tmp_path, model_id=enc.MODEL_ID) == kept
     assert kept.read_bytes() == made
     # without a cache, or one that cannot be written, the model is loaded all the same
     unwritable = tmp_path / "a-file"
     unwritable.write_text("")
-    assert enc.integer_model(source, unwritable) == made
+    assert rw.integer_model(source, unwritable, model_id=enc.MODEL_ID) == made
     assert enc.SentenceEncoder(MODEL, unwritable).encode(["x"]).shape == (1, 384)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -93,6 +94,7 @@ def test_near_duplicate_phrasings_across_entries(make_entry: EntryWriter, tmp_pa
         questions="\n  - Who can apply for a stalking protection order?\n  - a b c",
     )
     make_entry(tmp_path, name="spo-other", title="Something else", questions="\n  - p q r\n  - s t")
+    shutil.copy(FIXTURES / "vocabulary.yaml", tmp_path)  # "SPO" is the network's word
     problems = [p for p in check_entries(tmp_path, today=TODAY) if p.field == "questions"]
     assert len(problems) == 1 and problems[0].severity == "warning"
     assert "spo-apply" in problems[0].message or "spo-applicant" in problems[0].message

@@ -57,20 +57,21 @@ def test_figures_per_split(fixture_kb: KnowledgeBase, eval_file: Path) -> None:
 
 
 def test_tuning_reads_only_the_tune_split(fixture_kb: KnowledgeBase, eval_file: Path) -> None:
-    kb = KnowledgeBase.from_entries(fixture_kb.entries)
+    kb = KnowledgeBase.from_entries(fixture_kb.entries, normaliser=fixture_kb.normaliser)
     questions = load_eval_set(eval_file)
     result = tune(kb, questions)
     assert result.accuracy == 1.0
     assert kb.answer_threshold == result.answer_threshold
     assert kb.topic_threshold == result.topic_threshold
     only_tune = [q for q in questions if q.split == "tune"]
-    assert tune(KnowledgeBase.from_entries(fixture_kb.entries), only_tune) == result
+    again = KnowledgeBase.from_entries(fixture_kb.entries, normaliser=fixture_kb.normaliser)
+    assert tune(again, only_tune) == result
 
 
 def test_calibration_is_fitted_on_the_tune_split(
     fixture_kb: KnowledgeBase, eval_file: Path
 ) -> None:
-    kb = KnowledgeBase.from_entries(fixture_kb.entries)
+    kb = KnowledgeBase.from_entries(fixture_kb.entries, normaliser=fixture_kb.normaliser)
     a, b = calibrate(kb, load_eval_set(eval_file))
     assert a > 0 and kb.calibration == (a, b)
     hits = kb.search("spo breach sentance", limit=10)
@@ -91,3 +92,35 @@ def test_malformed_eval_sets_are_named(tmp_path: Path, text: str, words: str) ->
     path.write_text(text, encoding="utf-8")
     with pytest.raises(EvalSetError, match=words):
         load_eval_set(path)
+
+
+GREETINGS = """
+- {q: "hi", expect: greeting, split: tune}
+- {q: "what can you do?", expect: greeting, split: test}
+- {q: "thanks!", expect: greeting, split: test}
+- {q: "how long does an SPO last", expect: spo-duration, split: test}
+"""
+
+
+def test_the_greeting_label(fixture_kb: KnowledgeBase, tmp_path: Path) -> None:
+    path = tmp_path / "q.yaml"
+    path.write_text(GREETINGS, encoding="utf-8")
+    report = evaluate(fixture_kb, load_eval_set(path), wrappers=())
+    assert report["test"].greeting_recall == 1.0 and report["test"].greeting_precision == 1.0
+    assert report["all"].failures == () and report.perturbation == {}
+    assert "greeting recall" in format_report(report)
+
+
+def test_the_perturbation_report(fixture_kb: KnowledgeBase, eval_file: Path) -> None:
+    questions = load_eval_set(eval_file)
+    report = evaluate(fixture_kb, questions, wrappers=("hi, {q}", "{q} (job ref 1006)"))
+    moved = report.perturbation
+    assert set(moved) == {"tune", "test", "all"}
+    assert moved["all"].pairs == 2 * len(questions) and moved["all"].live_cases == 2
+    assert moved["all"].case_changed == 0.0 and moved["all"].live_case_changed == 0
+    # a wrapper that changes the question is caught, and named
+    changed = evaluate(fixture_kb, questions, wrappers=("{q} with an spo breach",)).perturbation
+    assert changed["all"].entry_changed and changed["all"].entry_changed > 0
+    assert any("with an spo breach" in c for c in changed["all"].changes)
+    text = format_report(report, show_failures=True)
+    assert "case changed" in text and "live cases changed" in text and "0/2" in text

@@ -25,6 +25,8 @@ from bot.knowledge.livecase import detect
         "her ex keeps turning up at work",
         "I've got a job where the IP is being followed",
         "does this count as stalking",
+        "can a champion look over my MG3 before it goes to CPS",
+        "incidents on my file go back to 2016, which max applies",
     ],
 )
 def test_live_cases(text: str) -> None:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from bot.knowledge.normalise import Normaliser
 from bot.knowledge.stem import stem
 from bot.knowledge.typos import TypoCorrector, edit_distance
+from bot.knowledge.vocabulary import load_vocabulary
 
-NZ = Normaliser()
+FIXTURES = Path(__file__).parent / "fixtures" / "kb"
+
+NZ = load_vocabulary(FIXTURES).normaliser()  # the shipped vocabulary's copy
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,7 @@ import pytest
 
 from bot.knowledge import KnowledgeBase, load_entries, load_entry
 from bot.knowledge.index import Document, InvertedIndex
+from bot.knowledge.vocabulary import load_vocabulary
 
 FIXTURES = Path(__file__).parent / "fixtures" / "kb"
 EntryWriter = Callable[..., Path]
@@ -189,7 +190,7 @@ def test_duplicate_ids_are_refused() -> None:
 
 
 def test_thresholds_are_attributes(fixture_kb: KnowledgeBase) -> None:
-    kb = KnowledgeBase.from_entries(fixture_kb.entries)
+    kb = KnowledgeBase.from_entries(fixture_kb.entries, normaliser=fixture_kb.normaliser)
     kb.answer_threshold = 1.01
     assert kb.triage("how long does an SPO last").kind == "not_covered"
 
@@ -246,7 +247,8 @@ def test_a_large_synthetic_index_still_finds_the_real_entry() -> None:
         )
         for n, e in enumerate(real * 1000)
     ]
-    kb = KnowledgeBase.from_entries(real + fake, encoder=None)  # the word index at scale
+    nz = load_vocabulary(FIXTURES).normaliser()
+    kb = KnowledgeBase.from_entries(real + fake, normaliser=nz, encoder=None)  # at scale
     assert len(kb.entries) == len(real) * 1001
     assert first(kb, "who can apply for a stalking protection order") == "spo-who-can-apply"
     assert first(kb, "whats max for 4a") == "s4a-maximum-sentence"

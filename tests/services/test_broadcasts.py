@@ -445,7 +445,7 @@ def test_the_weekly_digest_goes_once_with_the_weeks_broadcasts_and_figures(
     assert payload(post)["channel"] == "CNETWORK"
     assert "Rise in tracker apps" in text and "Last week" not in text
     assert "Requests for a champion: 3 (3 claimed)" in text
-    assert "Median time to claim: 20 minutes" in text
+    assert "Median time to a champion: 20 min" in text
     # A clock that comes back days later does not send last week's digest late.
     with db.session() as s:
         assert not digest.send_digest(session=s, settings=SETTINGS, now=monday + timedelta(days=3))

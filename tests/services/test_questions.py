@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select, text
 
+from bot.config import Settings
 from bot.db import Database, SchemaOutOfDate
 from bot.knowledge import KnowledgeBase
 from bot.models import (
@@ -18,10 +19,11 @@ from bot.models import (
     Outcome,
     ProcessedEvent,
     Question,
+    Role,
     Surface,
     utcnow,
 )
-from bot.services import NotAllowed, ServiceError, events, questions
+from bot.services import NotAllowed, ServiceError, events, flows, questions, roster
 
 SUBJECT = "stalking and harassment"
 
@@ -147,3 +149,66 @@ def test_sqlite_migrates_by_itself(tmp_path: object) -> None:
     assert db.current_revision() is None
     db.ensure_schema()
     assert db.current_revision() == db.head_revision()
+
+
+SETTINGS = Settings.from_env({"CHAMPBOT_QUEUE_CHANNEL": "CQUEUE"}, dotenv=None)
+
+
+def test_a_greeting_is_introduced_and_not_recorded(db: Database, kb: KnowledgeBase) -> None:
+    for greeting in ("hi", "thanks!", "help", "what can you do?"):
+        asked = ask(db, kb, greeting)
+        assert asked.question_id is None and asked.outcome is None
+        assert asked.shown.case == "greeting" and len(asked.shown.entries) == 3
+    with db.session() as s:
+        assert s.scalar(select(func.count()).select_from(Question)) == 0
+        assert s.scalar(select(func.count()).select_from(CurationItem)) == 0
+
+
+def test_the_reply_is_stored_and_drawn_again_after_feedback(
+    db: Database, kb: KnowledgeBase
+) -> None:
+    asked = ask(db, kb, "how long does an spo last and can it be varied")
+    first = asked.shown
+    assert [e.id for e in first.entries] == ["spo-duration", "spo-variation-discharge-appeal"]
+    assert asked.question_id is not None
+    with db.session() as s:
+        questions.give_feedback(
+            session=s, question_id=asked.question_id, user_id="U1", helpful=True
+        )
+        again = questions.shown_for(session=s, kb=kb, question_id=asked.question_id)
+    assert (again.case, again.entries, again.also) == (first.case, first.entries, first.also)
+    assert again.helpful is True and first.helpful is None
+
+
+def test_an_uncovered_question_keeps_its_closest_entries_to_offer(
+    db: Database, kb: KnowledgeBase
+) -> None:
+    asked = ask(db, kb, "does a stalking conviction affect the suspect's firearms certificate")
+    assert asked.outcome is Outcome.NOT_COVERED and asked.question_id is not None
+    assert asked.shown.entries == () and asked.shown.also
+    with db.session() as s:
+        again = questions.shown_for(session=s, kb=kb, question_id=asked.question_id)
+    assert again.also == asked.shown.also
+
+
+def test_a_live_case_is_drawn_again_with_its_risk_line_and_request(
+    db: Database, kb: KnowledgeBase
+) -> None:
+    with db.session() as s:
+        roster.add(session=s, slack_user_id="UCHAMP1", role=Role.CHAMPION)
+    with db.session() as s:
+        handled = flows.ask(
+            session=s,
+            settings=SETTINGS,
+            kb=kb,
+            asker_id="UOFFICER1",
+            text="he is outside her house right now threatening to kill her, did he breach the spo",
+            surface=Surface.DM,
+        )
+    assert handled.request is not None and handled.asked.question_id is not None
+    assert handled.shown.request_id == handled.request.id and handled.shown.immediate_risk
+    with db.session() as s:
+        again = questions.shown_for(session=s, kb=kb, question_id=handled.asked.question_id)
+    assert again.case == "live_case" and again.immediate_risk
+    assert again.request_id == handled.request.id
+    assert again.entries == handled.shown.entries and again.entries

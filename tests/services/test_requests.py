@@ -70,7 +70,9 @@ def test_never_the_asker_nor_someone_away_off_or_full(db: Database) -> None:
     now = utcnow()
     with db.session() as s:
         availability.set_on(session=s, user_id="UCHAMP2", on=False, now=now)
-        availability.set_away(session=s, user_id="UCHAMP3", until=now + timedelta(hours=2), now=now)
+        availability.set_away(
+            session=s, settings=SETTINGS, user_id="UCHAMP3", until=now + timedelta(hours=2), now=now
+        )
         roster.get(session=s, slack_user_id="UCHAMP4").max_active = 0  # type: ignore[union-attr]
     _, offered = new_request(db, asker="UCHAMP1")
     assert offered is None
@@ -202,7 +204,9 @@ def test_sweeps_expire_warn_escalate_and_end_away(db: Database) -> None:
         assert sweeps.act_escalation(session=s, settings=SETTINGS, request_id=rid, now=breach)
     with db.session() as s:
         assert sweeps.due_escalations(session=s, now=breach) == []
-        availability.set_away(session=s, user_id="UCHAMP1", until=breach, now=utcnow())
+        availability.set_away(
+            session=s, settings=SETTINGS, user_id="UCHAMP1", until=breach, now=utcnow()
+        )
     with db.session() as s:
         (member_id,) = sweeps.due_returns(session=s, now=breach)
         assert sweeps.act_return(session=s, member_id=member_id, now=breach)
@@ -220,9 +224,43 @@ def test_parse_until() -> None:
     assert parse("monday", now=now) == datetime(2026, 11, 30, 0, 0, tzinfo=UTC)
     assert parse("3h", now=now) == now + timedelta(hours=3)
     assert parse("2026-07-01 08:00", now=now) == datetime(2026, 7, 1, 7, 0, tzinfo=UTC)  # BST
-    for bad in ("soon", "2026-02-30", "25:00"):
-        with pytest.raises(ServiceError):
+    for bad in ("soon", "2026-02-30", "25:00", "until", "for the weekend"):
+        with pytest.raises(ServiceError, match="until friday 17:00"):
             parse(bad, now=now)
+
+
+def test_parse_until_natural_times_in_the_champions_zone() -> None:
+    from datetime import UTC, datetime
+
+    now = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)  # a Saturday, 05:00 in New York
+    parse = availability.parse_until
+    ny = "America/New_York"  # UTC-5 in winter
+    assert parse("until friday 17:00", now=now, tz=ny) == datetime(2026, 12, 4, 22, 0, tzinfo=UTC)
+    assert parse("until friday 17:00", now=now) == datetime(2026, 12, 4, 17, 0, tzinfo=UTC)
+    assert parse("until 3pm", now=now, tz=ny) == datetime(2026, 11, 28, 20, 0, tzinfo=UTC)
+    # 3pm has passed in London (it is 16:00 there): tomorrow's
+    late = datetime(2026, 11, 28, 16, 0, tzinfo=UTC)
+    assert parse("until 3pm", now=late) == datetime(2026, 11, 29, 15, 0, tzinfo=UTC)
+    # a day alone means the start of that day where the champion is
+    assert parse("until tomorrow", now=now, tz=ny) == datetime(2026, 11, 29, 5, 0, tzinfo=UTC)
+    assert parse("until friday", now=now, tz=ny) == datetime(2026, 12, 4, 5, 0, tzinfo=UTC)
+    assert parse("for 2 days", now=now, tz=ny) == now + timedelta(days=2)
+    assert parse("for 3h", now=now) == now + timedelta(hours=3)
+    assert parse("for 90 minutes", now=now) == now + timedelta(minutes=90)
+    assert parse("until 01/02", now=now) == datetime(2027, 2, 1, 0, 0, tzinfo=UTC)  # day first
+    # an unknown zone from Slack falls back to London rather than failing
+    assert parse("until 17:00", now=now, tz="Mars/Olympus") == datetime(
+        2026, 11, 28, 17, 0, tzinfo=UTC
+    )
+
+
+def test_away_in_the_past_is_refused_with_examples(db: Database) -> None:
+    seed(db, ["UCHAMP1"])
+    now = utcnow()
+    with db.session() as s, pytest.raises(ServiceError, match=r"already passed.*for 3h"):
+        availability.set_away(
+            session=s, settings=SETTINGS, user_id="UCHAMP1", until=now - timedelta(hours=1), now=now
+        )
 
 
 def test_fifty_requests_eight_champions_claim_at_once_exactly_one_wins(pg: Database) -> None:

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from bot.db import Database
 from bot.models import AuditEvent, Role
-from bot.services import NotAllowed, ServiceError, roster
+from bot.services import ServiceError, policy, roster
 
 
 def test_add_change_remove_is_audited(db: Database) -> None:
@@ -40,8 +40,19 @@ def test_bad_user_ids_are_refused(db: Database) -> None:
         roster.add(session=s, slack_user_id="bob; drop table", role=Role.ADMIN)
 
 
-def test_require_role_names_who_can(db: Database) -> None:
-    with db.session() as s, pytest.raises(NotAllowed, match="Only admins can change the roster"):
-        roster.require_role(
-            session=s, slack_user_id="UNOBODY", roles={Role.ADMIN}, doing="change the roster"
-        )
+def test_the_policy_names_who_can(db: Database) -> None:
+    from bot.domain.errors import RoleRequired
+    from bot.views.errors import refusal
+
+    with db.session() as s, pytest.raises(RoleRequired) as refused:
+        policy.require_user(session=s, user_id="UNOBODY", act=policy.Act.CHANGE_ROSTER)
+    assert refused.value.roles == ("admin",)
+    assert refusal(refused.value).startswith("Only admins can change the roster.")
+    with db.session() as s:
+        roster.add(session=s, slack_user_id="UCHAMP9", role=Role.CHAMPION)
+    with db.session() as s:
+        # champions take requests and acknowledge broadcasts; they do not broadcast
+        assert policy.require_user(session=s, user_id="UCHAMP9", act=policy.Act.TAKE_REQUESTS)
+        with pytest.raises(RoleRequired) as refused:
+            policy.require_user(session=s, user_id="UCHAMP9", act=policy.Act.BROADCAST)
+    assert refusal(refused.value).startswith("Only admins or leads can send broadcasts.")

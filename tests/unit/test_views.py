@@ -8,11 +8,12 @@ import sys
 from datetime import date
 
 from bot.domain import errors
-from bot.knowledge import Hit, KnowledgeBase
-from bot.models import Feedback, Outcome, Request, RequestStatus
+from bot.knowledge import KnowledgeBase
+from bot.knowledge.shown import Shown
+from bot.models import Request, RequestStatus
 from bot.views import notices
 from bot.views.admin import review_reminder
-from bot.views.answers import answer_reply, answered_reply, entry_blocks
+from bot.views.answers import answer_reply, entry_blocks
 from bot.views.errors import refusal
 from bot.views.requests import detail_modal, reassign_modal, resolve_modal
 from bot.views.text import chunks, escape, kb_markdown_to_mrkdwn, quote_user_text, truncate
@@ -66,49 +67,44 @@ def test_overdue_entries_say_so(kb: KnowledgeBase) -> None:
     assert "Overdue" not in json.dumps(entry_blocks(entry, today=entry.reviewed))
 
 
-def _reply(kb: KnowledgeBase, outcome: Outcome, **kw: object) -> str:
-    entry = kb.entries[0]
-    hit = Hit(entry=entry, score=0.9)
-    args: dict[str, object] = dict(
-        outcome=outcome,
-        question_id=7,
-        hits=[hit],
-        best=hit,
-        immediate_risk=False,
+def _reply(kb: KnowledgeBase, case: str, **kw: object) -> str:
+    fields: dict[str, object] = {"entries": (kb.entries[0],)}
+    fields.update(kw)
+    shown = Shown(case, 7, **fields)  # type: ignore[arg-type]
+    reply = answer_reply(
+        shown,
         network_name="Stalking Champions",
         subject="stalking and harassment",
         today=date(2026, 11, 28),
     )
-    args.update(kw)
-    return json.dumps(answer_reply(**args).blocks)  # type: ignore[arg-type]
+    return json.dumps(reply.blocks) + reply.text
 
 
 def test_each_case_has_its_own_words(kb: KnowledgeBase) -> None:
-    assert "That answers it" in _reply(kb, Outcome.ANSWERED)
-    assert "live case" in _reply(kb, Outcome.LIVE_CASE)
-    assert "isn't covered by the knowledge base yet" in _reply(kb, Outcome.NOT_COVERED, hits=[])
-    uncovered = _reply(kb, Outcome.NOT_COVERED)
-    assert "not sure the knowledge base answers this exactly" in uncovered
-    # the closest entry is shown whole, flagged as possibly not what was asked
-    assert "may not be exactly what you asked" in uncovered
-    assert kb.entries[0].title in uncovered and "Sources:" in uncovered
+    assert "That answers it" in _reply(kb, "answered")
+    assert "live case" in _reply(kb, "live_case")
+    uncovered = _reply(kb, "not_covered", entries=(), also=kb.entries[:2])
+    assert "isn't covered by the knowledge base yet" in uncovered
+    # the closest entries are a tap away, never shown whole as if they were the answer
+    assert "Sources:" not in uncovered and '"header"' not in uncovered
+    assert f"{7}:{kb.entries[1].id}" in uncovered and "show_entry" in uncovered
     assert "That answers it" not in uncovered and "Ask a champion" in uncovered
-    off = _reply(kb, Outcome.OFF_TOPIC)
+    off = _reply(kb, "off_topic", entries=())
     assert "not covered here" in off and "stalking and harassment" in off
-    assert "immediate danger" in _reply(kb, Outcome.OFF_TOPIC, immediate_risk=True)
+    assert "immediate danger" in _reply(kb, "off_topic", entries=(), immediate_risk=True)
 
 
 def test_echo_is_escaped(kb: KnowledgeBase) -> None:
-    out = _reply(kb, Outcome.ANSWERED, echo="<!channel> hi")
+    out = _reply(kb, "answered", echo="<!channel> hi")
     assert "<!channel>" not in out and "&lt;!channel&gt;" in out
 
 
 def test_feedback_replaces_the_buttons(kb: KnowledgeBase) -> None:
-    reply = answered_reply(
-        entry=kb.entries[0], feedback=Feedback.HELPFUL, today=date(2026, 1, 1), question_id=1
-    )
-    text = json.dumps(reply.blocks)
+    text = _reply(kb, "answered", helpful=True)
     assert "That answers it" not in text and "glad that helped" in text
+    assert kb.entries[0].title in text and "Sources:" in text
+    unhelpful = _reply(kb, "answered", helpful=False)
+    assert "passed this to the people" in unhelpful and "Ask a champion" in unhelpful
 
 
 # Service errors, worded ------------------------------------------------------------------
@@ -239,3 +235,14 @@ def test_without_the_views_an_error_reads_as_a_plain_sentence() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
     ).stdout.splitlines()
     assert out == ["Someone else claimed the request first.", "As given.", "False"]
+
+
+def test_question_refusals_are_worded_from_their_data() -> None:
+    from bot.domain.errors import EmptyQuestion, QuestionTooLong
+    from bot.views.errors import refusal
+
+    assert refusal(EmptyQuestion("stalking and harassment")).startswith(
+        "Ask me a question about stalking and harassment, for example"
+    )
+    long = refusal(QuestionTooLong(50_000, 4_000))
+    assert long.startswith("That message is 50,000 characters") and "leave out names" in long

@@ -20,9 +20,9 @@ from bot.models import (
     OutboxStatus,
     Role,
 )
-from bot.services import refs, roster
+from bot.services import policy, refs, roster
 
-LEADS = {Role.LEAD, Role.ADMIN}
+LEADS = policy.MAY[policy.Act.BROADCAST]
 RECENT = timedelta(days=14)
 
 

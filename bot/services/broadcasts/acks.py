@@ -19,10 +19,10 @@ from bot.domain.errors import (
     NotWaitingForAcks,
     OnlyChampionsAcknowledge,
 )
-from bot.models import Acknowledgement, Broadcast, BroadcastReminder, BroadcastStatus, Role
+from bot.models import Acknowledgement, Broadcast, BroadcastReminder, BroadcastStatus
 from bot.notify import broadcasts as notify
 from bot.notify.broadcasts import AUTO_REMINDER, LEAD_REMINDER
-from bot.services import roster, rows_changed
+from bot.services import policy, roster, rows_changed
 from bot.services.audit import record
 from bot.services.broadcasts.access import (
     ack_times,
@@ -51,7 +51,10 @@ def acknowledge(
     b = get(session=session, broadcast_id=broadcast_id, lock=True)
     if not b.ask_ack or not is_out(b, now):
         raise NotAskingForAcks()
-    if roster.role_of(session=session, slack_user_id=user_id) is not Role.CHAMPION:
+    if (
+        roster.role_of(session=session, slack_user_id=user_id)
+        not in policy.MAY[policy.Act.ACKNOWLEDGE]
+    ):
         raise OnlyChampionsAcknowledge()
     existing = session.scalar(
         select(Acknowledgement.at).where(

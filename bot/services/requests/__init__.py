@@ -27,10 +27,12 @@ from bot.services.requests.claims import (
 from bot.services.requests.queries import (
     get,
     held_by,
+    offered_to,
     open_for,
     pending_offer_for,
     purge_expired_text,
     queue,
+    workload,
 )
 from bot.services.requests.routing import (
     Routed,
@@ -38,6 +40,7 @@ from bot.services.requests.routing import (
     candidates,
     is_available,
     loads,
+    move_offers_on,
     reroute,
     route,
     route_waiting,
@@ -63,6 +66,8 @@ __all__ = [
     "held_by",
     "is_available",
     "loads",
+    "move_offers_on",
+    "offered_to",
     "open_for",
     "pass_offer",
     "pending_offer_for",
@@ -76,4 +81,5 @@ __all__ = [
     "route",
     "route_waiting",
     "unrouted",
+    "workload",
 ]

@@ -21,6 +21,7 @@ from bot.domain.errors import (
     QuestionTextRemoved,
 )
 from bot.knowledge import KnowledgeBase
+from bot.knowledge.livecase import detect as detect_case
 from bot.models import CurationReason, OfferStatus, Question, Request, RequestStatus, utcnow
 from bot.notify import requests as notify
 from bot.services import questions, roster, rows_changed
@@ -38,9 +39,14 @@ def create(
     question_id: int | None = None,
     area: str | None = None,
     topics: list[str] | None = None,
+    immediate_risk: bool = False,
     now: datetime | None = None,
 ) -> tuple[Request, Routed]:
-    """Open a request and route it at once. Asking twice about one question opens one request."""
+    """Open a request and route it at once. Asking twice about one question opens one request.
+
+    A request is flagged as immediate risk when the triage said so, or when its own text says
+    so (a message sent through the shortcut was never triaged); it escalates on the urgent SLA.
+    """
     now = now or utcnow()
     if question_id is not None:
         existing = session.scalar(
@@ -50,6 +56,7 @@ def create(
             return existing, Routed(existing.id, None)
     cleaned = questions.validate_question(text, subject=settings.subject)
     asker = roster.get(session=session, slack_user_id=asker_id)
+    urgent = immediate_risk or detect_case(cleaned).immediate_risk
     req = Request(
         asker_id=asker_id,
         question_id=question_id,
@@ -58,8 +65,9 @@ def create(
         topics=",".join(sorted(set(topics or [])))[:400],
         status=RequestStatus.OPEN,
         round=1,
+        immediate_risk=urgent,
         created_at=now,
-        sla_due_at=now + timedelta(seconds=settings.claim_sla),
+        sla_due_at=now + timedelta(seconds=settings.sla_for(immediate_risk=urgent)),
     )
     session.add(req)
     session.flush()
@@ -96,6 +104,7 @@ def from_question(
         text=question.text,
         question_id=question.id,
         topics=list(entry.tags) if entry else [],
+        immediate_risk=question.immediate_risk,
         now=now,
     )
 

@@ -24,15 +24,15 @@ from bot.domain.errors import (
     RequestChanged,
     WrongStatus,
 )
-from bot.models import Offer, OfferStatus, Request, RequestStatus, Role, utcnow
+from bot.models import Offer, OfferStatus, Request, RequestStatus, utcnow
 from bot.notify import requests as notify
-from bot.services import roster, rows_changed
+from bot.services import policy, roster, rows_changed
 from bot.services.questions import clean_question
 from bot.services.requests.queries import audit, get, offers_of
 from bot.services.requests.routing import Routed, route
 
-CLAIMERS = {Role.CHAMPION, Role.LEAD}
-CANCELLERS = {Role.LEAD, Role.ADMIN}
+CLAIMERS = policy.MAY[policy.Act.TAKE_REQUESTS]
+CANCELLERS = policy.MAY[policy.Act.CANCEL_ANY_REQUEST]
 MAX_NOTE = 1000
 
 
@@ -64,9 +64,7 @@ def claim(
 ) -> Request:
     """The first Accept or Claim wins, decided by one conditional update; later ones are told."""
     now = now or utcnow()
-    roster.require_role(
-        session=session, slack_user_id=champion_id, roles=CLAIMERS, doing="take requests"
-    )
+    policy.require_user(session=session, user_id=champion_id, act=policy.Act.TAKE_REQUESTS)
     won = session.execute(
         update(Request)
         .where(Request.id == request_id, Request.status == RequestStatus.OPEN)

@@ -8,6 +8,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.domain.errors import NoSuchRequest
+from bot.domain.home import Workload
 from bot.models import Offer, OfferStatus, Request, RequestStatus, utcnow
 from bot.services import rows_changed
 from bot.services.audit import record
@@ -58,13 +59,32 @@ def held_by(*, session: Session, champion_id: str) -> list[Request]:
     )
 
 
+def offered_to(*, session: Session, champion_id: str) -> list[tuple[Offer, Request]]:
+    """The offers awaiting a champion's answer, with their requests, immediate risk first."""
+    rows = session.execute(
+        select(Offer, Request)
+        .join(Request, Request.id == Offer.request_id)
+        .where(Offer.champion_id == champion_id, Offer.status == OfferStatus.PENDING)
+        .order_by(Request.immediate_risk.desc(), Offer.offered_at, Offer.id)
+    )
+    return [(offer, req) for offer, req in rows]
+
+
+def workload(*, session: Session, champion_id: str) -> Workload:
+    """What a champion has now: requests held and offers awaiting their answer."""
+    return Workload(
+        held=held_by(session=session, champion_id=champion_id),
+        offered=offered_to(session=session, champion_id=champion_id),
+    )
+
+
 def queue(*, session: Session, limit: int = 20) -> list[Request]:
-    """Open requests, oldest first."""
+    """Open requests: immediate risk first, then oldest first."""
     return list(
         session.scalars(
             select(Request)
             .where(Request.status == RequestStatus.OPEN)
-            .order_by(Request.created_at)
+            .order_by(Request.immediate_risk.desc(), Request.created_at, Request.id)
             .limit(limit)
         )
     )

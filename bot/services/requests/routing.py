@@ -13,13 +13,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
 from bot.models import Member, Offer, OfferStatus, Request, RequestStatus, Role, utcnow
 from bot.notify import requests as notify
-from bot.services.requests.queries import audit
+from bot.services import rows_changed
+from bot.services.requests.queries import audit, offered_to
 
 
 @dataclass(frozen=True)
@@ -135,15 +136,44 @@ def route(
 
 
 def unrouted(*, session: Session) -> list[int]:
-    """Open requests with no offer waiting: a champion who has come free may take them."""
+    """Open requests with no offer waiting, immediate risk first: a champion who has come free
+    is offered those before any other."""
     waiting = select(Offer.request_id).where(Offer.status == OfferStatus.PENDING)
     return list(
         session.scalars(
             select(Request.id)
             .where(Request.status == RequestStatus.OPEN, Request.id.not_in(waiting))
-            .order_by(Request.id)
+            .order_by(Request.immediate_risk.desc(), Request.id)
         )
     )
+
+
+def move_offers_on(
+    *, session: Session, settings: Settings, champion_id: str, now: datetime
+) -> list[Routed]:
+    """A champion went off duty or away: every offer awaiting their answer moves on at once to
+    the next champion by the usual rules, immediate risk first. Where nobody is left, the
+    officer is told (and the leads, as whenever nobody is available)."""
+    moved = []
+    for offer, req in offered_to(session=session, champion_id=champion_id):
+        withdrawn = session.execute(
+            update(Offer)
+            .where(Offer.id == offer.id, Offer.status == OfferStatus.PENDING)
+            .values(status=OfferStatus.WITHDRAWN, decided_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if rows_changed(withdrawn) != 1:
+            continue  # answered, expired or withdrawn by someone else meanwhile
+        session.refresh(offer)
+        audit(session, champion_id, "request.offer_moved", req.id, champion_id)
+        notify.offer_closed(
+            session=session, settings=settings, req=req, offer=offer, handed_on=True
+        )
+        routed = route(session=session, settings=settings, req=req, now=now, exclude={champion_id})
+        if routed.offered_to is None and req.status is RequestStatus.OPEN:
+            notify.nobody_left(session=session, req=req, previous=champion_id)
+        moved.append(routed)
+    return moved
 
 
 def reroute(*, session: Session, settings: Settings, request_id: int, now: datetime) -> bool:

@@ -26,8 +26,9 @@ from bot.domain.broadcasts import (
 from bot.models import Broadcast, BroadcastCategory, BroadcastStatus
 from bot.views import ids
 from bot.views.blocks import Block, context, input_block, section, text_input
-from bot.views.broadcasts.message import CATEGORY_LABELS, broadcast_message, local_time
+from bot.views.broadcasts.message import CATEGORY_LABELS, broadcast_message
 from bot.views.text import truncate
+from bot.views.time import slack_time
 
 
 def _option(text: str, value: str, description: str | None = None) -> dict[str, Any]:
@@ -175,7 +176,7 @@ def preview_modal(
         assert draft.send_at is not None
         what = (
             f"This is exactly what will be posted in <#{network_channel}> on "
-            f"{local_time(draft.send_at, zone)}."
+            f"{slack_time(draft.send_at, zone)}."
         )
         submit = "Save changes" if editing else "Schedule"
     else:

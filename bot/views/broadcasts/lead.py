@@ -12,7 +12,7 @@ from bot.models import Broadcast, BroadcastStatus
 from bot.views import ids
 from bot.views.blocks import Block, Reply, button, context, section
 from bot.views.broadcasts.form import notice_modal
-from bot.views.broadcasts.message import CATEGORY_LABELS, ack_count_text, local_time, slack_time
+from bot.views.broadcasts.message import CATEGORY_LABELS, ack_count_text, slack_time
 from bot.views.text import chunks, plain, truncate
 
 
@@ -39,7 +39,7 @@ def lead_confirmation(b: Broadcast, *, network_channel: str, edited: bool = Fals
     if b.status is BroadcastStatus.SCHEDULED and b.send_at is not None:
         verb = "is now scheduled" if edited else "is scheduled"
         text = (
-            f":calendar: {title} {verb} for {local_time(b.send_at, b.time_zone)} in "
+            f":calendar: {title} {verb} for {slack_time(b.send_at, b.time_zone)} in "
             f"<#{network_channel}>. `/broadcast list` shows it, to change or cancel it."
         )
     elif edited:
@@ -62,9 +62,9 @@ def _listed_line(item: Listed, zone: str) -> str:
     b = item.broadcast
     title = f"*{plain(truncate(b.title, 120))}* · {CATEGORY_LABELS[b.category]}"
     if b.status is BroadcastStatus.SCHEDULED and b.send_at is not None:
-        return f"{title}\n:calendar: {local_time(b.send_at, zone)} · by <@{b.author_id}>"
+        return f"{title}\n:calendar: {slack_time(b.send_at, zone)} · by <@{b.author_id}>"
     if item.posted_at is not None:
-        line = f"{title}\nSent {local_time(item.posted_at, zone)} · by <@{b.author_id}>"
+        line = f"{title}\nSent {slack_time(item.posted_at, zone)} · by <@{b.author_id}>"
     elif item.post_failed:
         line = f"{title}\n:warning: Not sent: Slack refused the post · by <@{b.author_id}>"
     else:

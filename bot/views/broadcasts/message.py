@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
-from bot.domain.broadcasts import Link, zone_or_default
+from bot.domain.broadcasts import Link
 from bot.models import Broadcast, BroadcastCategory
 from bot.views import ids
 from bot.views.blocks import Block, Reply, button, context, section
 from bot.views.text import chunks, defuse, escape, plain, truncate
+from bot.views.time import plain_time, slack_time
 
 CATEGORY_LABELS = {
     BroadcastCategory.NATIONAL_POLICY: "National policy",
@@ -32,16 +32,9 @@ CATEGORY_ICONS = {
 _LINK_TOKEN = re.compile(r"<((?:https?://|mailto:)[^<>|\s]+)(?:\|([^<>]*))?>")
 
 
-def local_time(at: datetime, zone: str) -> str:
-    """`at` in a person's time zone: "Tue 1 Dec 2026 at 09:30 (Europe/London)"."""
-    name = zone_or_default(zone)
-    local = at.astimezone(ZoneInfo(name))
-    return f"{local:%a} {local.day} {local:%b %Y} at {local:%H:%M} ({name})"
-
-
-def slack_time(at: datetime, zone: str) -> str:
-    """`at` as Slack shows it to each reader, in the reader's own time zone."""
-    return f"<!date^{int(at.timestamp())}^{{date_short_pretty}} at {{time}}|{local_time(at, zone)}>"
+def local_time(at: datetime, zone: str | None = None) -> str:
+    """`at` as plain text in a person's time zone: "Tue 1 Dec 2026 at 09:30 GMT"."""
+    return plain_time(at, zone)
 
 
 def lead_mrkdwn(text: str) -> str:

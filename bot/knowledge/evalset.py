@@ -1,0 +1,59 @@
+"""The evaluation set (`knowledge/eval/questions.yaml`): its labels and how it is read."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+OFF_TOPIC = "off-topic"
+LIVE_CASE = "live-case"
+NOT_COVERED = "not-covered"  # on the subject, but no entry answers it
+GREETING = "greeting"  # hello, thanks, help, "what can you do?": the introduction
+CASES = (OFF_TOPIC, LIVE_CASE, NOT_COVERED, GREETING)
+SPLITS = ("tune", "test")
+
+
+class EvalSetError(ValueError):
+    """The evaluation set file is malformed; the message names the file and the item."""
+
+
+@dataclass(frozen=True)
+class EvalQuestion:
+    """One question with what it should get: an entry id, or one of the `CASES` labels."""
+
+    q: str
+    expect: str
+    split: str
+
+
+def load_eval_set(path: str | Path) -> list[EvalQuestion]:
+    """Read an evaluation set: a YAML list of {q, expect, split}."""
+    path = Path(path)
+    where = f"{path.parent.name}/{path.name}"
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise EvalSetError(f"{where}: cannot be read ({exc.__class__.__name__})") from None
+    if isinstance(data, dict) and isinstance(data.get("questions"), list):
+        data = data["questions"]
+    if not isinstance(data, list):
+        raise EvalSetError(f"{where}: expected a list of questions")
+    out: list[EvalQuestion] = []
+    for n, item in enumerate(data, 1):
+        if not isinstance(item, dict):
+            raise EvalSetError(f"{where}: item {n}: expected q, expect and split")
+        q, expect, split = item.get("q"), item.get("expect"), item.get("split", "test")
+        if not isinstance(q, str) or not q.strip():
+            raise EvalSetError(f"{where}: item {n}: field 'q': expected the question text")
+        if not isinstance(expect, str) or not expect.strip():
+            raise EvalSetError(f"{where}: item {n}: field 'expect': expected an entry id")
+        if split not in SPLITS:
+            raise EvalSetError(f"{where}: item {n}: field 'split': expected tune or test")
+        out.append(EvalQuestion(q=q.strip(), expect=expect.strip(), split=str(split)))
+    return out
+
+
+def ratio(num: int, den: int) -> float | None:
+    return num / den if den else None

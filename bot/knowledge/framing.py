@@ -1,0 +1,153 @@
+"""The words around a question that change nothing (greetings, thanks, references), and help."""
+
+# Hand-written: the framing officers put around a question in Slack is a short, closed list of
+# greetings, sign-offs and reference numbers; no kept library strips it.
+
+from __future__ import annotations
+
+import re
+
+# Entries whose questions the introduction gives as examples, when they are in the knowledge base.
+EXAMPLE_ENTRIES = ("stalking-or-harassment", "spo-overview", "s4a-maximum-sentence")
+
+_GREETING = (
+    r"(?:hi+|hiya|hey+|hello+|helo|yo|howdy|greetings|morning|afternoon|evening|"
+    r"good (?:morning|afternoon|evening|day)|g ?morning|mornin)"
+)
+_AUDIENCE = r"(?:all|everyone|team|folks|guys|there|champions?|bot|mate|both|people)"
+_THANKS = (
+    r"(?:thanks+|thank you|thankyou|thank u|thx|ta|cheers|many thanks|much appreciated|"
+    r"appreciated|tia|thanks in advance|cheers in advance|ty)"
+)
+_LEAD_INS = (
+    r"(?:quick one|quick q|quick question|a quick question|query|urgent|"
+    r"urgent please|urgent one|asap|sorry to bother you|sorry to bother|sorry|please|pls|plz|"
+    r"help please|can i ask|can i ask a question|got a question|i have a question|"
+    r"general question|random one|another one|one more|ok|okay|um|erm|hmm)"
+)
+_THANKS_ALL = (
+    rf"(?:{_THANKS}(?: (?:all|everyone|team|folks|guys|mate|so much|very much|a lot|"
+    r"again|in advance))*(?:[\s,.!]+(?:that['\u2019]?s|that s|that is|that was|very|really|so|"
+    r"super|most)?\s*(?:really |very |so )?(?:helpful|useful|great|brilliant|perfect|"
+    r"spot on|ideal|lovely|kind))?)"
+)
+_SIGN_OFFS = (
+    rf"(?:{_THANKS_ALL}|please|pls|plz|asap|urgent|urgently|if you can|when you can|"
+    r"if poss|if possible|x+)"
+)
+# Officers' references: a job, log, incident or crime number; a collar or shoulder number.
+_REFERENCE = re.compile(
+    r"[(\[]?\s*\b(?:(?:job|log|cad|incident|occurrence|crime|storm|niche|athena|urn|ref|"
+    r"reference|case)\s*(?:ref(?:erence)?|no|number|num|nr)?\.?\s*[:#]?\s*\d[\d/\-]*|"
+    r"(?:pc|dc|ps|ds|sgt|cst|psc|pcso|collar|shoulder|warrant)\s*(?:no|number|num)?\.?\s*"
+    r"[:#]?\s*\d{2,}[a-z]?)(?:\s+(?:here|speaking))?\s*[)\]]?",
+    re.IGNORECASE,
+)
+_LEADING = re.compile(
+    rf"^(?:{_GREETING}(?:\s+{_AUDIENCE})?|{_LEAD_INS}|{_THANKS_ALL})\b[\s,.:;!\-\u2013\u2014]*",
+    re.IGNORECASE,
+)
+_TRAILING = re.compile(rf"[\s,.;:!\-\u2013\u2014]*\b{_SIGN_OFFS}[\s.!,)x]*$", re.IGNORECASE)
+_EDGE_NOISE = re.compile(r"^[\s\W_]+|[\s,.;:!\-\u2013\u2014*_~(\[]+$")
+_QUESTION_MARKS = re.compile(r"\s*[?!]*\?[?!]*")
+_SPACES = re.compile(r"\s+")
+
+# Asking what the bot is, or for help with it, rather than asking it something.
+_HELP = re.compile(
+    r"^(?:help|help me|help please|menu|start|commands|options|info|about|"
+    r"what (?:can|do|does|should|could) (?:you|this bot|this|the bot|i) (?:do|ask|help with|"
+    r"ask you|answer|use you for|use this for|ask about)(?: here| for me)?|"
+    r"what are you|who are you|what is this|what s this|whats this|what is this bot|"
+    r"(?:this is )?(?:my )?first time (?:using|on|trying) (?:this|you|the bot)|"
+    r"are you (?:a bot|a real person|real|a person|human)(?: or (?:a )?(?:real )?(?:person|"
+    r"human|bot))?|"
+    r"what (?:sort|sorts|kind|kinds|type|types) of (?:questions|things|stuff) (?:can|do|should) "
+    r"i ask(?: you)?(?: about)?|what (?:questions|things) can i ask(?: you)?|"
+    r"what is this bot for|what is this for|whats this for|what s this for|"
+    r"how (?:does|do) (?:this|you|the bot|this bot) work|how do i use (?:this|you|the bot)|"
+    r"how can you help|how can you help me|can you help|can you help me|are you a bot|"
+    r"are you there|anyone there|test|testing|you there)$",
+    re.IGNORECASE,
+)
+
+
+def strip_framing(text: str) -> str:
+    """The question without the greetings, thanks, lead-ins ("quick one", "urgent"), references
+    (a job or collar number) and stray punctuation around it: the same question with or
+    without them gives the same text. Words inside the question are left as they are."""
+    text = _REFERENCE.sub(" ", text)
+    text = _QUESTION_MARKS.sub("? ", text)
+    previous = None
+    while previous != text:
+        previous = text
+        text = _EDGE_NOISE.sub("", text)
+        text = _LEADING.sub("", text)
+        text = _TRAILING.sub("", text)
+    text = _SPACES.sub(" ", text).strip()
+    text = text.rstrip("? ").strip()
+    return text
+
+
+def _flat(text: str) -> str:
+    return _SPACES.sub(" ", re.sub(r"[^\w\s]", " ", text.replace("\u2019", "'"))).strip()
+
+
+def is_greeting(text: str) -> bool:
+    """Whether the message only greets, thanks or asks what the bot does ("hi", "thanks",
+    "help", "what can you do?"): nothing is left once the framing is taken away, or what is
+    left asks for help with the bot itself."""
+    rest = strip_framing(text)
+    if not rest:
+        return True
+    return bool(_HELP.match(_flat(rest.replace("'", ""))))
+
+
+# A question naming one of these, with nothing of the network's own subject in it, is about
+# another part of policing (another offence, the sex offenders' register, IT, HR, rotas) and
+# is declined as off topic rather than answered with the nearest entry.
+_ELSEWHERE = re.compile(
+    r"\b(?:burglar(?:y|ies)|robber(?:y|ies)|shoplift\w*|theft|thefts|stolen|drink ?driv\w*|"
+    r"drug ?driv\w*|speeding|motoring|traffic offence|dangerous driving|careless driving|"
+    r"drugs?|cannabis|possession with intent|murder|manslaughter|gbh|abh|wounding|arson|"
+    r"common assault|assault by beating|missing persons?|mispers|kidnap\w*|"
+    r"criminal damage|fraud|money laundering|modern slavery|county lines|firearms licen[cs]\w*|"
+    r"shotgun certificate|sex offenders? register|registered sex offenders?|sex offenders?|"
+    r"notification requirements under the sexual offences act|sexual offences act|"
+    r"rape|sexual assault|indecent images|vpn|laptop|printer|password|passwords|"
+    r"outlook|teams meeting|wifi|wi fi|it helpdesk|it service desk|service desk|"
+    r"annual leave|overtime|pension|payslip|pay rise|sick leave|sickness|maternity|paternity|"
+    r"promotion board|promotion|transfer request|flexible working|expenses|uniform|"
+    r"sexual harm prevention orders?|shpos?|sexual risk orders?|community protection "
+    r"(?:notices?|warnings?)|housing act|anti ?social behaviour|antisocial|asbo|"
+    r"public order act|data protection breach|intranet|"
+    r"rota|rotas|shift pattern|shift swap|rest day|rest days|duty roster|canteen|parking permit|"
+    r"pocket notebook|body ?worn|bwv|taser|fitness test|bleep test)\b",
+    re.IGNORECASE,
+)
+# ... and these are the network's own subject: a question naming one is never sent elsewhere.
+_OWN_SUBJECT = re.compile(
+    r"\b(?:stalk\w*|harass\w*|spos?|stalking protection|protection from harassment|pha|"
+    r"restraining orders?|course of conduct|fixat\w*|obsess\w*|s\.?\s?2a|s\.?\s?4a|s2|s4|"
+    r"section (?:2|2a|4|4a)|isac|paladin|suzy lamplugh|alice ruggles|dash|s-?dash|sash|"
+    r"cyberstalk\w*|tracking device|tracker|spyware|airtag\w*|unwanted contact|"
+    r"non molestation|non-molestation|dapo|dapn|dvpn|dvpo|clare'?s law|dvds)\b",
+    re.IGNORECASE,
+)
+
+
+# Another area's own Acts and orders: named, they outweigh section numbers the subject shares
+# ("s4 Public Order Act" is not s4 of the Protection from Harassment Act).
+_NAMED_ELSEWHERE = re.compile(
+    r"\b(?:public order act|sexual offences act|sexual harm prevention orders?|shpos?|"
+    r"misuse of drugs act|road traffic act|theft act|firearms act|housing act|"
+    r"anti ?social behaviour,? crime and policing act)\b",
+    re.IGNORECASE,
+)
+_CORE = re.compile(r"\b(?:stalk\w*|harass\w*|spos?|stalking protection)\b", re.IGNORECASE)
+
+
+def elsewhere(text: str) -> bool:
+    """Whether the question is about another part of policing and not the network's subject."""
+    if _NAMED_ELSEWHERE.search(text) and not _CORE.search(text):
+        return True
+    return bool(_ELSEWHERE.search(text)) and not _OWN_SUBJECT.search(text)

@@ -1,0 +1,90 @@
+"""The framing around a question (greetings, thanks, references) and help requests."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.knowledge.framing import elsewhere, is_greeting, strip_framing
+
+QUESTION = "can an SPO stop him going near her work"
+
+
+@pytest.mark.parametrize(
+    "wrapped",
+    [
+        f"Hello team — {QUESTION}?",
+        f"hiya, {QUESTION} ta",
+        f"Good morning all. Quick question: {QUESTION}",
+        f"urgent please!! {QUESTION}???",
+        f"{QUESTION} [log 2231/01122026]",
+        f"DC 3318 speaking, {QUESTION}, many thanks in advance",
+        f"{QUESTION} (collar no. 6612) cheers",
+        f"sorry to bother you - {QUESTION}... thank you!",
+        f"**{QUESTION}**",
+    ],
+)
+def test_framing_is_taken_off_and_the_question_kept(wrapped: str) -> None:
+    assert strip_framing(wrapped) == QUESTION
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "call 999 if he comes back to the house",
+        "what is the right to know scheme",
+        "is section 2 stalking summary only",
+        "can I arrest for an SPO breach",
+    ],
+)
+def test_words_that_belong_to_the_question_stay(text: str) -> None:
+    assert strip_framing(text) == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["hi", "Hello!", "thanks", "Thank you so much", "help", "what can you do?", "Who are you",
+     "how does this work?", "morning all", "cheers", "?", "thanks, that's really useful",
+     "are you a real person", "what kind of things can I ask you?", "first time using this"],
+)  # fmt: skip
+def test_greetings_thanks_and_help(text: str) -> None:
+    assert is_greeting(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["help, he is outside her house", "hi, what is an SPO?", "thanks, and what about s4a?",
+     "what can you do about a stalker who uses fake accounts"],
+)  # fmt: skip
+def test_a_question_with_a_greeting_is_not_a_greeting(text: str) -> None:
+    assert not is_greeting(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "what are the notification requirements for a registered sex offender",
+        "max sentence for burglary",
+        "how do I reset my laptop password",
+        "when does the new shift rota come out",
+        "how many days annual leave do I get",
+        "max sentence for breaching a sexual harm prevention order",
+        "is it s4 of the public order act for threatening words",
+        "how do I fill in a missing person risk assessment",
+        "ptp for common assault",
+    ],
+)
+def test_other_parts_of_policing_are_elsewhere(text: str) -> None:
+    assert elsewhere(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "what are the notification requirements for someone on an SPO",
+        "can a stalking suspect's firearms licence be revoked",
+        "what is the sentence for stalking",
+        "is it s4 or s4a for threats of violence",
+    ],
+)
+def test_the_subject_is_never_elsewhere(text: str) -> None:
+    assert not elsewhere(text)
