@@ -1,15 +1,17 @@
 """How fast the app acknowledges and answers, beside a bare Bolt app, idle and under a broadcast.
 
 Run on its own: `python bench/serving.py [--runs 5] [--clients 8] [--commands 50]
-[--questions 200] [--champions 1000]`. Everything goes over real HTTP to waitress, against the
-local emulation of Slack's Web API. In one run, side by side:
+[--questions 200] [--champions 1000] [--officers 20] [--gap 0.25]`. Everything goes over real
+HTTP to waitress, against the local emulation of Slack's Web API. In one run, side by side:
 
 1. *Ack latency*: `/faq` from `--clients` concurrent clients, each sending `--commands` signed
    slash commands, timed from sending to Slack's HTTP response (the ack). The same load goes
    to a bare Bolt app whose one listener only acks, served the same way: the ratio of the two
    99th percentiles is what the app's middleware and listeners add before the ack.
 2. *Answer latency, idle*: a signed DM to the answer posted (`chat.postMessage` received by the
-   emulation), one question at a time.
+   emulation), one question at a time, one every `--gap` seconds, from `--officers` officers in
+   turn (so no officer's DM channel is asked faster than Slack's one message a second there:
+   that limit is the channel's, whatever the app does).
 3. *Answer latency during a broadcast*: the same, while a lead's broadcast goes to
    `--champions` champions by DM under Slack's limits (the emulation enforces about one
    message a second per channel and 600 a minute across the workspace, as `bench/broadcast.py`).
@@ -46,7 +48,7 @@ from bot.slack_requests import SlackSender
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN, SECRET, LEAD, NETWORK = "xoxb-bench", "bench-secret", "ULEAD0001", "CNETWORK"
-OFFICER = "UOFFICER1"
+OFFICER = "UOFFICER1"  # the one who sends the `/faq` commands
 QUESTIONS = [
     "whats the difference between stalking and harassment",
     "max sentence for s4a",
@@ -74,6 +76,7 @@ class Run:
     idle_answer: list[float]
     busy_answer: list[float]
     broadcast_sent: int
+    answers_limited: int  # answers' posts Slack (the emulation) answered with 429
 
 
 @contextmanager
@@ -127,25 +130,38 @@ def acks(sender: SlackSender, emu: SlackEmulator, clients: int, commands: int) -
         return [t for batch in pool.map(client, range(clients)) for t in batch]
 
 
+def officers(count: int) -> list[str]:
+    return [f"UASKER{n:04d}" for n in range(1, count + 1)]
+
+
 def answers(
-    sender: SlackSender, emu: SlackEmulator, count: int, keep_going: Callable[[], bool]
+    sender: SlackSender,
+    emu: SlackEmulator,
+    args: argparse.Namespace,
+    keep_going: Callable[[], bool],
 ) -> list[float]:
-    """DMs one at a time; the time from sending each to its answer being posted."""
-    channel = emu.im_channel(OFFICER)
+    """DMs one at a time, a gap apart, officers in turn; the time from sending each to its
+    answer being posted."""
+    askers = officers(args.officers)
+    channels = {emu.im_channel(user): user for user in askers}
     posted = threading.Semaphore(0)
     emu.on_call(
         lambda c: (
             posted.release()
-            if c.method == "chat.postMessage" and c.ok and c.args.get("channel") == channel
+            if c.method == "chat.postMessage" and c.ok and c.args.get("channel") in channels
             else None
         )
     )
-    timings = []
-    for i in range(count):
+    timings: list[float] = []
+    next_at = time.perf_counter()
+    for i in range(args.questions):
+        time.sleep(max(0.0, next_at - time.perf_counter()))
         if not keep_going():
             break
+        user = askers[i % len(askers)]
+        next_at = time.perf_counter() + args.gap
         started = time.perf_counter()
-        sender.dm(user=OFFICER, channel=channel, text=QUESTIONS[i % len(QUESTIONS)])
+        sender.dm(user=user, channel=emu.im_channel(user), text=QUESTIONS[i % len(QUESTIONS)])
         if not posted.acquire(timeout=30):
             raise RuntimeError("no answer within 30 s")
         timings.append((time.perf_counter() - started) * 1000)
@@ -192,6 +208,8 @@ def run_once(args: argparse.Namespace, kb: KnowledgeBase, database_url: str) -> 
     champions = [f"U{i:07d}" for i in range(1, args.champions + 1)]
     emu.add_user(LEAD, name="lena", tz="Europe/London")
     emu.add_user(OFFICER, name="olivia", tz="Europe/London")
+    for n, uid in enumerate(officers(args.officers)):
+        emu.add_user(uid, name=f"officer{n}", tz="Europe/London")
     for uid in champions:
         emu.add_user(uid, name=uid.lower())
     for channel in (NETWORK, "CGENERAL"):
@@ -225,25 +243,36 @@ def run_once(args: argparse.Namespace, kb: KnowledgeBase, database_url: str) -> 
         with served(create_app(runtime), db) as real:
             app_ack = acks(real, emu, args.clients, args.commands)
             time.sleep(1.0)  # let the last /faq replies go out
-            idle = answers(real, emu, args.questions, lambda: True)
+            idle = answers(real, emu, args, lambda: True)
             broadcast_started = time.time()
             start_broadcast(real, emu, args.champions)
 
-            def broadcasting() -> bool:
-                sent = len(emu.find_calls("chat.postMessage", ok=True))
-                return sent < args.champions and time.time() - broadcast_started < 120
+            to_champions = set(champions)
 
-            busy = answers(real, emu, args.questions, broadcasting)
-            sent = sum(
-                1
-                for c in emu.find_calls("chat.postMessage", ok=True)
-                if str(c.args.get("channel", "")).startswith("D")
-            )
+            def copies() -> int:
+                # A champion's copy is posted to their user id (Slack opens the DM).
+                return sum(
+                    1
+                    for c in emu.find_calls("chat.postMessage", ok=True)
+                    if c.args.get("channel") in to_champions
+                )
+
+            def broadcasting() -> bool:
+                return copies() < args.champions and time.time() - broadcast_started < 120
+
+            busy = answers(real, emu, args, broadcasting)
+            sent = copies()
+            asked = {emu.im_channel(user) for user in officers(args.officers)}
+            limited = [
+                c
+                for c in emu.find_calls("chat.postMessage")
+                if c.status == 429 and c.args.get("channel") in asked
+            ]
     finally:
         runtime.close()  # the delivery worker hands what it has not sent back to the outbox
         emu.stop()
         db.dispose()
-    return Run(bare_ack, app_ack, idle, busy, sent)
+    return Run(bare_ack, app_ack, idle, busy, sent, len(limited))
 
 
 def row(name: str, values: list[list[float]]) -> str:
@@ -263,6 +292,8 @@ def main() -> None:
     parser.add_argument("--commands", type=int, default=50, help="per client")
     parser.add_argument("--questions", type=int, default=200)
     parser.add_argument("--champions", type=int, default=1000)
+    parser.add_argument("--officers", type=int, default=20, help="asking in turn")
+    parser.add_argument("--gap", type=float, default=0.25, help="seconds between questions")
     args = parser.parse_args()
     kb = KnowledgeBase.load(ROOT / "knowledge")
     runs = []
@@ -271,7 +302,8 @@ def main() -> None:
             runs.append(run_once(args, kb, f"sqlite:///{tmp}/bench.db"))
     print(
         f"{args.runs} runs; {args.clients} clients × {args.commands} `/faq`; "
-        f"{args.questions} DMs idle and during a broadcast to {args.champions} champions.\n"
+        f"{args.questions} DMs ({args.officers} officers in turn, one every {args.gap} s) idle "
+        f"and during a broadcast to {args.champions} champions.\n"
     )
     print(
         "| measure | each run: median/p99 ms | median of medians | median of p99s |\n"
@@ -289,7 +321,8 @@ def main() -> None:
         f"\nack p99 ratio (this app / bare): {app_p99 / bare_p99:.2f}; "
         f"answer p99 during the broadcast / idle: {busy_p99 / idle_p99:.2f}; "
         f"answers timed during the broadcast per run: {[len(r.busy_answer) for r in runs]}; "
-        f"broadcast DMs accepted while they were asked: {[r.broadcast_sent for r in runs]}"
+        f"broadcast DMs accepted while they were asked: {[r.broadcast_sent for r in runs]}; "
+        f"answers' posts answered 429: {[r.answers_limited for r in runs]}"
     )
 
 

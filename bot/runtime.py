@@ -15,32 +15,34 @@ from sqlalchemy.orm import Session
 
 from bot.config import Settings
 from bot.db import Database
-from bot.delivery import Delivery, DeliveryWorker
+from bot.delivery import Delivery, DeliveryWorker, PacedClient, Pacer
 from bot.knowledge import KnowledgeBase
 from bot.knowledge.encoder import shared_encoder
 from bot.models import utcnow
+from bot.workpool import WorkPool
 
 log = logging.getLogger(__name__)
 
 
-def make_client(*, token: str | None, api_url: str) -> WebClient:
-    """A Web API client that honours SLACK_API_URL and retries rate limits and flaky networks."""
+def make_client(*, token: str | None, api_url: str, pacer: Pacer | None = None) -> WebClient:
+    """A Web API client that honours SLACK_API_URL and retries rate limits and flaky networks;
+    with `pacer`, its posts take that pacer's interactive slots (and it records 429s there)."""
     from slack_sdk.http_retry.builtin_handlers import (
         ConnectionErrorRetryHandler,
         RateLimitErrorRetryHandler,
         ServerErrorRetryHandler,
     )
 
-    return WebClient(
-        token=token,
-        base_url=api_url,
-        timeout=15,
-        retry_handlers=[
-            ConnectionErrorRetryHandler(max_retry_count=2),
-            RateLimitErrorRetryHandler(max_retry_count=5),
-            ServerErrorRetryHandler(max_retry_count=2),
-        ],
-    )
+    retries = [
+        ConnectionErrorRetryHandler(max_retry_count=2),
+        RateLimitErrorRetryHandler(max_retry_count=5),
+        ServerErrorRetryHandler(max_retry_count=2),
+    ]
+    if pacer is not None:
+        return PacedClient(
+            token=token, base_url=api_url, timeout=15, retry_handlers=retries, pacer=pacer
+        )
+    return WebClient(token=token, base_url=api_url, timeout=15, retry_handlers=retries)
 
 
 @dataclass
@@ -61,14 +63,27 @@ class Runtime:
         return self.now().date()
 
     @cached_property
+    def pacer(self) -> Pacer:
+        """This process's pacing of posts to the workspace, shared by the listeners' replies
+        (interactive) and the outbox's delivery (interactive or bulk, by row)."""
+        return Pacer()
+
+    @cached_property
     def client(self) -> WebClient:
-        """The Web API client every outgoing call uses."""
-        return make_client(token=self.settings.bot_token, api_url=self.settings.api_url)
+        """The Web API client listeners and Bolt call with; its posts are paced as interactive."""
+        settings = self.settings
+        return make_client(token=settings.bot_token, api_url=settings.api_url, pacer=self.pacer)
 
     @cached_property
     def delivery(self) -> Delivery:
-        """Delivers the outbox through `client`."""
-        return Delivery(self.db, self.client, clock=lambda: self.clock())
+        """Delivers the outbox, with its own client (the delivery paces each row itself)."""
+        client = make_client(token=self.settings.bot_token, api_url=self.settings.api_url)
+        return Delivery(self.db, client, clock=lambda: self.clock(), pacer=self.pacer)
+
+    @cached_property
+    def work_pool(self) -> WorkPool:
+        """Where listeners' work runs after Bolt's thread has acked (`bot.unit.listen`)."""
+        return WorkPool()
 
     @cached_property
     def worker(self) -> DeliveryWorker:
@@ -97,7 +112,10 @@ class Runtime:
             log.exception("immediate delivery failed; the sweep will retry")
 
     def close(self) -> None:
-        """Stop the delivery worker, if it was started (undelivered rows stay for the sweep)."""
+        """Let the work pool finish what was acked, then stop the delivery worker, each if it
+        was started (undelivered rows stay for the sweep)."""
+        if "work_pool" in self.__dict__:
+            self.work_pool.close()
         if "worker" in self.__dict__:
             self.worker.close()
 

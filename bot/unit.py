@@ -3,12 +3,15 @@
 A Bolt global middleware (`install`) builds the request's `Unit`: the caller, the time, the
 event (Slack's repeats of an event are dropped here, before the ack). Bolt runs this app with
 `process_before_response=False`, so the middleware's `next()` returns as soon as the listener
-has acked while the listener's body goes on in Bolt's executor thread: a middleware cannot
-commit "after the listener". So `listen`, the one place listeners are registered, wraps each
-listener: in the listener's own thread it opens the unit's session, runs the listener, commits
-(or rolls back), runs the replies that must follow the commit, hands the outbox rows to the
-delivery worker and maps what was raised (`handlers.errors`). One session per request, never
-shared between threads; no listener opens a session, commits or marks an event by hand.
+has acked while the listener's body goes on: a middleware cannot commit "after the listener".
+So `listen`, the one place listeners are registered, wraps each listener: Bolt's thread acks
+(a command, button, shortcut; Bolt acks events itself) and hands the rest to the app's work pool
+(`bot.workpool`), so Bolt's threads are free for the next ack however slow the work. There, in
+one thread, the unit's session is opened, the listener runs, the work commits (or rolls back),
+the replies that must follow the commit go out, the outbox rows go to the delivery worker, and
+what was raised is mapped (`handlers.errors`). A form's listener runs in Bolt's thread before
+its ack, since its ack is its answer. One session per request, never shared between threads; no
+listener opens a session, commits or marks an event by hand.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from slack_bolt import App, BoltContext, BoltResponse
 from slack_bolt.kwargs_injection import Args
+from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
@@ -60,6 +64,8 @@ class Unit:
         user_id: str | None,
         deliver: Callable[[list[int]], None],
         event_id: str | None = None,
+        client: WebClient | None = None,
+        hand_over: Callable[[Callable[[], object]], None] | None = None,
     ) -> None:
         self.db = db
         self.settings = settings
@@ -68,6 +74,10 @@ class Unit:
         self.user_id = user_id
         self.event_id = event_id
         self._deliver = deliver
+        # The client whose posts are paced as interactive (None: Bolt's own for the request).
+        self.client = client
+        # Where the work goes after the ack (None: done in the calling thread).
+        self.hand_over = hand_over
         self._session: Session | None = None
         self._caller: object = _UNRESOLVED
         self._after: list[Callable[[], object]] = []
@@ -167,6 +177,8 @@ def install(app: App, runtime: Runtime) -> None:
             user_id=context.user_id,
             event_id=event_id,
             deliver=runtime.worker.submit,
+            client=runtime.client,
+            hand_over=runtime.work_pool.submit,
         )
         return next()
 
@@ -179,8 +191,9 @@ def listen(
     title: str = "Champion Network",
 ) -> None:
     """Register `listener` with Bolt's `route` (e.g. `app.action(ids.CLAIM)`), run in the
-    request's unit of work. Commands, buttons and shortcuts are acked first, so that a listener
-    cannot be slow to ack; a form's listener acks itself (its ack is its answer)."""
+    request's unit of work. Commands, buttons and shortcuts are acked first and their work is
+    handed to the work pool, so that a listener cannot be slow to ack nor hold up the next one's
+    ack; a form's listener acks itself, after its work (its ack is its answer)."""
     wanted = list(inspect.signature(listener).parameters)
     unknown = [
         n for n in wanted if n not in FROM_UNIT and n not in inspect.signature(Args).parameters
@@ -191,9 +204,16 @@ def listen(
 
     def run(args: Args) -> None:
         unit: Unit = args.context["unit"]
-        call = Call(body=args.body, ack=args.ack, respond=args.respond, client=args.client)
-        if args.body.get("type") not in ("view_submission", "event_callback"):
+        kind = args.body.get("type")
+        if kind not in ("view_submission", "event_callback"):  # Bolt acks events itself
             args.ack()
+        if kind == "view_submission" or unit.hand_over is None:
+            work(args, unit)
+        else:
+            unit.hand_over(lambda: work(args, unit))
+
+    def work(args: Args, unit: Unit) -> None:
+        call = Call(body=args.body, ack=args.ack, respond=args.respond, client=_client(args, unit))
         try:
             unit.run(lambda: listener(**{name: _argument(name, args, unit) for name in wanted}))
         except StaleInput as stale:
@@ -214,4 +234,10 @@ def listen(
 def _argument(name: str, args: Args, unit: Unit) -> Any:
     if name in FROM_UNIT:
         return FROM_UNIT[name](unit)
+    if name == "client":
+        return _client(args, unit)
     return getattr(args, name)
+
+
+def _client(args: Args, unit: Unit) -> WebClient:
+    return unit.client if unit.client is not None else args.client

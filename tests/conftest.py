@@ -290,6 +290,8 @@ class DispatchedApp:
             wait(pending, timeout=max(0.0, deadline - time.monotonic()))
             if time.monotonic() > deadline:
                 raise TimeoutError("listeners still running")
+        # What the listeners acked and handed over, then what that work queued for delivery.
+        assert self.runtime.work_pool.wait_idle(timeout=max(0.1, deadline - time.monotonic()))
         assert self.runtime.worker.wait_idle(timeout=max(0.1, deadline - time.monotonic()))
 
     def im(self, user: str) -> str:

@@ -1,6 +1,15 @@
 """Delivery of the outbox to Slack: the sender, its pacing, and a worker per process."""
 
-from bot.delivery.pacing import BURST, MAX_WAIT, PACE, POSTS, Pacer, without_rate_limit_retries
+from bot.delivery.pacing import (
+    BURST,
+    MAX_WAIT,
+    PACE,
+    POSTS,
+    RESERVE,
+    PacedClient,
+    Pacer,
+    without_rate_limit_retries,
+)
 from bot.delivery.rows import CLAIM_FOR, MAX_ATTEMPTS, Outcome
 from bot.delivery.sender import BUDGET, LANES, PERMANENT, Delivery
 from bot.delivery.worker import DeliveryWorker
@@ -15,9 +24,11 @@ __all__ = [
     "PACE",
     "PERMANENT",
     "POSTS",
+    "RESERVE",
     "Delivery",
     "DeliveryWorker",
     "Outcome",
+    "PacedClient",
     "Pacer",
     "without_rate_limit_retries",
 ]

@@ -1,14 +1,21 @@
-"""Pacing of Web API calls: each channel at about Slack's rate, and a method held after a 429."""
+"""Pacing of Web API calls: each channel at about Slack's rate, the workspace's posts shared
+between answers and bulk, and a method held after a 429."""
 
 from __future__ import annotations
 
 import copy
+import logging
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+from slack_sdk.web import SlackResponse
+
+log = logging.getLogger(__name__)
 
 # Pacing. Slack takes about one message a second in each channel (short bursts allowed) and a
 # few hundred a minute across the workspace; other methods have per-method tiers. Each channel
@@ -20,44 +27,82 @@ PACE = 1.0  # seconds between two posts to one channel, on average
 BURST = 3  # posts one channel may take at once before the pace applies
 POSTS = frozenset({"chat.postMessage", "conversations.open+chat.postMessage"})
 MAX_WAIT = 2.0  # a lane waits this long for its channel; beyond it the rows go back, with a time
+# The workspace's posts, all channels together, as one token bucket this process keeps in step
+# with Slack's: posts a second and the burst above it. Slack does not publish the figure ("several
+# hundred a minute"); 600 a minute is where it is commonly met, and a workspace-wide 429 lowers
+# the estimate (never below MIN_RATE), so a smaller workspace allowance is learnt, not assumed.
+WORKSPACE_RATE = 10.0
+WORKSPACE_BURST = 60
+MIN_RATE = 1.0
+LEARN = 0.9  # the estimate is multiplied by this after each workspace-wide 429
+# Slots of the workspace's burst that bulk posts (broadcast copies, digests, reminders) never
+# take: an answer to an officer, or a reply to a champion's or a lead's action, always finds one
+# at once, however long the broadcast, and gets ahead of every bulk post still waiting. Each
+# lane of a delivery books one slot ahead of its send, so this is kept above the lanes that can
+# be waiting at once (two worker threads and the sweep, LANES each, are at most 12; rarely all).
+RESERVE = 10
+INTERACTIVE_WAIT = 30.0  # the longest an interactive post waits for its slot before trying
+INTERACTIVE_TRIES = 4  # attempts of an interactive post that Slack keeps answering 429
 
 
 class Pacer:
-    """When each channel, and each method, may next be called, as far as this process knows."""
+    """When each channel, the workspace's posts, and each method may next be called, as far as
+    this process knows. One per process and workspace: every post the app makes goes through it,
+    interactive (`bulk=False`) or bulk."""
 
-    def __init__(self, monotonic: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        monotonic: Callable[[], float] = time.monotonic,
+        *,
+        rate: float = WORKSPACE_RATE,
+        burst: int = WORKSPACE_BURST,
+        reserve: int = RESERVE,
+    ) -> None:
         self.monotonic = monotonic
+        self.rate = rate
+        self.burst = max(1, burst)
+        self.reserve_slots = max(0, min(reserve, self.burst - 1))
         self._lock = threading.Lock()
         # Per channel, when its next post would be due at an even pace ("theoretical arrival
-        # time"): a post may go up to BURST - 1 paces ahead of it.
+        # time"): a post may go up to BURST - 1 paces ahead of it. The same for the workspace.
         self._channel_due: dict[str, float] = {}
+        self._workspace_due = 0.0
         self._method_free: dict[str, float] = {}
         self._last_limited: dict[str, tuple[str, float]] = {}
 
-    def reserve(self, method: str, channel: str | None) -> float | None:
+    def reserve(
+        self, method: str, channel: str | None, *, bulk: bool = False, max_wait: float = MAX_WAIT
+    ) -> float | None:
         """Seconds to wait before the call (the slot is then taken), or None when the wait
-        would be longer than MAX_WAIT (nothing is taken)."""
+        would be longer than `max_wait` (nothing is taken)."""
         with self._lock:
             now = self.monotonic()
-            start = max(now, self._method_free.get(method, 0.0))
-            due = max(now, self._channel_due.get(str(channel), 0.0))
-            paced = method in POSTS and channel is not None
-            if paced:
-                start = max(start, due - (BURST - 1) * PACE)
-            if start - now > MAX_WAIT:
+            start = self._start(method, channel, bulk, now)
+            if start - now > max_wait:
                 return None
-            if paced:
-                self._channel_due[str(channel)] = max(due, start) + PACE
+            if method in POSTS:
+                self._workspace_due = max(self._workspace_due, start) + 1 / self.rate
+                if channel is not None:
+                    due = max(now, self._channel_due.get(str(channel), 0.0))
+                    self._channel_due[str(channel)] = max(due, start) + PACE
             return start - now
 
-    def free_in(self, method: str, channel: str | None) -> float:
+    def free_in(self, method: str, channel: str | None, *, bulk: bool = False) -> float:
         """Seconds until the channel (and the method) may be called again."""
         with self._lock:
             now = self.monotonic()
-            free = self._method_free.get(method, 0.0)
-            if method in POSTS and channel is not None:
-                free = max(free, self._channel_due.get(channel, 0.0) - (BURST - 1) * PACE)
-            return max(0.0, free - now)
+            return max(0.0, self._start(method, channel, bulk, now) - now)
+
+    def _start(self, method: str, channel: str | None, bulk: bool, now: float) -> float:
+        start = max(now, self._method_free.get(method, 0.0))
+        if method in POSTS:
+            # A bulk post leaves the last RESERVE slots of the burst to interactive ones.
+            ahead = self.burst - 1 - (self.reserve_slots if bulk else 0)
+            start = max(start, self._workspace_due - ahead / self.rate)
+            if channel is not None:
+                due = self._channel_due.get(str(channel), 0.0)
+                start = max(start, due - (BURST - 1) * PACE)
+        return start
 
     def limited(self, method: str, channel: str | None, retry_after: float) -> None:
         """Slack answered 429: hold the channel, or the whole method, for `retry_after`."""
@@ -73,6 +118,12 @@ class Pacer:
             )
             if method not in POSTS or channel is None or across_channels:
                 self._method_free[method] = max(self._method_free.get(method, 0.0), until)
+            if method in POSTS and across_channels:
+                # The workspace's bucket is empty until `until`: Slack allows less than thought.
+                self.rate = max(MIN_RATE, self.rate * LEARN)
+                empty = until + (self.burst - 1) / self.rate
+                self._workspace_due = max(self._workspace_due, empty)
+                log.warning("workspace post rate lowered to %.1f a second after a 429", self.rate)
             self._last_limited[method] = (channel or "", now)
 
 
@@ -85,3 +136,48 @@ def without_rate_limit_retries(client: WebClient) -> WebClient:
     clone = copy.copy(client)
     clone.retry_handlers = handlers
     return clone
+
+
+class PacedClient(WebClient):
+    """The Web API client listeners post with: each `chat.postMessage` takes an interactive
+    slot of the process's `Pacer` (ahead of any broadcast) and a 429 is recorded there, so the
+    delivery's bulk posts step aside instead of meeting the same limit."""
+
+    def __init__(
+        self, *args: Any, pacer: Pacer, sleep: Callable[[float], None] = time.sleep, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.pacer = pacer
+        self.sleep = sleep
+        # A 429 comes back here, to be recorded in the pacer, rather than slept on in the call.
+        self.retry_handlers = [
+            h for h in self.retry_handlers if not isinstance(h, RateLimitErrorRetryHandler)
+        ]
+
+    def api_call(self, api_method: str, **kwargs: Any) -> SlackResponse:
+        if api_method != "chat.postMessage":
+            return super().api_call(api_method, **kwargs)
+        args = kwargs.get("json") or kwargs.get("data") or kwargs.get("params") or {}
+        channel = args.get("channel")
+        channel = str(channel) if channel else None
+        for attempt in range(1, INTERACTIVE_TRIES + 1):
+            wait = self.pacer.reserve(api_method, channel, max_wait=INTERACTIVE_WAIT)
+            if wait:
+                self.sleep(wait)
+            try:
+                return super().api_call(api_method, **kwargs)
+            except SlackApiError as error:
+                if error.response.status_code != 429 or attempt == INTERACTIVE_TRIES:
+                    raise
+                self.pacer.limited(api_method, channel, retry_after_of(error))
+        raise AssertionError("unreachable")
+
+
+def retry_after_of(error: SlackApiError) -> float:
+    """Slack's Retry-After on a 429, in seconds (at least 1)."""
+    headers = error.response.headers or {}
+    raw = headers.get("Retry-After") or headers.get("retry-after") or "1"
+    try:
+        return float(max(1, int(raw[0] if isinstance(raw, list) else raw)))
+    except ValueError:
+        return 1.0

@@ -21,6 +21,14 @@ log = logging.getLogger(__name__)
 
 CLAIM_FOR = timedelta(seconds=60)  # a crashed sender's rows become due again after this
 MAX_ATTEMPTS = 8
+# Rows that go to many people at once, or on a timer: they wait behind answers and replies.
+BULK_REFS = ("broadcast:", "broadcast-reminder:", "digest:", "kb-review:")
+
+
+def is_bulk(ref: str | None) -> bool:
+    """Whether a row (by its ref, or the ref of the message it edits) is a bulk post: a
+    broadcast's copies and edits, reminders, digests, review reminders."""
+    return bool(ref) and str(ref).startswith(BULK_REFS)
 
 
 @dataclass(frozen=True)
@@ -42,6 +50,7 @@ class _Claimed:
     method: str
     lane: str
     channel: str | None
+    bulk: bool = False
 
 
 class OutboxRows:
@@ -105,17 +114,19 @@ class OutboxRows:
                     OutboxMessage.method,
                     OutboxMessage.payload,
                     OutboxMessage.target_ref,
+                    OutboxMessage.ref,
                 )
                 .where(OutboxMessage.id.in_(claimed))
                 .order_by(OutboxMessage.id)
             ).all()
         out = []
-        for row_id, method, payload, target_ref in rows:
+        for row_id, method, payload, target_ref, ref in rows:
             args = json.loads(payload)
             channel = args.get("channel") or args.get("users")
             channel = str(channel) if channel else None
             lane = target_ref or channel or f"row:{row_id}"
-            out.append(_Claimed(row_id, token, method, lane, channel or target_ref))
+            bulk = is_bulk(ref or target_ref)
+            out.append(_Claimed(row_id, token, method, lane, channel or target_ref, bulk))
         return out
 
     def still_ours(self, row: _Claimed) -> bool:

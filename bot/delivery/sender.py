@@ -16,7 +16,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
 
 from bot.db import Database
-from bot.delivery.pacing import Pacer, without_rate_limit_retries
+from bot.delivery.pacing import Pacer, retry_after_of, without_rate_limit_retries
 from bot.delivery.rows import CLAIM_FOR, OutboxRows, Outcome, _Claimed, backoff
 from bot.models import OutboxMessage, OutboxStatus, utcnow
 
@@ -65,13 +65,15 @@ class Delivery(OutboxRows):
         clock: Callable[[], datetime] = utcnow,
         lanes: int = LANES,
         sleep: Callable[[float], None] = time.sleep,
+        pacer: Pacer | None = None,
     ) -> None:
         self.db = db
         self.client = without_rate_limit_retries(client)
         self.clock = clock
         self.lanes = max(1, lanes)
         self.sleep = sleep
-        self.pacer = Pacer()
+        # Shared with the listeners' client (`PacedClient`), so that answers go ahead of bulk.
+        self.pacer = pacer or Pacer()
         # Set when the process shuts down: a long delivery gives its rows back for the sweep.
         self.stopping = threading.Event()
 
@@ -125,12 +127,11 @@ class Delivery(OutboxRows):
             if self.stopping.is_set():
                 self.defer([r.id for r in rows[index:]], 0)
                 break
-            wait = self.pacer.reserve(row.method, row.channel)
+            wait = self.pacer.reserve(row.method, row.channel, bulk=row.bulk)
             if wait is None:
                 # Its channel is held for a while: give this row and the rest of the lane back.
-                self.defer(
-                    [r.id for r in rows[index:]], self.pacer.free_in(row.method, row.channel)
-                )
+                free = self.pacer.free_in(row.method, row.channel, bulk=row.bulk)
+                self.defer([r.id for r in rows[index:]], free)
                 break
             if wait > 0:
                 self.sleep(wait)
@@ -197,12 +198,7 @@ class Delivery(OutboxRows):
         status = exc.response.status_code
         error = str(exc.response.get("error") or f"http_{status}")
         if status == 429:
-            headers = exc.response.headers or {}
-            raw = headers.get("Retry-After") or headers.get("retry-after") or "1"
-            try:
-                retry_after = max(1, int(raw[0] if isinstance(raw, list) else raw))
-            except ValueError:
-                retry_after = 1
+            retry_after = retry_after_of(exc)
             later = self.later(
                 row_id, attempts, seconds=retry_after, error="ratelimited", count_attempt=False
             )

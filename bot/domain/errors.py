@@ -176,6 +176,40 @@ class DetailTooLong(ServiceError):
 
 
 @dataclass(eq=False)
+class UnknownRole(ServiceError):
+    """The role must be officer, champion, lead or admin."""
+
+
+@dataclass(eq=False)
+class AwayTimeNotUnderstood(ServiceError):
+    """I didn't understand that as a time."""
+
+    phrase: str  # what the champion typed after "until" or "for"; empty when nothing was
+
+
+@dataclass(eq=False)
+class AwayInPast(ServiceError):
+    """That time has already passed; give a date or time in the future."""
+
+
+@dataclass(eq=False)
+class AwayTooLong(ServiceError):
+    """Away can be set for up to a year; go off duty for longer."""
+
+
+@dataclass(eq=False)
+class AreaTooLong(ServiceError):
+    """Keep the area shorter."""
+
+    limit: int
+
+
+@dataclass(eq=False)
+class TooManySkills(ServiceError):
+    """That is too many skills; list the main ones."""
+
+
+@dataclass(eq=False)
 class EmptyQuestion(ServiceError):
     """Ask me a question."""
 

@@ -10,9 +10,10 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from bot.domain.errors import UnknownRole
 from bot.domain.figures import FIGURES_DAYS
 from bot.models import CurationItem, Member, Question, Role
-from bot.services import ServiceError, audit, questions, roster, stats
+from bot.services import audit, questions, roster, stats
 from bot.services.policy import Act, require
 
 
@@ -87,7 +88,7 @@ def set_role(
     try:
         role = Role(role_name.lower())
     except ValueError:
-        raise ServiceError("The role must be officer, champion, lead or admin.") from None
+        raise UnknownRole() from None
     target_id = roster.check_user_id(target)
     roster.ensure_not_self_demotion(actor_id=actor_id, target_id=target_id, role=role)
     return roster.add(

@@ -10,18 +10,22 @@ from dateparser.date import DateDataParser
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
+from bot.domain.errors import (
+    AreaTooLong,
+    AwayInPast,
+    AwayTimeNotUnderstood,
+    AwayTooLong,
+    TooManySkills,
+)
 from bot.domain.home import Workload
 from bot.models import Member, Role
-from bot.services import ServiceError, requests, roster
+from bot.services import requests, roster
 from bot.services.audit import record
 from bot.services.policy import CLAIMERS, Act, require
 
 MAX_AWAY = timedelta(days=366)
+MAX_AREA = 80  # characters
 DEFAULT_ZONE = "Europe/London"
-UNTIL_EXAMPLES = (
-    "Try `/champion away until friday 17:00`, `until 3pm`, `until tomorrow`, "
-    "`until 2026-12-24`, `for 2 days` or `for 3h` (in your own time zone)."
-)
 
 
 @dataclass(frozen=True)
@@ -94,9 +98,9 @@ def set_away(
 ) -> Availability:
     """Away until a time; it ends by itself. Offers awaiting the champion move on at once."""
     if until <= now:
-        raise ServiceError(f"That time has already passed. {UNTIL_EXAMPLES}")
+        raise AwayInPast()
     if until - now > MAX_AWAY:
-        raise ServiceError("Away can be set for up to a year; use `/champion off` for longer.")
+        raise AwayTooLong()
     member = _champion(session, user_id)
     member.away_until = until
     record(
@@ -117,13 +121,13 @@ def set_profile(
     """A champion's own area or skills, used to match requests."""
     member = _champion(session, user_id)
     if area is not None:
-        if len(area) > 80:
-            raise ServiceError("Keep the area under 80 characters.")
+        if len(area) > MAX_AREA:
+            raise AreaTooLong(MAX_AREA)
         member.area = area.strip() or None
     if skills is not None:
         joined = ",".join(s.strip().lower() for s in skills if s.strip())
         if len(joined) > 400:
-            raise ServiceError("That is too many skills; list the main ones.")
+            raise TooManySkills()
         member.skills = joined
     record(
         session=session,
@@ -168,12 +172,12 @@ def parse_until(text: str, *, now: datetime, tz: str = DEFAULT_ZONE) -> datetime
     duration = first == "for"
     phrase = rest if first in ("until", "till", "til", "for") else text.strip()
     if not phrase:
-        raise ServiceError(UNTIL_EXAMPLES)
+        raise AwayTimeNotUnderstood("")
     # a bare length of time ("2 days", "3h") is read as that long from now
     parsed = _parser(zone, now).get_date_data(phrase)
     at = parsed.date_obj
     if at is None:
-        raise ServiceError(f"I didn't understand {phrase!r} as a time. {UNTIL_EXAMPLES}")
+        raise AwayTimeNotUnderstood(phrase)
     if parsed.period != "time" and not duration:
         at = datetime.combine(at.date(), time(0, 0), tzinfo=zone)
     elif at.tzinfo is None:

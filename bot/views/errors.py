@@ -12,8 +12,16 @@ from functools import singledispatch
 from bot.domain import errors as e
 from bot.views.text import plain, truncate
 
+UNTIL_EXAMPLES = (
+    "Try `/champion away until friday 17:00`, `until 3pm`, `until tomorrow`, "
+    "`until 2026-12-24`, `for 2 days` or `for 3h` (in your own time zone)."
+)
+
 # Errors worded by filling in their fields; `{title}` is a broadcast's title, shown in bold.
 WORDS: dict[type[e.ServiceError], str] = {
+    e.AwayInPast: "That time has already passed. " + UNTIL_EXAMPLES,
+    e.AwayTooLong: "Away can be set for up to a year; use `/champion off` for longer.",
+    e.AreaTooLong: "Keep the area under {limit} characters.",
     e.EmptyQuestion: "Ask me a question about {subject}, for example "
     "_what is the difference between stalking and harassment?_",
     e.QuestionTooLong: "That message is {length:,} characters, too long for me to search. "
@@ -104,3 +112,10 @@ def _(error: e.NotLead) -> str:
 
 
 e.word_with(refusal)
+
+
+@refusal.register
+def _(error: e.AwayTimeNotUnderstood) -> str:
+    if not error.phrase:
+        return UNTIL_EXAMPLES
+    return f"I didn't understand {plain(truncate(error.phrase, 80))!r} as a time. {UNTIL_EXAMPLES}"

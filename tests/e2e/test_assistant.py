@@ -99,7 +99,6 @@ def test_a_question_in_the_thread_shows_a_status_and_is_answered_there(
     ask_in_thread(agent_app, channel, thread_ts, QUESTION)
     answer = posts_to(agent_app, channel, "Sources:")
     assert answer.args["thread_ts"] == thread_ts
-    assert blocks_of(answer)[0]["type"] == "header"  # the same reply as a DM
     thread = cleared(agent_app, channel, thread_ts)
     assert thread["statuses"] == [view.SEARCHING, ""]
     # the status went up before the answer and came down after it
@@ -116,6 +115,18 @@ def test_a_question_in_the_thread_shows_a_status_and_is_answered_there(
     with agent_app.runtime.db.session() as s:
         (question,) = s.scalars(select(Question))
         assert question.outcome is Outcome.ANSWERED and question.channel_id == channel
+    # the same reply as a DM: asked again at the top of the DM, it is drawn block for block
+    # alike (only the question's own number in the buttons differs)
+    agent_app.slack.dm(user=OFFICER, channel=channel, text=QUESTION)
+    dm = agent_app.emu.wait_for(
+        lambda e: [
+            c
+            for c in ok_calls(agent_app, "chat.postMessage")
+            if c.args.get("channel") == channel and not c.args.get("thread_ts")
+        ]
+    )[0]
+    assert [b["type"] for b in blocks_of(answer)] == [b["type"] for b in blocks_of(dm)]
+    assert answer.args["text"] == dm.args["text"]
 
 
 def test_a_live_case_in_the_thread_becomes_a_request(agent_app: RunningApp) -> None:

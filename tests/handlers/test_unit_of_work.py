@@ -212,9 +212,90 @@ def test_a_slow_delivery_never_holds_a_listener_thread(
     bolt.slack.dm(user=OFFICER, channel=bolt.im(OFFICER), text=LIVE)  # queues notices
     bolt.slack.dm(user=OFFICER, channel=bolt.im(OFFICER), text=QUESTION)
     for future in bolt.executor.futures:
-        future.result(timeout=10)  # every listener has finished while delivery waits
+        future.result(timeout=10)
+    assert bolt.runtime.work_pool.wait_idle(10)  # every unit has finished while delivery waits
     assert len(posted(bolt, bolt.im(OFFICER))) == 2  # both answers are out
     assert not posted(bolt, "CQUEUE")  # the notices are still with the worker
     release.set()
     bolt.settle()
     assert posted(bolt, "CQUEUE")
+
+
+def _blocking_ask(monkeypatch: pytest.MonkeyPatch) -> tuple[Any, Any]:
+    """`flows.ask` held until the returned event is set; the second value counts the calls."""
+    import threading
+
+    from bot.services import flows
+
+    release, started = threading.Event(), threading.Semaphore(0)
+    ask = flows.ask
+
+    def held(**kwargs: Any) -> Any:
+        started.release()
+        release.wait(timeout=30)
+        return ask(**kwargs)
+
+    monkeypatch.setattr(flows, "ask", held)
+    return release, started
+
+
+def test_acks_never_wait_for_listeners_work(
+    bolt: DispatchedApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Sixteen `/faq` commands whose work is held: all sixteen are acked at once, though Bolt
+    has eight threads, and every one is answered once the work may go on."""
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    release, started = _blocking_ask(monkeypatch)
+
+    def faq(n: int) -> tuple[int, float]:
+        begun = time.monotonic()
+        resp = bolt.slack.command(
+            "/faq",
+            QUESTION,
+            user=OFFICER,
+            channel="CGENERAL",
+            response_url=bolt.emu.response_url(f"faq-{n}"),
+        )
+        return resp.status, time.monotonic() - begun
+
+    try:
+        with ThreadPoolExecutor(max_workers=8) as clients:
+            first = list(clients.map(faq, range(8)))  # Bolt's eight threads' worth, held
+            second = list(clients.map(faq, range(8, 16)))
+        assert [status for status, _ in first + second] == [200] * 16
+        assert max(took for _, took in first + second) < 1.0, first + second
+        assert not bolt.emu.responses  # none answered yet: the work is still held
+        assert started.acquire(timeout=5)  # ... and it did start, elsewhere than Bolt's threads
+    finally:
+        release.set()
+    bolt.settle()
+    assert len(bolt.emu.responses) == 16
+
+
+def test_runtime_close_lets_acked_work_finish_then_stops_the_pool(
+    bolt: DispatchedApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+    import time
+
+    release, started = _blocking_ask(monkeypatch)
+    resp = bolt.slack.command(
+        "/faq", QUESTION, user=OFFICER, channel="CGENERAL", response_url=bolt.emu.response_url()
+    )
+    assert resp.status == 200
+    assert started.acquire(timeout=5)
+    closing = threading.Thread(target=bolt.runtime.close)
+    closing.start()
+    time.sleep(0.3)
+    assert closing.is_alive()  # close waits for the work it acked
+    release.set()
+    closing.join(timeout=10)
+    assert not closing.is_alive()
+    assert len(bolt.emu.responses) == 1  # the acked command was answered before close returned
+    assert bolt.runtime.work_pool.closed
+    deadline = time.monotonic() + 5
+    while any(t.name.startswith("unit") for t in threading.enumerate()):
+        assert time.monotonic() < deadline, "the work pool's threads outlived close()"
+        time.sleep(0.05)

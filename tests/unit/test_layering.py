@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 
 from tests.conftest import ROOT
@@ -19,3 +20,14 @@ def test_every_services_module_is_held_to_queueing_through_notify() -> None:
         if (path.suffix == ".py" and path.stem != "__init__") or (path / "__init__.py").exists()
     }
     assert set(contract["source_modules"]) == modules - {"bot.services.outbox"}
+
+
+def test_services_raise_errors_as_data_and_leave_the_wording_to_the_views() -> None:
+    # A refusal with its sentence written in a service (`ServiceError("…")`) can't be worded
+    # for its surface, and drifts from the other surfaces' wording.
+    worded = []
+    for path in sorted((ROOT / "bot" / "services").rglob("*.py")):
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            if re.search(r"\b(ServiceError|NotAllowed)\(f?[\"']", line):
+                worded.append(f"{path.relative_to(ROOT)}:{number}")
+    assert worded == []
