@@ -14,7 +14,8 @@ from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
 from bot.config import Settings
-from bot.console_text import blocks_of, json_of, plain, render
+from bot.console_clock import ConsoleClock, ConsoleScheduler, parse_duration
+from bot.console_text import Markup, blocks_of, json_of, mentions
 from bot.emulator import SlackEmulator
 from bot.models import Role
 from bot.slack_requests import SlackSender
@@ -29,18 +30,94 @@ PEOPLE = {  # name: (user id, role on the roster)
     "adam": ("UADAM", Role.ADMIN),
 }
 GENERAL = "CGENERAL"
-HELP = """\
-Type a question and press Enter to send it to the bot as a direct message.
-  /mention TEXT   mention the bot in #general      /click N     press button N (or
-                                                    /click LABEL: the latest button so labelled)
-  /as NAME        switch who you are (olivia, omar: officers; chris, cara: champions;
-                  lena: lead; adam: admin)          /home        open the App Home tab
-  /ask TEXT, /faq TEXT, /champion ..., /champbot ... run a slash command
-  /submit A | B   fill in and send the open form    /close       cancel the form
-  /who            list the people                    /quit        leave
+CHANNELS = {GENERAL: "general", "CQUEUE": "queue", "CNETWORK": "network"}
+ZONE = "Europe/London"  # everyone in the console lives here, as the emulation's profiles say
+BANNER = (
+    "Type a question and press Enter to send it to the bot as a direct message; "
+    "/help lists the rest."
+)
+CONSOLE_HELP = """\
+The console:
+  /as NAME          switch who you are (olivia, omar: officers; chris, cara: champions;
+                    lena: lead; adam: admin)      /who   list the people
+  /click N          press button N in [brackets] (or /click LABEL: the latest so labelled)
+  /submit A | B     fill in the open form's fields in order and send it
+  /back             go back to the form under this one (*Back* on a preview)
+  /close            cancel the form
+  /home             open your App Home tab
+  /mention TEXT     mention the bot in #general
+  /say TEXT         write in your latest consult (the group DM with your champion or officer)
+  /wait 10m         move the clock on (30s, 10m, 2h, 1d) and run what came due
+  /time             the console's time
+  /quit             leave
+Type @name for a person (@chris) as in Slack.
 """
+# The bot's own commands, by who may use them (the policy refuses the rest).
+ROLE_HELP = {
+    Role.OFFICER: """\
+As an officer:
+  TEXT              ask the bot a question (a direct message)
+  /ask TEXT         ask a question, answered where you typed it
+  /faq TEXT         search the knowledge base only
+  /champbot help    what the bot does
+""",
+    Role.CHAMPION: """\
+As a champion:
+  /champion on | off              go on or off duty
+  /champion away until friday     away until a time (also: away for 3h)
+  /champion status                your availability and your requests
+  /champion area AREA             your area;  /champion skills a,b   your skills
+  /ask TEXT, /faq TEXT, TEXT      ask as an officer would
+""",
+    Role.LEAD: """\
+As a lead:
+  /broadcast                      write a broadcast to the network (a form)
+  /broadcast list                 scheduled and recent broadcasts
+  /champbot stats                 the network's figures
+  /champbot unanswered            questions the knowledge base could not answer
+  /ask TEXT, /faq TEXT, TEXT      ask as an officer would
+""",
+    Role.ADMIN: """\
+As an admin:
+  /champbot roster list                               who is on the roster
+  /champbot roster add @name officer|champion|lead|admin   add someone or change a role
+  /champbot roster remove @name                       take someone off
+  /champbot stats, /champbot unanswered               the figures
+  /ask TEXT, /faq TEXT, TEXT                          ask as an officer would
+""",
+}
+ESCAPED_COMMANDS = ("/champbot", "/champion")  # the manifest's should_escape commands
 
-_NAMES = {uid: name for name, (uid, _) in PEOPLE.items()}
+_NAMES = {uid: name for name, (uid, _) in PEOPLE.items()} | CHANNELS
+_IDS = {name: uid for name, (uid, _) in PEOPLE.items()}
+
+
+def help_text(role: Role) -> str:
+    """`/help`: the console's own commands, then the bot's for this role."""
+    return CONSOLE_HELP + "\n" + ROLE_HELP[role]
+
+
+class UnknownChoice(ValueError):
+    """A form value that matches none of the field's choices (or several)."""
+
+
+def pick_option(options: list[dict[str, Any]], typed: str) -> dict[str, Any]:
+    """The option `typed` names: its value, the start of its label, or one word of it ("dm"
+    for "Also send to each champion by DM"); UnknownChoice when none or several fit."""
+    want = typed.strip().lower()
+    for test in (
+        lambda o: str(o.get("value", "")).lower() == want,
+        lambda o: o["text"]["text"].lower() == want,
+        lambda o: o["text"]["text"].lower().startswith(want),
+        lambda o: want in o["text"]["text"].lower().replace(",", " ").split(),
+    ):
+        found = [o for o in options if want and test(o)]
+        if len(found) == 1:
+            return found[0]
+        if len(found) > 1:
+            break
+    choices = ", ".join(o["text"]["text"] for o in options)
+    raise UnknownChoice(f"{typed.strip()!r} is not one of the choices: {choices}")
 
 
 @dataclass
@@ -57,16 +134,29 @@ class Button:
 
 @dataclass
 class Console:
-    """The terminal session: who you are, what has been shown, and the buttons on screen."""
+    """The terminal session: who you are, what has been shown, the buttons on screen, the forms
+    open (a stack, as Slack keeps pushed views), the consults, and the clock."""
 
     emu: SlackEmulator
     slack: SlackSender
     out: TextIO = sys.stdout
     user: str = "olivia"
+    clock: ConsoleClock = field(default_factory=ConsoleClock)
+    scheduler: ConsoleScheduler | None = None
     buttons: list[Button] = field(default_factory=list)
     seen_calls: int = 0
     seen_responses: int = 0
-    modal: dict[str, Any] | None = None
+    modals: list[dict[str, Any]] = field(default_factory=list)
+    consults: dict[str, set[str]] = field(default_factory=dict)  # group DM → its members
+    _modal_changed: bool = False
+
+    def __post_init__(self) -> None:
+        self.markup = Markup(_NAMES, zone=ZONE, clock=self.clock)
+
+    @property
+    def modal(self) -> dict[str, Any] | None:
+        """The form on top, the one `/submit` fills in."""
+        return self.modals[-1] if self.modals else None
 
     @property
     def user_id(self) -> str:
@@ -78,13 +168,13 @@ class Console:
     def handle(self, line: str) -> bool:
         """Act on one line of input; False when the user wants to leave."""
         line = line.strip()
-        if not line:
+        if not line or line.startswith("#"):  # a comment, for scripts
             return True
         word, _, rest = line.partition(" ")
         if word in ("/quit", "/exit"):
             return False
         if word == "/help":
-            self.out.write(HELP)
+            self.out.write(help_text(PEOPLE[self.user][1]))
         elif word == "/who":
             for name, (uid, role) in PEOPLE.items():
                 self.out.write(f"  {name:<7} {uid:<8} {role.value}\n")
@@ -94,27 +184,79 @@ class Console:
                 self.out.write(f"You are now {self.user} ({PEOPLE[self.user][1].value}).\n")
             else:
                 self.out.write(f"Nobody called {rest!r}; try /who.\n")
+        elif word == "/wait":
+            self.wait(rest)
+        elif word == "/time":
+            self.out.write(f"It is {self._now_text()}.\n")
         elif word == "/click":
             self.click(rest)
         elif word == "/submit":
             self.submit(rest)
+        elif word == "/back":
+            self.back()
         elif word == "/close":
-            self.modal = None
+            self.modals.clear()
         elif word == "/home":
             self.slack.home_opened(user=self.user_id, channel=self.emu.im_channel(self.user_id))
         elif word == "/mention":
-            self.slack.mention(user=self.user_id, channel=GENERAL, text=rest)
+            self.slack.mention(user=self.user_id, channel=GENERAL, text=mentions(rest, _IDS))
+        elif word == "/say":
+            self.say(rest)
         elif word.startswith("/"):
-            url = self.emu.response_url(f"console-{word[1:]}")
-            resp = self.slack.command(
-                word, rest, user=self.user_id, channel=GENERAL, response_url=url
-            )
-            if resp.status == 404:
-                self.out.write(f"The bot has no {word} command. Type /help.\n")
+            self.command(word, rest)
         else:
-            self.slack.dm(user=self.user_id, channel=self.emu.im_channel(self.user_id), text=line)
+            self.slack.dm(
+                user=self.user_id,
+                channel=self.emu.im_channel(self.user_id),
+                text=mentions(line, _IDS),
+            )
         self.show_new()
         return True
+
+    def _now_text(self) -> str:
+        local = self.clock().astimezone(ZoneInfo(ZONE))
+        return f"{local:%a} {local.day} {local:%b %Y} at {local:%H:%M} ({ZONE})"
+
+    def wait(self, rest: str) -> None:
+        """Move the clock on and run the scheduler's jobs at the new time, as the clock would."""
+        try:
+            by = parse_duration(rest)
+        except ValueError:
+            self.out.write("Wait how long? For example /wait 30s, /wait 10m, /wait 2h, /wait 1d.\n")
+            return
+        self.clock.advance(by)
+        self.out.write(f"It is now {self._now_text()}.\n")
+        if self.scheduler is not None:
+            self.scheduler.run_due()
+
+    def command(self, word: str, rest: str) -> None:
+        """A slash command, as Slack sends it (names escaped where the manifest asks)."""
+        text = mentions(rest, _IDS) if word in ESCAPED_COMMANDS else rest
+        url = self.emu.response_url(f"console-{word[1:]}")
+        resp = self.slack.command(word, text, user=self.user_id, channel=GENERAL, response_url=url)
+        if resp.status == 404:
+            self.out.write(f"The bot has no {word} command. Type /help.\n")
+
+    def say(self, rest: str) -> None:
+        """Write in the latest consult this person is in, as they would in Slack."""
+        channel = next(
+            (c for c, members in reversed(self.consults.items()) if self.user_id in members), None
+        )
+        if channel is None:
+            self.out.write(
+                "You are in no consult yet: one opens when a champion takes a request.\n"
+            )
+            return
+        if not rest.strip():
+            self.out.write("Say what? /say TEXT\n")
+            return
+        text = mentions(rest.strip(), _IDS)
+        others = sorted(self.name_of(u) for u in self.consults[channel] - {self.user_id})
+        self.out.write(f"\n── {self.user} → group DM with {', '.join(others)} ──\n")
+        self.out.write(self.markup.plain(text) + "\n")
+        # The app subscribes to no group DM messages, so, as in Slack, nothing is sent to it:
+        # the message is in the consult for the other person to read.
+        self.emu.user_message(channel, self.user_id, text)
 
     def click(self, rest: str) -> None:
         label = rest.strip().lower()
@@ -136,19 +278,31 @@ class Console:
 
     def _show_modal(self, view: dict[str, Any]) -> None:
         """Print a form: what it shows, then its fields numbered, with the choices they offer."""
-        self.modal = view
         title = view.get("title", {}).get("text", "")
         shown = [b for b in view.get("blocks", []) if b.get("type") != "input"]
-        lines = list(render(shown, _NAMES, lambda e: self._number(e, None, None, True)))
+        lines = list(self.markup.render(shown, lambda e: self._number(e, None, None, True)))
         fields = [b for b in view.get("blocks", []) if b.get("type") == "input"]
         for i, block in enumerate(fields, 1):
             element = block.get("element", {})
             choices = [o["text"]["text"] for o in element.get("options", [])]
-            hint = {"datetimepicker": " (YYYY-MM-DD HH:MM)", "users_select": " (a name)"}
-            extra = f": {' / '.join(choices)}" if choices else hint.get(element.get("type"), "")
-            lines.append(f"  {i}. {plain(block['label']['text'], _NAMES)}{extra}")
-        submit = view.get("submit", {}).get("text", "Submit")
-        lines.append(f"  /submit VALUE [| VALUE …] to {submit.lower()}, /close to cancel")
+            hint = {
+                "datetimepicker": " (YYYY-MM-DD HH:MM, or +30m from now)",
+                "users_select": " (a name)",
+                "checkboxes": " (any of them, with commas)",
+            }
+            kind = element.get("type", "")
+            extra = f": {' / '.join(choices)}" if choices else ""
+            extra += hint.get(kind, "") if kind in ("checkboxes",) or not choices else ""
+            lines.append(f"  {i}. {self.markup.plain(block['label']['text'])}{extra}")
+        submit = view.get("submit", {}).get("text")
+        close = view.get("close", {}).get("text", "Cancel")
+        actions = []
+        if submit:
+            actions.append(f"/submit VALUE [| VALUE …] to {submit.lower()}")
+        if len(self.modals) > 1:
+            actions.append(f"/back for {close}")
+        actions.append("/close to cancel" if submit else "/close to close")
+        lines.append("  " + ", ".join(actions))
         self.out.write(f"\n── modal: {title} ──\n" + "\n".join(lines) + "\n")
 
     def _entry(self, element: dict[str, Any], value: str) -> dict[str, Any] | None:
@@ -157,41 +311,54 @@ class Console:
         if not value:
             return {"type": kind, "value": None} if kind.endswith("_input") else None
         options = element.get("options", [])
-
-        def pick(label: str) -> dict[str, Any] | None:
-            label = label.strip().lower()
-            return next((o for o in options if o["text"]["text"].lower().startswith(label)), None)
-
         if kind == "users_select":
-            return {"type": kind, "selected_user": PEOPLE.get(value.lower(), (value.upper(),))[0]}
+            name = value.lower().lstrip("@")
+            if name not in _IDS:
+                raise UnknownChoice(f"{value!r} is nobody here: {', '.join(_IDS)}")
+            return {"type": kind, "selected_user": _IDS[name]}
         if kind in ("static_select", "radio_buttons"):
-            return {"type": kind, "selected_option": pick(value)}
+            return {"type": kind, "selected_option": pick_option(options, value)}
         if kind == "checkboxes":
-            chosen = [o for o in (pick(v) for v in value.split(",")) if o]
+            chosen = [pick_option(options, v) for v in value.split(",") if v.strip()]
             return {"type": kind, "selected_options": chosen}
         if kind == "datetimepicker":
-            local = datetime.fromisoformat(value).replace(tzinfo=ZoneInfo("Europe/London"))
-            return {"type": kind, "selected_date_time": int(local.timestamp())}
+            return {"type": kind, "selected_date_time": self._stamp(value)}
         return {"type": kind, "value": value}
+
+    def _stamp(self, value: str) -> int:
+        """A typed date and time in the console's zone, or `+30m` from the console's now."""
+        if value.startswith("+"):
+            return int((self.clock() + parse_duration(value[1:])).timestamp())
+        try:
+            local = datetime.fromisoformat(value).replace(tzinfo=ZoneInfo(ZONE))
+        except ValueError:
+            raise UnknownChoice(
+                f"{value!r} is not a date and time (YYYY-MM-DD HH:MM, +30m)"
+            ) from None
+        return int(local.timestamp())
 
     def submit(self, rest: str) -> None:
         """Fill the open modal's inputs in order (values split on `|`) and submit it."""
-        if self.modal is None:
+        modal = self.modal
+        if modal is None:
             self.out.write("No modal is open.\n")
             return
-        inputs = [b for b in self.modal.get("blocks", []) if b.get("type") == "input"]
+        inputs = [b for b in modal.get("blocks", []) if b.get("type") == "input"]
         values = [v.strip() for v in rest.split("|")] if inputs else []
+        if len(values) > len(inputs):
+            self.out.write(f"  This form has {len(inputs)} fields; you gave {len(values)}.\n")
+            return
         state: dict[str, dict[str, dict[str, Any]]] = {}
         for block, value in zip(inputs, values, strict=False):
             element = block["element"]
             try:
                 entry = self._entry(element, value)
-            except ValueError:
-                self.out.write(f"  {block['label']['text']}: {value!r} is not a date and time\n")
+            except UnknownChoice as exc:
+                self.out.write(f"  {self.markup.plain(block['label']['text'])}: {exc}\n")
                 return
             if entry is not None:
                 state[block["block_id"]] = {element["action_id"]: entry}
-        resp = self.slack.view_submission(user=self.user_id, view=self.modal, values=state)
+        resp = self.slack.view_submission(user=self.user_id, view=modal, values=state)
         parsed = resp.json() if resp.body and resp.body != "null" else None
         body: dict[str, Any] = parsed if isinstance(parsed, dict) else {}
         action = body.get("response_action")
@@ -199,20 +366,36 @@ class Console:
             for name, error in body.get("errors", {}).items():
                 self.out.write(f"  {name}: {error}\n")
             return
-        if action in ("update", "push"):
-            self._show_modal(body["view"])
+        if action == "push":
+            self.modals.append(body["view"])
+            self._modal_changed = True
+        elif action == "update":
+            self.modals[-1] = body["view"]
+            self._modal_changed = True
+        else:  # "clear", or nothing: Slack closes the whole stack
+            self.modals.clear()
+
+    def back(self) -> None:
+        """The modal's close button on a pushed view: back to the view under it."""
+        if len(self.modals) < 2:
+            self.out.write("There is no form to go back to; /close cancels.\n")
             return
-        self.modal = None
+        self.modals.pop()
+        self._modal_changed = True
 
     def show_new(self, *, settle: float = 0.4, limit: float = 5.0) -> None:
-        """Print what the bot did, waiting until it has been quiet for `settle` seconds."""
+        """Print what the bot did, waiting until it has been quiet for `settle` seconds; the
+        form on top is printed once, as it stands when the bot has finished with it."""
         deadline, quiet_since = time.monotonic() + limit, time.monotonic()
         while time.monotonic() < deadline:
             if self._drain():
                 quiet_since = time.monotonic()
             elif time.monotonic() - quiet_since > settle:
-                return
+                break
             time.sleep(0.05)
+        if self._modal_changed and self.modal is not None:
+            self._show_modal(self.modal)
+        self._modal_changed = False
 
     def _drain(self) -> bool:
         calls, responses = list(self.emu.calls), list(self.emu.responses)
@@ -237,7 +420,12 @@ class Console:
         blocks = blocks_of(args.get("blocks"))
         channel = str(args.get("channel", ""))
         where = self._where(channel)
-        if method == "chat.postMessage":
+        if method == "conversations.open" and args.get("users"):
+            opened = str((result.get("channel") or {}).get("id", ""))
+            if opened.startswith(("G", "C")):
+                self.consults.pop(opened, None)  # latest last, for /say
+                self.consults[opened] = set(str(args["users"]).split(","))
+        elif method == "chat.postMessage":
             ts = result.get("ts")
             where += " (in a thread)" if args.get("thread_ts") else ""
             self._show_message(where, str(args.get("text", "")), blocks, channel, ts)
@@ -259,7 +447,7 @@ class Console:
                 ephemeral=True,
             )
         elif method in ("views.open", "views.push", "views.update"):
-            self._show_modal(result.get("view") or json_of(args.get("view")))
+            self._track_view(method, args, result.get("view") or json_of(args.get("view")))
         elif method == "views.publish":
             view = json_of(args.get("view"))
             self._show_message(
@@ -270,12 +458,33 @@ class Console:
                 None,
             )
 
+    def _track_view(self, method: str, args: dict[str, Any], view: dict[str, Any]) -> None:
+        """Keep the stack of open forms as Slack does; printing waits until the bot is done."""
+        if method == "views.open":
+            self.modals = [view]
+        elif method == "views.push":
+            self.modals.append(view)
+        else:
+            target = args.get("view_id")
+            at = [i for i, v in enumerate(self.modals) if target and v.get("id") == target]
+            if at:
+                self.modals[at[-1]] = view
+            elif self.modals:
+                self.modals[-1] = view
+            else:
+                self.modals = [view]
+        self._modal_changed = True
+
     def _where(self, channel: str) -> str:
-        if channel == GENERAL:
-            return "#general"
+        if channel in CHANNELS:
+            return f"#{CHANNELS[channel]}"
         for name, (uid, _) in PEOPLE.items():
             if channel in (uid, self.emu.im_channel(uid)):
                 return f"DM to {name}"
+        if channel in self.consults:
+            return "group DM with " + ", ".join(
+                sorted(self.name_of(u) for u in self.consults[channel])
+            )
         return "group DM" if channel.startswith("G") else channel
 
     def _show_message(
@@ -293,7 +502,7 @@ class Console:
         def number(element: dict[str, Any]) -> str:
             return self._number(element, channel, ts, ephemeral)
 
-        lines = list(render(blocks, _NAMES, number)) if blocks else [plain(text, _NAMES)]
+        lines = list(self.markup.render(blocks, number)) if blocks else [self.markup.plain(text)]
         self.out.write("\n".join(lines) + "\n")
 
     def _number(
@@ -322,9 +531,9 @@ def run_console(settings: Settings, *, script: str | None = None) -> int:
     emu = SlackEmulator(token=CONSOLE_TOKEN)
     emu.start()
     for name, (uid, _) in PEOPLE.items():
-        emu.add_user(uid, name=name, real_name=name.title(), tz="Europe/London")
-    for channel in (GENERAL, "CQUEUE", "CNETWORK"):
-        emu.add_channel(channel)
+        emu.add_user(uid, name=name, real_name=name.title(), tz=ZONE)
+    for channel, channel_name in CHANNELS.items():
+        emu.add_channel(channel, name=channel_name)
     secret = secrets.token_hex(16)
     local = replace(
         settings,
@@ -335,22 +544,32 @@ def run_console(settings: Settings, *, script: str | None = None) -> int:
         network_channel=settings.network_channel or "CNETWORK",
     )
     logging.getLogger().setLevel(logging.WARNING)  # the conversation is the output
-    runtime = Runtime.from_settings(local)
+    # Bolt's hint for an unknown command is advice to the app's developer, not the user.
+    logging.getLogger("champbot.bolt").addFilter(
+        lambda record: not str(record.msg).startswith("Unhandled request")
+    )
+    clock = ConsoleClock()
+    runtime = replace(Runtime.from_settings(local), clock=clock)
     with runtime.db.session() as session:
         for uid, role in PEOPLE.values():
             if roster.get(session=session, slack_user_id=uid) is None:
                 roster.add(session=session, slack_user_id=uid, role=role, actor_id="console")
     server = HttpServer(wsgi_app(create_app(runtime), runtime.db), host="127.0.0.1", port=0)
     threading.Thread(target=server.run, daemon=True).start()
+    scheduler = ConsoleScheduler(runtime)
     console = Console(
-        emu=emu, slack=SlackSender(f"http://127.0.0.1:{server.port}/slack/events", secret)
+        emu=emu,
+        slack=SlackSender(f"http://127.0.0.1:{server.port}/slack/events", secret),
+        clock=clock,
+        scheduler=scheduler,
     )
     console.seen_calls = len(emu.calls)
     print(
         f"{local.network_name} bot, running locally with Slack emulated "
         f"(database: {local.database_url})."
     )
-    print(HELP)
+    print(BANNER)
+    scheduler.start()
     stream = open(script, encoding="utf-8") if script else sys.stdin  # noqa: SIM115
     try:
         while True:
@@ -368,6 +587,7 @@ def run_console(settings: Settings, *, script: str | None = None) -> int:
     finally:
         if script:
             stream.close()
+        scheduler.shutdown()
         server.close()
         runtime.close()
         emu.stop()

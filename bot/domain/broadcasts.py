@@ -79,6 +79,8 @@ class Listed:
     broadcast: Broadcast
     acked: int
     total: int
+    posted_at: datetime | None = None  # when Slack accepted the post; None: not (yet)
+    post_failed: bool = False  # Slack refused the post and the outbox gave up on it
 
 
 @dataclass(frozen=True)

@@ -134,6 +134,17 @@ class SlackEmulator(EmulatorCore):
             ws = self._dir.workspace(team_id)
             return self._message_copies(ws, ws.ims.get(channel, channel))
 
+    def user_message(
+        self, channel: str, user: str, text: str, *, team_id: str | None = None
+    ) -> str:
+        """A person writes in a channel (as in a consult's group DM); its ts. The app hears of
+        it only through events it subscribes to, which a caller sends itself."""
+        with self._lock:
+            ws = self._dir.workspace(team_id)
+            ts = ws.next_ts()
+            ws.add_message(channel, {"type": "message", "user": user, "text": text, "ts": ts})
+            return ts
+
     def ephemeral_messages(
         self, channel: str, user: str, *, team_id: str | None = None
     ) -> list[dict[str, Any]]:

@@ -1,8 +1,10 @@
-"""`champbot console` plays whole flows with several people, from a script."""
+"""`champbot console` plays whole flows with several people, from a script: timed flows with
+`/wait`, forms, consults, and Slack's markup as a terminal shows it."""
 
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Callable
@@ -14,6 +16,7 @@ from bot.knowledge import KnowledgeBase
 from tests.conftest import KB_DIR, ROOT
 
 Console = Callable[[list[str]], str]
+TIMED_FLOWS = Path(__file__).parent.parent / "console" / "timed_flows.txt"
 
 
 @pytest.fixture
@@ -22,12 +25,24 @@ def run_console(tmp_path: Path, kb: KnowledgeBase, encodings_cache: Path) -> Con
     fills it) rather than encoding the knowledge base again."""
 
     def play(lines: list[str]) -> str:
+        return _run(tmp_path, encodings_cache, lines)[0]
+
+    return play
+
+
+@pytest.fixture
+def run_console_err(
+    tmp_path: Path, kb: KnowledgeBase, encodings_cache: Path
+) -> Callable[[list[str]], tuple[str, str]]:
+    """Like `run_console`, with what the console wrote to stderr too."""
+
+    def play(lines: list[str]) -> tuple[str, str]:
         return _run(tmp_path, encodings_cache, lines)
 
     return play
 
 
-def _run(tmp_path: Path, encodings: Path, lines: list[str]) -> str:
+def _run(tmp_path: Path, encodings: Path, lines: list[str], **extra: str) -> tuple[str, str]:
     script = tmp_path / "script.txt"
     script.write_text("\n".join(lines) + "\n")
     env = {
@@ -37,6 +52,7 @@ def _run(tmp_path: Path, encodings: Path, lines: list[str]) -> str:
         "DATABASE_URL": f"sqlite:///{tmp_path}/console.db",
         "CHAMPBOT_KB_DIR": str(KB_DIR),
         "CHAMPBOT_CACHE_DIR": str(encodings),
+        **extra,
     }
     proc = subprocess.run(
         [sys.executable, "-m", "bot", "console", "--script", str(script)],
@@ -47,7 +63,13 @@ def _run(tmp_path: Path, encodings: Path, lines: list[str]) -> str:
         timeout=120,
     )
     assert proc.returncode == 0, proc.stderr
-    return proc.stdout
+    return proc.stdout, proc.stderr
+
+
+def steps(out: str) -> list[tuple[str, str]]:
+    """The console's output cut at each prompt: (the line typed, what followed it)."""
+    parts = re.split(r"^\w+> (.*)$", out, flags=re.MULTILINE)
+    return list(zip(parts[1::2], parts[2::2], strict=True))
 
 
 def test_an_officer_asks_and_gives_feedback(run_console: Console) -> None:
@@ -94,5 +116,162 @@ def test_a_lead_broadcasts_and_a_champion_acknowledges(run_console: Console) -> 
         ],
     )
     assert "modal: New broadcast" in out and "1. Category: National policy" in out
-    assert "modal: Preview" in out and "bot → CNETWORK" in out
+    assert "modal: Preview" in out and "bot → #network" in out
     assert "1 of 2 champions have acknowledged" in out
+
+
+def test_the_timed_flows_script_plays_a_timeout_an_escalation_and_a_scheduled_broadcast(
+    tmp_path: Path, kb: KnowledgeBase, encodings_cache: Path
+) -> None:
+    lines = TIMED_FLOWS.read_text().splitlines()
+    out, _ = _run(tmp_path, encodings_cache, lines, CHAMPBOT_OFFER_TIMEOUT="900")
+    played = steps(out)
+    waits = [(typed, shown) for typed, shown in played if typed.startswith("/wait")]
+    assert [typed for typed, _ in waits] == ["/wait 16m", "/wait 7m", "/wait 8m", "/wait 16m"]
+    before = "".join(shown for typed, shown in played[: played.index(waits[0])])
+    assert "bot → DM to chris" in before and "] Accept" in before
+    assert "timed out" not in before and "bot → DM to cara" not in before
+
+    timeout, warning, escalation, broadcast = (shown for _, shown in waits)
+    assert "It is now" in timeout
+    assert "The offer timed out and moved to the next champion" in timeout
+    assert "bot → DM to cara" in timeout and "] Accept" in timeout
+    assert "escalates to the leads soon" not in timeout
+    assert "bot → DM to cara" in warning and "escalates to the leads soon" in warning
+    assert "overdue" not in warning
+    assert "bot → DM to lena" in escalation and "This request is overdue" in escalation
+    assert "leads have been told" in escalation
+
+    scheduled = "".join(shown for typed, shown in played[: played.index(waits[3])])
+    assert "is scheduled for" in scheduled and "bot → #network" not in scheduled
+    assert "Scheduled broadcasts (1)" in scheduled
+    assert "bot → #network" in broadcast and "CHARGING GUIDANCE CHANGED" in broadcast
+    assert "bot → DM to chris" in broadcast and "bot → DM to cara" in broadcast  # "dm"
+    after = played[played.index(waits[3]) + 1][1]
+    assert "Scheduled broadcasts (0)" in after and "\nSent " in after
+    assert "1 of 2 champions have acknowledged" in out
+
+
+def test_each_form_is_printed_once_and_back_returns_from_the_preview(
+    run_console: Console,
+) -> None:
+    out = run_console(
+        [
+            "/as lena",
+            "/broadcast",
+            "/submit national | Old title | Message. | | | ask",
+            "/back",
+            "/submit national | New title | Message. | | | ask",
+            "/submit",
+            "/quit",
+        ]
+    )
+    played = dict(steps(out))
+    assert played["/broadcast"].count("── modal: New broadcast ──") == 1
+    assert "Press Back to change anything" in out and "/back for Back" in out
+    assert played["/back"].count("── modal: New broadcast ──") == 1
+    assert "modal: Preview" in played["/submit national | New title | Message. | | | ask"]
+    assert "bot → #network" in played["/submit"] and "NEW TITLE" in played["/submit"]
+    assert "OLD TITLE" not in played["/submit"]
+
+
+def test_an_unknown_form_value_is_refused_with_the_choices_and_short_names_work(
+    run_console: Console,
+) -> None:
+    out = run_console(
+        [
+            "/as lena",
+            "/broadcast",
+            "/submit national | Title | Message. | | | ask, by sms",
+            "/submit nation | Title | Message. | | | ask, dm",
+            "/submit",
+            "/quit",
+        ]
+    )
+    played = steps(out)
+    refused = played[2][1]
+    assert "'by sms' is not one of the choices" in refused
+    assert "Ask champions to acknowledge, Also send to each champion by DM" in refused
+    assert "modal: Preview" not in refused
+    assert "each of the 2 champions as a direct message" in played[3][1]
+    sent = played[4][1]
+    assert "bot → DM to chris" in sent and "bot → DM to cara" in sent
+
+
+def test_unknown_commands_get_no_developer_hint_and_help_fits_the_role(
+    run_console_err: Callable[[list[str]], tuple[str, str]],
+) -> None:
+    out, err = run_console_err(["/nonsense", "/help", "/as lena", "/help", "/quit"])
+    played = steps(out)
+    assert "The bot has no /nonsense command" in played[0][1]
+    assert "Unhandled request" not in out + err and "@app.command" not in out + err
+    officer, lead = played[1][1], played[3][1]
+    assert out.count("running locally") == 1 and "running locally" not in officer + lead
+    for line in ("/wait", "/say", "/back", "/click", "/submit", "/as", "/home", "/mention"):
+        assert line in officer and line in lead
+    assert "/ask" in officer and "/broadcast" not in officer
+    assert "/broadcast list" in lead and "/champbot stats" in lead
+
+
+def test_names_typed_as_in_slack_and_typing_in_a_consult_as_either_party(
+    run_console: Console,
+) -> None:
+    out = run_console(
+        [
+            "/say too early",
+            "my victim says her ex keeps following her home, should i arrest him",
+            "/as chris",
+            "/click accept",
+            "/say Arrest under s2A, and ask @olivia for the diary.",
+            "/as olivia",
+            "/say Thanks, will do.",
+            "/as adam",
+            "/champbot roster add @omar champion",
+            "/quit",
+        ]
+    )
+    played = steps(out)
+    assert "You are in no consult" in played[0][1]
+    chris = played[4][1]
+    assert "chris → group DM with olivia" in chris
+    assert "ask @olivia for the diary" in chris and "<@" not in chris
+    assert "olivia → group DM with chris" in played[6][1]
+    roster = played[8][1]
+    assert "@omar" in roster and "champion" in roster.lower() and "UOMAR" not in roster
+
+
+def test_slack_markup_is_shown_readably(run_console: Console) -> None:
+    out = run_console(
+        [
+            "my victim says her ex keeps following her home, should i arrest him",
+            "/as lena",
+            "/broadcast",
+            "/submit national | Tom & Jerry <b> | Read *this* first. | "
+            "https://www.cps.gov.uk/legal-guidance/stalking CPS guidance | | ask",
+            "/submit",
+            "/quit",
+        ]
+    )
+    for raw in ("<#", "<@", "<!date", "<http", ":scroll:", "&amp;", "&lt;", "*National policy*"):
+        assert raw not in out, raw
+    assert re.search(r"claim by \d\d:\d\d", out)  # a <!date^…^{time}|…> token
+    assert "📜 National policy · from @lena" in out
+    assert "posted in #network" in out and "bot → #network" in out
+    assert "Read this first." in out and "TOM & JERRY <B>" in out
+    assert "CPS guidance (https://www.cps.gov.uk/legal-guidance/stalking)" in out
+    assert "Request #1 from @olivia" in out
+
+
+def test_the_readmes_timed_flow_plays_as_it_says(run_console: Console) -> None:
+    readme = (ROOT / "README.md").read_text()
+    section = readme[readme.index("## The console") :]
+    start = section.index("```text\n") + len("```text\n")
+    lines = section[start : section.index("\n```", start)].splitlines()
+    assert 8 <= len(lines) <= 14 and any(line.startswith("/wait") for line in lines)
+    out = run_console([*lines, "/quit"])
+    waits = [shown for typed, shown in steps(out) if typed.startswith("/wait")]
+    assert len(waits) == 4
+    assert "The offer timed out and moved to the next champion" in waits[0]
+    assert "No champion is available to take this request" in waits[1]
+    assert "This request is overdue" in waits[2]
+    assert "bot → #network" in waits[3] and "1 of 2 champions have acknowledged" in out

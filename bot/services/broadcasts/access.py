@@ -11,8 +11,16 @@ from sqlalchemy.orm import Session
 from bot.config import Settings
 from bot.domain.broadcasts import Link, Listed
 from bot.domain.errors import BroadcastCancelled, BroadcastGone, NoNetworkChannel, NotLead
-from bot.models import Acknowledgement, Broadcast, BroadcastStatus, Member, Role
-from bot.services import policy, roster
+from bot.models import (
+    Acknowledgement,
+    Broadcast,
+    BroadcastStatus,
+    Member,
+    OutboxMessage,
+    OutboxStatus,
+    Role,
+)
+from bot.services import policy, refs, roster
 
 LEADS = policy.MAY[policy.Act.BROADCAST]
 RECENT = timedelta(days=14)
@@ -141,9 +149,35 @@ def listing(*, session: Session, now: datetime) -> tuple[list[Listed], list[List
         for b in sorted(live, key=lambda b: b.send_at or now)
         if b.status is BroadcastStatus.SCHEDULED
     ]
+    sent = [b for b in live if b.status is BroadcastStatus.SENT]
+    posts = _posts(session, sent)
     recent = [
-        Listed(b, acked.get(b.id, 0), total)
-        for b in sorted(live, key=lambda b: b.sent_at or b.created_at, reverse=True)
-        if b.status is BroadcastStatus.SENT
+        Listed(
+            b,
+            acked.get(b.id, 0),
+            total,
+            posted_at=posts.get(b.id, (None, None))[1],
+            post_failed=posts.get(b.id, (None, None))[0] is OutboxStatus.FAILED,
+        )
+        for b in sorted(sent, key=lambda b: b.sent_at or b.created_at, reverse=True)
     ]
     return scheduled, recent[:10]
+
+
+def _posts(
+    session: Session, sent: list[Broadcast]
+) -> dict[int, tuple[OutboxStatus, datetime | None]]:
+    """Where each broadcast's post in the channel stands in the outbox: a broadcast is out only
+    once Slack has accepted its post, not when its time has come."""
+    by_ref = {refs.broadcast_post(b.id, b.revision): b.id for b in sent}
+    if not by_ref:
+        return {}
+    rows = session.execute(
+        select(OutboxMessage.ref, OutboxMessage.status, OutboxMessage.sent_at).where(
+            OutboxMessage.ref.in_(list(by_ref))
+        )
+    )
+    return {
+        by_ref[refs.Ref(str(ref))]: (status, sent_at if status is OutboxStatus.SENT else None)
+        for ref, status, sent_at in rows
+    }

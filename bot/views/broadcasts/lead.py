@@ -63,8 +63,12 @@ def _listed_line(item: Listed, zone: str) -> str:
     title = f"*{plain(truncate(b.title, 120))}* · {CATEGORY_LABELS[b.category]}"
     if b.status is BroadcastStatus.SCHEDULED and b.send_at is not None:
         return f"{title}\n:calendar: {slack_time(b.send_at, zone)} · by <@{b.author_id}>"
-    sent = b.sent_at or b.created_at
-    line = f"{title}\nSent {slack_time(sent, zone)} · by <@{b.author_id}>"
+    if item.posted_at is not None:
+        line = f"{title}\nSent {slack_time(item.posted_at, zone)} · by <@{b.author_id}>"
+    elif item.post_failed:
+        line = f"{title}\n:warning: Not sent: Slack refused the post · by <@{b.author_id}>"
+    else:
+        line = f"{title}\n:hourglass_flowing_sand: Going out now · by <@{b.author_id}>"
     if b.ask_ack:
         line += f" · {ack_count_text(item.acked, item.total)}"
     return line
