@@ -1,17 +1,16 @@
 """The unit of work of every request, and how every listener runs in it.
 
 A Bolt global middleware (`install`) builds the request's `Unit`: the caller, the time, the
-event (Slack's repeats of an event are dropped here, before the ack). Bolt runs this app with
-`process_before_response=False`, so the middleware's `next()` returns as soon as the listener
-has acked while the listener's body goes on: a middleware cannot commit "after the listener".
-So `listen`, the one place listeners are registered, wraps each listener: Bolt's thread acks
-(a command, button, shortcut; Bolt acks events itself) and hands the rest to the app's work pool
-(`bot.workpool`), so Bolt's threads are free for the next ack however slow the work. There, in
-one thread, the unit's session is opened, the listener runs, the work commits (or rolls back),
-the replies that must follow the commit go out, the outbox rows go to the delivery worker, and
-what was raised is mapped (`handlers.errors`). A form's listener runs in Bolt's thread before
-its ack, since its ack is its answer. One session per request, never shared between threads; no
-listener opens a session, commits or marks an event by hand.
+event (Slack's repeats of an event are dropped here, before the ack). `listen`, the one place
+listeners are registered, wraps each listener: in the request's thread it acks (a command,
+button, shortcut; Bolt acks events itself once the wrapper returns) and hands the rest to the
+app's work pool (`bot.workpool`), so the ack goes back to Slack at once however slow the work.
+There, in one thread, the unit's session is opened, the listener runs, the work commits (or
+rolls back), the replies that must follow the commit go out, the outbox rows go to the delivery
+worker, and what was raised is mapped (`handlers.errors`). A form's listener runs before its
+ack, since its ack is its answer. (Bolt runs with `process_before_response=True` for that
+reason: nothing slow happens before any ack.) One session per request, never shared between
+threads; no listener opens a session, commits or marks an event by hand.
 """
 
 from __future__ import annotations
