@@ -9,115 +9,23 @@ import sys
 import threading
 import time
 from dataclasses import dataclass, field, replace
-from datetime import datetime
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
 from bot.config import Settings
 from bot.console_clock import ConsoleClock, ConsoleScheduler, parse_duration
+from bot.console_forms import ConsoleForms
+from bot.console_people import CHANNELS, GENERAL, IDS, NAMES, PEOPLE, ZONE, help_text
 from bot.console_text import Markup, blocks_of, json_of, mentions
 from bot.emulator import SlackEmulator
-from bot.models import Role
 from bot.slack_requests import SlackSender
 
 CONSOLE_TOKEN = "xoxb-console"
-PEOPLE = {  # name: (user id, role on the roster)
-    "olivia": ("UOLIVIA", Role.OFFICER),
-    "omar": ("UOMAR", Role.OFFICER),
-    "chris": ("UCHRIS", Role.CHAMPION),
-    "cara": ("UCARA", Role.CHAMPION),
-    "lena": ("ULENA", Role.LEAD),
-    "adam": ("UADAM", Role.ADMIN),
-}
-GENERAL = "CGENERAL"
-CHANNELS = {GENERAL: "general", "CQUEUE": "queue", "CNETWORK": "network"}
-ZONE = "Europe/London"  # everyone in the console lives here, as the emulation's profiles say
 BANNER = (
     "Type a question and press Enter to send it to the bot as a direct message; "
     "/help lists the rest."
 )
-CONSOLE_HELP = """\
-The console:
-  /as NAME          switch who you are (olivia, omar: officers; chris, cara: champions;
-                    lena: lead; adam: admin)      /who   list the people
-  /click N          press button N in [brackets] (or /click LABEL: the latest so labelled)
-  /submit A | B     fill in the open form's fields in order and send it
-  /back             go back to the form under this one (*Back* on a preview)
-  /close            cancel the form
-  /home             open your App Home tab
-  /mention TEXT     mention the bot in #general
-  /say TEXT         write in your latest consult (the group DM with your champion or officer)
-  /wait 10m         move the clock on (30s, 10m, 2h, 1d) and run what came due
-  /time             the console's time
-  /quit             leave
-Type @name for a person (@chris) as in Slack.
-"""
-# The bot's own commands, by who may use them (the policy refuses the rest).
-ROLE_HELP = {
-    Role.OFFICER: """\
-As an officer:
-  TEXT              ask the bot a question (a direct message)
-  /ask TEXT         ask a question, answered where you typed it
-  /faq TEXT         search the knowledge base only
-  /champbot help    what the bot does
-""",
-    Role.CHAMPION: """\
-As a champion:
-  /champion on | off              go on or off duty
-  /champion away until friday     away until a time (also: away for 3h)
-  /champion status                your availability and your requests
-  /champion area AREA             your area;  /champion skills a,b   your skills
-  /ask TEXT, /faq TEXT, TEXT      ask as an officer would
-""",
-    Role.LEAD: """\
-As a lead:
-  /broadcast                      write a broadcast to the network (a form)
-  /broadcast list                 scheduled and recent broadcasts
-  /champbot stats                 the network's figures
-  /champbot unanswered            questions the knowledge base could not answer
-  /ask TEXT, /faq TEXT, TEXT      ask as an officer would
-""",
-    Role.ADMIN: """\
-As an admin:
-  /champbot roster list                               who is on the roster
-  /champbot roster add @name officer|champion|lead|admin   add someone or change a role
-  /champbot roster remove @name                       take someone off
-  /champbot stats, /champbot unanswered               the figures
-  /ask TEXT, /faq TEXT, TEXT                          ask as an officer would
-""",
-}
 ESCAPED_COMMANDS = ("/champbot", "/champion")  # the manifest's should_escape commands
-
-_NAMES = {uid: name for name, (uid, _) in PEOPLE.items()} | CHANNELS
-_IDS = {name: uid for name, (uid, _) in PEOPLE.items()}
-
-
-def help_text(role: Role) -> str:
-    """`/help`: the console's own commands, then the bot's for this role."""
-    return CONSOLE_HELP + "\n" + ROLE_HELP[role]
-
-
-class UnknownChoice(ValueError):
-    """A form value that matches none of the field's choices (or several)."""
-
-
-def pick_option(options: list[dict[str, Any]], typed: str) -> dict[str, Any]:
-    """The option `typed` names: its value, the start of its label, or one word of it ("dm"
-    for "Also send to each champion by DM"); UnknownChoice when none or several fit."""
-    want = typed.strip().lower()
-    for test in (
-        lambda o: str(o.get("value", "")).lower() == want,
-        lambda o: o["text"]["text"].lower() == want,
-        lambda o: o["text"]["text"].lower().startswith(want),
-        lambda o: want in o["text"]["text"].lower().replace(",", " ").split(),
-    ):
-        found = [o for o in options if want and test(o)]
-        if len(found) == 1:
-            return found[0]
-        if len(found) > 1:
-            break
-    choices = ", ".join(o["text"]["text"] for o in options)
-    raise UnknownChoice(f"{typed.strip()!r} is not one of the choices: {choices}")
 
 
 @dataclass
@@ -133,7 +41,7 @@ class Button:
 
 
 @dataclass
-class Console:
+class Console(ConsoleForms):
     """The terminal session: who you are, what has been shown, the buttons on screen, the forms
     open (a stack, as Slack keeps pushed views), the consults, and the clock."""
 
@@ -151,12 +59,7 @@ class Console:
     _modal_changed: bool = False
 
     def __post_init__(self) -> None:
-        self.markup = Markup(_NAMES, zone=ZONE, clock=self.clock)
-
-    @property
-    def modal(self) -> dict[str, Any] | None:
-        """The form on top, the one `/submit` fills in."""
-        return self.modals[-1] if self.modals else None
+        self.markup = Markup(NAMES, zone=ZONE, clock=self.clock)
 
     @property
     def user_id(self) -> str:
@@ -199,7 +102,7 @@ class Console:
         elif word == "/home":
             self.slack.home_opened(user=self.user_id, channel=self.emu.im_channel(self.user_id))
         elif word == "/mention":
-            self.slack.mention(user=self.user_id, channel=GENERAL, text=mentions(rest, _IDS))
+            self.slack.mention(user=self.user_id, channel=GENERAL, text=mentions(rest, IDS))
         elif word == "/say":
             self.say(rest)
         elif word.startswith("/"):
@@ -208,7 +111,7 @@ class Console:
             self.slack.dm(
                 user=self.user_id,
                 channel=self.emu.im_channel(self.user_id),
-                text=mentions(line, _IDS),
+                text=mentions(line, IDS),
             )
         self.show_new()
         return True
@@ -231,7 +134,7 @@ class Console:
 
     def command(self, word: str, rest: str) -> None:
         """A slash command, as Slack sends it (names escaped where the manifest asks)."""
-        text = mentions(rest, _IDS) if word in ESCAPED_COMMANDS else rest
+        text = mentions(rest, IDS) if word in ESCAPED_COMMANDS else rest
         url = self.emu.response_url(f"console-{word[1:]}")
         resp = self.slack.command(word, text, user=self.user_id, channel=GENERAL, response_url=url)
         if resp.status == 404:
@@ -250,7 +153,7 @@ class Console:
         if not rest.strip():
             self.out.write("Say what? /say TEXT\n")
             return
-        text = mentions(rest.strip(), _IDS)
+        text = mentions(rest.strip(), IDS)
         others = sorted(self.name_of(u) for u in self.consults[channel] - {self.user_id})
         self.out.write(f"\n── {self.user} → group DM with {', '.join(others)} ──\n")
         self.out.write(self.markup.plain(text) + "\n")
@@ -275,113 +178,6 @@ class Console:
             message_ts=button.ts,
             is_ephemeral=button.ephemeral,
         )
-
-    def _show_modal(self, view: dict[str, Any]) -> None:
-        """Print a form: what it shows, then its fields numbered, with the choices they offer."""
-        title = view.get("title", {}).get("text", "")
-        shown = [b for b in view.get("blocks", []) if b.get("type") != "input"]
-        lines = list(self.markup.render(shown, lambda e: self._number(e, None, None, True)))
-        fields = [b for b in view.get("blocks", []) if b.get("type") == "input"]
-        for i, block in enumerate(fields, 1):
-            element = block.get("element", {})
-            choices = [o["text"]["text"] for o in element.get("options", [])]
-            hint = {
-                "datetimepicker": " (YYYY-MM-DD HH:MM, or +30m from now)",
-                "users_select": " (a name)",
-                "checkboxes": " (any of them, with commas)",
-            }
-            kind = element.get("type", "")
-            extra = f": {' / '.join(choices)}" if choices else ""
-            extra += hint.get(kind, "") if kind in ("checkboxes",) or not choices else ""
-            lines.append(f"  {i}. {self.markup.plain(block['label']['text'])}{extra}")
-        submit = view.get("submit", {}).get("text")
-        close = view.get("close", {}).get("text", "Cancel")
-        actions = []
-        if submit:
-            actions.append(f"/submit VALUE [| VALUE …] to {submit.lower()}")
-        if len(self.modals) > 1:
-            actions.append(f"/back for {close}")
-        actions.append("/close to cancel" if submit else "/close to close")
-        lines.append("  " + ", ".join(actions))
-        self.out.write(f"\n── modal: {title} ──\n" + "\n".join(lines) + "\n")
-
-    def _entry(self, element: dict[str, Any], value: str) -> dict[str, Any] | None:
-        """The state Slack would send for `value` typed into `element`; None when left empty."""
-        kind = element["type"]
-        if not value:
-            return {"type": kind, "value": None} if kind.endswith("_input") else None
-        options = element.get("options", [])
-        if kind == "users_select":
-            name = value.lower().lstrip("@")
-            if name not in _IDS:
-                raise UnknownChoice(f"{value!r} is nobody here: {', '.join(_IDS)}")
-            return {"type": kind, "selected_user": _IDS[name]}
-        if kind in ("static_select", "radio_buttons"):
-            return {"type": kind, "selected_option": pick_option(options, value)}
-        if kind == "checkboxes":
-            chosen = [pick_option(options, v) for v in value.split(",") if v.strip()]
-            return {"type": kind, "selected_options": chosen}
-        if kind == "datetimepicker":
-            return {"type": kind, "selected_date_time": self._stamp(value)}
-        return {"type": kind, "value": value}
-
-    def _stamp(self, value: str) -> int:
-        """A typed date and time in the console's zone, or `+30m` from the console's now."""
-        if value.startswith("+"):
-            return int((self.clock() + parse_duration(value[1:])).timestamp())
-        try:
-            local = datetime.fromisoformat(value).replace(tzinfo=ZoneInfo(ZONE))
-        except ValueError:
-            raise UnknownChoice(
-                f"{value!r} is not a date and time (YYYY-MM-DD HH:MM, +30m)"
-            ) from None
-        return int(local.timestamp())
-
-    def submit(self, rest: str) -> None:
-        """Fill the open modal's inputs in order (values split on `|`) and submit it."""
-        modal = self.modal
-        if modal is None:
-            self.out.write("No modal is open.\n")
-            return
-        inputs = [b for b in modal.get("blocks", []) if b.get("type") == "input"]
-        values = [v.strip() for v in rest.split("|")] if inputs else []
-        if len(values) > len(inputs):
-            self.out.write(f"  This form has {len(inputs)} fields; you gave {len(values)}.\n")
-            return
-        state: dict[str, dict[str, dict[str, Any]]] = {}
-        for block, value in zip(inputs, values, strict=False):
-            element = block["element"]
-            try:
-                entry = self._entry(element, value)
-            except UnknownChoice as exc:
-                self.out.write(f"  {self.markup.plain(block['label']['text'])}: {exc}\n")
-                return
-            if entry is not None:
-                state[block["block_id"]] = {element["action_id"]: entry}
-        resp = self.slack.view_submission(user=self.user_id, view=modal, values=state)
-        parsed = resp.json() if resp.body and resp.body != "null" else None
-        body: dict[str, Any] = parsed if isinstance(parsed, dict) else {}
-        action = body.get("response_action")
-        if action == "errors":
-            for name, error in body.get("errors", {}).items():
-                self.out.write(f"  {name}: {error}\n")
-            return
-        if action == "push":
-            self.modals.append(body["view"])
-            self._modal_changed = True
-        elif action == "update":
-            self.modals[-1] = body["view"]
-            self._modal_changed = True
-        else:  # "clear", or nothing: Slack closes the whole stack
-            self.modals.clear()
-
-    def back(self) -> None:
-        """The modal's close button on a pushed view: back to the view under it."""
-        if len(self.modals) < 2:
-            self.out.write("There is no form to go back to; /close cancels.\n")
-            return
-        self.modals.pop()
-        self._modal_changed = True
 
     def show_new(self, *, settle: float = 0.4, limit: float = 5.0) -> None:
         """Print what the bot did, waiting until it has been quiet for `settle` seconds; the
@@ -457,23 +253,6 @@ class Console:
                 None,
                 None,
             )
-
-    def _track_view(self, method: str, args: dict[str, Any], view: dict[str, Any]) -> None:
-        """Keep the stack of open forms as Slack does; printing waits until the bot is done."""
-        if method == "views.open":
-            self.modals = [view]
-        elif method == "views.push":
-            self.modals.append(view)
-        else:
-            target = args.get("view_id")
-            at = [i for i, v in enumerate(self.modals) if target and v.get("id") == target]
-            if at:
-                self.modals[at[-1]] = view
-            elif self.modals:
-                self.modals[-1] = view
-            else:
-                self.modals = [view]
-        self._modal_changed = True
 
     def _where(self, channel: str) -> str:
         if channel in CHANNELS:
