@@ -24,26 +24,12 @@ from concurrent.futures import ThreadPoolExecutor
 from multiprocessing.connection import Connection
 from pathlib import Path
 
+from common import QUESTIONS, percentile  # bench/ is the script's own directory
+
 from bot.slack_requests import SlackSender
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN, SECRET, OFFICER = "xoxb-bench", "bench-secret", "UOFFICER1"
-QUESTIONS = [
-    "whats the difference between stalking and harassment",
-    "max sentence for s4a",
-    "who can apply for an spo",
-    "what does FOUR stand for",
-    "how long does a restraining order last",
-    "wot counts as cyber stalking",
-    "can i get a warrant to search for stalking evidence",
-    "what is the national stalking helpline number",
-]
-
-
-def percentile(values: list[float], pct: float) -> float:
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(pct / 100 * (len(ordered) - 1))))
-    return ordered[index]
 
 
 def emulation(conn: Connection, urls: int) -> None:

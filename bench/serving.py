@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from common import QUESTIONS, percentile  # bench/ is the script's own directory
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
@@ -49,22 +50,6 @@ from bot.slack_requests import SlackSender
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN, SECRET, LEAD, NETWORK = "xoxb-bench", "bench-secret", "ULEAD0001", "CNETWORK"
 OFFICER = "UOFFICER1"  # the one who sends the `/faq` commands
-QUESTIONS = [
-    "whats the difference between stalking and harassment",
-    "max sentence for s4a",
-    "who can apply for an spo",
-    "what does FOUR stand for",
-    "how long does a restraining order last",
-    "wot counts as cyber stalking",
-    "can i get a warrant to search for stalking evidence",
-    "what is the national stalking helpline number",
-]
-
-
-def percentile(values: list[float], pct: float) -> float:
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(pct / 100 * (len(ordered) - 1))))
-    return ordered[index]
 
 
 @dataclass(frozen=True)

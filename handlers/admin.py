@@ -7,7 +7,6 @@ from typing import Any
 
 from slack_bolt import App, Respond
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from bot.services import admin
 from bot.unit import Unit, listen
@@ -15,6 +14,7 @@ from bot.views.admin import curation_reply, help_reply, roster_reply, stats_repl
 from bot.views.answers import notice
 from bot.views.blocks import Reply
 from bot.views.replies import ROSTER_USAGE, removed, role_changed
+from handlers import profiles
 
 
 def register(app: App) -> None:
@@ -43,7 +43,7 @@ def dispatch(unit: Unit, words: list[str], client: WebClient) -> Reply:
         found = admin.figures(session=session, caller=caller, now=unit.now)
         # Slack is asked only for the champions the reply names (the first 20).
         names = {
-            uid: _display_name(client, uid) or stand_in
+            uid: profiles.display_name(client, uid) or stand_in
             for uid, stand_in in list(found.pseudonyms.items())[:20]
         }
         titles = {e.id: e.title for e in unit.kb.entries}
@@ -83,14 +83,3 @@ def _roster(unit: Unit, words: list[str]) -> Reply:
         gone = admin.remove(session=session, caller=caller, actor_id=actor, target=words[1])
         return notice(removed(gone.user_id, was_on=gone.was_on))
     return notice(ROSTER_USAGE)
-
-
-def _display_name(client: WebClient, user_id: str) -> str | None:
-    """Someone's name as Slack shows it (display name, else full name); None if Slack can't say."""
-    try:
-        user = client.users_info(user=user_id)["user"]
-    except (SlackApiError, KeyError, TypeError):
-        return None
-    profile = user.get("profile") or {}
-    name = profile.get("display_name") or profile.get("real_name") or user.get("real_name")
-    return str(name) if name else None

@@ -24,6 +24,7 @@ from bot.views.replies import (
     STALE_PREVIEW,
     already_acknowledged,
 )
+from handlers import profiles
 from handlers.home import publish_home
 from handlers.values import StaleInput, button_id, field, metadata, number
 
@@ -41,15 +42,6 @@ def register(app: App) -> None:
     listen(app.action(ids.BROADCAST_CANCEL), on_cancel, title=TITLE)
     listen(app.action(ids.BROADCAST_PENDING), on_pending, title=TITLE)
     listen(app.view(ids.BROADCAST_REMIND), on_remind, title=TITLE)
-
-
-def _zone(client: WebClient, user_id: str) -> str:
-    """The person's time zone from their Slack profile (the default zone if Slack can't say)."""
-    try:
-        info = client.users_info(user=user_id)
-    except SlackApiError:
-        return views.DEFAULT_ZONE
-    return views.zone_or_default(str((info.get("user") or {}).get("tz") or "") or None)
 
 
 def _tell(unit: Unit, body: dict[str, Any], respond: Respond, client: WebClient, text: str) -> None:
@@ -77,7 +69,7 @@ def _open_form(
     opened = client.views_open(
         trigger_id=trigger_id, view=views.form_modal(values=values, editing=editing, sent=sent)
     )
-    zone = _zone(client, user_id)
+    zone = profiles.zone(client, user_id)
     view = opened.get("view") or {}
     target: dict[str, Any] = {"view_id": view.get("id")}
     if view.get("hash"):
@@ -128,7 +120,7 @@ def on_broadcast(unit: Unit, command: dict[str, Any], client: WebClient, respond
     if sub in ("", "new"):
         _open_form(client, str(command.get("trigger_id", "")), user)
     elif sub == "list":
-        zone = _zone(client, user)
+        zone = profiles.zone(client, user)
         scheduled, recent = broadcasts.listing(session=unit.session, now=unit.now)
         reply = views.list_reply(scheduled, recent, zone=zone)
         respond(text=reply.text, blocks=reply.blocks, response_type="ephemeral")
@@ -139,7 +131,7 @@ def on_broadcast(unit: Unit, command: dict[str, Any], client: WebClient, respond
 def on_form(unit: Unit, ack: Ack, view: dict[str, Any], client: WebClient) -> None:
     """The broadcast form: saved as a draft, and its preview pushed."""
     user, meta = unit.user_id or "", metadata(view)
-    zone = views.zone_or_default(meta.get("zone") or _zone(client, user))
+    zone = views.zone_or_default(meta.get("zone") or profiles.zone(client, user))
     form = _parse_form(view, zone)
     editing = number(meta["edit"], stale=STALE_FORM) if meta.get("edit") else None
     preview = broadcasts.save_draft(

@@ -6,15 +6,13 @@ from typing import Any
 
 from slack_bolt import App, Respond
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from bot.services import availability
 from bot.services.availability import Availability
 from bot.unit import Unit, listen
 from bot.views.availability import describe
 from bot.views.replies import CHAMPION_USAGE
-
-DEFAULT_ZONE = "Europe/London"
+from handlers import profiles
 
 
 def register(app: App) -> None:
@@ -40,7 +38,7 @@ def _run(unit: Unit, client: WebClient, sub: str, rest: str) -> str:
         )
     elif sub == "away":
         availability.status(session=session, user_id=user_id, now=now)  # refuse non-champions
-        until = availability.parse_until(rest, now=now, tz=_zone(client, user_id))
+        until = availability.parse_until(rest, now=now, tz=profiles.zone(client, user_id))
         a = availability.set_away(
             session=session, settings=unit.settings, user_id=user_id, until=until, now=now
         )
@@ -58,14 +56,6 @@ def _run(unit: Unit, client: WebClient, sub: str, rest: str) -> str:
     return describe(
         a.member,
         load=a.load,
-        zone=_zone(client, user_id) if a.member.away_until else None,
+        zone=profiles.zone(client, user_id) if a.member.away_until else None,
         routed=a.routed,
     )
-
-
-def _zone(client: WebClient, user_id: str) -> str:
-    """The champion's time zone from their Slack profile (London if Slack can't say)."""
-    try:
-        return str(client.users_info(user=user_id)["user"].get("tz") or DEFAULT_ZONE)
-    except (SlackApiError, KeyError, TypeError):
-        return DEFAULT_ZONE
