@@ -206,7 +206,8 @@ def main(argv: list[str] | None = None) -> int:
     names = [n for n in candidates(args.baseline) if not args.only or n in args.only.split(",")]
     questions = load_eval_set(args.kb / "eval" / "questions.yaml")
     entries = load_entries(args.kb)
-    nz = load_vocabulary(args.kb).normaliser()
+    vocabulary = load_vocabulary(args.kb)
+    nz = vocabulary.normaliser()
     print(f"{len(entries)} entries; {len(questions)} evaluation questions\n")
 
     bases: dict[str, KnowledgeBase] = {}
@@ -223,7 +224,9 @@ def main(argv: list[str] | None = None) -> int:
         if name in skipped:
             print(f"| {name} | not evaluated in this run | | | | | | |")
             continue
-        bases[name] = kb = KnowledgeBase.from_entries(entries, normaliser=nz, encoder=models[name])
+        bases[name] = kb = KnowledgeBase.from_entries(
+            entries, normaliser=nz, scope=vocabulary.scope, encoder=models[name]
+        )
         a, b = calibrate(kb, questions)
         chosen = tune(kb, questions)
         test = evaluate(kb, questions)["test"]

@@ -55,6 +55,7 @@ from bot.knowledge.evaluation import (  # noqa: E402
     load_eval_set,
     tune,
 )
+from bot.knowledge.framing import Scope  # noqa: E402
 from bot.knowledge.normalise import Normaliser  # noqa: E402
 from bot.knowledge.vocabulary import load_vocabulary  # noqa: E402
 
@@ -149,12 +150,13 @@ def ours(
     real: Sequence[Entry] = (),
     *,
     normaliser: Normaliser,
+    scope: Scope | None = None,
     words_only: bool = False,
 ) -> tuple[System, KnowledgeBase]:
     encoder: Encoder | None = None if words_only else shared_encoder()
     if encoder is not None and real and len(entries) > len(real):
         encoder = SyntheticEncoder(encoder)
-    kb = KnowledgeBase.from_entries(entries, normaliser=normaliser, encoder=encoder)
+    kb = KnowledgeBase.from_entries(entries, normaliser=normaliser, scope=scope, encoder=encoder)
     label = "this search, words only" if not kb.semantic else "this search"
 
     def rank(q: str, k: int) -> list[tuple[str, float]]:
@@ -356,16 +358,17 @@ def main(argv: list[str] | None = None) -> int:
         print(f"(no entries or evaluation set in {args.kb}: using the test fixtures)\n")
         kb_dir, eval_path = fixtures / "kb", fixtures / "eval.yaml"
         real = load_entries(kb_dir)
-    nz = load_vocabulary(kb_dir).normaliser()
+    vocabulary = load_vocabulary(kb_dir)
+    nz, scope = vocabulary.normaliser(), vocabulary.scope
     questions = load_eval_set(eval_path)
     texts = [q.q for q in questions]
     test = [q for q in questions if q.split == "test"] or questions
     print(f"{len(real)} entries; {len(questions)} evaluation questions ({len(test)} in test)\n")
 
-    mine, kb = ours(real, normaliser=nz)
+    mine, kb = ours(real, normaliser=nz, scope=scope)
     calibration = calibrate(kb, questions)
     tuning = tune(kb, questions)
-    words, words_kb = ours(real, normaliser=nz, words_only=True)
+    words, words_kb = ours(real, normaliser=nz, scope=scope, words_only=True)
     calibrate(words_kb, questions)
     words_tuning = tune(words_kb, questions)
     peers = [rank_bm25_system(real), bm25s_system(real)]
@@ -417,14 +420,14 @@ def main(argv: list[str] | None = None) -> int:
         random.Random(size).shuffle(entries)
         built: list[tuple[System, float]] = []
         t0 = time.perf_counter()
-        system, big = ours(entries, real, normaliser=nz)
+        system, big = ours(entries, real, normaliser=nz, scope=scope)
         built.append((system, time.perf_counter() - t0))
         big.calibration = kb.calibration
         built.append((ours_scoring(big), time.perf_counter() - t0))
         if big.semantic:
             built.append((dense_only(big), time.perf_counter() - t0))
         t0 = time.perf_counter()
-        _, words_big = ours(entries, real, normaliser=nz, words_only=True)
+        _, words_big = ours(entries, real, normaliser=nz, scope=scope, words_only=True)
         words_big.calibration = words_kb.calibration
         built.append((ours_scoring(words_big), time.perf_counter() - t0))
         for make in (rank_bm25_system, bm25s_system):

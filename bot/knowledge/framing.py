@@ -1,4 +1,5 @@
-"""The words around a question that change nothing (greetings, thanks, references), and help."""
+"""The words around a question that change nothing (greetings, thanks, references), help, and
+where a network's subject ends (`Scope`, read from its vocabulary)."""
 
 # Hand-written: the framing officers put around a question in Slack is a short, closed list of
 # greetings, sign-offs and reference numbers; no kept library strips it.
@@ -6,9 +7,8 @@
 from __future__ import annotations
 
 import re
-
-# Entries whose questions the introduction gives as examples, when they are in the knowledge base.
-EXAMPLE_ENTRIES = ("stalking-or-harassment", "spo-overview", "s4a-maximum-sentence")
+from dataclasses import dataclass, field
+from functools import cached_property
 
 _GREETING = (
     r"(?:hi+|hiya|hey+|hello+|helo|yo|howdy|greetings|morning|afternoon|evening|"
@@ -102,52 +102,37 @@ def is_greeting(text: str) -> bool:
     return bool(_HELP.match(_flat(rest.replace("'", ""))))
 
 
-# A question naming one of these, with nothing of the network's own subject in it, is about
-# another part of policing (another offence, the sex offenders' register, IT, HR, rotas) and
-# is declined as off topic rather than answered with the nearest entry.
-_ELSEWHERE = re.compile(
-    r"\b(?:burglar(?:y|ies)|robber(?:y|ies)|shoplift\w*|theft|thefts|stolen|drink ?driv\w*|"
-    r"drug ?driv\w*|speeding|motoring|traffic offence|dangerous driving|careless driving|"
-    r"drugs?|cannabis|possession with intent|murder|manslaughter|gbh|abh|wounding|arson|"
-    r"common assault|assault by beating|missing persons?|mispers|kidnap\w*|"
-    r"criminal damage|fraud|money laundering|modern slavery|county lines|firearms licen[cs]\w*|"
-    r"shotgun certificate|sex offenders? register|registered sex offenders?|sex offenders?|"
-    r"notification requirements under the sexual offences act|sexual offences act|"
-    r"rape|sexual assault|indecent images|vpn|laptop|printer|password|passwords|"
-    r"outlook|teams meeting|wifi|wi fi|it helpdesk|it service desk|service desk|"
-    r"annual leave|overtime|pension|payslip|pay rise|sick leave|sickness|maternity|paternity|"
-    r"promotion board|promotion|transfer request|flexible working|expenses|uniform|"
-    r"sexual harm prevention orders?|shpos?|sexual risk orders?|community protection "
-    r"(?:notices?|warnings?)|housing act|anti ?social behaviour|antisocial|asbo|"
-    r"public order act|data protection breach|intranet|"
-    r"rota|rotas|shift pattern|shift swap|rest day|rest days|duty roster|canteen|parking permit|"
-    r"pocket notebook|body ?worn|bwv|taser|fitness test|bleep test)\b",
-    re.IGNORECASE,
-)
-# ... and these are the network's own subject: a question naming one is never sent elsewhere.
-_OWN_SUBJECT = re.compile(
-    r"\b(?:stalk\w*|harass\w*|spos?|stalking protection|protection from harassment|pha|"
-    r"restraining orders?|course of conduct|fixat\w*|obsess\w*|s\.?\s?2a|s\.?\s?4a|s2|s4|"
-    r"section (?:2|2a|4|4a)|isac|paladin|suzy lamplugh|alice ruggles|dash|s-?dash|sash|"
-    r"cyberstalk\w*|tracking device|tracker|spyware|airtag\w*|unwanted contact|"
-    r"non molestation|non-molestation|dapo|dapn|dvpn|dvpo|clare'?s law|dvds)\b",
-    re.IGNORECASE,
-)
+@dataclass(frozen=True)
+class Scope:
+    """Where the network's subject ends, from its vocabulary (`elsewhere`, `named_elsewhere`,
+    `own_subject`, `core`, `examples` in `knowledge/vocabulary.yaml`): each a list of regular
+    expressions over the question, matched as whole words, case aside. The empty scope sends
+    nothing elsewhere: a network without a vocabulary answers or declines on its entries alone."""
 
+    # other parts of policing (another offence, the sex offenders' register, IT, HR, rotas)
+    elsewhere: tuple[str, ...] = ()
+    # another area's own Acts and orders: named, they outweigh the section numbers the subject
+    # shares ("s4 Public Order Act" is not s4 of the Protection from Harassment Act)
+    named_elsewhere: tuple[str, ...] = ()
+    # the network's own subject: a question naming one is never sent elsewhere
+    own_subject: tuple[str, ...] = ()
+    # the subject's core words, which keep a question in even beside another area's Act
+    core: tuple[str, ...] = ()
+    # entries whose questions the introduction gives as examples, when they exist
+    examples: tuple[str, ...] = field(default=())
 
-# Another area's own Acts and orders: named, they outweigh section numbers the subject shares
-# ("s4 Public Order Act" is not s4 of the Protection from Harassment Act).
-_NAMED_ELSEWHERE = re.compile(
-    r"\b(?:public order act|sexual offences act|sexual harm prevention orders?|shpos?|"
-    r"misuse of drugs act|road traffic act|theft act|firearms act|housing act|"
-    r"anti ?social behaviour,? crime and policing act)\b",
-    re.IGNORECASE,
-)
-_CORE = re.compile(r"\b(?:stalk\w*|harass\w*|spos?|stalking protection)\b", re.IGNORECASE)
+    @cached_property
+    def _patterns(self) -> tuple[re.Pattern[str] | None, ...]:
+        return tuple(
+            re.compile(r"\b(?:" + "|".join(items) + r")\b", re.IGNORECASE) if items else None
+            for items in (self.elsewhere, self.named_elsewhere, self.own_subject, self.core)
+        )
 
-
-def elsewhere(text: str) -> bool:
-    """Whether the question is about another part of policing and not the network's subject."""
-    if _NAMED_ELSEWHERE.search(text) and not _CORE.search(text):
-        return True
-    return bool(_ELSEWHERE.search(text)) and not _OWN_SUBJECT.search(text)
+    def is_elsewhere(self, text: str) -> bool:
+        """Whether the question is about another part of policing and not the network's
+        subject: it names another area's Act or order without the subject's core words, or it
+        names another area and nothing of the subject."""
+        other, named, own, core = self._patterns
+        if named is not None and named.search(text) and not (core and core.search(text)):
+            return True
+        return bool(other and other.search(text)) and not (own and own.search(text))

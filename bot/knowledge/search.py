@@ -11,7 +11,7 @@ from typing import ClassVar, Literal
 from bot.knowledge.beside import beside, joins_two_asks
 from bot.knowledge.encoder import Encoder, Vectors, encode_cached, shared_encoder
 from bot.knowledge.entries import Entry, load_entries
-from bot.knowledge.framing import EXAMPLE_ENTRIES, elsewhere, is_greeting, strip_framing
+from bot.knowledge.framing import Scope, is_greeting, strip_framing
 from bot.knowledge.index import Document, FieldWeights, InvertedIndex
 from bot.knowledge.livecase import detect
 from bot.knowledge.normalise import Normaliser
@@ -81,6 +81,7 @@ class KnowledgeBase:
         entries: Iterable[Entry],
         *,
         normaliser: Normaliser | None = None,
+        scope: Scope | None = None,
         weights: FieldWeights | None = None,
         confidence_weights: ConfidenceWeights | None = None,
         encoder: Encoder | Literal["shared"] | None = SHARED,
@@ -95,6 +96,8 @@ class KnowledgeBase:
                 raise ValueError(f"duplicate knowledge entry id {entry.id!r}")
             self._by_id[entry.id] = entry
         self.normaliser = nz = normaliser or Normaliser()
+        # where the network's subject ends: what is declined as another part of policing
+        self.scope = scope or Scope()
         self.confidence_weights = confidence_weights or ConfidenceWeights()
         documents: list[Document] = []
         phrasings: list[tuple[tuple[str, ...], ...]] = []
@@ -171,9 +174,11 @@ class KnowledgeBase:
         `directory/vocabulary.yaml` (generic English alone without one); KnowledgeError if a
         file is malformed. `encoder=None` searches by words alone; `encodings_cache` is a
         directory where the entries' encodings are kept between runs."""
+        vocabulary = load_vocabulary(directory)
         return cls(
             load_entries(directory),
-            normaliser=load_vocabulary(directory).normaliser(),
+            normaliser=vocabulary.normaliser(),
+            scope=vocabulary.scope,
             encoder=encoder,
             encodings_cache=encodings_cache,
         )
@@ -184,11 +189,12 @@ class KnowledgeBase:
         entries: Iterable[Entry],
         *,
         normaliser: Normaliser | None = None,
+        scope: Scope | None = None,
         encoder: Encoder | Literal["shared"] | None = SHARED,
     ) -> KnowledgeBase:
-        """Index entries already loaded (with generic English unless `normaliser` is given,
-        such as another knowledge base's)."""
-        return cls(entries, normaliser=normaliser, encoder=encoder)
+        """Index entries already loaded (with generic English and no scope unless `normaliser`
+        and `scope` are given, such as another knowledge base's)."""
+        return cls(entries, normaliser=normaliser, scope=scope, encoder=encoder)
 
     @property
     def entries(self) -> tuple[Entry, ...]:
@@ -201,7 +207,7 @@ class KnowledgeBase:
 
     def examples(self, n: int = 3) -> tuple[Entry, ...]:
         """Entries whose questions are examples for a greeting: the preferred, then the first."""
-        chosen = [e for e in (self.get(i) for i in EXAMPLE_ENTRIES) if e is not None]
+        chosen = [e for e in (self.get(i) for i in self.scope.examples) if e is not None]
         chosen += [e for e in self._entries if e not in chosen]
         return tuple(chosen[:n])
 
@@ -312,7 +318,7 @@ class KnowledgeBase:
             query=query,
             vector=vector,
             greeting=greeting and not signals.live_case,
-            elsewhere=elsewhere(text),
+            elsewhere=self.scope.is_elsewhere(text),
             joined=joins_two_asks(text),
         )
 

@@ -12,16 +12,28 @@ import yaml
 from bot.knowledge import lexicon
 from bot.knowledge.entries import KnowledgeError
 from bot.knowledge.entries import _describe as describe
+from bot.knowledge.framing import Scope
 from bot.knowledge.normalise import Normaliser
 
 FILE_NAME = "vocabulary.yaml"
-SECTIONS = ("words", "phrases", "rewrites", "subject", "canonical", "expansions")
+# Where the subject ends (`bot.knowledge.framing.Scope`): lists of patterns, and example entries.
+SCOPE_SECTIONS = ("elsewhere", "named_elsewhere", "own_subject", "core", "examples")
+SECTIONS = (
+    "words",
+    "phrases",
+    "rewrites",
+    "subject",
+    "canonical",
+    "expansions",
+    *SCOPE_SECTIONS,
+)
 
 # What the normaliser reads a question as (`Normaliser.words`): runs of lower-case letters and
 # digits. A key with anything else in it could never match.
 _WORD = re.compile(r"[a-z0-9]+")
 _WORDS = re.compile(r"[a-z0-9]+(?: [a-z0-9]+)*")
 _ESCAPE = re.compile(r"\\.")
+_ENTRY_ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
 Errors = list[tuple[str | None, str]]
 
@@ -37,6 +49,7 @@ class Vocabulary:
     subject: frozenset[str] = frozenset()
     canonical: frozenset[str] = frozenset()
     expansions: Mapping[str, str] = field(default_factory=dict)
+    scope: Scope = field(default_factory=Scope)
 
     def normaliser(self) -> Normaliser:
         """The normaliser of generic English and this vocabulary, its words overriding."""
@@ -82,11 +95,11 @@ def _text(value: object, pattern: re.Pattern[str] | None) -> str | None:
     if value != value.lower():
         return "is not lower-case"
     if pattern is not None and not pattern.fullmatch(value):
-        return "expected " + (
-            "one word of letters and digits"
-            if pattern is _WORD
-            else "words of letters and digits, one space apart"
-        )
+        if pattern is _WORD:
+            return "expected one word of letters and digits"
+        if pattern is _ENTRY_ID:
+            return "expected an entry id (lower-case words joined by hyphens)"
+        return "expected words of letters and digits, one space apart"
     return None
 
 
@@ -136,6 +149,45 @@ def _word_list(
             continue
         found.add(item)
     return frozenset(found)
+
+
+def _patterns(data: Mapping[str, object], section: str, errors: Errors) -> tuple[str, ...]:
+    """A list of regular expressions, each lower-case (questions are matched case aside, so a
+    capital letter would only mislead), valid, and given once."""
+    raw = data.get(section, [])
+    if not isinstance(raw, list):
+        errors.append((section, f"expected a list of patterns, got {describe(raw)}"))
+        return ()
+    found: list[str] = []
+    for n, item in enumerate(raw, 1):
+        where = f"item {n} {describe(item)}"
+        if not isinstance(item, str) or not item.strip():
+            errors.append((section, f"{where}: expected a pattern"))
+            continue
+        try:
+            re.compile(item)
+        except re.error as exc:
+            errors.append((section, f"{where}: not a valid pattern ({exc})"))
+            continue
+        if _ESCAPE.sub("", item) != _ESCAPE.sub("", item).lower():
+            errors.append((section, f"{where}: pattern is not lower-case"))
+        elif item in found:
+            errors.append((section, f"{where} is listed twice"))
+        else:
+            found.append(item)
+    return tuple(found)
+
+
+def _scope(data: Mapping[str, object], errors: Errors) -> Scope:
+    examples = _word_list(data, "examples", errors, _ENTRY_ID)
+    order = data.get("examples", [])
+    return Scope(
+        elsewhere=_patterns(data, "elsewhere", errors),
+        named_elsewhere=_patterns(data, "named_elsewhere", errors),
+        own_subject=_patterns(data, "own_subject", errors),
+        core=_patterns(data, "core", errors),
+        examples=tuple(i for i in order if i in examples) if isinstance(order, list) else (),
+    )
 
 
 def _rewrites(data: Mapping[str, object], errors: Errors) -> tuple[tuple[str, str], ...]:
@@ -203,6 +255,7 @@ def parse_vocabulary(text: str, path: Path) -> Vocabulary:
         subject=_word_list(data, "subject", errors, _WORDS),
         canonical=_word_list(data, "canonical", errors, _WORD),
         expansions=_mapping(data, "expansions", errors, _WORD, None),
+        scope=_scope(data, errors),
     )
     if errors:
         raise KnowledgeError(path, errors)

@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from bot.knowledge.framing import elsewhere, is_greeting, strip_framing
+from bot.knowledge.framing import Scope, is_greeting, strip_framing
+from bot.knowledge.vocabulary import load_vocabulary, parse_vocabulary
+
+ROOT = Path(__file__).resolve().parents[2]
+# the scope is the network's own data, in its vocabulary beside its entries
+SCOPE = load_vocabulary(ROOT / "knowledge").scope
+
+
+def elsewhere(text: str) -> bool:
+    return SCOPE.is_elsewhere(text)
+
 
 QUESTION = "can an SPO stop him going near her work"
 
@@ -88,3 +100,32 @@ def test_other_parts_of_policing_are_elsewhere(text: str) -> None:
 )
 def test_the_subject_is_never_elsewhere(text: str) -> None:
     assert not elsewhere(text)
+
+
+def test_the_scope_is_the_networks_own_data() -> None:
+    # Another network's vocabulary brings its own boundary; with none, nothing is sent away.
+    other = parse_vocabulary(
+        "elsewhere: ['parking fines?']\nown_subject: ['fraud\\w*']\nexamples: [scam-types]\n",
+        Path("vocabulary.yaml"),
+    ).scope
+    assert other.is_elsewhere("who handles parking fines")
+    assert not other.is_elsewhere("max sentence for burglary")
+    assert not other.is_elsewhere("fraud and parking fines")
+    assert other.examples == ("scam-types",)
+    assert not Scope().is_elsewhere("max sentence for burglary")
+    assert SCOPE.examples[0] == "stalking-or-harassment"
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("elsewhere: ['burglar(y']", "not a valid pattern"),
+        ("elsewhere: ['Burglary']", "not lower-case"),
+        ("core: [stalk, stalk]", "listed twice"),
+        ("elsewhere: theft", "expected a list of patterns"),
+        ("examples: ['not an id']", "entry id"),
+    ],
+)
+def test_a_bad_scope_is_named_by_kb_check(text: str, problem: str) -> None:
+    with pytest.raises(Exception, match=problem):
+        parse_vocabulary(text + "\n", Path("vocabulary.yaml"))
