@@ -8,8 +8,9 @@ import secrets
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 from zoneinfo import ZoneInfo
 
 from bot.config import Settings
@@ -19,6 +20,9 @@ from bot.console_people import CHANNELS, GENERAL, IDS, NAMES, PEOPLE, ZONE, help
 from bot.console_text import Markup, blocks_of, json_of, mentions
 from bot.emulator import SlackEmulator
 from bot.slack_requests import SlackSender
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
 
 CONSOLE_TOKEN = "xoxb-console"
 BANNER = (
@@ -51,6 +55,9 @@ class Console(ConsoleForms):
     user: str = "olivia"
     clock: ConsoleClock = field(default_factory=ConsoleClock)
     scheduler: ConsoleScheduler | None = None
+    # Blocks until the bot has finished what it was handed (its work and its deliveries), so
+    # that what a line caused is printed under that line however busy the machine is.
+    settled: Callable[[], object] | None = None
     buttons: list[Button] = field(default_factory=list)
     seen_calls: int = 0
     seen_responses: int = 0
@@ -182,6 +189,8 @@ class Console(ConsoleForms):
     def show_new(self, *, settle: float = 0.4, limit: float = 5.0) -> None:
         """Print what the bot did, waiting until it has been quiet for `settle` seconds; the
         form on top is printed once, as it stands when the bot has finished with it."""
+        if self.settled is not None:
+            self.settled()
         deadline, quiet_since = time.monotonic() + limit, time.monotonic()
         while time.monotonic() < deadline:
             if self._drain():
@@ -341,6 +350,7 @@ def run_console(settings: Settings, *, script: str | None = None) -> int:
         slack=SlackSender(f"http://127.0.0.1:{server.port}/slack/events", secret),
         clock=clock,
         scheduler=scheduler,
+        settled=lambda: _settle(runtime),
     )
     console.seen_calls = len(emu.calls)
     print(
@@ -371,3 +381,11 @@ def run_console(settings: Settings, *, script: str | None = None) -> int:
         runtime.close()
         emu.stop()
     return 0
+
+
+def _settle(runtime: Runtime, limit: float = 10.0) -> None:
+    # work hands deliveries over, and a delivery can be what the next unit of work waits on
+    for _ in range(3):
+        idle = runtime.work_pool.wait_idle(limit)
+        if runtime.worker.wait_idle(limit) and idle and runtime.work_pool.wait_idle(0):
+            return
