@@ -186,9 +186,12 @@ class Console(ConsoleForms):
             is_ephemeral=button.ephemeral,
         )
 
-    def show_new(self, *, settle: float = 0.4, limit: float = 5.0) -> None:
-        """Print what the bot did, waiting until it has been quiet for `settle` seconds; the
-        form on top is printed once, as it stands when the bot has finished with it."""
+    def show_new(self, *, settle: float | None = None, limit: float = 5.0) -> None:
+        """Print what the bot did, waiting until it has been quiet for `settle` seconds (less
+        when the bot can say it has finished); the form on top is printed once, as it stands
+        when the bot has finished with it."""
+        if settle is None:
+            settle = 0.4 if self.settled is None else 0.1
         if self.settled is not None:
             self.settled()
         deadline, quiet_since = time.monotonic() + limit, time.monotonic()
