@@ -411,3 +411,9 @@ def test_two_clocks_purging_at_once_purge_and_edit_each_thing_once(
     assert stale == 2 and len(told) == 5
     # The audit rows of the two clocks add up to each request purged once.
     assert sum(d.count("requests=1") for d in details) == 3
+
+
+def test_retentions_edits_wait_behind_answers_as_bulk() -> None:
+    from bot.delivery.rows import is_bulk
+
+    assert is_bulk(refs.redaction(7)) and not is_bulk(refs.queue_card(7))
