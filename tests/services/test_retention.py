@@ -8,9 +8,10 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
-from sqlalchemy import JSON, Enum, String, func, select, update
+from sqlalchemy import JSON, Enum, String, func, select, text, update
 from sqlalchemy.types import TypeDecorator
 
 from bot.config import Settings
@@ -417,3 +418,101 @@ def test_retentions_edits_wait_behind_answers_as_bulk() -> None:
     from bot.delivery.rows import is_bulk
 
     assert is_bulk(refs.redaction(7)) and not is_bulk(refs.queue_card(7))
+
+
+def _backfill(db: Database) -> None:
+    from alembic import command
+
+    cfg = db._alembic_config()
+    command.downgrade(cfg, "0006")
+    try:
+        with db.engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO requests (id, asker_id, topics, immediate_risk, status, round, "
+                    "claims, created_at, sla_due_at) VALUES (4, 'U1', '', false, 'open', 1, 0, "
+                    "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO offers (id, request_id, champion_id, round, status, offered_at, "
+                    "expires_at) VALUES (9, 4, 'U2', 1, 'pending', CURRENT_TIMESTAMP, "
+                    "CURRENT_TIMESTAMP)"
+                )
+            )
+            rows = [
+                ("queue:4", None),
+                ("consult:4:1", None),
+                ("offer:9", None),
+                (None, "offer:9"),
+                (None, "queue:4"),
+                ("digest:2026-W01", None),
+                (None, None),
+            ]
+            for ref, target in rows:
+                conn.execute(
+                    text(
+                        "INSERT INTO outbox (created_at, method, payload, status, attempts, "
+                        "next_attempt_at, ref, target_ref) VALUES (CURRENT_TIMESTAMP, "
+                        "'chat.postMessage', '{}', 'sent', 1, CURRENT_TIMESTAMP, :r, :t)"
+                    ),
+                    {"r": ref, "t": target},
+                )
+        command.upgrade(cfg, "head")
+        with db.engine.connect() as conn:
+            quotes = [q for (q,) in conn.execute(text("SELECT quotes FROM outbox ORDER BY id"))]
+        assert quotes == ["request:4"] * 5 + [None, None]
+    finally:
+        command.upgrade(cfg, "head")
+
+
+def test_the_migration_names_the_request_each_earlier_row_copies(tmp_path: Path) -> None:
+    db = Database(f"sqlite:///{tmp_path / 'migrated.db'}")
+    db.upgrade()
+    try:
+        _backfill(db)
+    finally:
+        db.dispose()
+
+
+def test_the_migration_on_postgresql(pg: Database) -> None:
+    _backfill(pg)
+
+
+def test_an_answer_that_quoted_the_question_is_redacted_with_it(
+    db: Database, emulator: SlackEmulator, kb: KnowledgeBase
+) -> None:
+    runtime = _runtime(emulator, db, kb)
+    with db.session() as s:
+        asked = flows.ask(
+            session=s,
+            settings=runtime.settings,
+            kb=kb,
+            asker_id=OFFICER,
+            text=f"what is an SPO {MARKER}",
+            surface=Surface.MENTION,
+            now=utcnow() - timedelta(days=91),
+        ).asked
+        assert asked.question_id is not None
+        answer = outbox.post(
+            session=s,
+            channel="CGENERAL",
+            text=f"You asked: {MARKER}",
+            quotes=refs.quoting_question(asked.question_id),
+        )
+    runtime.delivery.deliver()
+    purge_expired_text(runtime)
+    assert marker_cells(db) == []
+    with db.session() as s:
+        row = s.get(OutboxMessage, answer.id)
+        assert row is not None and row.ref == refs.message(answer.id)  # named, to be edited
+        (edit,) = s.scalars(select(OutboxMessage).where(OutboxMessage.target_ref == row.ref))
+        assert edit.ref == refs.redaction(answer.id)
+        (audit,) = s.scalars(select(AuditEvent).where(AuditEvent.subject_type == "question"))
+        assert audit.detail == "outbox=1 questions=1 slack_redacted=1"
+    runtime.delivery.deliver()
+    assert row.channel and row.ts
+    assert "question this answered was removed" in json.dumps(
+        next(m for m in emulator.messages(row.channel) if m["ts"] == row.ts)["blocks"]
+    )
