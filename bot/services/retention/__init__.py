@@ -6,7 +6,26 @@ table cannot forget retention (tests/services/test_retention.py holds every tabl
 clock runs each entry's steps in order (`bot.scheduler`).
 """
 
-from bot.services.retention.registry import KEPT, NOT_TYPED_TEXT, REGISTRY, Each, Once, Retained
-from bot.services.retention.steps import Counts, cutoff
+from bot.services.retention.registry import (
+    KEPT,
+    NOT_TYPED_TEXT,
+    NOT_TYPED_TEXT_ANYWHERE,
+    REGISTRY,
+    Each,
+    Once,
+    Retained,
+)
+from bot.services.retention.steps import Counts, by_age, cutoff
 
-__all__ = ["KEPT", "NOT_TYPED_TEXT", "REGISTRY", "Counts", "Each", "Once", "Retained", "cutoff"]
+__all__ = [
+    "KEPT",
+    "NOT_TYPED_TEXT",
+    "NOT_TYPED_TEXT_ANYWHERE",
+    "REGISTRY",
+    "Counts",
+    "Each",
+    "Once",
+    "Retained",
+    "by_age",
+    "cutoff",
+]

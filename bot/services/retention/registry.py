@@ -2,8 +2,9 @@
 
 To add a table that stores what someone typed (or copies it): declare its columns here, with
 the steps that purge them (`Each`: candidates, then one claimed transaction each; `Once`: one
-transaction, e.g. a table's own `purge(session, before) -> int`). A text column that only ever
-holds ids, enum values, digests or the bot's own words goes in `NOT_TYPED_TEXT`, with why.
+transaction; `steps.by_age("inbox", inbox.purge)` makes one from a table's own
+`purge(session, before) -> int`). A text column that only ever holds ids, enum values, digests
+or the bot's own words goes in `NOT_TYPED_TEXT`, with why; typed text kept on purpose in `KEPT`.
 """
 
 from __future__ import annotations
@@ -93,6 +94,12 @@ REGISTRY: tuple[Retained, ...] = (
 
 _SLACK_ID = "a Slack id"
 _ENTRY_IDS = "knowledge entry ids"
+
+# Columns of these names, in any table, hold Slack's ids of a workspace or organisation.
+NOT_TYPED_TEXT_ANYWHERE: dict[str, str] = {
+    "team_id": "a Slack workspace id",
+    "enterprise_id": "a Slack organisation id",
+}
 
 # Text columns that never hold what a person typed.
 NOT_TYPED_TEXT: dict[str, str] = {

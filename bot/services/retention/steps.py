@@ -280,3 +280,16 @@ def forget_events(*, session: Session, settings: Settings, now: datetime) -> Cou
     """Slack event ids past Slack's retries (no text: kept only to answer a retry once)."""
     session.execute(delete(ProcessedEvent).where(ProcessedEvent.received_at < now - EVENT_IDS_KEPT))
     return Counter()
+
+
+def by_age(table: str, purge: Callable[[Session, datetime], int]) -> Callable[..., Counts]:
+    """A step from a table's own `purge(session, before) -> int` (rows whose text it blanked or
+    deleted, written before `before`), with its audit row: for a table that copies no request's
+    or question's text elsewhere."""
+
+    def step(session: Session, settings: Settings, now: datetime) -> Counts:
+        counts = +Counter({table: purge(session, cutoff(settings, now))})
+        _audit(session, "table", table, counts)
+        return counts
+
+    return step
