@@ -56,6 +56,18 @@ def _encodings_cache(env: Mapping[str, str], value: str | None) -> Path | None:
     return (Path(home) if home else Path.home() / ".cache") / "champbot"
 
 
+def _switch(env: Mapping[str, str], name: str, *, default: bool) -> bool:
+    """An on/off setting: on, off, true, false, yes, no, 1, 0 (any case); else one line."""
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("on", "1", "true", "yes"):
+        return True
+    if raw in _OFF:
+        return False
+    raise ConfigError(f"{name} must be on or off, got {raw!r}")
+
+
 def parse_digest(value: str) -> DigestTime | None:
     """`"mon 08:00"` (Europe/London) or `"fri 16:30 Europe/London"`; None for `"off"`."""
     words = value.strip().lower().split()
@@ -100,6 +112,8 @@ class Settings:
     urgent_sla: int = 600
     kb_dir: Path = Path("knowledge")
     retention_days: int = 90
+    # At retention, the bot also edits its own Slack messages that quoted the purged text.
+    redact_slack: bool = True
     sweep_seconds: int = 15
     network_name: str = "Stalking Champions"
     subject: str = "stalking and harassment"
@@ -144,6 +158,7 @@ class Settings:
             urgent_sla=_int(env, "CHAMPBOT_URGENT_SLA", 600, minimum=1),
             kb_dir=Path(opt("CHAMPBOT_KB_DIR") or "knowledge"),
             retention_days=_int(env, "CHAMPBOT_RETENTION_DAYS", 90, minimum=1),
+            redact_slack=_switch(env, "CHAMPBOT_REDACT_SLACK", default=True),
             sweep_seconds=_int(env, "CHAMPBOT_SWEEP_SECONDS", 15, minimum=1),
             network_name=opt("CHAMPBOT_NETWORK_NAME") or "Stalking Champions",
             subject=opt("CHAMPBOT_SUBJECT") or "stalking and harassment",

@@ -183,7 +183,10 @@ class OutboxMessage(Base):
     """
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbox_due", "status", "next_attempt_at"),
+        Index("ix_outbox_purge", "purged_at", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -201,6 +204,10 @@ class OutboxMessage(Base):
     channel: Mapped[str | None] = mapped_column(String(32))
     ts: Mapped[str | None] = mapped_column(String(32))
     error: Mapped[str | None] = mapped_column(String(200))
+    # Whose typed text the payload copies ("request:12", "question:7"; `bot.services.refs`):
+    # when that text is purged, so is the payload, and the Slack message is redacted.
+    quotes: Mapped[str | None] = mapped_column(String(40), index=True)
+    purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class RequestStatus(enum.StrEnum):
@@ -254,6 +261,8 @@ class Request(Base):
     unavailable_told_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     outcome_note: Mapped[str | None] = mapped_column(Text)
     helped: Mapped[bool | None] = mapped_column(Boolean)
+    # Closed by the clock (status cancelled) because it was still open past retention.
+    stale_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     @property
     def topic_list(self) -> list[str]:

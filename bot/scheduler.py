@@ -4,6 +4,7 @@ calls a service."""
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from bot.config import Settings
 from bot.runtime import Runtime
-from bot.services import broadcasts, curation, digest, questions, requests, sweeps
+from bot.services import broadcasts, curation, digest, retention, sweeps
 
 log = logging.getLogger(__name__)
 
@@ -77,13 +78,24 @@ def remind_kb_owners(runtime: Runtime) -> None:
 
 
 def purge_expired_text(runtime: Runtime) -> None:
-    """Blank question and request text past the retention period; the figures stay."""
-    days, now = runtime.settings.retention_days, runtime.now()
-    with runtime.db.session() as session:
-        purged = questions.purge_expired_text(session=session, retention_days=days, now=now)
-        purged += requests.purge_expired_text(session=session, retention_days=days, now=now)
-    if purged:
-        log.info("purged the free text of %d questions and requests past retention", purged)
+    """Retention: every step of every table in `retention.REGISTRY`, in order, each row or
+    batch in a transaction of its own (claimed, so two clocks never purge twice). The Slack
+    edits it queues go out with the sweep, paced as bulk."""
+    settings, now = runtime.settings, runtime.now()
+    total: retention.Counts = Counter()
+    for retained in retention.REGISTRY:
+        for step in retained.steps:
+            if isinstance(step, retention.Each):
+                with runtime.db.session() as session:
+                    ids = step.due(session, settings, now)
+                for item in ids:
+                    with runtime.db.session() as session:
+                        total += step.act(session, settings, item, now)
+            else:
+                with runtime.db.session() as session:
+                    total += step(session, settings, now)
+    if total:
+        log.info("retention purge: %s", " ".join(f"{k}={v}" for k, v in sorted(total.items())))
 
 
 @dataclass(frozen=True)

@@ -13,28 +13,47 @@ from sqlalchemy.orm import Session
 from bot.config import Settings
 from bot.models import Member, Offer, Request, RequestStatus, utcnow
 from bot.services import outbox, refs, roster
-from bot.services.refs import Ref
+from bot.services.refs import Quote, Ref
 from bot.views import notices as words
 from bot.views import requests as views
 from bot.views.blocks import Reply
 
 
-def post(session: Session, channel: str, reply: Reply, ref: Ref | None = None) -> None:
-    """Queue `reply` to a channel, or to a person's DM with the bot given a user ID."""
-    outbox.post(session=session, channel=channel, text=reply.text, blocks=reply.blocks, ref=ref)
+def post(
+    session: Session,
+    channel: str,
+    reply: Reply,
+    ref: Ref | None = None,
+    *,
+    quotes: Quote | None = None,
+) -> None:
+    """Queue `reply` to a channel, or to a person's DM with the bot given a user ID; `quotes`
+    when it copies typed text (retention purges and redacts it with that text)."""
+    outbox.post(
+        session=session,
+        channel=channel,
+        text=reply.text,
+        blocks=reply.blocks,
+        ref=ref,
+        quotes=quotes,
+    )
 
 
 def _update(session: Session, ref: Ref, reply: Reply) -> None:
     outbox.update(session=session, target_ref=ref, text=reply.text, blocks=reply.blocks)
 
 
-def _into(session: Session, target_ref: Ref, reply: Reply, *, thread: bool = False) -> None:
-    """Post into the conversation that the message `target_ref` was sent to."""
+def _into(
+    session: Session, req: Request, target_ref: Ref, reply: Reply, *, thread: bool = False
+) -> None:
+    """Post into the conversation that the message `target_ref` was sent to (it quotes what
+    the officer or champion typed: added detail, the outcome)."""
     outbox.enqueue(
         session=session,
         method="chat.postMessage",
         payload={"text": reply.text, "blocks": reply.blocks, "in_thread": thread},
         target_ref=target_ref,
+        quotes=refs.quoting_request(req.id),
     )
 
 
@@ -52,6 +71,7 @@ def _open_consult(session: Session, req: Request) -> None:
         text=intro.text,
         blocks=intro.blocks,
         ref=consult_ref(req),
+        quotes=refs.quoting_request(req.id),
     )
 
 
@@ -62,7 +82,7 @@ def _close_consult(session: Session, req: Request) -> None:
 def _tell_leads(session: Session, req: Request, reason: str) -> None:
     alert = views.lead_alert(req, reason=reason)
     for lead in roster.leads(session=session):
-        post(session, lead, alert)
+        post(session, lead, alert, quotes=refs.quoting_request(req.id))
 
 
 def queue_card(
@@ -74,13 +94,15 @@ def queue_card(
     card = views.queue_card(req, now=now or utcnow())
     ref = refs.queue_card(req.id)
     if outbox.update(session=session, target_ref=ref, text=card.text, blocks=card.blocks) is None:
-        post(session, settings.queue_channel, card, ref)
+        post(session, settings.queue_channel, card, ref, quotes=refs.quoting_request(req.id))
 
 
 def offer(*, session: Session, settings: Settings, req: Request, offer: Offer) -> None:
     """The DM offering the request to one champion."""
     reply = views.offer_message(req, offer, offer_timeout=settings.offer_timeout)
-    post(session, offer.champion_id, reply, refs.offer(offer.id))
+    post(
+        session, offer.champion_id, reply, refs.offer(offer.id), quotes=refs.quoting_request(req.id)
+    )
 
 
 def offer_closed(
@@ -131,7 +153,7 @@ def resolved(*, session: Session, settings: Settings, req: Request) -> None:
     whether the advice helped."""
     queue_card(session=session, settings=settings, req=req)
     _close_consult(session, req)
-    _into(session, consult_ref(req), views.resolution(req))
+    _into(session, req, consult_ref(req), views.resolution(req))
     post(session, req.asker_id, views.helped_question(req), refs.helped(req.id))
 
 
@@ -167,9 +189,9 @@ def detail_added(*, session: Session, settings: Settings, req: Request, detail: 
     """The detail goes into the consult, or under the queue card."""
     reply = words.detail_added(req, detail=detail)
     if req.status is RequestStatus.CLAIMED:
-        _into(session, consult_ref(req), reply)
+        _into(session, req, consult_ref(req), reply)
     elif settings.queue_channel:
-        _into(session, refs.queue_card(req.id), reply, thread=True)
+        _into(session, req, refs.queue_card(req.id), reply, thread=True)
         queue_card(session=session, settings=settings, req=req)
 
 

@@ -11,8 +11,8 @@ from sqlalchemy import update as sa_update
 from sqlalchemy.orm import Session
 
 from bot.models import OutboxMessage, OutboxStatus, utcnow
-from bot.services import rows_changed
-from bot.services.refs import Ref
+from bot.services import refs, rows_changed
+from bot.services.refs import Quote, Ref
 
 # Methods the delivery knows how to make; each takes the payload as keyword arguments.
 METHODS = frozenset(
@@ -35,8 +35,10 @@ def enqueue(
     ref: Ref | None = None,
     target_ref: Ref | None = None,
     due_at: datetime | None = None,
+    quotes: Quote | None = None,
 ) -> OutboxMessage:
-    """Add a call to the outbox. A `ref` already used returns the existing row (idempotent)."""
+    """Add a call to the outbox. A `ref` already used returns the existing row (idempotent).
+    `quotes` names the typed text the payload copies, so retention purges it too."""
     if method not in METHODS:
         raise ValueError(f"unknown outbox method {method!r}")
     if ref is not None:
@@ -51,6 +53,7 @@ def enqueue(
         status=OutboxStatus.PENDING,
         next_attempt_at=due_at or utcnow(),
         created_at=utcnow(),
+        quotes=quotes,
     )
     session.add(row)
     session.flush()
@@ -67,6 +70,7 @@ def post(
     ref: Ref | None = None,
     thread_ts: str | None = None,
     due_at: datetime | None = None,
+    quotes: Quote | None = None,
 ) -> OutboxMessage:
     """Queue a message to a channel or, given a user ID, to that person's DM with the bot."""
     payload: dict[str, Any] = {"channel": channel, "text": text}
@@ -75,7 +79,12 @@ def post(
     if thread_ts:
         payload["thread_ts"] = thread_ts
     return enqueue(
-        session=session, method="chat.postMessage", payload=payload, ref=ref, due_at=due_at
+        session=session,
+        method="chat.postMessage",
+        payload=payload,
+        ref=ref,
+        due_at=due_at,
+        quotes=quotes,
     )
 
 
@@ -135,7 +144,18 @@ def update(
         if _rewrite(session, target.id, merged):
             session.expire(target)
             return target
-    return enqueue(session=session, method="chat.update", payload=payload, target_ref=target_ref)
+    # An edit copies what the message it edits copied (a queue card's case text).
+    return enqueue(
+        session=session,
+        method="chat.update",
+        payload=payload,
+        target_ref=target_ref,
+        quotes=_quote(target.quotes),
+    )
+
+
+def _quote(value: str | None) -> Quote | None:
+    return Quote(value) if value else None
 
 
 def withdraw(*, session: Session, prefix: str) -> bool:
@@ -173,7 +193,13 @@ def exists(*, session: Session, ref: Ref) -> bool:
 
 
 def open_conversation(
-    *, session: Session, users: list[str], text: str, blocks: list[dict[str, Any]], ref: Ref
+    *,
+    session: Session,
+    users: list[str],
+    text: str,
+    blocks: list[dict[str, Any]],
+    ref: Ref,
+    quotes: Quote | None = None,
 ) -> OutboxMessage:
     """Queue a group DM between the bot and `users`, opened with a first message."""
     return enqueue(
@@ -181,6 +207,7 @@ def open_conversation(
         method="conversations.open+chat.postMessage",
         payload={"users": ",".join(users), "text": text, "blocks": blocks},
         ref=ref,
+        quotes=quotes,
     )
 
 
@@ -188,3 +215,27 @@ def sent_message(*, session: Session, ref: Ref) -> OutboxMessage | None:
     """The message `ref`, if it has been sent."""
     row = session.scalar(select(OutboxMessage).where(OutboxMessage.ref == ref))
     return row if row is not None and row.status is OutboxStatus.SENT else None
+
+
+def edit_sent(
+    *, session: Session, row: OutboxMessage, text: str, blocks: list[dict[str, Any]], ref: Ref
+) -> OutboxMessage:
+    """Queue an edit of the message a sent row posted, as the row `ref` (so it is queued once,
+    however often this is called). A row sent without a ref is named first, for the edit to
+    find it."""
+    if row.ref is None:
+        session.execute(
+            sa_update(OutboxMessage)
+            .where(OutboxMessage.id == row.id, OutboxMessage.ref.is_(None))
+            .values(ref=refs.message(row.id))
+            .execution_options(synchronize_session=False)
+        )
+        session.refresh(row)
+    assert row.ref is not None
+    return enqueue(
+        session=session,
+        method="chat.update",
+        payload={"text": text, "blocks": blocks},
+        ref=ref,
+        target_ref=Ref(row.ref),
+    )

@@ -1,13 +1,14 @@
-"""Officers' questions: triage against the knowledge base, record, feedback, retention."""
+"""Officers' questions: triage against the knowledge base, record, feedback (their text is
+purged by `bot.services.retention`)."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -19,13 +20,11 @@ from bot.models import (
     CurationReason,
     Feedback,
     Outcome,
-    ProcessedEvent,
     Question,
     Request,
     Surface,
     utcnow,
 )
-from bot.services import rows_changed
 from bot.services.audit import record
 
 MAX_QUESTION_CHARS = 3000
@@ -263,22 +262,3 @@ def recent_for(*, session: Session, asker_id: str, limit: int = 5) -> list[Quest
             .limit(limit)
         )
     )
-
-
-def purge_expired_text(
-    *, session: Session, retention_days: int, now: datetime | None = None
-) -> int:
-    """Blank question text older than the retention period, keeping the figures."""
-    now = now or utcnow()
-    cutoff = now - timedelta(days=retention_days)
-    result = session.execute(
-        update(Question)
-        .where(Question.asked_at < cutoff, Question.text.is_not(None))
-        .values(text=None, text_purged_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    # Event ids only matter while Slack may still retry (minutes); keep a day to be safe.
-    session.execute(
-        delete(ProcessedEvent).where(ProcessedEvent.received_at < now - timedelta(days=1))
-    )
-    return rows_changed(result)

@@ -69,3 +69,28 @@ def digest(week: str) -> Ref:
 def kb_review(owner: str, year: int, week: int) -> Ref:
     """One owner's reminder, in one ISO week, of entries past review."""
     return Ref(f"kb-review:{owner}:{year}-W{week:02d}")
+
+
+def message(outbox_id: int) -> Ref:
+    """A sent message that had no ref, named when retention has to edit it."""
+    return Ref(f"msg:{outbox_id}")
+
+
+def redaction(outbox_id: int) -> Ref:
+    """The edit that replaces a purged message's text in Slack (one per message, ever)."""
+    return Ref(f"redact:{outbox_id}")
+
+
+# What an outbox row's payload quotes: typed text stored elsewhere, purged with it.
+Quote = NewType("Quote", str)
+QUOTES_REQUEST, QUOTES_QUESTION = "request:", "question:"
+
+
+def quoting_request(request_id: int) -> Quote:
+    """The row copies a request's case text, added detail or outcome."""
+    return Quote(f"{QUOTES_REQUEST}{request_id}")
+
+
+def quoting_question(question_id: int) -> Quote:
+    """The row copies an officer's question as typed."""
+    return Quote(f"{QUOTES_QUESTION}{question_id}")

@@ -84,18 +84,6 @@ def test_feedback_is_idempotent_and_only_the_askers(db: Database, kb: KnowledgeB
         questions.give_feedback(session=s, question_id=999_999, user_id="U1", helpful=True)
 
 
-def test_text_is_purged_after_retention_and_figures_kept(db: Database, kb: KnowledgeBase) -> None:
-    old = ask(db, kb, "what is an SPO", now=utcnow() - timedelta(days=91))
-    new = ask(db, kb, "what is an SPO")
-    with db.session() as s:
-        assert questions.purge_expired_text(session=s, retention_days=90) == 1
-    with db.session() as s:
-        purged, kept = s.get(Question, old.question_id), s.get(Question, new.question_id)
-        assert purged is not None and purged.text is None and purged.text_purged_at
-        assert purged.entry_id and purged.outcome is Outcome.ANSWERED
-        assert kept is not None and kept.text
-
-
 def test_an_event_is_handled_once_but_a_crashed_one_is_taken_over(db: Database) -> None:
     now = utcnow()
     with db.session() as s:

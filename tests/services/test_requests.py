@@ -332,34 +332,6 @@ def test_two_clocks_sweeping_at_once_move_every_due_offer_exactly_once(pg: Datab
             assert sorted(o.status.value for o in offers) == ["expired", "pending"]
 
 
-def test_closed_requests_lose_their_text_after_retention(db: Database) -> None:
-    seed(db, CHAMPS[:1])
-    old = utcnow() - timedelta(days=91)
-    with db.session() as s:
-        req, _ = requests.create(
-            session=s, settings=SETTINGS, asker_id="UOFFICER1", text="he follows her", now=old
-        )
-        requests.claim(
-            session=s, settings=SETTINGS, request_id=req.id, champion_id="UCHAMP1", now=old
-        )
-        requests.resolve(
-            session=s,
-            settings=SETTINGS,
-            request_id=req.id,
-            user_id="UCHAMP1",
-            outcome="advised s2A",
-            now=old,
-        )
-    open_id, _ = new_request(db)
-    with db.session() as s:
-        assert requests.purge_expired_text(session=s, retention_days=90) == 1
-    with db.session() as s:
-        closed = requests.get(session=s, request_id=req.id)
-        assert closed.text is None and closed.outcome_note is None and closed.text_purged_at
-        assert closed.resolved_at is not None
-        assert requests.get(session=s, request_id=open_id).text
-
-
 def test_waiting_requests_are_offered_when_a_champion_comes_free_by_either_path(
     db: Database,
 ) -> None:

@@ -24,6 +24,14 @@ def test_defaults_follow_the_contract() -> None:
     assert s.kb_dir == Path("knowledge")
 
 
+@pytest.mark.parametrize(
+    ("value", "on"), [("", True), ("on", True), ("YES", True), ("off", False), ("0", False)]
+)
+def test_slack_redaction_at_retention_is_on_unless_switched_off(value: str, on: bool) -> None:
+    s = Settings.from_env({"CHAMPBOT_REDACT_SLACK": value}, dotenv=None)
+    assert s.redact_slack is on
+
+
 def test_api_url_gets_its_trailing_slash() -> None:
     s = Settings.from_env({"SLACK_API_URL": "http://127.0.0.1:9/api"}, dotenv=None)
     assert s.api_url == "http://127.0.0.1:9/api/"
@@ -42,6 +50,7 @@ def test_dotenv_is_read_and_the_environment_wins(tmp_path: Path) -> None:
         ({"PORT": "abc"}, "PORT must be a whole number"),
         ({"CHAMPBOT_OFFER_TIMEOUT": "0"}, "at least 1"),
         ({"SLACK_API_URL": "ftp://x/"}, "http(s) URL"),
+        ({"CHAMPBOT_REDACT_SLACK": "maybe"}, "CHAMPBOT_REDACT_SLACK must be on or off"),
     ],
 )
 def test_bad_values_are_one_line_errors(env: dict[str, str], needle: str) -> None:

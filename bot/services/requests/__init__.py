@@ -30,7 +30,6 @@ from bot.services.requests.queries import (
     offered_to,
     open_for,
     pending_offer_for,
-    purge_expired_text,
     queue,
     workload,
 )
@@ -71,7 +70,6 @@ __all__ = [
     "open_for",
     "pass_offer",
     "pending_offer_for",
-    "purge_expired_text",
     "queue",
     "reassign",
     "record_helped",

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-
-from sqlalchemy import or_, select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.domain.errors import NoSuchRequest
 from bot.domain.home import Workload
-from bot.models import Offer, OfferStatus, Request, RequestStatus, utcnow
-from bot.services import rows_changed
+from bot.models import Offer, OfferStatus, Request, RequestStatus
 from bot.services.audit import record
 
 LIVE = (RequestStatus.OPEN, RequestStatus.CLAIMED)
@@ -100,22 +97,3 @@ def pending_offer_for(*, session: Session, request_id: int) -> Offer | None:
 def offers_of(session: Session, request_id: int) -> list[Offer]:
     """Every offer ever made of a request."""
     return list(session.scalars(select(Offer).where(Offer.request_id == request_id)))
-
-
-def purge_expired_text(
-    *, session: Session, retention_days: int, now: datetime | None = None
-) -> int:
-    """Blank the case text and outcome of closed requests past retention; keep the figures."""
-    now = now or utcnow()
-    cutoff = now - timedelta(days=retention_days)
-    result = session.execute(
-        update(Request)
-        .where(
-            Request.created_at < cutoff,
-            Request.status.in_([RequestStatus.RESOLVED, RequestStatus.CANCELLED]),
-            or_(Request.text.is_not(None), Request.outcome_note.is_not(None)),
-        )
-        .values(text=None, outcome_note=None, text_purged_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    return rows_changed(result)
