@@ -35,10 +35,17 @@ def leads(session: Session) -> list[str]:
     return [m.slack_user_id for m in ordered]
 
 
-def check_may_broadcast(*, session: Session, settings: Settings, user_id: str) -> None:
-    """Raise, saying who can, unless `user_id` is a lead or an admin and broadcasts can go."""
-    if roster.role_of(session=session, slack_user_id=user_id) not in LEADS:
-        raise NotLead(tuple(leads(session)))
+def not_lead(session: Session) -> NotLead:
+    """The refusal for someone who may not broadcast: it names who can."""
+    return NotLead(tuple(leads(session)))
+
+
+def check_may_broadcast(
+    *, session: Session, settings: Settings, caller: Member | None, act: policy.Act | None = None
+) -> None:
+    """Raise, saying who can, unless the caller is a lead or an admin and broadcasts can go."""
+    if not policy.may(caller, act or policy.Act.BROADCAST):
+        raise not_lead(session)
     if not settings.network_channel:
         raise NoNetworkChannel()
 
@@ -95,9 +102,11 @@ def get(*, session: Session, broadcast_id: int, lock: bool = False) -> Broadcast
     return b
 
 
-def editable(*, session: Session, settings: Settings, broadcast_id: int, user_id: str) -> Broadcast:
+def editable(
+    *, session: Session, settings: Settings, broadcast_id: int, caller: Member | None
+) -> Broadcast:
     """A broadcast a lead may open the form on."""
-    check_may_broadcast(session=session, settings=settings, user_id=user_id)
+    check_may_broadcast(session=session, settings=settings, caller=caller)
     b = get(session=session, broadcast_id=broadcast_id)
     if b.status is BroadcastStatus.CANCELLED:
         raise BroadcastCancelled(b.title)
