@@ -20,7 +20,7 @@ from bot.models import (
     OutboxStatus,
     Role,
 )
-from bot.services import policy, refs, roster
+from bot.services import audit, policy, refs, roster, rows_changed
 
 LEADS = policy.MAY[policy.Act.BROADCAST]
 RECENT = timedelta(days=14)
@@ -114,13 +114,28 @@ def editable(
 
 
 def mark_due(*, session: Session, now: datetime) -> None:
-    """Scheduled broadcasts whose time has come are sent (the outbox is sending their posts)."""
-    session.execute(
-        update(Broadcast)
-        .where(Broadcast.status == BroadcastStatus.SCHEDULED, Broadcast.send_at <= now)
-        .values(status=BroadcastStatus.SENT, sent_at=Broadcast.send_at)
-        .execution_options(synchronize_session=False)
-    )
+    """Scheduled broadcasts whose time has come are sent (the outbox is sending their posts).
+    Each is marked by one conditional update, so whoever wins writes its one audit row."""
+    due = session.scalars(
+        select(Broadcast.id).where(
+            Broadcast.status == BroadcastStatus.SCHEDULED, Broadcast.send_at <= now
+        )
+    ).all()
+    for broadcast_id in due:
+        won = session.execute(
+            update(Broadcast)
+            .where(Broadcast.id == broadcast_id, Broadcast.status == BroadcastStatus.SCHEDULED)
+            .values(status=BroadcastStatus.SENT, sent_at=Broadcast.send_at)
+            .execution_options(synchronize_session=False)
+        )
+        if rows_changed(won) == 1:
+            audit.by_clock(
+                session=session,
+                action="broadcast.due",
+                subject_type="broadcast",
+                subject_id=broadcast_id,
+                at=now,
+            )
 
 
 def listing(*, session: Session, now: datetime) -> tuple[list[Listed], list[Listed]]:

@@ -22,7 +22,7 @@ from bot.domain.errors import (
 from bot.models import Acknowledgement, Broadcast, BroadcastReminder, BroadcastStatus, Member
 from bot.notify import broadcasts as notify
 from bot.notify.broadcasts import AUTO_REMINDER, LEAD_REMINDER
-from bot.services import policy, rows_changed
+from bot.services import audit, policy, rows_changed
 from bot.services.audit import record
 from bot.services.broadcasts.access import (
     ack_times,
@@ -214,7 +214,7 @@ def sweep(*, session: Session, settings: Settings, now: datetime) -> int:
             at=now,
         )
         reminded += sent
-    session.execute(
+    forgotten = session.execute(
         delete(Broadcast)
         .where(
             or_(Broadcast.status == BroadcastStatus.DRAFT, Broadcast.edit_of.is_not(None)),
@@ -222,4 +222,13 @@ def sweep(*, session: Session, settings: Settings, now: datetime) -> int:
         )
         .execution_options(synchronize_session=False)
     )
+    if rows_changed(forgotten):
+        audit.by_clock(
+            session=session,
+            action="broadcast.drafts_forgotten",
+            subject_type="broadcast",
+            subject_id="drafts",
+            detail=f"{rows_changed(forgotten)} drafts older than a day",
+            at=now,
+        )
     return reminded

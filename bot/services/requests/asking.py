@@ -102,7 +102,9 @@ def from_question(
         raise NotAsker("send this question to a champion")
     if not question.text:
         raise QuestionTextRemoved()
-    questions.keep_for_curators(session, question.id, CurationReason.ASKED_CHAMPION)
+    questions.keep_for_curators(
+        session, question.id, CurationReason.ASKED_CHAMPION, actor_id=user_id
+    )
     entry = kb.get(question.entry_id) if kb and question.entry_id else None
     return create(
         session=session,
