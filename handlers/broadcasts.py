@@ -11,6 +11,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.domain.errors import FormDidNotOpen
 from bot.services import broadcasts
 from bot.services.broadcasts import Form
 from bot.unit import Unit, listen
@@ -65,10 +66,15 @@ def _open_form(
     editing: int | None = None,
     sent: bool = False,
 ) -> None:
-    """Open the form at once (a trigger id lasts 3 seconds), then add the lead's time zone."""
-    opened = client.views_open(
-        trigger_id=trigger_id, view=views.form_modal(values=values, editing=editing, sent=sent)
-    )
+    """Open the form at once (a trigger id lasts 3 seconds), then add the lead's time zone. If
+    Slack could not open it, the lead is told so and asked to try again."""
+    try:
+        opened = client.views_open(
+            trigger_id=trigger_id, view=views.form_modal(values=values, editing=editing, sent=sent)
+        )
+    except SlackApiError as exc:
+        log.warning("the broadcast form could not open: %s", exc.response.get("error"))
+        raise FormDidNotOpen(None if editing else "/broadcast") from None
     zone = profiles.zone(client, user_id)
     view = opened.get("view") or {}
     target: dict[str, Any] = {"view_id": view.get("id")}
@@ -116,7 +122,7 @@ def on_broadcast(unit: Unit, command: dict[str, Any], client: WebClient, respond
     user = unit.user_id or ""
     words = str(command.get("text") or "").split()
     sub = words[0].lower() if words else ""
-    broadcasts.check_may_broadcast(session=unit.session, settings=unit.settings, user_id=user)
+    broadcasts.check_may_broadcast(session=unit.session, settings=unit.settings, caller=unit.caller)
     if sub in ("", "new"):
         _open_form(client, str(command.get("trigger_id", "")), user)
     elif sub == "list":
@@ -138,6 +144,7 @@ def on_form(unit: Unit, ack: Ack, view: dict[str, Any], client: WebClient) -> No
         session=unit.session,
         settings=unit.settings,
         author_id=user,
+        caller=unit.caller,
         form=form,
         now=unit.now,
         edit_of=editing,
@@ -164,6 +171,7 @@ def on_preview(unit: Unit, ack: Ack, view: dict[str, Any]) -> None:
         settings=unit.settings,
         draft_id=draft_id,
         user_id=unit.user_id or "",
+        caller=unit.caller,
         now=unit.now,
     )
     unit.after_commit(lambda: ack(response_action="clear"))
@@ -180,6 +188,7 @@ def on_acknowledge(
         settings=unit.settings,
         broadcast_id=button_id(action),
         user_id=unit.user_id or "",
+        caller=unit.caller,
         now=unit.now,
     )
     text = ACK_RECORDED if done.new else already_acknowledged(views.slack_time(done.at))
@@ -192,7 +201,7 @@ def on_edit(unit: Unit, body: dict[str, Any], action: dict[str, Any], client: We
         session=unit.session,
         settings=unit.settings,
         broadcast_id=button_id(action),
-        user_id=unit.user_id or "",
+        caller=unit.caller,
     )
     values = views.form_values(b, broadcasts.links_of(b))
     sent = broadcasts.is_out(b, unit.now)
@@ -209,6 +218,7 @@ def on_cancel(
         settings=unit.settings,
         broadcast_id=button_id(action),
         user_id=unit.user_id or "",
+        caller=unit.caller,
         now=unit.now,
     )
     if (body.get("view") or {}).get("type") == "home":
@@ -222,7 +232,7 @@ def on_pending(unit: Unit, body: dict[str, Any], action: dict[str, Any], client:
         session=unit.session,
         settings=unit.settings,
         broadcast_id=button_id(action),
-        user_id=unit.user_id or "",
+        caller=unit.caller,
     )
     client.views_open(
         trigger_id=str(body.get("trigger_id", "")),
@@ -240,6 +250,7 @@ def on_remind(unit: Unit, ack: Ack, view: dict[str, Any]) -> None:
         settings=unit.settings,
         broadcast_id=broadcast_id,
         user_id=unit.user_id or "",
+        caller=unit.caller,
         now=unit.now,
     )
     unit.after_commit(lambda: ack(response_action="update", view=views.reminded_modal(sent)))

@@ -3,6 +3,7 @@ feedback, and the "Ask a champion" message shortcut."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -61,6 +62,7 @@ def on_claim(unit: Unit, body: dict[str, Any], action: dict[str, Any], client: W
         settings=unit.settings,
         request_id=request_id,
         champion_id=unit.user_id or "",
+        caller=unit.caller,
         offer_id=offer_id,
         now=unit.now,
     )
@@ -77,6 +79,7 @@ def on_pass(unit: Unit, body: dict[str, Any], action: dict[str, Any], client: We
         settings=unit.settings,
         offer_id=offer_id,
         champion_id=unit.user_id or "",
+        caller=unit.caller,
         now=unit.now,
     )
     _refresh_home(unit, body, client)
@@ -92,6 +95,7 @@ def on_release(
         settings=unit.settings,
         request_id=request_id,
         user_id=unit.user_id or "",
+        caller=unit.caller,
         now=unit.now,
     )
     if body.get("response_url"):
@@ -100,13 +104,14 @@ def on_release(
 
 
 def on_cancel(unit: Unit, action: dict[str, Any]) -> None:
-    """*Cancel* by the asker."""
+    """*Cancel* by the asker (or a lead)."""
     request_id, _ = request_ids(action)
     requests.cancel(
         session=unit.session,
         settings=unit.settings,
         request_id=request_id,
         user_id=unit.user_id or "",
+        caller=unit.caller,
         now=unit.now,
     )
 
@@ -129,33 +134,52 @@ def on_not_helped(unit: Unit, action: dict[str, Any], respond: Respond) -> None:
     _record_helped(unit, action, respond, False)
 
 
+def _may_act(unit: Unit, request_id: int) -> None:
+    requests.check_may_act(
+        session=unit.session, request_id=request_id, user_id=unit.user_id or "", caller=unit.caller
+    )
+
+
+def _may_add_detail(unit: Unit, request_id: int) -> None:
+    requests.check_may_add_detail(
+        session=unit.session, request_id=request_id, user_id=unit.user_id or ""
+    )
+
+
+def _check_then_open(
+    unit: Unit,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: WebClient,
+    check: Callable[[Unit, int], None],
+    form: Callable[[int], dict[str, Any]],
+) -> None:
+    """A button that opens a form about a request: the service's quick check for the caller,
+    then the form at once (a trigger id dies in 3 s)."""
+    request_id, _ = request_ids(action)
+    check(unit, request_id)
+    client.views_open(trigger_id=body["trigger_id"], view=form(request_id))
+
+
 def on_resolve_button(
     unit: Unit, body: dict[str, Any], action: dict[str, Any], client: WebClient
 ) -> None:
-    """*Resolve*: a quick check, then the outcome form at once (trigger ids die in 3 s)."""
-    request_id, _ = request_ids(action)
-    requests.check_may_act(session=unit.session, request_id=request_id, user_id=unit.user_id or "")
-    client.views_open(trigger_id=body["trigger_id"], view=views.resolve_modal(request_id))
+    """*Resolve*: the outcome form, for the champion who has it or a lead."""
+    _check_then_open(unit, body, action, client, _may_act, views.resolve_modal)
 
 
 def on_reassign_button(
     unit: Unit, body: dict[str, Any], action: dict[str, Any], client: WebClient
 ) -> None:
-    """*Reassign*: a quick check, then the form to pick the champion."""
-    request_id, _ = request_ids(action)
-    requests.check_may_act(session=unit.session, request_id=request_id, user_id=unit.user_id or "")
-    client.views_open(trigger_id=body["trigger_id"], view=views.reassign_modal(request_id))
+    """*Reassign*: the form to pick the champion, for the champion who has it or a lead."""
+    _check_then_open(unit, body, action, client, _may_act, views.reassign_modal)
 
 
 def on_add_detail_button(
     unit: Unit, body: dict[str, Any], action: dict[str, Any], client: WebClient
 ) -> None:
-    """*Add detail*: a quick check, then the form for the asker's extra detail."""
-    request_id, _ = request_ids(action)
-    requests.check_may_add_detail(
-        session=unit.session, request_id=request_id, user_id=unit.user_id or ""
-    )
-    client.views_open(trigger_id=body["trigger_id"], view=views.detail_modal(request_id))
+    """*Add detail*: the form for the asker's extra detail."""
+    _check_then_open(unit, body, action, client, _may_add_detail, views.detail_modal)
 
 
 def _submitted(view: dict[str, Any], block: str) -> tuple[int, str]:
@@ -174,6 +198,7 @@ def on_resolve(unit: Unit, ack: Ack, view: dict[str, Any], client: WebClient) ->
         settings=unit.settings,
         request_id=request_id,
         user_id=unit.user_id or "",
+        caller=unit.caller,
         outcome=outcome,
         now=unit.now,
     )
@@ -190,6 +215,7 @@ def on_reassign(unit: Unit, ack: Ack, view: dict[str, Any], client: WebClient) -
         settings=unit.settings,
         request_id=request_id,
         user_id=unit.user_id or "",
+        caller=unit.caller,
         to_champion=champion,
         now=unit.now,
     )

@@ -74,6 +74,13 @@ class AlreadyTaken(ServiceError):
 
 
 @dataclass(eq=False)
+class OwnRequest(NotAllowed):
+    """You asked this request, so another champion will take it; it stays in the queue."""
+
+    request_id: int
+
+
+@dataclass(eq=False)
 class RequestChanged(ServiceError):
     """The request has just changed; please look again."""
 
@@ -338,6 +345,18 @@ class NotAskingForAcks(ServiceError):
 @dataclass(eq=False)
 class OnlyChampionsAcknowledge(NotAllowed):
     """Only champions are asked to acknowledge broadcasts, so there's nothing you need to do."""
+
+
+@dataclass(eq=False)
+class NotDraftAuthor(NotAllowed):
+    """Only the lead who wrote this broadcast can send it, so nothing has been sent."""
+
+
+@dataclass(eq=False)
+class FormDidNotOpen(ServiceError):
+    """The form could not open just now, so nothing has been sent. Please try again."""
+
+    command: str | None = None  # the slash command to run again; None: press the button again
 
 
 @dataclass(eq=False)

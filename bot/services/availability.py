@@ -18,10 +18,10 @@ from bot.domain.errors import (
     TooManySkills,
 )
 from bot.domain.home import Workload
-from bot.models import Member, Role
+from bot.models import Member
 from bot.services import requests, roster
 from bot.services.audit import record
-from bot.services.policy import CLAIMERS, Act, require
+from bot.services.policy import Act, may, require
 
 MAX_AWAY = timedelta(days=366)
 MAX_AREA = 80  # characters
@@ -54,7 +54,8 @@ def _champion(session: Session, user_id: str) -> Member:
 def status(*, session: Session, user_id: str, now: datetime) -> Availability:
     """Where a champion stands now; for a lead or admin who may claim, only what they hold."""
     member = roster.get(session=session, slack_user_id=user_id)
-    if member is not None and member.role in CLAIMERS - {Role.CHAMPION}:
+    if may(member, Act.TAKE_REQUESTS) and not may(member, Act.SET_AVAILABILITY):
+        assert member is not None  # the policy lets no one off the roster take requests
         load = requests.workload(session=session, champion_id=user_id)
         return Availability(member, False, load, routed=False)
     member = _champion(session, user_id)

@@ -1,14 +1,26 @@
-"""Who may do what: the roles each action needs, in one table, checked against the caller."""
+"""Who may do what: the roles each action needs, and the rules that also look at what is acted
+on, in two tables, checked against the caller (the unit's `Member`, None off the roster).
+
+Every role decision goes through here; a service passes its caller and, where a rule looks at
+the thing acted on, whose it is. Who the caller is comes from Slack's signed request, never from
+anything a view or button carried.
+"""
 
 from __future__ import annotations
 
 from enum import Enum
 
-from sqlalchemy.orm import Session
-
-from bot.domain.errors import OnlyChampionsSetAvailability, RoleRequired
+from bot.domain.errors import (
+    NotAllowed,
+    NotAsker,
+    NotDraftAuthor,
+    NotHolder,
+    NotOffered,
+    OnlyChampionsSetAvailability,
+    OwnRequest,
+    RoleRequired,
+)
 from bot.models import Member, Role
-from bot.services import roster
 
 LEADS = frozenset({Role.LEAD, Role.ADMIN})
 ADMINS = frozenset({Role.ADMIN})
@@ -27,8 +39,10 @@ class Act(Enum):
     CHANGE_ROSTER = "change the roster"
     SET_AVAILABILITY = "set availability"
     TAKE_REQUESTS = "take requests"
+    HANDLE_ANY_REQUEST = "resolve, release or reassign someone else's request"
     CANCEL_ANY_REQUEST = "cancel someone else's request"
     BROADCAST = "send broadcasts"
+    CONFIRM_BROADCAST = "send this broadcast"
     ACKNOWLEDGE = "acknowledge broadcasts"
 
 
@@ -38,11 +52,31 @@ MAY: dict[Act, frozenset[Role]] = {
     Act.SEE_ROSTER: LEADS,
     Act.CHANGE_ROSTER: ADMINS,
     Act.SET_AVAILABILITY: CHAMPIONS,
+    # claim from the queue, accept or pass on an offer
     Act.TAKE_REQUESTS: CLAIMERS,
+    # the champion who holds a request may always resolve, release or reassign it
+    Act.HANDLE_ANY_REQUEST: LEADS,
+    # the officer who asked may always cancel their own
     Act.CANCEL_ANY_REQUEST: LEADS,
     Act.BROADCAST: LEADS,
+    Act.CONFIRM_BROADCAST: LEADS,
     # the count reads "7 of 20 champions": only those asked to acknowledge may
-    Act.ACKNOWLEDGE: frozenset({Role.CHAMPION}),
+    Act.ACKNOWLEDGE: CHAMPIONS,
+}
+
+
+class Rule(Enum):
+    """What, beyond the role, decides whether the caller may act on this one thing."""
+
+    NOT_THE_ASKER = "nobody takes a request they asked themselves"
+    OFFERED_TO_CALLER = "only the champion an offer was made to may answer it"
+    DRAFT_AUTHOR = "only the lead who wrote a draft may send it"
+
+
+# The rules that apply to an act on top of its roles (every one is covered by the tests).
+ONLY: dict[Act, frozenset[Rule]] = {
+    Act.TAKE_REQUESTS: frozenset({Rule.NOT_THE_ASKER, Rule.OFFERED_TO_CALLER}),
+    Act.CONFIRM_BROADCAST: frozenset({Rule.DRAFT_AUTHOR}),
 }
 
 
@@ -56,15 +90,54 @@ def may(caller: Member | None, act: Act) -> bool:
     return role(caller) in MAY[act]
 
 
-def require(caller: Member | None, act: Act) -> Role:
-    """The caller's role, or a refusal naming who can."""
+def require(caller: Member | None, act: Act, *, refusal: NotAllowed | None = None) -> Role:
+    """The caller's role, or a refusal (`refusal`, else one naming who can)."""
     if not may(caller, act):
+        if refusal is not None:
+            raise refusal
         if act is Act.SET_AVAILABILITY:
             raise OnlyChampionsSetAvailability()
         raise RoleRequired(tuple(sorted(r.value for r in MAY[act])), act.value)
     return role(caller)
 
 
-def require_user(*, session: Session, user_id: str, act: Act) -> Role:
-    """`require` for a caller known by Slack user ID."""
-    return require(roster.get(session=session, slack_user_id=user_id), act)
+def require_taker(
+    caller: Member | None,
+    *,
+    user_id: str,
+    request_id: int,
+    asker_id: str,
+    offered_to: str | None = None,
+) -> None:
+    """Claim, accept or pass: a champion or lead, never on their own request; an offer is
+    answered only by the champion it was made to (`offered_to`, when answering one)."""
+    require(caller, Act.TAKE_REQUESTS)
+    if user_id == asker_id:
+        raise OwnRequest(request_id)
+    if offered_to is not None and offered_to != user_id:
+        raise NotOffered()
+
+
+def require_holder_or_lead(
+    caller: Member | None, *, user_id: str, request_id: int, holder_id: str | None
+) -> None:
+    """Resolve, release or reassign: the champion who holds the request, or a lead."""
+    if holder_id is None or holder_id != user_id:
+        require(caller, Act.HANDLE_ANY_REQUEST, refusal=NotHolder(request_id))
+
+
+def require_asker_or_lead(
+    caller: Member | None, *, user_id: str, asker_id: str, doing: str
+) -> None:
+    """Cancel: the officer who asked, or a lead."""
+    if user_id != asker_id:
+        require(caller, Act.CANCEL_ANY_REQUEST, refusal=NotAsker(doing, or_lead=True))
+
+
+def require_author(caller: Member | None, *, user_id: str, author_id: str) -> None:
+    """Send a previewed draft: a lead, and only the one who wrote it. The draft's id came from
+    the preview's metadata, which the client could have changed: the author is the one stored
+    with the draft."""
+    require(caller, Act.CONFIRM_BROADCAST)
+    if user_id != author_id:
+        raise NotDraftAuthor()

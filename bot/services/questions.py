@@ -109,9 +109,21 @@ def ask(
     )
     session.add(question)
     session.flush()
+    record(
+        session=session,
+        actor_id=asker_id,
+        action="question.ask",
+        subject_type="question",
+        subject_id=question.id,
+        detail=f"{surface.value}; {outcome.value}"
+        + ("; immediate risk" if triage.immediate_risk else ""),
+        at=question.asked_at,
+    )
     if outcome is Outcome.NOT_COVERED:
-        session.add(CurationItem(question_id=question.id, reason=CurationReason.NO_MATCH))
+        item = CurationItem(question_id=question.id, reason=CurationReason.NO_MATCH)
+        session.add(item)
         session.flush()
+        _audit_kept(session, item, actor_id=asker_id)
     shown = Shown(
         outcome.value,
         question.id,
@@ -219,13 +231,16 @@ def give_feedback(
             detail=verdict.value,
         )
         if verdict is Feedback.NOT_HELPFUL:
-            keep_for_curators(session, question.id, CurationReason.NOT_HELPFUL)
+            keep_for_curators(session, question.id, CurationReason.NOT_HELPFUL, actor_id=user_id)
     return FeedbackGiven(
         question_id=question.id, feedback=verdict, entry_id=question.entry_id, changed=changed
     )
 
 
-def keep_for_curators(session: Session, question_id: int, reason: CurationReason) -> None:
+def keep_for_curators(
+    session: Session, question_id: int, reason: CurationReason, *, actor_id: str
+) -> None:
+    """Keep a question for the curators once per reason, audited as `actor_id`'s doing."""
     exists = session.scalar(
         select(CurationItem.id).where(
             CurationItem.question_id == question_id, CurationItem.reason == reason
@@ -233,11 +248,25 @@ def keep_for_curators(session: Session, question_id: int, reason: CurationReason
     )
     if exists:
         return
+    item = CurationItem(question_id=question_id, reason=reason)
     try:
         with session.begin_nested():  # two clicks at once: the unique constraint decides
-            session.add(CurationItem(question_id=question_id, reason=reason))
+            session.add(item)
     except IntegrityError:
-        pass
+        return
+    _audit_kept(session, item, actor_id=actor_id)
+
+
+def _audit_kept(session: Session, item: CurationItem, *, actor_id: str) -> None:
+    """The audit row of a question kept for the curators (ids and the reason, never its text)."""
+    record(
+        session=session,
+        actor_id=actor_id,
+        action="curation.add",
+        subject_type="curation",
+        subject_id=item.id,
+        detail=f"question {item.question_id}; {item.reason.value}",
+    )
 
 
 def for_curators(*, session: Session, limit: int = 50) -> list[tuple[CurationItem, Question]]:

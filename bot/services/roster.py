@@ -28,12 +28,6 @@ def get(*, session: Session, slack_user_id: str) -> Member | None:
     return session.scalars(select(Member).where(Member.slack_user_id == slack_user_id)).first()
 
 
-def role_of(*, session: Session, slack_user_id: str) -> Role:
-    """The caller's role; anyone not on the roster asks as an officer."""
-    member = get(session=session, slack_user_id=slack_user_id)
-    return member.role if member else Role.OFFICER
-
-
 def add(
     *,
     session: Session,

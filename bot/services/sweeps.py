@@ -16,7 +16,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from bot.config import Settings
 from bot.models import Member, Offer, OfferStatus, Request, RequestStatus
 from bot.notify import requests as notify
-from bot.services import requests, rows_changed
+from bot.services import audit, requests, rows_changed
 from bot.services.requests.routing import reroute as act_reroute
 from bot.services.requests.routing import unrouted
 
@@ -83,6 +83,14 @@ def act_offer_expired(
     assert offer is not None
     session.refresh(offer)
     req = requests.get(session=session, request_id=offer.request_id)
+    audit.by_clock(
+        session=session,
+        action="request.offer_expired",
+        subject_type="request",
+        subject_id=req.id,
+        detail=f"offer {offer.id} to {offer.champion_id}",
+        at=now,
+    )
     notify.offer_closed(session=session, settings=settings, req=req, offer=offer)
     requests.route(session=session, settings=settings, req=req, now=now)
     return True
@@ -106,6 +114,14 @@ def act_warning(*, session: Session, settings: Settings, request_id: int, now: d
     if req is None:
         return False
     offer = requests.pending_offer_for(session=session, request_id=req.id)
+    audit.by_clock(
+        session=session,
+        action="request.sla_warning",
+        subject_type="request",
+        subject_id=req.id,
+        detail=f"offer {offer.id} to {offer.champion_id}" if offer else "no offer waiting",
+        at=now,
+    )
     if offer is not None:
         notify.sla_warning(session=session, settings=settings, req=req, offer=offer)
     return True
@@ -131,6 +147,14 @@ def act_escalation(*, session: Session, settings: Settings, request_id: int, now
     req = _mark_open_request(session, request_id, Request.escalated_at, now)
     if req is None:
         return False
+    audit.by_clock(
+        session=session,
+        action="request.escalated",
+        subject_type="request",
+        subject_id=req.id,
+        detail="immediate risk" if req.immediate_risk else "",
+        at=now,
+    )
     notify.escalated(session=session, settings=settings, req=req)
     return True
 
@@ -157,5 +181,12 @@ def act_return(*, session: Session, member_id: int, now: datetime) -> bool:
     member = session.get(Member, member_id)
     assert member is not None
     session.refresh(member)
+    audit.by_clock(
+        session=session,
+        action="availability.away_ended",
+        subject_type="member",
+        subject_id=member.slack_user_id,
+        at=now,
+    )
     notify.back_on_duty(session=session, member=member)
     return True

@@ -27,6 +27,8 @@ WORDS: dict[type[e.ServiceError], str] = {
     e.QuestionTooLong: "That message is {length:,} characters, too long for me to search. "
     "Please ask in a sentence or two, and leave out names and personal details.",
     e.NoSuchRequest: "There is no request #{request_id}.",
+    e.OwnRequest: "You asked request #{request_id} yourself, so another champion will take it: "
+    "it stays in the queue. Nothing has changed.",
     e.RequestChanged: "Request #{request_id} has just changed; please look again.",
     e.OfferClosed: "This offer of request #{request_id} is no longer open ({status}).",
     e.WrongStatus: "Request #{request_id} is {status}, so it can't be {doing}.",
@@ -48,6 +50,8 @@ WORDS: dict[type[e.ServiceError], str] = {
     "cancelled. Once it has gone you can still edit the wording.",
     e.DidNotAskForAcks: "{title} didn't ask for acknowledgements.",
     e.NotWaitingForAcks: "{title} isn't waiting for acknowledgements.",
+    e.NotDraftAuthor: "Only the lead who wrote this broadcast can send it. Nothing has been "
+    "sent; start your own with `/broadcast`.",
     e.PreviewExpired: "This preview has expired. Please start again with `/broadcast`.",
     e.TimePassed: "The time you chose passed while the preview was open. Press *Back* and "
     "choose a new time, or clear it to send now.",
@@ -82,6 +86,15 @@ def _(error: e.AlreadyTaken) -> str:
 def _(error: e.NotAsker) -> str:
     who = "the officer who asked, or a lead," if error.or_lead else "the officer who asked"
     return f"Only {who} can {error.doing}."
+
+
+@refusal.register
+def _(error: e.FormDidNotOpen) -> str:
+    again = f"run `{error.command}` again" if error.command else "press the button again"
+    return (
+        "The form could not open (Slack didn't answer in time), so nothing has been sent. "
+        f"Please {again}."
+    )
 
 
 @refusal.register

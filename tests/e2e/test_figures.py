@@ -41,6 +41,7 @@ def seed(app: RunningApp) -> None:
                 settings=SERVICE_SETTINGS,
                 request_id=rid,
                 champion_id=CHAMPION,
+                caller=roster.get(session=s, slack_user_id=CHAMPION),
                 now=start + timedelta(seconds=seconds),
             )
         requests.resolve(
@@ -48,6 +49,7 @@ def seed(app: RunningApp) -> None:
             settings=SERVICE_SETTINGS,
             request_id=made[0],
             user_id=CHAMPION,
+            caller=roster.get(session=s, slack_user_id=CHAMPION),
             outcome="advised",
             now=start + timedelta(minutes=10),
         )

@@ -66,12 +66,22 @@ def send(
     """Draft, preview and confirm a broadcast; its id and the outbox rows it wrote."""
     with db.session() as s:
         preview = broadcasts.save_draft(
-            session=s, settings=SETTINGS, author_id=user, form=form(**overrides), now=now
+            session=s,
+            settings=SETTINGS,
+            author_id=user,
+            caller=roster.get(session=s, slack_user_id=user),
+            form=form(**overrides),
+            now=now,
         )
         draft_id = preview.draft.id
     with db.session() as s:
         b = broadcasts.confirm(
-            session=s, settings=SETTINGS, draft_id=draft_id, user_id=user, now=now
+            session=s,
+            settings=SETTINGS,
+            draft_id=draft_id,
+            user_id=user,
+            caller=roster.get(session=s, slack_user_id=user),
+            now=now,
         )
         return b.id, list(s.info.get("outbox_ids", []))
 
@@ -108,7 +118,12 @@ def test_only_leads_and_admins_may_broadcast_and_the_refusal_names_them(db: Data
     for user in (OFFICER, CHAMPS[0]):
         with db.session() as s, pytest.raises(NotAllowed) as refused:
             broadcasts.save_draft(
-                session=s, settings=SETTINGS, author_id=user, form=form(), now=now
+                session=s,
+                settings=SETTINGS,
+                author_id=user,
+                caller=roster.get(session=s, slack_user_id=user),
+                form=form(),
+                now=now,
             )
         assert "leads and admins" in str(refused.value)
         assert f"<@{LEAD}>" in str(refused.value) and f"<@{ADMIN}>" in str(refused.value)
@@ -129,7 +144,14 @@ def test_every_field_is_checked_and_each_problem_is_on_its_field(db: Database) -
         send_at=now - timedelta(minutes=5),
     )
     with db.session() as s, pytest.raises(InvalidBroadcast) as invalid:
-        broadcasts.save_draft(session=s, settings=SETTINGS, author_id=LEAD, form=bad, now=now)
+        broadcasts.save_draft(
+            session=s,
+            settings=SETTINGS,
+            author_id=LEAD,
+            caller=roster.get(session=s, slack_user_id=LEAD),
+            form=bad,
+            now=now,
+        )
     errors = invalid.value.errors
     assert set(errors) == {"category", "title", "message", "links", "send_at"}
     assert "3,001" in errors["message"] and "passed" in errors["send_at"]
@@ -145,6 +167,7 @@ def test_every_field_is_checked_and_each_problem_is_on_its_field(db: Database) -
                 session=s,
                 settings=SETTINGS,
                 author_id=LEAD,
+                caller=roster.get(session=s, slack_user_id=LEAD),
                 form=form(**{field: value}),
                 now=now,
             )
@@ -184,7 +207,12 @@ def test_send_now_writes_the_post_and_a_dm_per_champion_once(db: Database) -> No
         draft = s.get(Broadcast, broadcast_id)
         assert draft is not None and draft.status is BroadcastStatus.SENT
         broadcasts.confirm(
-            session=s, settings=SETTINGS, draft_id=broadcast_id, user_id=LEAD, now=now
+            session=s,
+            settings=SETTINGS,
+            draft_id=broadcast_id,
+            user_id=LEAD,
+            caller=roster.get(session=s, slack_user_id=LEAD),
+            now=now,
         )
         assert not s.info.get("outbox_ids")
     assert len(rows(db)) == 4
@@ -209,6 +237,7 @@ def test_a_scheduled_broadcast_is_queued_for_its_time_and_can_be_edited_moved_an
                 session=s,
                 settings=SETTINGS,
                 author_id=LEAD,
+                caller=roster.get(session=s, slack_user_id=LEAD),
                 form=form(send_at=at, **changes),
                 now=now,
                 edit_of=broadcast_id,
@@ -216,7 +245,12 @@ def test_a_scheduled_broadcast_is_queued_for_its_time_and_can_be_edited_moved_an
             draft_id = preview.draft.id
         with db.session() as s:
             broadcasts.confirm(
-                session=s, settings=SETTINGS, draft_id=draft_id, user_id=LEAD, now=now
+                session=s,
+                settings=SETTINGS,
+                draft_id=draft_id,
+                user_id=LEAD,
+                caller=roster.get(session=s, slack_user_id=LEAD),
+                now=now,
             )
 
     # New wording: the queued post is rewritten in place, nothing is added.
@@ -232,12 +266,22 @@ def test_a_scheduled_broadcast_is_queued_for_its_time_and_can_be_edited_moved_an
     # Cancelling withdraws it too; a broadcast already cancelled is not cancelled twice.
     with db.session() as s:
         broadcasts.cancel(
-            session=s, settings=SETTINGS, broadcast_id=broadcast_id, user_id=LEAD, now=now
+            session=s,
+            settings=SETTINGS,
+            broadcast_id=broadcast_id,
+            user_id=LEAD,
+            caller=roster.get(session=s, slack_user_id=LEAD),
+            now=now,
         )
     assert all(r.status is OutboxStatus.CANCELLED for r in rows(db))
     with db.session() as s, pytest.raises(ServiceError, match="already cancelled"):
         broadcasts.cancel(
-            session=s, settings=SETTINGS, broadcast_id=broadcast_id, user_id=LEAD, now=now
+            session=s,
+            settings=SETTINGS,
+            broadcast_id=broadcast_id,
+            user_id=LEAD,
+            caller=roster.get(session=s, slack_user_id=LEAD),
+            now=now,
         )
     assert (
         actions(db)[-4:]
@@ -262,7 +306,12 @@ def test_a_broadcast_being_sent_can_no_longer_be_moved_or_cancelled(db: Database
         row.locked_until = at + timedelta(seconds=60)
     with db.session() as s, pytest.raises(ServiceError, match="being sent right now"):
         broadcasts.cancel(
-            session=s, settings=SETTINGS, broadcast_id=broadcast_id, user_id=LEAD, now=now
+            session=s,
+            settings=SETTINGS,
+            broadcast_id=broadcast_id,
+            user_id=LEAD,
+            caller=roster.get(session=s, slack_user_id=LEAD),
+            now=now,
         )
     (post,) = rows(db)
     assert post.status is OutboxStatus.PENDING  # the refusal changed nothing
@@ -280,6 +329,7 @@ def test_editing_a_sent_broadcast_edits_the_posted_message(db: Database) -> None
             session=s,
             settings=SETTINGS,
             author_id=LEAD,
+            caller=roster.get(session=s, slack_user_id=LEAD),
             form=form(message="Corrected: s2A *and* s4A."),
             now=now,
             edit_of=broadcast_id,
@@ -287,7 +337,14 @@ def test_editing_a_sent_broadcast_edits_the_posted_message(db: Database) -> None
         assert preview.shown.id == broadcast_id and preview.shown.edited_at is not None
         draft_id = preview.draft.id
     with db.session() as s:
-        broadcasts.confirm(session=s, settings=SETTINGS, draft_id=draft_id, user_id=LEAD, now=now)
+        broadcasts.confirm(
+            session=s,
+            settings=SETTINGS,
+            draft_id=draft_id,
+            user_id=LEAD,
+            caller=roster.get(session=s, slack_user_id=LEAD),
+            now=now,
+        )
     with db.session() as s:
         (edit,) = s.scalars(select(OutboxMessage).where(OutboxMessage.method == "chat.update"))
         assert edit.target_ref == f"broadcast:{broadcast_id}:1:post"
@@ -305,7 +362,12 @@ def test_acknowledgements_count_once_per_champion_and_edits_coalesce(db: Databas
     def ack(user: str) -> broadcasts.AckResult:
         with db.session() as s:
             return broadcasts.acknowledge(
-                session=s, settings=SETTINGS, broadcast_id=broadcast_id, user_id=user, now=now
+                session=s,
+                settings=SETTINGS,
+                broadcast_id=broadcast_id,
+                user_id=user,
+                caller=roster.get(session=s, slack_user_id=user),
+                now=now,
             )
 
     first = ack(CHAMPS[0])
@@ -315,7 +377,12 @@ def test_acknowledgements_count_once_per_champion_and_edits_coalesce(db: Databas
     ack(CHAMPS[1])
     with db.session() as s, pytest.raises(NotAllowed, match="Only champions"):
         broadcasts.acknowledge(
-            session=s, settings=SETTINGS, broadcast_id=broadcast_id, user_id=LEAD, now=now
+            session=s,
+            settings=SETTINGS,
+            broadcast_id=broadcast_id,
+            user_id=LEAD,
+            caller=roster.get(session=s, slack_user_id=LEAD),
+            now=now,
         )
     with db.session() as s:
         assert s.scalar(select(func.count()).select_from(Acknowledgement)) == 2
@@ -353,22 +420,40 @@ def test_reminders_one_from_a_lead_and_one_from_the_bot(db: Database) -> None:
     broadcast_id, _ = send(db, now)
     with db.session() as s:
         broadcasts.acknowledge(
-            session=s, settings=SETTINGS, broadcast_id=broadcast_id, user_id=CHAMPS[0], now=now
+            session=s,
+            settings=SETTINGS,
+            broadcast_id=broadcast_id,
+            user_id=CHAMPS[0],
+            caller=roster.get(session=s, slack_user_id=CHAMPS[0]),
+            now=now,
         )
     with db.session() as s:
         pending = broadcasts.not_acknowledged(
-            session=s, settings=SETTINGS, broadcast_id=broadcast_id, user_id=LEAD
+            session=s,
+            settings=SETTINGS,
+            broadcast_id=broadcast_id,
+            caller=roster.get(session=s, slack_user_id=LEAD),
         )
         assert [uid for uid, _ in pending.missing] == CHAMPS[1:]
     with db.session() as s, pytest.raises(NotAllowed):
         broadcasts.remind(
-            session=s, settings=SETTINGS, broadcast_id=broadcast_id, user_id=OFFICER, now=now
+            session=s,
+            settings=SETTINGS,
+            broadcast_id=broadcast_id,
+            user_id=OFFICER,
+            caller=roster.get(session=s, slack_user_id=OFFICER),
+            now=now,
         )
 
     def remind() -> int:
         with db.session() as s:
             return broadcasts.remind(
-                session=s, settings=SETTINGS, broadcast_id=broadcast_id, user_id=LEAD, now=now
+                session=s,
+                settings=SETTINGS,
+                broadcast_id=broadcast_id,
+                user_id=LEAD,
+                caller=roster.get(session=s, slack_user_id=LEAD),
+                now=now,
             )
 
     assert remind() == 2
@@ -397,7 +482,12 @@ def test_the_bot_reminds_everyone_who_has_not_acknowledged_once(db: Database) ->
     broadcast_id, _ = send(db, now)
     with db.session() as s:
         broadcasts.acknowledge(
-            session=s, settings=SETTINGS, broadcast_id=broadcast_id, user_id=CHAMPS[1], now=now
+            session=s,
+            settings=SETTINGS,
+            broadcast_id=broadcast_id,
+            user_id=CHAMPS[1],
+            caller=roster.get(session=s, slack_user_id=CHAMPS[1]),
+            now=now,
         )
     later = now + timedelta(hours=48, minutes=1)
     with db.session() as s:

@@ -42,6 +42,7 @@ def populate(db: Database, kb: KnowledgeBase) -> None:
                 settings=SETTINGS,
                 request_id=req.id,
                 champion_id="UCHAMP1",
+                caller=roster.get(session=s, slack_user_id="UCHAMP1"),
                 now=start + timedelta(minutes=minutes),
             )
             requests.resolve(
@@ -49,6 +50,7 @@ def populate(db: Database, kb: KnowledgeBase) -> None:
                 settings=SETTINGS,
                 request_id=req.id,
                 user_id="UCHAMP1",
+                caller=roster.get(session=s, slack_user_id="UCHAMP1"),
                 outcome="advised",
                 now=start + timedelta(minutes=minutes * 2),
             )
@@ -81,6 +83,7 @@ def test_request_states_do_not_overlap(db: Database, kb: KnowledgeBase) -> None:
                 settings=SETTINGS,
                 request_id=rid,
                 champion_id="UCHAMP1",
+                caller=roster.get(session=s, slack_user_id="UCHAMP1"),
                 now=start + timedelta(minutes=1),
             )
         requests.resolve(
@@ -88,12 +91,18 @@ def test_request_states_do_not_overlap(db: Database, kb: KnowledgeBase) -> None:
             settings=SETTINGS,
             request_id=made[2],
             user_id="UCHAMP1",
+            caller=roster.get(session=s, slack_user_id="UCHAMP1"),
             outcome="advised",
             now=start + timedelta(minutes=5),
         )
         requests.record_helped(session=s, request_id=made[2], user_id="UOFF1", helped=True)
         requests.cancel(
-            session=s, settings=SETTINGS, request_id=made[3], user_id="UOFF1", now=start
+            session=s,
+            settings=SETTINGS,
+            request_id=made[3],
+            user_id="UOFF1",
+            caller=roster.get(session=s, slack_user_id="UOFF1"),
+            now=start,
         )
     with db.session() as s:
         r = stats.figures(session=s).requests

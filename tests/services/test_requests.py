@@ -90,7 +90,11 @@ def test_pass_moves_on_and_nobody_is_offered_twice_in_a_round(db: Database) -> N
         offer = s.scalar(select(Offer).where(Offer.champion_id == first))
         assert offer is not None
         routed = requests.pass_offer(
-            session=s, settings=SETTINGS, offer_id=offer.id, champion_id=str(first)
+            session=s,
+            settings=SETTINGS,
+            offer_id=offer.id,
+            champion_id=str(first),
+            caller=roster.get(session=s, slack_user_id=str(first)),
         )
     assert routed.offered_to not in (None, first)
     with db.session() as s:
@@ -98,7 +102,11 @@ def test_pass_moves_on_and_nobody_is_offered_twice_in_a_round(db: Database) -> N
         assert second is not None
         assert (
             requests.pass_offer(
-                session=s, settings=SETTINGS, offer_id=second.id, champion_id=second.champion_id
+                session=s,
+                settings=SETTINGS,
+                offer_id=second.id,
+                champion_id=second.champion_id,
+                caller=roster.get(session=s, slack_user_id=second.champion_id),
             ).offered_to
             is None
         )
@@ -106,7 +114,11 @@ def test_pass_moves_on_and_nobody_is_offered_twice_in_a_round(db: Database) -> N
         assert s.scalar(select(func.count()).select_from(Offer)) == 2
         with pytest.raises(ServiceError, match="no longer open"):
             requests.pass_offer(
-                session=s, settings=SETTINGS, offer_id=second.id, champion_id=second.champion_id
+                session=s,
+                settings=SETTINGS,
+                offer_id=second.id,
+                champion_id=second.champion_id,
+                caller=roster.get(session=s, slack_user_id=second.champion_id),
             )
 
 
@@ -114,18 +126,46 @@ def test_claim_resolve_and_the_roles_that_may(db: Database) -> None:
     seed(db)
     rid, _ = new_request(db)
     with db.session() as s, pytest.raises(NotAllowed, match="Only champions or leads"):
-        requests.claim(session=s, settings=SETTINGS, request_id=rid, champion_id="UOFFICER9")
+        requests.claim(
+            session=s,
+            settings=SETTINGS,
+            request_id=rid,
+            champion_id="UOFFICER9",
+            caller=roster.get(session=s, slack_user_id="UOFFICER9"),
+        )
     with db.session() as s:
-        requests.claim(session=s, settings=SETTINGS, request_id=rid, champion_id="UCHAMP2")
+        requests.claim(
+            session=s,
+            settings=SETTINGS,
+            request_id=rid,
+            champion_id="UCHAMP2",
+            caller=roster.get(session=s, slack_user_id="UCHAMP2"),
+        )
     with db.session() as s, pytest.raises(requests.AlreadyTaken, match="<@UCHAMP2>"):
-        requests.claim(session=s, settings=SETTINGS, request_id=rid, champion_id="UCHAMP3")
+        requests.claim(
+            session=s,
+            settings=SETTINGS,
+            request_id=rid,
+            champion_id="UCHAMP3",
+            caller=roster.get(session=s, slack_user_id="UCHAMP3"),
+        )
     with db.session() as s, pytest.raises(NotAllowed):
         requests.resolve(
-            session=s, settings=SETTINGS, request_id=rid, user_id="UCHAMP3", outcome="x"
+            session=s,
+            settings=SETTINGS,
+            request_id=rid,
+            user_id="UCHAMP3",
+            caller=roster.get(session=s, slack_user_id="UCHAMP3"),
+            outcome="x",
         )
     with db.session() as s, pytest.raises(ServiceError, match="short outcome"):
         requests.resolve(
-            session=s, settings=SETTINGS, request_id=rid, user_id="UCHAMP2", outcome="  "
+            session=s,
+            settings=SETTINGS,
+            request_id=rid,
+            user_id="UCHAMP2",
+            caller=roster.get(session=s, slack_user_id="UCHAMP2"),
+            outcome="  ",
         )
     with db.session() as s:
         req = requests.resolve(
@@ -133,6 +173,7 @@ def test_claim_resolve_and_the_roles_that_may(db: Database) -> None:
             settings=SETTINGS,
             request_id=rid,
             user_id="UCHAMP2",
+            caller=roster.get(session=s, slack_user_id="UCHAMP2"),
             outcome="advised s2A and an SPO",
         )
         assert req.status is RequestStatus.RESOLVED
@@ -150,9 +191,21 @@ def test_release_reroutes_elsewhere_and_reassign_and_cancel(db: Database) -> Non
     seed(db)
     rid, _ = new_request(db)
     with db.session() as s:
-        requests.claim(session=s, settings=SETTINGS, request_id=rid, champion_id="UCHAMP1")
+        requests.claim(
+            session=s,
+            settings=SETTINGS,
+            request_id=rid,
+            champion_id="UCHAMP1",
+            caller=roster.get(session=s, slack_user_id="UCHAMP1"),
+        )
     with db.session() as s:
-        requests.release(session=s, settings=SETTINGS, request_id=rid, user_id="UCHAMP1")
+        requests.release(
+            session=s,
+            settings=SETTINGS,
+            request_id=rid,
+            user_id="UCHAMP1",
+            caller=roster.get(session=s, slack_user_id="UCHAMP1"),
+        )
     with db.session() as s:
         pending = requests.pending_offer_for(session=s, request_id=rid)
         assert pending is not None and pending.champion_id != "UCHAMP1"
@@ -161,6 +214,7 @@ def test_release_reroutes_elsewhere_and_reassign_and_cancel(db: Database) -> Non
             settings=SETTINGS,
             request_id=rid,
             champion_id=pending.champion_id,
+            caller=roster.get(session=s, slack_user_id=pending.champion_id),
             offer_id=pending.id,
         )
     with db.session() as s:
@@ -169,15 +223,36 @@ def test_release_reroutes_elsewhere_and_reassign_and_cancel(db: Database) -> Non
             settings=SETTINGS,
             request_id=rid,
             user_id=str(requests.get(session=s, request_id=rid).champion_id),
+            caller=roster.get(
+                session=s, slack_user_id=str(requests.get(session=s, request_id=rid).champion_id)
+            ),
             to_champion="UCHAMP1",
         )
         assert req.champion_id == "UCHAMP1" and req.claims == 3
     with db.session() as s, pytest.raises(NotAllowed, match="Only the officer who asked"):
-        requests.cancel(session=s, settings=SETTINGS, request_id=rid, user_id="UCHAMP2")
+        requests.cancel(
+            session=s,
+            settings=SETTINGS,
+            request_id=rid,
+            user_id="UCHAMP2",
+            caller=roster.get(session=s, slack_user_id="UCHAMP2"),
+        )
     with db.session() as s:
-        requests.cancel(session=s, settings=SETTINGS, request_id=rid, user_id="UOFFICER1")
+        requests.cancel(
+            session=s,
+            settings=SETTINGS,
+            request_id=rid,
+            user_id="UOFFICER1",
+            caller=roster.get(session=s, slack_user_id="UOFFICER1"),
+        )
     with db.session() as s, pytest.raises(ServiceError, match="already cancelled"):
-        requests.cancel(session=s, settings=SETTINGS, request_id=rid, user_id="ULEAD1")
+        requests.cancel(
+            session=s,
+            settings=SETTINGS,
+            request_id=rid,
+            user_id="ULEAD1",
+            caller=roster.get(session=s, slack_user_id="ULEAD1"),
+        )
 
 
 def test_sweeps_expire_warn_escalate_and_end_away(db: Database) -> None:
@@ -282,7 +357,11 @@ def test_fifty_requests_eight_champions_claim_at_once_exactly_one_wins(pg: Datab
             try:
                 with pg.session() as s:
                     requests.claim(
-                        session=s, settings=SETTINGS, request_id=rid, champion_id=champion
+                        session=s,
+                        settings=SETTINGS,
+                        request_id=rid,
+                        champion_id=champion,
+                        caller=roster.get(session=s, slack_user_id=champion),
                     )
                 winners.append(champion)
             except requests.AlreadyTaken as taken:
@@ -361,9 +440,21 @@ def test_refusals_carry_what_happened(db: Database) -> None:
     seed(db)
     rid, _ = new_request(db)
     with db.session() as s:
-        requests.claim(session=s, settings=SETTINGS, request_id=rid, champion_id="UCHAMP1")
+        requests.claim(
+            session=s,
+            settings=SETTINGS,
+            request_id=rid,
+            champion_id="UCHAMP1",
+            caller=roster.get(session=s, slack_user_id="UCHAMP1"),
+        )
     with db.session() as s, pytest.raises(requests.AlreadyTaken) as late:
-        requests.claim(session=s, settings=SETTINGS, request_id=rid, champion_id="UCHAMP2")
+        requests.claim(
+            session=s,
+            settings=SETTINGS,
+            request_id=rid,
+            champion_id="UCHAMP2",
+            caller=roster.get(session=s, slack_user_id="UCHAMP2"),
+        )
     assert (late.value.request_id, late.value.holder, late.value.by_caller) == (
         rid,
         "UCHAMP1",
@@ -372,7 +463,12 @@ def test_refusals_carry_what_happened(db: Database) -> None:
     assert "<@" not in late.value.plain()
     with db.session() as s, pytest.raises(errors.AlreadyHolds) as same:
         requests.reassign(
-            session=s, settings=SETTINGS, request_id=rid, user_id="UCHAMP1", to_champion="UCHAMP1"
+            session=s,
+            settings=SETTINGS,
+            request_id=rid,
+            user_id="UCHAMP1",
+            caller=roster.get(session=s, slack_user_id="UCHAMP1"),
+            to_champion="UCHAMP1",
         )
     assert (same.value.user_id, same.value.request_id) == ("UCHAMP1", rid)
     with db.session() as s, pytest.raises(errors.NoSuchRequest) as missing:
@@ -394,7 +490,13 @@ def test_a_request_is_checked_like_a_question_and_detail_by_one_rule(db: Databas
         with db.session() as s, pytest.raises(errors.NotAsker):
             check(session=s, request_id=rid, user_id="UCHAMP1")
     with db.session() as s:
-        requests.cancel(session=s, settings=SETTINGS, request_id=rid, user_id="UOFFICER1")
+        requests.cancel(
+            session=s,
+            settings=SETTINGS,
+            request_id=rid,
+            user_id="UOFFICER1",
+            caller=roster.get(session=s, slack_user_id="UOFFICER1"),
+        )
     # ...and one that is closed.
     for check in (requests.check_may_add_detail, _add_detail):
         with db.session() as s, pytest.raises(errors.ClosedToDetail) as closed:

@@ -26,13 +26,13 @@ def test_add_change_remove_is_audited(db: Database) -> None:
         assert member.area == "North" and member.on_duty and member.max_active == 3
         roster.add(session=s, slack_user_id="UCHAMP", role=Role.LEAD, actor_id="UADM")
     with db.session() as s:
-        assert roster.role_of(session=s, slack_user_id="UCHAMP") is Role.LEAD
+        assert policy.role(roster.get(session=s, slack_user_id="UCHAMP")) is Role.LEAD
         assert roster.remove(session=s, slack_user_id="UCHAMP", actor_id="UADM")
         assert not roster.remove(session=s, slack_user_id="UCHAMP", actor_id="UADM")
     with db.session() as s:
         details = [a.detail for a in s.scalars(select(AuditEvent).order_by(AuditEvent.id))]
         assert details == ["none -> champion", "champion -> lead", "lead -> none"]
-        assert roster.role_of(session=s, slack_user_id="UCHAMP") is Role.OFFICER
+        assert policy.role(roster.get(session=s, slack_user_id="UCHAMP")) is Role.OFFICER
 
 
 def test_bad_user_ids_are_refused(db: Database) -> None:
@@ -45,14 +45,16 @@ def test_the_policy_names_who_can(db: Database) -> None:
     from bot.views.errors import refusal
 
     with db.session() as s, pytest.raises(RoleRequired) as refused:
-        policy.require_user(session=s, user_id="UNOBODY", act=policy.Act.CHANGE_ROSTER)
+        policy.require(roster.get(session=s, slack_user_id="UNOBODY"), policy.Act.CHANGE_ROSTER)
     assert refused.value.roles == ("admin",)
     assert refusal(refused.value).startswith("Only admins can change the roster.")
     with db.session() as s:
         roster.add(session=s, slack_user_id="UCHAMP9", role=Role.CHAMPION)
     with db.session() as s:
         # champions take requests and acknowledge broadcasts; they do not broadcast
-        assert policy.require_user(session=s, user_id="UCHAMP9", act=policy.Act.TAKE_REQUESTS)
+        assert policy.require(
+            roster.get(session=s, slack_user_id="UCHAMP9"), policy.Act.TAKE_REQUESTS
+        )
         with pytest.raises(RoleRequired) as refused:
-            policy.require_user(session=s, user_id="UCHAMP9", act=policy.Act.BROADCAST)
+            policy.require(roster.get(session=s, slack_user_id="UCHAMP9"), policy.Act.BROADCAST)
     assert refusal(refused.value).startswith("Only admins or leads can send broadcasts.")

@@ -20,7 +20,7 @@ from bot.models import (
     OutboxStatus,
     Role,
 )
-from bot.services import policy, refs, roster
+from bot.services import audit, policy, refs, roster, rows_changed
 
 LEADS = policy.MAY[policy.Act.BROADCAST]
 RECENT = timedelta(days=14)
@@ -35,10 +35,17 @@ def leads(session: Session) -> list[str]:
     return [m.slack_user_id for m in ordered]
 
 
-def check_may_broadcast(*, session: Session, settings: Settings, user_id: str) -> None:
-    """Raise, saying who can, unless `user_id` is a lead or an admin and broadcasts can go."""
-    if roster.role_of(session=session, slack_user_id=user_id) not in LEADS:
-        raise NotLead(tuple(leads(session)))
+def not_lead(session: Session) -> NotLead:
+    """The refusal for someone who may not broadcast: it names who can."""
+    return NotLead(tuple(leads(session)))
+
+
+def check_may_broadcast(
+    *, session: Session, settings: Settings, caller: Member | None, act: policy.Act | None = None
+) -> None:
+    """Raise, saying who can, unless the caller is a lead or an admin and broadcasts can go."""
+    if not policy.may(caller, act or policy.Act.BROADCAST):
+        raise not_lead(session)
     if not settings.network_channel:
         raise NoNetworkChannel()
 
@@ -95,9 +102,11 @@ def get(*, session: Session, broadcast_id: int, lock: bool = False) -> Broadcast
     return b
 
 
-def editable(*, session: Session, settings: Settings, broadcast_id: int, user_id: str) -> Broadcast:
+def editable(
+    *, session: Session, settings: Settings, broadcast_id: int, caller: Member | None
+) -> Broadcast:
     """A broadcast a lead may open the form on."""
-    check_may_broadcast(session=session, settings=settings, user_id=user_id)
+    check_may_broadcast(session=session, settings=settings, caller=caller)
     b = get(session=session, broadcast_id=broadcast_id)
     if b.status is BroadcastStatus.CANCELLED:
         raise BroadcastCancelled(b.title)
@@ -105,13 +114,28 @@ def editable(*, session: Session, settings: Settings, broadcast_id: int, user_id
 
 
 def mark_due(*, session: Session, now: datetime) -> None:
-    """Scheduled broadcasts whose time has come are sent (the outbox is sending their posts)."""
-    session.execute(
-        update(Broadcast)
-        .where(Broadcast.status == BroadcastStatus.SCHEDULED, Broadcast.send_at <= now)
-        .values(status=BroadcastStatus.SENT, sent_at=Broadcast.send_at)
-        .execution_options(synchronize_session=False)
-    )
+    """Scheduled broadcasts whose time has come are sent (the outbox is sending their posts).
+    Each is marked by one conditional update, so whoever wins writes its one audit row."""
+    due = session.scalars(
+        select(Broadcast.id).where(
+            Broadcast.status == BroadcastStatus.SCHEDULED, Broadcast.send_at <= now
+        )
+    ).all()
+    for broadcast_id in due:
+        won = session.execute(
+            update(Broadcast)
+            .where(Broadcast.id == broadcast_id, Broadcast.status == BroadcastStatus.SCHEDULED)
+            .values(status=BroadcastStatus.SENT, sent_at=Broadcast.send_at)
+            .execution_options(synchronize_session=False)
+        )
+        if rows_changed(won) == 1:
+            audit.by_clock(
+                session=session,
+                action="broadcast.due",
+                subject_type="broadcast",
+                subject_id=broadcast_id,
+                at=now,
+            )
 
 
 def listing(*, session: Session, now: datetime) -> tuple[list[Listed], list[Listed]]:

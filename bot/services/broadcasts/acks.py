@@ -19,10 +19,10 @@ from bot.domain.errors import (
     NotWaitingForAcks,
     OnlyChampionsAcknowledge,
 )
-from bot.models import Acknowledgement, Broadcast, BroadcastReminder, BroadcastStatus
+from bot.models import Acknowledgement, Broadcast, BroadcastReminder, BroadcastStatus, Member
 from bot.notify import broadcasts as notify
 from bot.notify.broadcasts import AUTO_REMINDER, LEAD_REMINDER
-from bot.services import policy, roster, rows_changed
+from bot.services import audit, policy, rows_changed
 from bot.services.audit import record
 from bot.services.broadcasts.access import (
     ack_times,
@@ -43,7 +43,13 @@ SYSTEM = "system"
 
 
 def acknowledge(
-    *, session: Session, settings: Settings, broadcast_id: int, user_id: str, now: datetime
+    *,
+    session: Session,
+    settings: Settings,
+    broadcast_id: int,
+    user_id: str,
+    caller: Member | None,
+    now: datetime,
 ) -> AckResult:
     """A champion's *Acknowledge*: recorded once, and the count on the post updated."""
     # The lock makes acknowledgements of one broadcast take turns (PostgreSQL; SQLite has one
@@ -51,11 +57,7 @@ def acknowledge(
     b = get(session=session, broadcast_id=broadcast_id, lock=True)
     if not b.ask_ack or not is_out(b, now):
         raise NotAskingForAcks()
-    if (
-        roster.role_of(session=session, slack_user_id=user_id)
-        not in policy.MAY[policy.Act.ACKNOWLEDGE]
-    ):
-        raise OnlyChampionsAcknowledge()
+    policy.require(caller, policy.Act.ACKNOWLEDGE, refusal=OnlyChampionsAcknowledge())
     existing = session.scalar(
         select(Acknowledgement.at).where(
             Acknowledgement.broadcast_id == b.id, Acknowledgement.user_id == user_id
@@ -104,10 +106,10 @@ def _missing(session: Session, b: Broadcast) -> list[str]:
 
 
 def not_acknowledged(
-    *, session: Session, settings: Settings, broadcast_id: int, user_id: str
+    *, session: Session, settings: Settings, broadcast_id: int, caller: Member | None
 ) -> Pending:
     """For a lead: the champions who have not acknowledged, and who a lead has reminded."""
-    check_may_broadcast(session=session, settings=settings, user_id=user_id)
+    check_may_broadcast(session=session, settings=settings, caller=caller)
     b = get(session=session, broadcast_id=broadcast_id)
     if not b.ask_ack:
         raise DidNotAskForAcks(b.title)
@@ -142,10 +144,16 @@ def _remind(session: Session, b: Broadcast, *, kind: str, by: str | None, now: d
 
 
 def remind(
-    *, session: Session, settings: Settings, broadcast_id: int, user_id: str, now: datetime
+    *,
+    session: Session,
+    settings: Settings,
+    broadcast_id: int,
+    user_id: str,
+    caller: Member | None,
+    now: datetime,
 ) -> int:
     """A lead reminds each champion who has not acknowledged: one DM each, once."""
-    check_may_broadcast(session=session, settings=settings, user_id=user_id)
+    check_may_broadcast(session=session, settings=settings, caller=caller)
     b = get(session=session, broadcast_id=broadcast_id, lock=True)
     if not b.ask_ack or not is_out(b, now):
         raise NotWaitingForAcks(b.title)
@@ -206,7 +214,7 @@ def sweep(*, session: Session, settings: Settings, now: datetime) -> int:
             at=now,
         )
         reminded += sent
-    session.execute(
+    forgotten = session.execute(
         delete(Broadcast)
         .where(
             or_(Broadcast.status == BroadcastStatus.DRAFT, Broadcast.edit_of.is_not(None)),
@@ -214,4 +222,13 @@ def sweep(*, session: Session, settings: Settings, now: datetime) -> int:
         )
         .execution_options(synchronize_session=False)
     )
+    if rows_changed(forgotten):
+        audit.by_clock(
+            session=session,
+            action="broadcast.drafts_forgotten",
+            subject_type="broadcast",
+            subject_id="drafts",
+            detail=f"{rows_changed(forgotten)} drafts older than a day",
+            at=now,
+        )
     return reminded

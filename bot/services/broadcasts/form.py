@@ -27,7 +27,7 @@ from bot.domain.broadcasts import (
     zone_or_default,
 )
 from bot.domain.errors import InvalidBroadcast
-from bot.models import Broadcast, BroadcastCategory, BroadcastStatus
+from bot.models import Broadcast, BroadcastCategory, BroadcastStatus, Member
 from bot.services.broadcasts.access import champions, check_may_broadcast, counts, editable, is_out
 
 MAX_LINKS = 3
@@ -112,21 +112,21 @@ def save_draft(
     session: Session,
     settings: Settings,
     author_id: str,
+    caller: Member | None,
     form: Form,
     now: datetime,
     edit_of: int | None = None,
 ) -> Preview:
-    """Check the form and keep it as a draft for the preview; nothing is sent yet."""
-    check_may_broadcast(session=session, settings=settings, user_id=author_id)
+    """Check the form and keep it as a draft for the preview; nothing is sent yet. The draft's
+    author is whoever filled the form in (an edit too): only they may send it."""
+    check_may_broadcast(session=session, settings=settings, caller=caller)
     original = None
     if edit_of is not None:
-        original = editable(
-            session=session, settings=settings, broadcast_id=edit_of, user_id=author_id
-        )
+        original = editable(session=session, settings=settings, broadcast_id=edit_of, caller=caller)
     out = original is not None and is_out(original, now)
     category, title, message, links = _validate(form, now=now, out=out)
     draft = Broadcast(
-        author_id=original.author_id if original else author_id,
+        author_id=author_id,
         category=category,
         title=title,
         body=message,
@@ -151,7 +151,6 @@ def save_draft(
             **{
                 column: getattr(draft, column)
                 for column in (
-                    "author_id",
                     "category",
                     "title",
                     "body",
@@ -165,6 +164,7 @@ def save_draft(
             },
             id=original.id,
             status=original.status,
+            author_id=original.author_id,  # the post keeps naming who first sent it
         )
         acked, total = counts(session, original.id)
     return Preview(draft, shown, links, acked, total, original)

@@ -23,9 +23,9 @@ from bot.domain.errors import (
     TimePassed,
     WentOutWhileEditing,
 )
-from bot.models import Broadcast, BroadcastStatus
+from bot.models import Broadcast, BroadcastStatus, Member
 from bot.notify import broadcasts as notify
-from bot.services import rows_changed
+from bot.services import policy, rows_changed
 from bot.services.audit import record
 from bot.services.broadcasts.access import (
     ack_times,
@@ -86,13 +86,25 @@ def _tell_lead(
 
 
 def confirm(
-    *, session: Session, settings: Settings, draft_id: int, user_id: str, now: datetime
+    *,
+    session: Session,
+    settings: Settings,
+    draft_id: int,
+    user_id: str,
+    caller: Member | None,
+    now: datetime,
 ) -> Broadcast:
-    """Send (or schedule) the previewed draft; a repeated confirmation changes nothing."""
-    check_may_broadcast(session=session, settings=settings, user_id=user_id)
+    """Send (or schedule) the previewed draft; a repeated confirmation changes nothing. Only the
+    lead who wrote the draft may: its id comes from the preview's metadata, which a client can
+    change, so a draft that is not the caller's is refused and nothing is done in its author's
+    name."""
+    check_may_broadcast(
+        session=session, settings=settings, caller=caller, act=policy.Act.CONFIRM_BROADCAST
+    )
     draft = session.scalar(select(Broadcast).where(Broadcast.id == draft_id).with_for_update())
     if draft is None:
         raise PreviewExpired()
+    policy.require_author(caller, user_id=user_id, author_id=draft.author_id)
     if draft.edit_of is not None:
         return _confirm_edit(session, settings, draft, user_id, now)
     if draft.status is not BroadcastStatus.DRAFT:
@@ -183,10 +195,16 @@ def _confirm_edit(
 
 
 def cancel(
-    *, session: Session, settings: Settings, broadcast_id: int, user_id: str, now: datetime
+    *,
+    session: Session,
+    settings: Settings,
+    broadcast_id: int,
+    user_id: str,
+    caller: Member | None,
+    now: datetime,
 ) -> Broadcast:
     """Cancel a scheduled broadcast before it goes; nothing of it is ever posted."""
-    check_may_broadcast(session=session, settings=settings, user_id=user_id)
+    check_may_broadcast(session=session, settings=settings, caller=caller)
     b = get(session=session, broadcast_id=broadcast_id, lock=True)
     if b.status is BroadcastStatus.CANCELLED:
         raise AlreadyCancelled(b.title)

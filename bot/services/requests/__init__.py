@@ -14,8 +14,6 @@ from bot.services.requests.asking import (
     record_helped,
 )
 from bot.services.requests.claims import (
-    CANCELLERS,
-    CLAIMERS,
     MAX_NOTE,
     check_may_act,
     claim,
@@ -47,8 +45,6 @@ from bot.services.requests.routing import (
 )
 
 __all__ = [
-    "CANCELLERS",
-    "CLAIMERS",
     "MAX_NOTE",
     "AlreadyTaken",
     "Routed",

@@ -22,10 +22,17 @@ from bot.domain.errors import (
 )
 from bot.knowledge import KnowledgeBase
 from bot.knowledge.livecase import detect as detect_case
-from bot.models import CurationReason, OfferStatus, Question, Request, RequestStatus, utcnow
+from bot.models import (
+    CurationReason,
+    Member,
+    OfferStatus,
+    Question,
+    Request,
+    RequestStatus,
+    utcnow,
+)
 from bot.notify import requests as notify
-from bot.services import questions, roster, rows_changed
-from bot.services.requests.claims import CANCELLERS
+from bot.services import policy, questions, roster, rows_changed
 from bot.services.requests.queries import LIVE, audit, get, offers_of
 from bot.services.requests.routing import Routed, route
 
@@ -95,7 +102,9 @@ def from_question(
         raise NotAsker("send this question to a champion")
     if not question.text:
         raise QuestionTextRemoved()
-    questions.keep_for_curators(session, question.id, CurationReason.ASKED_CHAMPION)
+    questions.keep_for_curators(
+        session, question.id, CurationReason.ASKED_CHAMPION, actor_id=user_id
+    )
     entry = kb.get(question.entry_id) if kb and question.entry_id else None
     return create(
         session=session,
@@ -115,15 +124,15 @@ def cancel(
     settings: Settings,
     request_id: int,
     user_id: str,
+    caller: Member | None,
     now: datetime | None = None,
 ) -> Request:
     """The asker (or a lead) withdraws a request; every copy of it says so."""
     now = now or utcnow()
     req = get(session=session, request_id=request_id)
-    if req.asker_id != user_id:
-        role = roster.role_of(session=session, slack_user_id=user_id)
-        if role not in CANCELLERS:
-            raise NotAsker("cancel this request", or_lead=True)
+    policy.require_asker_or_lead(
+        caller, user_id=user_id, asker_id=req.asker_id, doing="cancel this request"
+    )
     done = session.execute(
         update(Request)
         .where(Request.id == req.id, Request.status.in_(LIVE))

@@ -15,7 +15,6 @@ from bot.domain.errors import (
     AlreadyHolds,
     AlreadyTaken,
     NotAChampion,
-    NotHolder,
     NotOffered,
     OfferClosed,
     OutcomeMissing,
@@ -24,15 +23,13 @@ from bot.domain.errors import (
     RequestChanged,
     WrongStatus,
 )
-from bot.models import Offer, OfferStatus, Request, RequestStatus, utcnow
+from bot.models import Member, Offer, OfferStatus, Request, RequestStatus, utcnow
 from bot.notify import requests as notify
 from bot.services import policy, roster, rows_changed
 from bot.services.questions import clean_question
 from bot.services.requests.queries import audit, get, offers_of
 from bot.services.requests.routing import Routed, route
 
-CLAIMERS = policy.MAY[policy.Act.TAKE_REQUESTS]
-CANCELLERS = policy.MAY[policy.Act.CANCEL_ANY_REQUEST]
 MAX_NOTE = 1000
 
 
@@ -59,12 +56,16 @@ def claim(
     settings: Settings,
     request_id: int,
     champion_id: str,
+    caller: Member | None,
     offer_id: int | None = None,
     now: datetime | None = None,
 ) -> Request:
-    """The first Accept or Claim wins, decided by one conditional update; later ones are told."""
+    """The first Accept or Claim wins, decided by one conditional update; later ones are told.
+    Nobody takes a request they asked, however they press (a forged button too)."""
     now = now or utcnow()
-    policy.require_user(session=session, user_id=champion_id, act=policy.Act.TAKE_REQUESTS)
+    policy.require(caller, policy.Act.TAKE_REQUESTS)  # before saying whether it exists
+    asked = get(session=session, request_id=request_id)
+    policy.require_taker(caller, user_id=champion_id, request_id=asked.id, asker_id=asked.asker_id)
     won = session.execute(
         update(Request)
         .where(Request.id == request_id, Request.status == RequestStatus.OPEN)
@@ -100,13 +101,23 @@ def pass_offer(
     settings: Settings,
     offer_id: int,
     champion_id: str,
+    caller: Member | None,
     now: datetime | None = None,
 ) -> Routed:
     """A champion passes: the offer moves to the next champion."""
     now = now or utcnow()
+    policy.require(caller, policy.Act.TAKE_REQUESTS)
     offer = session.get(Offer, offer_id)
-    if offer is None or offer.champion_id != champion_id:
+    if offer is None:
         raise NotOffered()
+    asked = get(session=session, request_id=offer.request_id)
+    policy.require_taker(
+        caller,
+        user_id=champion_id,
+        request_id=asked.id,
+        asker_id=asked.asker_id,
+        offered_to=offer.champion_id,
+    )
     passed = session.execute(
         update(Offer)
         .where(Offer.id == offer_id, Offer.status == OfferStatus.PENDING)
@@ -122,21 +133,29 @@ def pass_offer(
     return route(session=session, settings=settings, req=req, now=now)
 
 
-def held(*, session: Session, request_id: int, user_id: str, doing: str = "changed") -> Request:
+def held(
+    *,
+    session: Session,
+    request_id: int,
+    user_id: str,
+    caller: Member | None,
+    doing: str = "changed",
+) -> Request:
     """The claimed request, if `user_id` holds it or is a lead; raise otherwise."""
     req = get(session=session, request_id=request_id)
     if req.status is not RequestStatus.CLAIMED:
         raise WrongStatus(req.id, req.status.value, doing)
-    if req.champion_id != user_id:
-        role = roster.role_of(session=session, slack_user_id=user_id)
-        if role not in CANCELLERS:
-            raise NotHolder(req.id)
+    policy.require_holder_or_lead(
+        caller, user_id=user_id, request_id=req.id, holder_id=req.champion_id
+    )
     return req
 
 
-def check_may_act(*, session: Session, request_id: int, user_id: str) -> None:
+def check_may_act(
+    *, session: Session, request_id: int, user_id: str, caller: Member | None
+) -> None:
     """Raise unless `user_id` may resolve, release or reassign the request now."""
-    held(session=session, request_id=request_id, user_id=user_id)
+    held(session=session, request_id=request_id, user_id=user_id, caller=caller)
 
 
 def resolve(
@@ -145,6 +164,7 @@ def resolve(
     settings: Settings,
     request_id: int,
     user_id: str,
+    caller: Member | None,
     outcome: str,
     now: datetime | None = None,
 ) -> Request:
@@ -155,7 +175,9 @@ def resolve(
         raise OutcomeMissing()
     if len(note) > MAX_NOTE:
         raise OutcomeTooLong(MAX_NOTE)
-    req = held(session=session, request_id=request_id, user_id=user_id, doing="resolved")
+    req = held(
+        session=session, request_id=request_id, user_id=user_id, caller=caller, doing="resolved"
+    )
     _change_claimed(session, req, status=RequestStatus.RESOLVED, resolved_at=now, outcome_note=note)
     audit(session, user_id, "request.resolve", req.id)
     notify.resolved(session=session, settings=settings, req=req)
@@ -168,11 +190,14 @@ def release(
     settings: Settings,
     request_id: int,
     user_id: str,
+    caller: Member | None,
     now: datetime | None = None,
 ) -> Request:
     """Give a claimed request back to the queue, and route it afresh (not to the releaser)."""
     now = now or utcnow()
-    req = held(session=session, request_id=request_id, user_id=user_id, doing="released")
+    req = held(
+        session=session, request_id=request_id, user_id=user_id, caller=caller, doing="released"
+    )
     previous = req.champion_id or user_id
     _change_claimed(
         session,
@@ -195,14 +220,17 @@ def reassign(
     settings: Settings,
     request_id: int,
     user_id: str,
+    caller: Member | None,
     to_champion: str,
     now: datetime | None = None,
 ) -> Request:
     """Hand a claimed request to a named champion, who joins a new consult with the officer."""
     now = now or utcnow()
-    req = held(session=session, request_id=request_id, user_id=user_id, doing="reassigned")
+    req = held(
+        session=session, request_id=request_id, user_id=user_id, caller=caller, doing="reassigned"
+    )
     target = roster.get(session=session, slack_user_id=to_champion)
-    if target is None or target.role not in CLAIMERS:
+    if target is None or not policy.may(target, policy.Act.TAKE_REQUESTS):
         raise NotAChampion(to_champion)
     if to_champion == req.champion_id:
         raise AlreadyHolds(to_champion, req.id)

@@ -21,8 +21,16 @@ def get(*, session: Session, request_id: int) -> Request:
     return req
 
 
-def audit(session: Session, actor_id: str, action: str, request_id: int, detail: str = "") -> None:
-    """One audit row about a request."""
+def audit(
+    session: Session,
+    actor_id: str,
+    action: str,
+    request_id: int,
+    detail: str = "",
+    *,
+    at: datetime | None = None,
+) -> None:
+    """One audit row about a request (ids and states only, never its text)."""
     record(
         session=session,
         actor_id=actor_id,
@@ -30,6 +38,7 @@ def audit(session: Session, actor_id: str, action: str, request_id: int, detail:
         subject_type="request",
         subject_id=request_id,
         detail=detail,
+        at=at,
     )
 
 

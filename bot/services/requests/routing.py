@@ -20,6 +20,7 @@ from bot.config import Settings
 from bot.models import Member, Offer, OfferStatus, Request, RequestStatus, Role, utcnow
 from bot.notify import requests as notify
 from bot.services import rows_changed
+from bot.services.audit import SYSTEM
 from bot.services.requests.queries import audit, offered_to
 
 
@@ -126,11 +127,12 @@ def route(
         session.add(offer)
         session.flush()
         champion.last_offered_at = now
-        audit(session, "system", "request.offer", req.id, champion.slack_user_id)
+        audit(session, SYSTEM, "request.offer", req.id, champion.slack_user_id, at=now)
         notify.offer(session=session, settings=settings, req=req, offer=offer)
         return Routed(req.id, champion.slack_user_id)
     if req.unavailable_told_at is None:
         req.unavailable_told_at = now
+        audit(session, SYSTEM, "request.nobody_available", req.id, f"round {req.round}", at=now)
         notify.nobody_available(session=session, settings=settings, req=req)
     return Routed(req.id, None)
 

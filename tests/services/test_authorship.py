@@ -1,0 +1,126 @@
+"""Who may send a draft, and who may take a request: the rules beyond the role, at the service
+(whatever a button or a view's metadata said)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.db import Database
+from bot.domain.errors import NotDraftAuthor, OwnRequest
+from bot.models import AuditEvent, Broadcast, BroadcastStatus, OutboxMessage, Request, Role, utcnow
+from bot.services import broadcasts, requests, roster
+from bot.services.broadcasts import Form
+from bot.views.errors import refusal
+from tests.conftest import SERVICE_SETTINGS
+from tests.services.test_broadcasts import SETTINGS
+
+LEAD, ADMIN, CHAMP = "ULEAD1", "UADMIN1", "UCHAMP1"
+
+
+def seed(db: Database) -> None:
+    with db.session() as s:
+        roster.add(session=s, slack_user_id=LEAD, role=Role.LEAD)
+        roster.add(session=s, slack_user_id=ADMIN, role=Role.ADMIN)
+        roster.add(session=s, slack_user_id=CHAMP, role=Role.CHAMPION)
+
+
+def draft(db: Database, user: str, edit_of: int | None = None, **form: object) -> int:
+    now = utcnow()
+    with db.session() as s:
+        return broadcasts.save_draft(
+            session=s,
+            settings=SETTINGS,
+            author_id=user,
+            caller=roster.get(session=s, slack_user_id=user),
+            form=Form(category="national_policy", title="CPS guidance", message="Read it.", **form),  # type: ignore[arg-type]
+            now=now,
+            edit_of=edit_of,
+        ).draft.id
+
+
+def confirm(db: Database, user: str, draft_id: int) -> Broadcast:
+    with db.session() as s:
+        b = broadcasts.confirm(
+            session=s,
+            settings=SETTINGS,
+            draft_id=draft_id,
+            user_id=user,
+            caller=roster.get(session=s, slack_user_id=user),
+            now=utcnow(),
+        )
+        s.expunge(b)
+        return b
+
+
+def counts(db: Database) -> tuple[int, int]:
+    with db.session() as s:
+        return (
+            int(s.scalar(select(func.count()).select_from(OutboxMessage)) or 0),
+            int(s.scalar(select(func.count()).select_from(AuditEvent)) or 0),
+        )
+
+
+def test_only_the_author_sends_a_draft_and_nothing_is_done_in_their_name(db: Database) -> None:
+    seed(db)
+    mine = draft(db, LEAD)
+    before = counts(db)
+    with pytest.raises(NotDraftAuthor) as refused:
+        confirm(db, ADMIN, mine)  # an admin, sending a lead's draft by its id
+    assert "Nothing has been sent" in refusal(refused.value)
+    assert counts(db) == before  # no post, no DM to the author, no audit row in their name
+    with db.session() as s:
+        assert s.get(Broadcast, mine).status is BroadcastStatus.DRAFT  # type: ignore[union-attr]
+    assert confirm(db, LEAD, mine).status is BroadcastStatus.SENT
+    with pytest.raises(NotDraftAuthor):  # nor once it has gone
+        confirm(db, ADMIN, mine)
+
+
+def test_an_edit_is_its_editors_to_send_and_the_post_keeps_its_author(db: Database) -> None:
+    seed(db)
+    original = confirm(db, LEAD, draft(db, LEAD, send_at=utcnow() + timedelta(days=1)))
+    with db.session() as s:
+        preview = broadcasts.save_draft(
+            session=s,
+            settings=SETTINGS,
+            author_id=ADMIN,
+            caller=roster.get(session=s, slack_user_id=ADMIN),
+            form=Form(category="national_policy", title="Moved", message="Read it."),
+            now=utcnow(),
+            edit_of=original.id,
+        )
+        edit = preview.draft.id
+        assert preview.draft.author_id == ADMIN and preview.shown.author_id == LEAD
+    with pytest.raises(NotDraftAuthor):
+        confirm(db, LEAD, edit)  # the original's author did not write this edit
+    edited = confirm(db, ADMIN, edit)
+    assert (edited.id, edited.title, edited.author_id) == (original.id, "Moved", LEAD)
+
+
+def test_nobody_takes_their_own_request_and_it_stays_in_the_queue(db: Database) -> None:
+    seed(db)
+    with db.session() as s:
+        rid = requests.create(
+            session=s, settings=SERVICE_SETTINGS, asker_id=CHAMP, text="he follows her"
+        )[0].id
+    with db.session() as s, pytest.raises(OwnRequest) as refused:
+        requests.claim(
+            session=s,
+            settings=SERVICE_SETTINGS,
+            request_id=rid,
+            champion_id=CHAMP,
+            caller=roster.get(session=s, slack_user_id=CHAMP),
+        )
+    assert "stays in the queue" in refusal(refused.value)
+    with db.session() as s:
+        req = s.get(Request, rid)
+        assert req is not None and req.champion_id is None and req.claims == 0
+        requests.claim(
+            session=s,
+            settings=SERVICE_SETTINGS,
+            request_id=rid,
+            champion_id=LEAD,
+            caller=roster.get(session=s, slack_user_id=LEAD),
+        )
