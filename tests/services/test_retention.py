@@ -109,7 +109,12 @@ def build(emulator: SlackEmulator, db: Database, kb: KnowledgeBase, **env: objec
         claimed = flows.ask(session=s, asker_id=OTHER_OFFICER, text=LIVE, **ask).request  # type: ignore[arg-type]
         assert stale_open is not None and claimed is not None
         requests.claim(
-            session=s, settings=settings, request_id=claimed.id, champion_id=CHAMPION2, now=old
+            session=s,
+            settings=settings,
+            request_id=claimed.id,
+            champion_id=CHAMPION2,
+            now=old,
+            caller=roster.get(session=s, slack_user_id=CHAMPION2),
         )
         requests.add_detail(
             session=s,
@@ -127,13 +132,19 @@ def build(emulator: SlackEmulator, db: Database, kb: KnowledgeBase, **env: objec
             session=s, settings=settings, request_id=late.id, user_id=OFFICER, detail=MARKER
         )
         requests.claim(
-            session=s, settings=settings, request_id=late.id, champion_id=CHAMPION, now=lately
+            session=s,
+            settings=settings,
+            request_id=late.id,
+            champion_id=CHAMPION,
+            now=lately,
+            caller=roster.get(session=s, slack_user_id=CHAMPION),
         )
         requests.resolve(
             session=s,
             settings=settings,
             request_id=late.id,
             user_id=CHAMPION,
+            caller=roster.get(session=s, slack_user_id=CHAMPION),
             outcome=f"advised s2A and an SPO {MARKER}",
             now=lately,
         )
@@ -509,7 +520,11 @@ def test_an_answer_that_quoted_the_question_is_redacted_with_it(
         assert row is not None and row.ref == refs.message(answer.id)  # named, to be edited
         (edit,) = s.scalars(select(OutboxMessage).where(OutboxMessage.target_ref == row.ref))
         assert edit.ref == refs.redaction(answer.id)
-        (audit,) = s.scalars(select(AuditEvent).where(AuditEvent.subject_type == "question"))
+        (audit,) = s.scalars(
+            select(AuditEvent).where(
+                AuditEvent.subject_type == "question", AuditEvent.action == "retention.purge"
+            )
+        )
         assert audit.detail == "outbox=1 questions=1 slack_redacted=1"
     runtime.delivery.deliver()
     assert row.channel and row.ts
