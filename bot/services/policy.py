@@ -30,6 +30,8 @@ class Act(Enum):
     CANCEL_ANY_REQUEST = "cancel someone else's request"
     BROADCAST = "send broadcasts"
     ACKNOWLEDGE = "acknowledge broadcasts"
+    KEEP_CPD = "keep a CPD record"
+    RECORD_TRAINING = "record a training session for champions"
 
 
 MAY: dict[Act, frozenset[Role]] = {
@@ -43,6 +45,9 @@ MAY: dict[Act, frozenset[Role]] = {
     Act.BROADCAST: LEADS,
     # the count reads "7 of 20 champions": only those asked to acknowledge may
     Act.ACKNOWLEDGE: frozenset({Role.CHAMPION}),
+    # CPD is the champions' own record; leads record sessions for them and see where they stand
+    Act.KEEP_CPD: CHAMPIONS,
+    Act.RECORD_TRAINING: LEADS,
 }
 
 

@@ -69,3 +69,8 @@ def digest(week: str) -> Ref:
 def kb_review(owner: str, year: int, week: int) -> Ref:
     """One owner's reminder, in one ISO week, of entries past review."""
     return Ref(f"kb-review:{owner}:{year}-W{week:02d}")
+
+
+def cpd_reminder(user_id: str, due_on: str) -> Ref:
+    """The one DM reminding a champion that their CPD falls due on `due_on` (ISO date)."""
+    return Ref(f"cpd-remind:{user_id}:{due_on}")
