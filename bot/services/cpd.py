@@ -335,13 +335,14 @@ def due_reminders(*, session: Session, settings: Settings, now: datetime) -> lis
     ]
     if not due:
         return []
-    sent = set(
-        session.execute(
+    sent = {
+        (uid, on)
+        for uid, on in session.execute(
             select(CpdReminder.user_id, CpdReminder.due_on).where(
                 CpdReminder.user_id.in_([s.user_id for s in due])
             )
-        ).tuples()
-    )
+        )
+    }
     return [s.user_id for s in due if (s.user_id, s.due_on) not in sent]
 
 
