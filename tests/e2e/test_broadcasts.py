@@ -166,11 +166,11 @@ def test_the_form_opens_at_once_then_learns_the_leads_time_zone(app: RunningApp)
         "Message",
         "Links",
         "Send at",
+        "Options",
         "Training session starts",
         "CPD hours",
-        "Options",
     ]
-    options = [o["text"]["text"] for o in form["blocks"][-1]["element"]["options"]]
+    options = [o["text"]["text"] for o in form["blocks"][-3]["element"]["options"]]
     assert options == ["Ask champions to acknowledge", "Also send to each champion by DM"]
     categories = [o["text"]["text"] for o in form["blocks"][0]["element"]["options"]]
     assert categories == ["National policy", "Trend", "Local data", "Resource", "Training and CPD"]

@@ -163,13 +163,13 @@ def form_modal(
                 "Every champion gets their own copy as a direct message.",
             )
         )
-    blocks += _session_blocks(v)
     ticked = {ACK_OPTION: v.ask_ack, DM_OPTION: v.dm_champions}
     chosen = [c for c in choices if ticked[c["value"]]]
     boxes: Block = {"type": "checkboxes", "options": choices}
     if chosen:
         boxes["initial_options"] = chosen
     blocks.append(input_block(OPTIONS, "Options", boxes, optional=True))
+    blocks += _session_blocks(v)  # last, so the fields before keep their places
     return {
         "type": "modal",
         "callback_id": ids.BROADCAST_FORM,
