@@ -224,6 +224,23 @@ def standings(*, session: Session, settings: Settings, now: datetime) -> list[St
     return sorted(found, key=lambda s: (order[s.state], s.hours_last_year, s.user_id))
 
 
+def standings_for_lead(
+    *, session: Session, settings: Settings, lead_id: str, now: datetime
+) -> list[Standing]:
+    """`standings`, for a lead to see (leads only); the viewing is audited."""
+    policy.require_user(session=session, user_id=lead_id, act=policy.Act.RECORD_TRAINING)
+    found = standings(session=session, settings=settings, now=now)
+    audit(
+        session=session,
+        actor_id=lead_id,
+        action="cpd.view",
+        subject_type="cpd_standings",
+        subject_id=len(found),
+        at=now,
+    )
+    return found
+
+
 def figures(*, session: Session, settings: Settings, now: datetime) -> CpdFigures:
     """Champions' CPD compliance today."""
     found = standings(session=session, settings=settings, now=now)
@@ -238,24 +255,10 @@ def figures(*, session: Session, settings: Settings, now: datetime) -> CpdFigure
     )
 
 
-def record_of(
-    *, session: Session, settings: Settings, user_id: str, now: datetime, viewer: str | None = None
-) -> CpdRecord:
-    """A champion's CPD record: where they stand and every activity, newest first. Viewed by
-    anyone but the champion themselves (a lead), the viewing is audited."""
+def record_of(*, session: Session, settings: Settings, user_id: str, now: datetime) -> CpdRecord:
+    """A champion's own CPD record: where they stand and every activity, newest first."""
     member = roster.get(session=session, slack_user_id=user_id)
-    if viewer is None or viewer == user_id:
-        policy.require(member, policy.Act.KEEP_CPD)
-    else:
-        policy.require_user(session=session, user_id=viewer, act=policy.Act.RECORD_TRAINING)
-        audit(
-            session=session,
-            actor_id=viewer,
-            action="cpd.view",
-            subject_type="member",
-            subject_id=user_id,
-            at=now,
-        )
+    policy.require(member, policy.Act.KEEP_CPD)
     rows = list(
         session.scalars(
             select(CpdActivity)
@@ -353,5 +356,5 @@ def overview(
     """`/champion cpd`: a champion's own record; for a lead, where every champion stands."""
     member = roster.get(session=session, slack_user_id=user_id)
     if policy.may(member, policy.Act.RECORD_TRAINING):
-        return standings(session=session, settings=settings, now=now)
+        return standings_for_lead(session=session, settings=settings, lead_id=user_id, now=now)
     return record_of(session=session, settings=settings, user_id=user_id, now=now)

@@ -334,6 +334,7 @@ def test_a_lead_records_a_session_for_three_champions(app: RunningApp) -> None:
     # The lead's App Home: where the champions stand (3 hours of 6: all behind).
     home = home_of(app, LEAD)
     assert "0 of 3 meet the requirement" in home and f"<@{CHAMPION2}>: behind, 3 of 6 hours" in home
+    assert count(app, AuditEvent, AuditEvent.action == "cpd.view", AuditEvent.actor_id == LEAD)
 
 
 def log_for(app: RunningApp, user: str, days_ago: int, hours: str) -> None:
