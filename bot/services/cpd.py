@@ -325,19 +325,21 @@ def remind(*, session: Session, settings: Settings, user_id: str, now: datetime)
     return True
 
 
-def purge_expired_notes(*, session: Session, retention_days: int, now: datetime) -> int:
-    """Blank the free-text notes of activities logged before the retention period; the
-    activities themselves stay for the pilot's life."""
+def purge_notes(session: Session, before: datetime) -> int:
+    """Blank the free-text note of every activity logged before `before` (the retention
+    registry's `purge(session, before)`); the activities themselves stay for the pilot's life."""
     done = session.execute(
         update(CpdActivity)
-        .where(
-            CpdActivity.note.is_not(None),
-            CpdActivity.created_at < now - timedelta(days=retention_days),
-        )
-        .values(note=None, note_purged_at=now)
+        .where(CpdActivity.note.is_not(None), CpdActivity.created_at < before)
+        .values(note=None, note_purged_at=utcnow())
         .execution_options(synchronize_session=False)
     )
     return int(getattr(done, "rowcount", 0) or 0)
+
+
+def purge_expired_notes(*, session: Session, retention_days: int, now: datetime) -> int:
+    """`purge_notes` for the notes logged more than `retention_days` before `now`."""
+    return purge_notes(session, now - timedelta(days=retention_days))
 
 
 def check_may_log(*, session: Session, user_id: str) -> None:

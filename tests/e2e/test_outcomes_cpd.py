@@ -157,6 +157,13 @@ def test_picks_outlive_the_purged_text_in_stats_and_app_home(app: RunningApp) ->
     app.emu.wait_for(
         lambda e: count(app, AuditEvent, AuditEvent.action == "outcome.changed_practice")
     )
+    with app.runtime.db.session() as s:  # a CPD note is free text too: purged with the rest
+        cpd.log_activity(
+            session=s,
+            user_id=CHAMPION,
+            form=ActivityForm(title="Webinar", held_on=cpd.today_of(utcnow()), hours="1", note="x"),
+            key="note",
+        )
     moved = utcnow() + timedelta(days=app.runtime.settings.retention_days + 1)
     app.runtime.clock = lambda: moved
     purge_expired_text(app.runtime)
@@ -164,6 +171,8 @@ def test_picks_outlive_the_purged_text_in_stats_and_app_home(app: RunningApp) ->
     with app.runtime.db.session() as s:
         req = s.get(Request, 1)
         assert req is not None and req.outcome_note is None and req.text is None
+        (activity,) = s.scalars(select(CpdActivity))
+        assert activity.note is None and activity.hours == 1
 
     stats = json.dumps(champbot(app, LEAD, "stats"))
     for line in (
