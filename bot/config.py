@@ -123,6 +123,8 @@ class Settings:
     semantic: bool = True
     encoder_dir: Path | None = None
     encodings_cache: Path | None = None
+    cpd_hours_per_year: int = 6
+    cpd_reminder_days: int = 30
 
     @classmethod
     def from_env(
@@ -168,6 +170,8 @@ class Settings:
             semantic=(opt("CHAMPBOT_SEMANTIC") or "on").lower() not in _OFF,
             encoder_dir=Path(d) if (d := opt("CHAMPBOT_ENCODER_DIR")) else None,
             encodings_cache=_encodings_cache(env, opt("CHAMPBOT_CACHE_DIR")),
+            cpd_hours_per_year=_int(env, "CHAMPBOT_CPD_HOURS_PER_YEAR", 6, minimum=0),
+            cpd_reminder_days=_int(env, "CHAMPBOT_CPD_REMINDER_DAYS", 30, minimum=1),
         )
 
     def sla_for(self, *, immediate_risk: bool) -> int:

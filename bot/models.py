@@ -350,6 +350,10 @@ class Broadcast(Base):
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # A training and CPD broadcast about a session: when it starts and the CPD hours it is
+    # worth; champions press *I attended* once it has started, to log it.
+    session_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    cpd_hours: Mapped[float | None] = mapped_column(Float)
 
 
 class Acknowledgement(Base):
@@ -388,3 +392,10 @@ class Digest(Base):
     period_start: Mapped[datetime] = mapped_column(UTCDateTime())
     period_end: Mapped[datetime] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+# The consult outcome and CPD tables live beside these (split for length); imported here so
+# that `bot.models` still names every table.
+from bot.models_cpd import ConsultOutcome, CpdActivity, CpdReminder  # noqa: E402
+
+__all__ += ["ConsultOutcome", "CpdActivity", "CpdReminder"]

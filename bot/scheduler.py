@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from bot.config import Settings
 from bot.runtime import Runtime
-from bot.services import broadcasts, curation, digest, retention, sweeps
+from bot.services import broadcasts, cpd, curation, digest, retention, sweeps
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +98,17 @@ def purge_expired_text(runtime: Runtime) -> None:
         log.info("retention purge: %s", " ".join(f"{k}={v}" for k, v in sorted(total.items())))
 
 
+def remind_cpd(runtime: Runtime) -> None:
+    """Each champion whose CPD falls due within the reminder period hears it once, by DM; each
+    reminder in a transaction of its own, its row the claim (so two clocks send it once)."""
+    settings, now = runtime.settings, runtime.now()
+    with runtime.db.session() as session:
+        due = cpd.due_reminders(session=session, settings=settings, now=now)
+    for user_id in due:
+        with runtime.work() as session:
+            cpd.remind(session=session, settings=settings, user_id=user_id, now=now)
+
+
 @dataclass(frozen=True)
 class Job:
     """A periodic job: idempotent, so a missed or repeated run is safe."""
@@ -111,6 +122,7 @@ JOBS = [
     Job("sweep", safe_sweep, lambda cfg: {"seconds": cfg.sweep_seconds}),
     Job("kb-review", remind_kb_owners, lambda cfg: {"hours": 6}),
     Job("purge", purge_expired_text, lambda cfg: {"minutes": 60}),
+    Job("cpd-reminders", remind_cpd, lambda cfg: {"minutes": 60}),
 ]
 
 

@@ -11,10 +11,20 @@ from bot.runtime import Runtime
 def register_all(app: App, runtime: Runtime) -> None:
     """Install the unit-of-work middleware, then every surface's listeners, on `app`."""
     from bot.unit import install
-    from handlers import admin, assistant, broadcasts, champions, home, questions, requests
+    from handlers import (
+        admin,
+        assistant,
+        broadcasts,
+        champions,
+        cpd,
+        home,
+        outcomes,
+        questions,
+        requests,
+    )
 
     install(app, runtime)
     # The agent view's middleware takes the DM threads before the classic DM listener sees them.
     assistant.register(app)
-    for surface in (questions, home, admin, champions, requests, broadcasts):
+    for surface in (questions, home, admin, champions, requests, broadcasts, cpd, outcomes):
         surface.register(app)

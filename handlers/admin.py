@@ -40,7 +40,7 @@ def dispatch(unit: Unit, words: list[str], client: WebClient) -> Reply:
     sub = words[0].lower() if words else "help"
     session, caller = unit.session, unit.caller
     if sub == "stats":
-        found = admin.figures(session=session, caller=caller, now=unit.now)
+        found = admin.figures(session=session, caller=caller, now=unit.now, settings=unit.settings)
         # Slack is asked only for the champions the reply names (the first 20).
         names = {
             uid: profiles.display_name(client, uid) or stand_in

@@ -13,6 +13,7 @@ from bot.unit import Unit, listen
 from bot.views.availability import describe
 from bot.views.replies import CHAMPION_USAGE
 from handlers import profiles
+from handlers.cpd import cpd_reply
 
 
 def register(app: App) -> None:
@@ -25,6 +26,12 @@ def on_champion(unit: Unit, command: dict[str, Any], respond: Respond, client: W
     words = str(command.get("text") or "").split()
     sub = words[0].lower() if words else "status"
     rest = " ".join(words[1:])
+    if sub == "cpd":
+        reply = cpd_reply(unit)
+        unit.after_commit(
+            lambda: respond(text=reply.text, blocks=reply.blocks, response_type="ephemeral")
+        )
+        return
     text = _run(unit, client, sub, rest)
     unit.after_commit(lambda: respond(text=text, response_type="ephemeral"))
 

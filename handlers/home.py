@@ -22,7 +22,9 @@ def register(app: App) -> None:
 
 def publish_home(unit: Unit, client: WebClient) -> None:
     """Render the caller's App Home now and publish it once the unit has committed."""
-    data = home.home_for(session=unit.session, user_id=unit.user_id or "", now=unit.now)
+    data = home.home_for(
+        session=unit.session, user_id=unit.user_id or "", now=unit.now, settings=unit.settings
+    )
     view = home_view(
         home=data, network_name=unit.settings.network_name, subject=unit.settings.subject
     )

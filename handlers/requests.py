@@ -13,6 +13,7 @@ from bot.services import requests
 from bot.unit import Unit, listen
 from bot.views import ids
 from bot.views import requests as views
+from bot.views.outcomes import read_picks
 from bot.views.replies import (
     HELPED,
     NOT_HELPED,
@@ -201,6 +202,7 @@ def on_resolve(unit: Unit, ack: Ack, view: dict[str, Any], client: WebClient) ->
         caller=unit.caller,
         outcome=outcome,
         now=unit.now,
+        picks=read_picks((view.get("state") or {}).get("values") or {}),
     )
     unit.after_commit(ack)
     publish_home(unit, client)

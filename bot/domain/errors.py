@@ -379,3 +379,30 @@ class InvalidBroadcast(ServiceError):
     def __init__(self, errors: dict[str, str]) -> None:
         super().__init__(" ".join(errors.values()))
         self.errors = errors
+
+
+# CPD ----------------------------------------------------------------------------------------
+
+
+class InvalidActivity(ServiceError):
+    """What is wrong with a CPD form, field by field (keys are the form's block ids).
+
+    The problems are plain sentences: Slack shows a modal's errors as plain text.
+    """
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__(" ".join(errors.values()))
+        self.errors = errors
+
+
+@dataclass(eq=False)
+class NotATrainingSession(ServiceError):
+    """That broadcast is not about a training session, so there is nothing to log."""
+
+
+@dataclass(eq=False)
+class SessionNotYet(ServiceError):
+    """That session hasn't happened yet; press I attended once it has."""
+
+    title: str
+    starts_at: str  # ISO 8601, UTC

@@ -109,6 +109,8 @@ class Figures:
     until: datetime | None
     questions: QuestionFigures
     requests: RequestFigures
+    outcomes: OutcomeFigures = field(default_factory=lambda: OutcomeFigures())
+    cpd: CpdFigures = field(default_factory=lambda: CpdFigures())
 
 
 def pseudonym(index: int) -> str:
@@ -132,3 +134,83 @@ class DigestFigures:
     requests: int
     claimed: int
     median_claim_seconds: float | None
+
+
+def share(part: int, whole: int) -> float | None:
+    """`part` as a share of `whole`; None when there is nothing to share out."""
+    return part / whole if whole else None
+
+
+@dataclass(frozen=True)
+class OutcomeFigures:
+    """What consults resolved in a period advised, from the champions' picks (never from the
+    outcome's text, so the figures survive its purge), and what officers said it changed.
+
+    Every count is of consults; `resolved` is the whole each is a share of. `recorded` counts
+    consults with at least one pick.
+    """
+
+    resolved: int = 0
+    recorded: int = 0
+    stalking_offence: int = 0  # s2A or s4A advised
+    harassment_only: int = 0  # s2 or s4 advised, and no stalking offence
+    other_offence: int = 0
+    no_offence_yet: int = 0
+    spo_applied: int = 0
+    spo_recommended: int = 0
+    spo_not_suitable: int = 0
+    arrest_advised: int = 0
+    already_arrested: int = 0
+    risk_assessment: int = 0
+    risk_escalated: int = 0
+    marac: int = 0
+    referral_isac: int = 0
+    referral_helpline: int = 0
+    referral_paladin: int = 0
+    changed_practice: int = 0  # officers who said the advice changed what they did
+    unchanged_practice: int = 0  # … and who said it did not
+
+    @property
+    def spo_applied_or_recommended(self) -> int:
+        """Consults where an SPO was applied for or recommended."""
+        return self.spo_applied + self.spo_recommended
+
+    @property
+    def referred(self) -> dict[str, int]:
+        """Consults referred on, by where to."""
+        return {
+            "ISAC or advocacy service": self.referral_isac,
+            "National Stalking Helpline": self.referral_helpline,
+            "Paladin": self.referral_paladin,
+        }
+
+    def of_resolved(self, count: int) -> float | None:
+        """`count` as a share of the consults resolved."""
+        return share(count, self.resolved)
+
+    @property
+    def changed_share(self) -> float | None:
+        """The share of officers who said the advice changed what they did, of those who said."""
+        return share(self.changed_practice, self.changed_practice + self.unchanged_practice)
+
+
+@dataclass(frozen=True)
+class CpdFigures:
+    """Champions' CPD compliance on one day: how many meet the yearly requirement."""
+
+    required_hours: float = 0.0
+    champions: int = 0
+    met: int = 0  # meeting it, and not due within the reminder period
+    due_soon: int = 0  # meeting it, due within the reminder period
+    behind: int = 0  # fewer hours in the last twelve months than required
+    none_recorded: int = 0  # no CPD recorded at all
+
+    @property
+    def compliant(self) -> int:
+        """Champions meeting the requirement today."""
+        return self.met + self.due_soon
+
+    @property
+    def compliance(self) -> float | None:
+        """The share of champions meeting the requirement today."""
+        return share(self.compliant, self.champions)

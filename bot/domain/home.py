@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from bot.domain.broadcasts import Listed
+from bot.domain.cpd import CpdRecord, Standing
 from bot.domain.figures import Figures
 
 if TYPE_CHECKING:  # the ORM rows these values carry; never imported at run time
@@ -55,3 +56,7 @@ class Home:
     scheduled_broadcasts: list[Listed] = field(default_factory=list)
     recent_broadcasts: list[Listed] = field(default_factory=list)
     figures: Figures | None = None
+    # a champion's own CPD record; for leads, where every champion stands on CPD
+    cpd: CpdRecord | None = None
+    cpd_standings: list[Standing] | None = None
+    cpd_required: float = 0.0

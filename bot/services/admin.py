@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from bot.config import Settings
 from bot.domain.errors import UnknownRole
 from bot.domain.figures import FIGURES_DAYS
 from bot.models import CurationItem, Member, Question, Role
@@ -34,10 +35,13 @@ class Removal:
     was_on: bool
 
 
-def figures(*, session: Session, caller: Member | None, now: datetime) -> Stats:
-    """The last 30 days' figures, for leads and admins."""
+def figures(
+    *, session: Session, caller: Member | None, now: datetime, settings: Settings | None = None
+) -> Stats:
+    """The last 30 days' figures, for leads and admins (CPD against `settings`' requirement)."""
     require(caller, Act.SEE_FIGURES)
-    found = stats.figures(session=session, since=now - timedelta(days=FIGURES_DAYS), until=now)
+    since = now - timedelta(days=FIGURES_DAYS)
+    found = stats.figures(session=session, since=since, until=now, settings=settings)
     champions = list(found.requests.by_champion)
     return Stats(
         figures=found,

@@ -3,21 +3,47 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.orm import Session
 
+from bot.config import Settings
 from bot.domain.broadcasts import Listed
 from bot.domain.figures import FIGURES_DAYS, Figures
 from bot.domain.home import ChampionLoad, Home, Workload
-from bot.models import Role
-from bot.services import broadcasts, questions, requests, roster, stats
+from bot.models import Member, Role
+from bot.services import broadcasts, cpd, policy, questions, requests, roster, stats
 from bot.services.audit import record
 
 __all__ = ["ChampionLoad", "Home", "Workload", "home_for"]
 
 
-def home_for(*, session: Session, user_id: str, now: datetime) -> Home:
+def _cpd(
+    session: Session, settings: Settings, member: Member | None, now: datetime
+) -> dict[str, Any]:
+    """A champion's own CPD record; for leads, where every champion stands."""
+    if member is None:
+        return {}
+    if policy.may(member, policy.Act.RECORD_TRAINING):
+        return {
+            "cpd_standings": cpd.standings_for_lead(
+                session=session, settings=settings, lead_id=member.slack_user_id, now=now
+            ),
+            "cpd_required": float(settings.cpd_hours_per_year),
+        }
+    if policy.may(member, policy.Act.KEEP_CPD):
+        record = cpd.record_of(
+            session=session, settings=settings, user_id=member.slack_user_id, now=now
+        )
+        return {"cpd": record, "cpd_required": float(settings.cpd_hours_per_year)}
+    return {}
+
+
+def home_for(
+    *, session: Session, user_id: str, now: datetime, settings: Settings | None = None
+) -> Home:
     """Gather one person's App Home; viewing the queue is audited."""
+    settings = settings or Settings()
     member = roster.get(session=session, slack_user_id=user_id)
     role = member.role if member else Role.OFFICER
     home = Home(
@@ -35,7 +61,7 @@ def home_for(*, session: Session, user_id: str, now: datetime) -> Home:
         figures: Figures | None = None
         if role in (Role.LEAD, Role.ADMIN):
             since = now - timedelta(days=FIGURES_DAYS)
-            figures = stats.figures(session=session, since=since, until=now)
+            figures = stats.figures(session=session, since=since, until=now, settings=settings)
             scheduled, recent = broadcasts.listing(session=session, now=now)
             members = roster.list_members(session=session, role=Role.CHAMPION)
             load_of = requests.loads(session, [m.slack_user_id for m in members])
@@ -55,6 +81,7 @@ def home_for(*, session: Session, user_id: str, now: datetime) -> Home:
                 "scheduled_broadcasts": scheduled,
                 "recent_broadcasts": recent,
                 "figures": figures,
+                **_cpd(session, settings, member, now),
             },
         )
         if queue:

@@ -44,6 +44,8 @@ class Act(Enum):
     BROADCAST = "send broadcasts"
     CONFIRM_BROADCAST = "send this broadcast"
     ACKNOWLEDGE = "acknowledge broadcasts"
+    KEEP_CPD = "keep a CPD record"
+    RECORD_TRAINING = "record a training session for champions"
 
 
 MAY: dict[Act, frozenset[Role]] = {
@@ -62,6 +64,9 @@ MAY: dict[Act, frozenset[Role]] = {
     Act.CONFIRM_BROADCAST: LEADS,
     # the count reads "7 of 20 champions": only those asked to acknowledge may
     Act.ACKNOWLEDGE: CHAMPIONS,
+    # CPD is the champions' own record; leads record sessions for them and see where they stand
+    Act.KEEP_CPD: CHAMPIONS,
+    Act.RECORD_TRAINING: LEADS,
 }
 
 

@@ -94,3 +94,8 @@ def quoting_request(request_id: int) -> Quote:
 def quoting_question(question_id: int) -> Quote:
     """The row copies an officer's question as typed."""
     return Quote(f"{QUOTES_QUESTION}{question_id}")
+
+
+def cpd_reminder(user_id: str, due_on: str) -> Ref:
+    """The one DM reminding a champion that their CPD falls due on `due_on` (ISO date)."""
+    return Ref(f"cpd-remind:{user_id}:{due_on}")

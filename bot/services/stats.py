@@ -13,7 +13,16 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.domain.figures import Figures, QuestionFigures, RequestFigures, percentile, pseudonym
+from bot.config import Settings
+from bot.domain.figures import (
+    CpdFigures,
+    Figures,
+    OutcomeFigures,
+    QuestionFigures,
+    RequestFigures,
+    percentile,
+    pseudonym,
+)
 from bot.models import (
     CurationItem,
     Feedback,
@@ -23,10 +32,14 @@ from bot.models import (
     Request,
     RequestStatus,
     Role,
+    utcnow,
 )
+from bot.services import cpd, outcomes
 
 __all__ = [
+    "CpdFigures",
     "Figures",
+    "OutcomeFigures",
     "QuestionFigures",
     "RequestFigures",
     "figures",
@@ -47,14 +60,22 @@ def _period(column: Any, since: datetime | None, until: datetime | None) -> list
 
 
 def figures(
-    *, session: Session, since: datetime | None = None, until: datetime | None = None
+    *,
+    session: Session,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    settings: Settings | None = None,
 ) -> Figures:
-    """Questions asked and requests made in [since, until) (unbounded where None)."""
+    """Questions asked and requests made in [since, until) (unbounded where None), what the
+    consults among them advised, and champions' CPD compliance at `until` (or now), against
+    the requirement in `settings` (the defaults where None)."""
     return Figures(
         since=since,
         until=until,
         questions=question_figures(session=session, since=since, until=until),
         requests=request_figures(session=session, since=since, until=until),
+        outcomes=outcomes.figures(session=session, since=since, until=until),
+        cpd=cpd.figures(session=session, settings=settings or Settings(), now=until or utcnow()),
     )
 
 

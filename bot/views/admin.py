@@ -54,6 +54,10 @@ def stats_reply(
     lines.append(f"• {words.resolve_line(r)}")
     lines.append(f"• SLA breaches: {r.sla_breaches}")
     lines.append(f"• {words.helped_line(r)}")
+    lines.append(f"*What the consults advised {period}*")
+    lines += [f"• {line}" for line in words.consult_outcome_lines(figures.outcomes)]
+    lines.append(f"• {words.changed_line(figures.outcomes)}")
+    lines.append(f"• {words.cpd_line(figures.cpd)}")
     blocks: list[Block] = [section("\n".join(lines))]
     extra = [
         words.champions_line(r, names or {}),

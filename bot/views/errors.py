@@ -7,10 +7,12 @@ listener can reply with `str(error)` or with `refusal(error)` alike.
 from __future__ import annotations
 
 import dataclasses
+from datetime import datetime
 from functools import singledispatch
 
 from bot.domain import errors as e
 from bot.views.text import plain, truncate
+from bot.views.time import slack_time
 
 UNTIL_EXAMPLES = (
     "Try `/champion away until friday 17:00`, `until 3pm`, `until tomorrow`, "
@@ -53,6 +55,8 @@ WORDS: dict[type[e.ServiceError], str] = {
     e.NotDraftAuthor: "Only the lead who wrote this broadcast can send it. Nothing has been "
     "sent; start your own with `/broadcast`.",
     e.PreviewExpired: "This preview has expired. Please start again with `/broadcast`.",
+    e.NotATrainingSession: "That broadcast isn't about a training session, so there is "
+    "nothing to log for it.",
     e.TimePassed: "The time you chose passed while the preview was open. Press *Back* and "
     "choose a new time, or clear it to send now.",
 }
@@ -125,6 +129,18 @@ def _(error: e.NotLead) -> str:
 
 
 e.word_with(refusal)
+
+
+@refusal.register
+def _(error: e.SessionNotYet) -> str:
+    try:
+        when = slack_time(datetime.fromisoformat(error.starts_at))
+    except ValueError:
+        when = "its start"
+    return (
+        f"Not yet: *{plain(truncate(error.title, 150))}* starts {when}. Press *I attended* "
+        "once the session has happened, and it goes on your CPD record."
+    )
 
 
 @refusal.register

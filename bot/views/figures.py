@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from bot.domain.figures import QuestionFigures, RequestFigures
+from bot.domain.figures import CpdFigures, OutcomeFigures, QuestionFigures, RequestFigures
 from bot.models import Outcome
 from bot.views.time import duration
 
@@ -78,3 +78,55 @@ def entries_line(q: QuestionFigures, titles: Mapping[str, str]) -> str | None:
     if not q.top_entries:
         return None
     return "most used entries: " + "; ".join(f"{titles.get(e, e)} ({n})" for e, n in q.top_entries)
+
+
+def cpd_line(c: CpdFigures) -> str:
+    """Champions' CPD compliance today."""
+    if not c.champions:
+        return "champions' CPD: no champions on the roster"
+    line = (
+        f"champions' CPD: {c.compliant} of {c.champions} meet the {c.required_hours:g} hours a "
+        f"year ({c.compliance or 0:.0%})"
+    )
+    late = [
+        f"{n} {what}"
+        for n, what in (
+            (c.due_soon, "due soon"),
+            (c.behind, "behind"),
+            (c.none_recorded, "with nothing recorded"),
+        )
+        if n
+    ]
+    return line + (f"; {', '.join(late)}" if late else "")
+
+
+def _pct(part: int, o: OutcomeFigures) -> str:
+    shared = o.of_resolved(part)
+    return f"{part} ({shared:.0%})" if shared is not None else str(part)
+
+
+def consult_outcome_lines(o: OutcomeFigures) -> list[str]:
+    """What the consults advised, as shares of the consults resolved."""
+    if not o.resolved:
+        return ["no consults resolved yet"]
+    referred = ", ".join(f"{where} {n}" for where, n in o.referred.items())
+    return [
+        f"consults resolved: {o.resolved}, {o.recorded} with what the advice covered",
+        f"stalking offence advised (s2A, s4A): {_pct(o.stalking_offence, o)}; "
+        f"harassment only (s2, s4): {_pct(o.harassment_only, o)}",
+        f"SPO applied for or recommended: {_pct(o.spo_applied_or_recommended, o)}",
+        f"arrest advised: {_pct(o.arrest_advised, o)}",
+        f"MARAC referrals: {_pct(o.marac, o)}",
+        f"referred on: {referred}",
+    ]
+
+
+def changed_line(o: OutcomeFigures) -> str:
+    """What officers said the advice changed."""
+    said = o.changed_practice + o.unchanged_practice
+    if not said:
+        return "advice changed what the officer did: none has said yet"
+    return (
+        f"advice changed what the officer did: {o.changed_practice} of the {said} who said "
+        f"({o.changed_share:.0%})"
+    )

@@ -8,6 +8,7 @@ from typing import Any
 from bot.domain.figures import FIGURES_DAYS, Figures
 from bot.domain.home import Home, Workload
 from bot.models import Outcome, Question, Request, RequestStatus, Role
+from bot.views import cpd as cpd_views
 from bot.views import figures as words
 from bot.views import ids
 from bot.views.answers import EMERGENCY, NO_NAMES
@@ -103,6 +104,8 @@ def _figure_blocks(figures: Figures) -> list[Block]:
         f"• requests: {r.total}; now {words.states_line(r)}",
         f"• {words.claim_line(r)}",
         f"• {words.helped_line(r)}",
+        *(f"• {line}" for line in words.consult_outcome_lines(figures.outcomes)),
+        f"• {words.changed_line(figures.outcomes)}",
     ]
     return [
         section(f"*Figures, the last {FIGURES_DAYS} days*\n" + "\n".join(lines)),
@@ -163,6 +166,9 @@ def home_view(*, home: Home, network_name: str, subject: str) -> dict[str, Any]:
         )
         blocks += _request_rows(home.queue, ("Claim", ids.CLAIM), flag=True)
         blocks.append({"type": "divider"})
+        if home.cpd is not None:
+            blocks += cpd_views.record_blocks(home.cpd)
+            blocks.append({"type": "divider"})
     if home.champions:
         lines = [
             f"• <@{c.member.slack_user_id}>: "
@@ -177,6 +183,9 @@ def home_view(*, home: Home, network_name: str, subject: str) -> dict[str, Any]:
                 "`/champbot unanswered` for gaps in the knowledge base."
             )
         )
+        blocks.append({"type": "divider"})
+    if home.cpd_standings is not None:
+        blocks += cpd_views.lead_blocks(home.cpd_standings, required=home.cpd_required)
         blocks.append({"type": "divider"})
     if home.figures is not None:
         blocks += _figure_blocks(home.figures)

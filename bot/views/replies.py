@@ -14,7 +14,8 @@ NO_ENTRY = "That entry is no longer in the knowledge base."
 CHAMPION_USAGE = (
     "Use `/champion on`, `/champion off`, `/champion away until friday 17:00` (or "
     "`until 3pm`, `until tomorrow`, `until 2026-12-24`, `for 2 days`, `for 3h`: in your own "
-    "time zone), `/champion status`, `/champion area North` or `/champion skills cyber,spo`."
+    "time zone), `/champion status`, `/champion area North`, `/champion skills cyber,spo` "
+    "or `/champion cpd` (your CPD record; for leads, where every champion stands)."
 )
 BROADCAST_USAGE = (
     "`/broadcast` writes a broadcast to the network; `/broadcast list` shows the scheduled "
@@ -29,6 +30,8 @@ STALE_PREVIEW = "This preview is out of date."
 STALE_LIST = "This list is out of date."
 HELPED = "Thanks: that helps the network show its value."
 NOT_HELPED = "Thanks for saying so; the leads review every request that didn't help."
+CHANGED_PRACTICE = "Thanks: noted that the advice changed what you did on the case."
+UNCHANGED_PRACTICE = "Thanks: noted that the advice didn't change what you did."
 
 
 def failed(reference: str) -> str:

@@ -10,6 +10,7 @@ from bot.models import Offer, OfferStatus, Request, RequestStatus
 from bot.views import ids
 from bot.views.answers import NO_NAMES
 from bot.views.blocks import Block, Reply, button, context, input_block, section, text_input
+from bot.views.outcomes import pick_blocks
 from bot.views.text import escape, truncate
 from bot.views.time import slack_time
 
@@ -232,6 +233,12 @@ def helped_question(req: Request) -> Reply:
                 button("Yes, it helped", ids.HELPED, rid, style="primary"),
                 button("Not really", ids.NOT_HELPED, rid),
             ),
+            section("Did the advice change what you did on the case?"),
+            _actions(
+                f"changed-{rid}",
+                button("Yes, it changed what I did", ids.CHANGED_PRACTICE, rid),
+                button("No change", ids.UNCHANGED_PRACTICE, rid),
+            ),
         ],
     )
 
@@ -264,7 +271,8 @@ def _modal(
 
 
 def resolve_modal(request_id: int) -> dict[str, Any]:
-    """Ask the champion for a short outcome."""
+    """Ask the champion for a short outcome, and what the advice covered in a few optional
+    taps (kept for the figures after the outcome's text is purged)."""
     outcome = text_input(
         multiline=True, max_length=1000, placeholder="e.g. advised s2A charge and an interim SPO"
     )
@@ -273,7 +281,12 @@ def resolve_modal(request_id: int) -> dict[str, Any]:
         f"Resolve #{request_id}"[:24],
         "Resolve",
         request_id,
-        [input_block("outcome", "Outcome, in a line or two", outcome), context(NO_NAMES)],
+        [
+            input_block("outcome", "Outcome, in a line or two", outcome),
+            context(NO_NAMES),
+            context("What did the advice cover? Each is optional; they count in the figures."),
+            *pick_blocks(),
+        ],
     )
 
 

@@ -23,9 +23,10 @@ from bot.domain.errors import (
     RequestChanged,
     WrongStatus,
 )
+from bot.domain.outcomes import OutcomePicks
 from bot.models import Member, Offer, OfferStatus, Request, RequestStatus, utcnow
 from bot.notify import requests as notify
-from bot.services import policy, roster, rows_changed
+from bot.services import outcomes, policy, roster, rows_changed
 from bot.services.questions import clean_question
 from bot.services.requests.queries import audit, get, offers_of
 from bot.services.requests.routing import Routed, route
@@ -167,8 +168,10 @@ def resolve(
     caller: Member | None,
     outcome: str,
     now: datetime | None = None,
+    picks: OutcomePicks | None = None,
 ) -> Request:
-    """Close a claimed request with a short outcome; the officer is asked if it helped."""
+    """Close a claimed request with a short outcome and the champion's picks of what the
+    advice covered; the officer is asked if it helped."""
     now = now or utcnow()
     note = clean_question(outcome)
     if not note:
@@ -180,6 +183,7 @@ def resolve(
     )
     _change_claimed(session, req, status=RequestStatus.RESOLVED, resolved_at=now, outcome_note=note)
     audit(session, user_id, "request.resolve", req.id)
+    outcomes.record(session=session, req=req, picks=picks or OutcomePicks(), by=user_id, now=now)
     notify.resolved(session=session, settings=settings, req=req)
     return req
 

@@ -16,6 +16,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
+from bot.services import cpd
 from bot.services.retention import steps
 from bot.services.retention.steps import Counts
 
@@ -85,6 +86,13 @@ REGISTRY: tuple[Retained, ...] = (
         (lambda s, cfg, now: steps.purge_outbox(session=s, settings=cfg, now=now),),
     ),
     Retained(
+        "cpd_activities",
+        ("note",),
+        "an activity's optional note is blanked once older than retention; the activity (date, "
+        "title, hours, provider) is the champion's training record, kept for the pilot's life",
+        (steps.by_age("cpd_activities", cpd.purge_notes),),
+    ),
+    Retained(
         "processed_events",
         (),
         "no text: Slack's event ids, forgotten a day after Slack's retries could come",
@@ -135,6 +143,11 @@ NOT_TYPED_TEXT: dict[str, str] = {
     "broadcast_reminders.kind": "lead or auto",
     "broadcast_reminders.by": _SLACK_ID,
     "digests.week": "an ISO week",
+    "consult_outcomes.recorded_by": _SLACK_ID,
+    "cpd_activities.user_id": _SLACK_ID,
+    "cpd_activities.recorded_by": _SLACK_ID,
+    "cpd_activities.source_key": "the form or broadcast an activity was logged from",
+    "cpd_reminders.user_id": _SLACK_ID,
 }
 
 # Typed text kept on purpose: it is not about a case, and the service needs it.
@@ -145,4 +158,6 @@ KEPT: dict[str, str] = {
     "broadcasts.title": "a lead's update published to the whole network: its record",
     "broadcasts.body": "a lead's update published to the whole network: its record",
     "broadcasts.links": "a lead's update published to the whole network: its record",
+    "cpd_activities.title": "a champion's training record (the course's name), not about a case",
+    "cpd_activities.provider": "a champion's training record (who ran it), not about a case",
 }
