@@ -16,7 +16,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -25,7 +25,9 @@ from bot.models import Base, Member, Offer, Question, Role, Surface
 from bot.services import broadcasts, policy, questions, requests, roster
 from bot.services.broadcasts import Form
 from bot.slack_requests import SlackResponse
+from bot.domain import cpd as cpd_fields
 from bot.views import broadcasts as bviews
+from bot.views import cpd as cviews
 from bot.views import ids
 from bot.views import requests as rviews
 from tests.conftest import ADMIN, CHAMPION, LEAD, OFFICER, OTHER_OFFICER, DispatchedApp
@@ -212,6 +214,12 @@ BROADCAST_FIELDS = {
     bviews.MESSAGE: {"value": "Posted by someone who may not."},
 }
 PREVIEW = {"type": "modal", "callback_id": ids.BROADCAST_PREVIEW}
+TRAINED_ON = date(2026, 6, 1)
+CPD_FIELDS = {
+    cpd_fields.TITLE: {"value": "Stalking risk refresher"},
+    cpd_fields.HELD_ON: {"selected_date": TRAINED_ON.isoformat()},
+    cpd_fields.HOURS: {"value": "2"},
+}
 
 
 def preview(draft: Callable[[World], int]) -> Send:
@@ -277,6 +285,20 @@ ROUTES: dict[policy.Act, dict[str, Send]] = {
     },
     policy.Act.ACKNOWLEDGE: {
         "Acknowledge": button(ids.BROADCAST_ACK, lambda w: w.sent),
+    },
+    policy.Act.KEEP_CPD: {
+        "Log CPD activity on App Home": button(ids.CPD_LOG, lambda w: "log", home=True),
+        "the activity form": form(lambda w: cviews.activity_modal(today=TRAINED_ON), CPD_FIELDS),
+        "I attended": button(ids.CPD_ATTENDED, lambda w: w.sent),
+    },
+    policy.Act.RECORD_TRAINING: {
+        "Record a training session on App Home": button(
+            ids.CPD_SESSION, lambda w: "session", home=True
+        ),
+        "the session form": form(
+            lambda w: cviews.session_modal(today=TRAINED_ON),
+            {**CPD_FIELDS, cpd_fields.ATTENDEES: {"selected_users": [CHAMPION]}},
+        ),
     },
     policy.Act.SEE_FIGURES: {"/champbot stats": command("/champbot", "stats")},
     policy.Act.REVIEW_UNANSWERED: {"/champbot unanswered": command("/champbot", "unanswered")},
@@ -410,6 +432,8 @@ def test_the_table_is_the_one_agreed() -> None:
         "BROADCAST": {lead.value, admin.value},
         "CONFIRM_BROADCAST": {lead.value, admin.value},
         "ACKNOWLEDGE": {champion.value},
+        "KEEP_CPD": {champion.value},
+        "RECORD_TRAINING": {lead.value, admin.value},
     }
 
 

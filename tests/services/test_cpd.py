@@ -133,14 +133,20 @@ def test_outcome_figures_are_shares_of_the_consults_resolved(db: Database) -> No
             req, _ = requests.create(
                 session=s, settings=SERVICE_SETTINGS, asker_id=OFFICER, text="he follows her"
             )
+            champion = roster.get(session=s, slack_user_id=CHAMPION)
             requests.claim(
-                session=s, settings=SERVICE_SETTINGS, request_id=req.id, champion_id=CHAMPION
+                session=s,
+                settings=SERVICE_SETTINGS,
+                request_id=req.id,
+                champion_id=CHAMPION,
+                caller=champion,
             )
             requests.resolve(
                 session=s,
                 settings=SERVICE_SETTINGS,
                 request_id=req.id,
                 user_id=CHAMPION,
+                caller=champion,
                 outcome="advised",
                 picks=chosen,
             )

@@ -16,6 +16,7 @@ from sqlalchemy.types import TypeDecorator
 
 from bot.config import Settings
 from bot.db import Database
+from bot.domain.cpd import ActivityForm
 from bot.emulator import SlackEmulator
 from bot.knowledge import KnowledgeBase
 from bot.models import (
@@ -32,7 +33,7 @@ from bot.models import (
 )
 from bot.runtime import Runtime
 from bot.scheduler import purge_expired_text
-from bot.services import flows, outbox, refs, requests, retention, roster
+from bot.services import cpd, flows, outbox, refs, requests, retention, roster
 from bot.services.retention import steps
 from tests.conftest import CHAMPION, LEAD, OFFICER, OTHER_OFFICER, SERVICE_SETTINGS, settings_for
 
@@ -101,6 +102,19 @@ def build(emulator: SlackEmulator, db: Database, kb: KnowledgeBase, **env: objec
         for uid in (CHAMPION, CHAMPION2):
             roster.add(session=s, slack_user_id=uid, role=Role.CHAMPION)
         roster.add(session=s, slack_user_id=LEAD, role=Role.LEAD)
+    with db.session() as s:  # a champion's own CPD note, 100 days ago
+        cpd.log_activity(
+            session=s,
+            user_id=CHAMPION,
+            form=ActivityForm(
+                title="Stalking risk refresher",
+                held_on=old.date(),
+                hours="2",
+                note=f"spoke about {MARKER}",
+            ),
+            key=None,
+            now=old,
+        )
     ask = dict(settings=settings, kb=kb, surface=Surface.DM, now=old)
     with db.session() as s:
         flows.ask(session=s, asker_id=OFFICER, text=f"what is an SPO {MARKER}", **ask)  # type: ignore[arg-type]
