@@ -79,8 +79,8 @@ def remind_kb_owners(runtime: Runtime) -> None:
 
 def purge_expired_text(runtime: Runtime) -> None:
     """Retention: every step of every table in `retention.REGISTRY`, in order, each row or
-    batch in a transaction of its own (claimed, so two clocks never purge twice). The Slack
-    edits it queues go out with the sweep, paced as bulk."""
+    batch in a transaction of its own (claimed, so two clocks never purge twice); then what it
+    queued is delivered (the Slack edits paced as bulk; what is left goes with the sweep)."""
     settings, now = runtime.settings, runtime.now()
     total: retention.Counts = Counter()
     for retained in retention.REGISTRY:
@@ -96,6 +96,7 @@ def purge_expired_text(runtime: Runtime) -> None:
                     total += step(session, settings, now)
     if total:
         log.info("retention purge: %s", " ".join(f"{k}={v}" for k, v in sorted(total.items())))
+        runtime.delivery.deliver()
 
 
 def remind_cpd(runtime: Runtime) -> None:

@@ -10,10 +10,6 @@ from bot.views.requests import plain
 REMOVED = "_The case text in this message was removed under the {days}-day retention policy._"
 
 
-def _days(days: int) -> str:
-    return f"{days} day{'s' if days != 1 else ''}"
-
-
 def _outcome(req: Request) -> str:
     """What became of the request, in a few words (no typed text)."""
     if req.stale_at is not None:
@@ -51,28 +47,32 @@ def question_message(*, days: int) -> Reply:
     )
 
 
+def _period(days: int) -> str:
+    return f"the {days}-day retention period"
+
+
 def stale_to_leads(req: Request, *, days: int) -> Reply:
-    """To each lead: a request nobody took was still open past retention and has been closed."""
+    """To each lead: a request still open when its text reached retention has been closed."""
+    where = "with a champion" if req.champion_id else "open"
     return plain(
-        f":hourglass: Request *#{req.id}* from <@{req.asker_id}> was still "
-        f"{'with a champion' if req.champion_id else 'open'} after {_days(days)}, the retention "
-        "period, so it has been closed and its case text removed. The figures keep it."
+        f":hourglass: Request *#{req.id}* from <@{req.asker_id}> was still {where} when its "
+        f"case text reached {_period(days)}, so it has been closed and the text removed. The "
+        "figures keep it."
     )
 
 
 def stale_to_officer(req: Request, *, days: int) -> Reply:
-    """To the officer: their request was open past retention and is closed."""
+    """To the officer: their request was open when its text reached retention, and is closed."""
     return plain(
-        f"Your request *#{req.id}* was still open after {_days(days)}, so it has been closed "
-        "and its case text removed under the retention policy. If you still need advice, ask "
-        "again."
+        f"Your request *#{req.id}* was still open when its case text reached {_period(days)}, "
+        "so it has been closed and the text removed. If you still need advice, ask again."
     )
 
 
 def stale_to_champion(req: Request, *, days: int) -> Reply:
     """To the champion who held it: the request is closed, nothing more to do."""
     return plain(
-        f"Request *#{req.id}*, which you had, was still open after {_days(days)}, so it has "
-        "been closed and its case text removed under the retention policy. Nothing more is "
-        "needed from you."
+        f"Request *#{req.id}*, which you had, was still open when its case text reached "
+        f"{_period(days)}, so it has been closed and the text removed. Nothing more is needed "
+        "from you."
     )

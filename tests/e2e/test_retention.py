@@ -81,7 +81,7 @@ def test_slack_shows_the_redacted_form_of_the_bots_messages_for_purged_requests(
     for channel, ts in quoted:
         assert "removed under the 90-day retention policy" in shown(app, channel, ts)
         assert '"type": "button"' not in shown(app, channel, ts)
-    stale = posts_to(app, LEAD, "after 90 days")
+    stale = posts_to(app, LEAD, "reached the 90-day retention period")
     assert "closed" in text_of(stale) and MARKER not in text_of(stale)
-    posts_to(app, OTHER_OFFICER, "after 90 days")
+    posts_to(app, OTHER_OFFICER, "reached the 90-day retention period")
     assert marker_cells(app.runtime.db) == []

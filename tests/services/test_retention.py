@@ -258,7 +258,7 @@ def test_no_stored_typed_text_older_than_the_limit_survives_the_purge(
             for p in s.scalars(
                 select(OutboxMessage.payload).where(OutboxMessage.method == "chat.postMessage")
             )
-            if "after 90 days" in p
+            if "reached the 90-day retention period" in p
         ]
         # The lead (of both), each officer and the champion who held the claimed one, once.
         assert sorted(t["channel"] for t in stale_told) == sorted(
@@ -429,7 +429,11 @@ def test_two_clocks_purging_at_once_purge_and_edit_each_thing_once(
         stale = s.scalar(
             select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "request.stale")
         )
-        told = [p for p in s.scalars(select(OutboxMessage.payload)) if "after 90 days" in p]
+        told = [
+            p
+            for p in s.scalars(select(OutboxMessage.payload))
+            if "reached the 90-day retention period" in p
+        ]
         details = list(
             s.scalars(select(AuditEvent.detail).where(AuditEvent.action == "retention.purge"))
         )
@@ -563,3 +567,35 @@ def test_a_tables_own_purge_becomes_a_step_with_its_audit_row(db: Database) -> N
     with db.session() as s:
         (audit,) = s.scalars(select(AuditEvent))
         assert (audit.subject_id, audit.detail) == ("inbox", "inbox=1")
+
+
+def test_a_request_is_as_old_as_the_question_it_came_from(
+    db: Database, emulator: SlackEmulator, kb: KnowledgeBase
+) -> None:
+    runtime = _runtime(emulator, db, kb)
+    now = utcnow()
+    with db.session() as s:
+        roster.add(session=s, slack_user_id=LEAD, role=Role.LEAD)
+        asked = flows.ask(
+            session=s,
+            settings=runtime.settings,
+            kb=kb,
+            asker_id=OFFICER,
+            text=f"what is an SPO {MARKER}",
+            surface=Surface.DM,
+            now=now - timedelta(days=91),
+        ).asked
+        assert asked.question_id is not None
+        # *Ask a champion* under that answer, yesterday: the request copies the question.
+        req, _ = requests.from_question(
+            session=s,
+            settings=runtime.settings,
+            question_id=asked.question_id,
+            user_id=OFFICER,
+            now=now - timedelta(days=1),
+        )
+    purge_expired_text(runtime)
+    assert marker_cells(db) == []
+    with db.session() as s:
+        closed = s.get(Request, req.id)
+        assert closed is not None and closed.stale_at and closed.text is None

@@ -54,5 +54,5 @@ def test_the_stale_notices_name_the_request_and_the_period_and_no_text() -> None
     ):
         shown = json.dumps(reply.blocks) + reply.text
         assert "#12" in shown and "follows" not in shown
-    assert "after 1 day," in redacted.stale_to_leads(req, days=1).text
+    assert "reached the 1-day retention period" in redacted.stale_to_leads(req, days=1).text
     assert "with a champion" in redacted.stale_to_leads(req, days=1).text

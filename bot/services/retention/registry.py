@@ -45,7 +45,8 @@ REGISTRY: tuple[Retained, ...] = (
     Retained(
         "requests",
         ("text", "outcome_note"),
-        "a request still open or claimed when it is older than retention is closed as stale "
+        "a request is as old as its text: opened, or asked as the question it came from, "
+        "before retention. One still open or claimed then is closed as stale "
         "(leads, officer and champion told); then the case text, the added detail (kept in "
         "`text`) and the outcome of every request older than retention are blanked, with "
         "every outbox row that copies them and the bot's Slack messages that quoted them",

@@ -121,12 +121,21 @@ def _purge_quoting(
 # Requests -------------------------------------------------------------------------------------
 
 
+def _aged(before: datetime) -> ColumnElement[bool]:
+    """A request whose text was typed before `before`: opened then, or from a question asked
+    then (*Ask a champion* copies the question's text into the request)."""
+    return or_(
+        Request.created_at < before,
+        exists().where(Question.id == Request.question_id, Question.asked_at < before),
+    )
+
+
 def due_stale(*, session: Session, settings: Settings, now: datetime) -> list[int]:
     """Requests still open or claimed past retention."""
     return list(
         session.scalars(
             select(Request.id)
-            .where(Request.status.in_(LIVE), Request.created_at < cutoff(settings, now))
+            .where(Request.status.in_(LIVE), _aged(cutoff(settings, now)))
             .order_by(Request.id)
         )
     )
@@ -144,7 +153,7 @@ def act_stale(*, session: Session, settings: Settings, request_id: int, now: dat
         .where(
             Request.id == request_id,
             Request.status.in_(LIVE),
-            Request.created_at < cutoff(settings, now),
+            _aged(cutoff(settings, now)),
         )
         .values(status=RequestStatus.CANCELLED, cancelled_at=now, stale_at=now)
         .execution_options(synchronize_session=False)
@@ -167,7 +176,7 @@ def due_requests(*, session: Session, settings: Settings, now: datetime) -> list
             select(Request.id)
             .where(
                 Request.status.not_in(LIVE),
-                Request.created_at < cutoff(settings, now),
+                _aged(cutoff(settings, now)),
                 or_(
                     Request.text_purged_at.is_(None),
                     _copies_left(refs.QUOTES_REQUEST, Request.id),
@@ -187,7 +196,7 @@ def act_request(*, session: Session, settings: Settings, request_id: int, now: d
         .where(
             Request.id == request_id,
             Request.status.not_in(LIVE),
-            Request.created_at < cutoff(settings, now),
+            _aged(cutoff(settings, now)),
             Request.text_purged_at.is_(None),
         )
         .values(text=None, outcome_note=None, text_purged_at=now)
