@@ -14,6 +14,7 @@ from bot.domain.home import ChampionLoad, Home, Workload
 from bot.models import Member, Role
 from bot.services import broadcasts, cpd, policy, questions, requests, roster, stats
 from bot.services.audit import record
+from bot.services.policy import Act
 
 __all__ = ["ChampionLoad", "Home", "Workload", "home_for"]
 
@@ -45,7 +46,7 @@ def home_for(
     """Gather one person's App Home; viewing the queue is audited."""
     settings = settings or Settings()
     member = roster.get(session=session, slack_user_id=user_id)
-    role = member.role if member else Role.OFFICER
+    role = policy.role(member)
     home = Home(
         user_id=user_id,
         role=role,
@@ -53,16 +54,19 @@ def home_for(
         my_requests=requests.open_for(session=session, asker_id=user_id, limit=5),
         member=member,
     )
-    if role in (Role.CHAMPION, Role.LEAD, Role.ADMIN):
+    # The queue is for whoever may take its requests or handle anyone's.
+    if policy.may(member, Act.TAKE_REQUESTS) or policy.may(member, Act.HANDLE_ANY_REQUEST):
         queue = requests.queue(session=session)
         champions = []
         scheduled: list[Listed] = []
         recent: list[Listed] = []
         figures: Figures | None = None
-        if role in (Role.LEAD, Role.ADMIN):
+        if policy.may(member, Act.SEE_FIGURES):
             since = now - timedelta(days=FIGURES_DAYS)
             figures = stats.figures(session=session, since=since, until=now, settings=settings)
+        if policy.may(member, Act.BROADCAST):
             scheduled, recent = broadcasts.listing(session=session, now=now)
+        if policy.may(member, Act.SEE_ROSTER):
             members = roster.list_members(session=session, role=Role.CHAMPION)
             load_of = requests.loads(session, [m.slack_user_id for m in members])
             champions = [
@@ -73,7 +77,7 @@ def home_for(
             **{
                 **home.__dict__,
                 "available": bool(member and requests.is_available(member, now)),
-                "routed": role is Role.CHAMPION,
+                "routed": policy.may(member, Act.SET_AVAILABILITY),
                 # the same count as `/champion status`: requests held plus offers awaiting
                 "workload": requests.workload(session=session, champion_id=user_id),
                 "queue": queue,

@@ -106,6 +106,12 @@ def require(caller: Member | None, act: Act, *, refusal: NotAllowed | None = Non
     return role(caller)
 
 
+def _same(caller: Member | None, user_id: str) -> None:
+    """The rules compare the caller's Slack id with the thing's: the two must be one person."""
+    if caller is not None and caller.slack_user_id != user_id:
+        raise ValueError("the caller and the user id name different people")
+
+
 def require_taker(
     caller: Member | None,
     *,
@@ -116,6 +122,7 @@ def require_taker(
 ) -> None:
     """Claim, accept or pass: a champion or lead, never on their own request; an offer is
     answered only by the champion it was made to (`offered_to`, when answering one)."""
+    _same(caller, user_id)
     require(caller, Act.TAKE_REQUESTS)
     if user_id == asker_id:
         raise OwnRequest(request_id)
@@ -127,6 +134,7 @@ def require_holder_or_lead(
     caller: Member | None, *, user_id: str, request_id: int, holder_id: str | None
 ) -> None:
     """Resolve, release or reassign: the champion who holds the request, or a lead."""
+    _same(caller, user_id)
     if holder_id is None or holder_id != user_id:
         require(caller, Act.HANDLE_ANY_REQUEST, refusal=NotHolder(request_id))
 
@@ -135,6 +143,7 @@ def require_asker_or_lead(
     caller: Member | None, *, user_id: str, asker_id: str, doing: str
 ) -> None:
     """Cancel: the officer who asked, or a lead."""
+    _same(caller, user_id)
     if user_id != asker_id:
         require(caller, Act.CANCEL_ANY_REQUEST, refusal=NotAsker(doing, or_lead=True))
 
@@ -143,6 +152,7 @@ def require_author(caller: Member | None, *, user_id: str, author_id: str) -> No
     """Send a previewed draft: a lead, and only the one who wrote it. The draft's id came from
     the preview's metadata, which the client could have changed: the author is the one stored
     with the draft."""
+    _same(caller, user_id)
     require(caller, Act.CONFIRM_BROADCAST)
     if user_id != author_id:
         raise NotDraftAuthor()

@@ -124,3 +124,21 @@ def test_nobody_takes_their_own_request_and_it_stays_in_the_queue(db: Database) 
             champion_id=LEAD,
             caller=roster.get(session=s, slack_user_id=LEAD),
         )
+
+
+def test_a_caller_who_is_not_the_user_is_a_mistake_not_a_permission(db: Database) -> None:
+    """A service is given one person twice (their roster entry and their Slack id): a lead's
+    entry with an officer's id must not lend the officer the lead's role."""
+    seed(db)
+    with db.session() as s:
+        rid = requests.create(
+            session=s, settings=SERVICE_SETTINGS, asker_id="UOFFICER1", text="he follows her"
+        )[0].id
+    with db.session() as s, pytest.raises(ValueError, match="different people"):
+        requests.cancel(
+            session=s,
+            settings=SERVICE_SETTINGS,
+            request_id=rid,
+            user_id="UOFFICER2",
+            caller=roster.get(session=s, slack_user_id=LEAD),
+        )
