@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -26,6 +26,42 @@ from bot.views import figures as words
 from bot.views.time import plain_time
 
 DEFAULT_ZONE = "Europe/London"
+
+
+class ReportError(ValueError):
+    """A report's period or zone given wrongly; the message is one line for the operator."""
+
+
+def _day(value: str | None, flag: str, zone: ZoneInfo) -> datetime | None:
+    if not value:
+        return None
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        raise ReportError(f"{flag} must be a date like 2026-11-01, got {value!r}") from None
+    return datetime.combine(day, datetime.min.time(), tzinfo=zone)
+
+
+def period_of(
+    since: str | None, until: str | None, zone: str, *, now: datetime
+) -> tuple[datetime | None, datetime | None]:
+    """--since (the first day covered, from its midnight in `zone`) and --until (the last day
+    covered, to the midnight that ends it) as UTC times; None where not given."""
+    try:
+        tz = ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ReportError(f"--tz must be a time zone like Europe/London, got {zone!r}") from None
+    start = _day(since, "--since", tz)
+    last = _day(until, "--until", tz)
+    end = last + timedelta(days=1) if last else None
+    if start and end and end <= start:
+        raise ReportError("--until must be on or after --since")
+    if start and start > now:
+        raise ReportError("--since must not be in the future")
+    return (
+        start.astimezone(UTC) if start else None,
+        end.astimezone(UTC) if end else None,
+    )
 
 COLUMNS = [
     "week_starting",

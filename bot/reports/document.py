@@ -66,7 +66,7 @@ def context(report: ImpactReport, *, charts: bool = True) -> dict[str, Any]:
             f"To keep any one case, officer or champion from being recognised, a count from 1 "
             f"to {n - 1} is shown as 'fewer than {n}', and so is any share or time worked out "
             f"from so few, or whose remainder is that small; where one of a set of counts that "
-            f"add up to a total shown is hidden, the next smallest is hidden with it.",
+            f"add up to a total shown is hidden, the next smallest is 'not shown' with it.",
             "Officers helped: officers whose question was answered from the knowledge base or "
             "whose case reached a champion, of the officers who asked anything.",
             "Cases are counted in the month they were asked; consults' advice in the month the "

@@ -33,6 +33,13 @@ class Words:
         self.d = disclosure
         self.hidden = f"fewer than {disclosure.min_count}"
 
+    def of_set(self, n: int, hidden: bool) -> str:
+        """One count of a set (see `Disclosure.hidden`): hidden beside a small one, it reads
+        "not shown", since it need not be small itself."""
+        if not hidden:
+            return self.count(n)
+        return self.hidden if not self.d.count(n) else "not shown"
+
     def count(self, n: int) -> str:
         return f"{n:,}" if self.d.count(n) else self.hidden
 
@@ -186,7 +193,7 @@ def cpd_rows(figures: Figures, words: Words) -> list[Row]:
             f"{c.required_hours:g} hours in the last twelve months",
         ),
         *(
-            Row(label, words.hidden if i in hide else words.part(n, c.champions))
+            Row(label, words.of_set(n, True) if i in hide else words.part(n, c.champions))
             for i, (label, n) in enumerate(states)
         ),
     ]
@@ -225,8 +232,7 @@ def gap_rows(gaps: list[Gap], words: Words) -> tuple[list[list[str]], int]:
     for gap in shown:
         hide = words.d.hidden([gap.not_covered, gap.not_helpful])
         parts = [
-            words.hidden if i in hide else words.count(n)
-            for i, n in enumerate((gap.not_covered, gap.not_helpful))
+            words.of_set(n, i in hide) for i, n in enumerate((gap.not_covered, gap.not_helpful))
         ]
         rows.append([gap.topic, *parts, words.count(gap.total)])
     return rows, len(gaps) - len(shown)
