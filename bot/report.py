@@ -63,6 +63,7 @@ def period_of(
         end.astimezone(UTC) if end else None,
     )
 
+
 COLUMNS = [
     "week_starting",
     "questions",
