@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 CLAIM_FOR = timedelta(seconds=60)  # a crashed sender's rows become due again after this
 MAX_ATTEMPTS = 8
 # Rows that go to many people at once, or on a timer: they wait behind answers and replies.
-BULK_REFS = ("broadcast:", "broadcast-reminder:", "digest:", "kb-review:")
+BULK_REFS = ("broadcast:", "broadcast-reminder:", "digest:", "kb-review:", "impact:")
 
 
 def is_bulk(ref: str | None) -> bool:
