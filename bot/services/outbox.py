@@ -30,6 +30,13 @@ METHODS = frozenset(
         "files.upload_v2",
     }
 )
+# The Web API methods a delivery makes for each of METHODS, where they are not its parts.
+CALLS = {"files.upload_v2": ("files.getUploadURLExternal", "files.completeUploadExternal")}
+
+
+def slack_methods(method: str) -> tuple[str, ...]:
+    """The Web API methods delivering a row of `method` calls."""
+    return CALLS.get(method) or tuple(method.split("+"))
 
 
 def enqueue(

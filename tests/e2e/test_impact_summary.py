@@ -86,8 +86,7 @@ def test_each_lead_gets_the_summary_and_its_pdf_once(
         summaries = [
             c
             for c in emulator.find_calls("chat.postMessage", ok=True)
-            if c.args.get("channel") in (lead, dm)
-            and any(b["type"] == "table" for b in _blocks(c))
+            if c.args.get("channel") in (lead, dm) and any(b["type"] == "table" for b in _blocks(c))
         ]
         assert len(summaries) == 1, f"{lead} got {len(summaries)} summaries"
         (table,) = [b for b in _blocks(summaries[0]) if b["type"] == "table"]
