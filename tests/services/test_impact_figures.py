@@ -38,6 +38,12 @@ def test_officers_helped_months_and_gaps(db: Database, kb: KnowledgeBase) -> Non
             surface=Surface.DM, now=START + timedelta(days=30),
         ).request  # fmt: skip
         assert case is not None
+        waiting = flows.ask(
+            session=s, settings=SETTINGS, kb=kb, asker_id="UOFF6",
+            text="the suspect keeps sending her messages from new accounts, can i arrest now",
+            surface=Surface.DM, now=START + timedelta(days=31),
+        ).request  # fmt: skip
+        assert waiting is not None  # routed, never taken: UOFF6 asked but was not helped
         requests.claim(session=s, settings=SETTINGS, request_id=case.id, champion_id="UCHAMP1",
                        now=START + timedelta(days=30, minutes=7))  # fmt: skip
     with db.session() as s:
@@ -45,10 +51,11 @@ def test_officers_helped_months_and_gaps(db: Database, kb: KnowledgeBase) -> Non
             session=s, since=START - timedelta(days=4), until=START + timedelta(days=40),
             zone="Europe/London", network_name="Stalking Champions", tags=tags, settings=SETTINGS,
         )  # fmt: skip
-    # Six questions from five officers; UOFF1 (answered) and UOFF5 (reached a champion) helped.
-    assert (report.officers_asked, report.officers_helped) == (5, 2)
+    # Seven questions from six officers; UOFF1 (answered) and UOFF5 (reached a champion) were
+    # helped; UOFF6's case still waits.
+    assert (report.officers_asked, report.officers_helped) == (6, 2)
     assert [m.start.month for m in report.months] == [10, 11]
-    assert [(m.officers_asked, m.officers_helped) for m in report.months] == [(4, 1), (1, 1)]
+    assert [(m.officers_asked, m.officers_helped) for m in report.months] == [(4, 1), (2, 1)]
     assert [m.figures.requests.reached_champion for m in report.months] == [0, 1]
     topics = {g.topic: g.not_covered for g in report.gaps}
     assert topics == {NO_CLOSE_ENTRY: 1, tags["spyware-stalkerware"][0]: 1}

@@ -76,3 +76,11 @@ def test_the_summary_is_a_valid_table_with_small_counts_hidden() -> None:
     assert rows["MARAC referral"] == ["fewer than 5", "9 (12%)"]
     assert rows["Questions asked"] == ["400", "400"]
     assert "November 2026" in message.text
+
+
+def test_the_month_is_the_cron_zones_month() -> None:
+    # 08:00 on 1 December in Auckland is still 30 November in UTC: November is due, in NZ time.
+    settings = _settings("0 8 1 * * Pacific/Auckland")
+    found = due(settings=settings, now=datetime(2026, 11, 30, 19, 30, tzinfo=UTC))
+    assert found is not None and found.month == "2026-11"
+    assert found.end == datetime(2026, 11, 30, 11, tzinfo=UTC)  # midnight 1 Dec, NZDT
