@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
@@ -72,6 +72,8 @@ class ConsoleForms(ABC):
             hint = {
                 "datetimepicker": " (YYYY-MM-DD HH:MM, or +30m from now)",
                 "users_select": " (a name)",
+                "multi_users_select": " (names, with commas)",
+                "datepicker": " (YYYY-MM-DD, or empty for the date shown)",
                 "checkboxes": " (any of them, with commas)",
             }
             kind = element.get("type", "")
@@ -92,6 +94,8 @@ class ConsoleForms(ABC):
     def _entry(self, element: dict[str, Any], value: str) -> dict[str, Any] | None:
         """The state Slack would send for `value` typed into `element`; None when left empty."""
         kind = element["type"]
+        if not value and kind == "datepicker" and element.get("initial_date"):
+            return {"type": kind, "selected_date": element["initial_date"]}  # as Slack sends it
         if not value:
             return {"type": kind, "value": None} if kind.endswith("_input") else None
         options = element.get("options", [])
@@ -100,6 +104,18 @@ class ConsoleForms(ABC):
             if name not in IDS:
                 raise UnknownChoice(f"{value!r} is nobody here: {', '.join(IDS)}")
             return {"type": kind, "selected_user": IDS[name]}
+        if kind == "multi_users_select":
+            names = [v.strip().lower().lstrip("@") for v in value.split(",") if v.strip()]
+            unknown = [n for n in names if n not in IDS]
+            if unknown:
+                raise UnknownChoice(f"{unknown[0]!r} is nobody here: {', '.join(IDS)}")
+            return {"type": kind, "selected_users": [IDS[n] for n in names]}
+        if kind == "datepicker":
+            try:
+                picked = date.fromisoformat(value)
+            except ValueError:
+                raise UnknownChoice(f"{value!r} is not a date (YYYY-MM-DD)") from None
+            return {"type": kind, "selected_date": picked.isoformat()}
         if kind in ("static_select", "radio_buttons"):
             return {"type": kind, "selected_option": pick_option(options, value)}
         if kind == "checkboxes":

@@ -8,7 +8,11 @@ from typing import Any
 COMMANDS = [
     ("/ask", "Ask a case-advice question", "[your question]"),
     ("/faq", "Search the knowledge base only", "[your question]"),
-    ("/champion", "Set your availability as a champion", "on | off | away until DATE | status"),
+    (
+        "/champion",
+        "Set your availability as a champion; your CPD",
+        "on | off | away until DATE | status | cpd",
+    ),
     ("/champbot", "Help, figures and the roster", "help | stats | unanswered | roster"),
     ("/broadcast", "Leads: send an update to the network", "[list]"),
 ]

@@ -11,6 +11,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.domain.broadcasts import CPD_HOURS, SESSION_AT
 from bot.services import broadcasts
 from bot.services.broadcasts import Form
 from bot.unit import Unit, listen
@@ -95,8 +96,10 @@ def _parse_form(view: dict[str, Any], zone: str) -> Form:
         for option in field_of(view, views.OPTIONS).get("selected_options") or []
         if isinstance(option, dict)
     }
+    session_stamp = field_of(view, SESSION_AT).get("selected_date_time")
     try:
         send_at = datetime.fromtimestamp(int(stamp), UTC) if stamp else None
+        session_at = datetime.fromtimestamp(int(session_stamp), UTC) if session_stamp else None
     except (TypeError, ValueError, OverflowError):
         raise StaleInput(STALE_FORM) from None
     return Form(
@@ -108,6 +111,8 @@ def _parse_form(view: dict[str, Any], zone: str) -> Form:
         ask_ack=views.ACK_OPTION in chosen,
         dm_champions=views.DM_OPTION in chosen,
         time_zone=zone,
+        session_at=session_at,
+        cpd_hours=str(field_of(view, CPD_HOURS).get("value") or ""),
     )
 
 

@@ -26,6 +26,9 @@ CATEGORY, TITLE, MESSAGE, LINKS, SEND_AT, OPTIONS = (
     "options",
 )
 MAX_TITLE, MAX_MESSAGE, MAX_LINKS_TEXT = 150, 3000, 3000
+# A training and CPD broadcast about a session: when it starts and the CPD hours it is worth,
+# so that champions can press *I attended* once it has started.
+SESSION_AT, CPD_HOURS = "session_at", "cpd_hours"
 
 
 def zone_or_default(zone: str | None) -> str:
@@ -57,6 +60,8 @@ class Form:
     ask_ack: bool = False
     dm_champions: bool = False
     time_zone: str = DEFAULT_ZONE
+    session_at: datetime | None = None
+    cpd_hours: str = ""  # as typed
 
 
 @dataclass(frozen=True)
@@ -70,6 +75,8 @@ class FormValues:
     send_at: datetime | None = None
     ask_ack: bool = False
     dm_champions: bool = False
+    session_at: datetime | None = None
+    cpd_hours: float | None = None
 
 
 @dataclass(frozen=True)

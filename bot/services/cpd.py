@@ -8,7 +8,6 @@ form sent twice, or *I attended* pressed twice, logs it once.
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -38,62 +37,12 @@ from bot.notify import cpd as notify
 from bot.services import policy, roster
 from bot.services.audit import record as audit
 from bot.services.broadcasts.access import get as get_broadcast
-
-OLDEST_YEARS = 10  # an activity older than this is a typing mistake, not a record
+from bot.services.cpd_form import check_form
 
 
 def today_of(now: datetime) -> date:
     """The day it is in the network's time zone (dates on a CPD record are local days)."""
     return now.astimezone(ZoneInfo(DEFAULT_ZONE)).date()
-
-
-def _hours(raw: str) -> tuple[float | None, str | None]:
-    text = raw.strip().replace(",", ".")
-    if not text:
-        return None, "Give the hours, for example 1.5."
-    try:
-        hours = float(text)
-    except ValueError:
-        return None, "Give the hours as a number, for example 1.5."
-    if not math.isfinite(hours) or hours <= 0:
-        return None, "Give a number of hours more than 0, for example 1.5."
-    if hours > d.MAX_HOURS:
-        return None, (
-            f"One activity is at most {d.MAX_HOURS:g} hours (a day). Log a course of several "
-            "days as one activity per day."
-        )
-    return round(hours, 2), None
-
-
-def check_form(form: ActivityForm, *, today: date) -> tuple[str, date, float, str, str | None]:
-    """The form's values, cleaned; InvalidActivity with every problem by field otherwise."""
-    errors: dict[str, str] = {}
-    title = " ".join(form.title.split())
-    if not title:
-        errors[d.TITLE] = "Give the activity a title, for example: Paladin stalking CPD webinar."
-    elif len(title) > d.MAX_TITLE:
-        errors[d.TITLE] = f"Keep the title to {d.MAX_TITLE} characters (it is {len(title):,})."
-    if form.held_on is None:
-        errors[d.HELD_ON] = "Choose the date of the activity."
-    elif form.held_on > today:
-        errors[d.HELD_ON] = (
-            "That date is in the future. Log an activity once it has happened; you can come "
-            "back to log it then."
-        )
-    elif form.held_on < d.add_years(today, -OLDEST_YEARS):
-        errors[d.HELD_ON] = f"Choose a date within the last {OLDEST_YEARS} years."
-    hours, problem = _hours(form.hours)
-    if problem:
-        errors[d.HOURS] = problem
-    provider = " ".join(form.provider.split())
-    if len(provider) > d.MAX_PROVIDER:
-        errors[d.PROVIDER] = f"Keep the provider to {d.MAX_PROVIDER} characters."
-    note = form.note.strip()
-    if len(note) > d.MAX_NOTE:
-        errors[d.NOTE] = f"Keep the note to {d.MAX_NOTE} characters (it is {len(note):,})."
-    if errors or hours is None or form.held_on is None:
-        raise InvalidActivity(errors)
-    return title, form.held_on, hours, provider, note or None
 
 
 def _add_once(session: Session, row: CpdActivity) -> bool:
@@ -275,6 +224,23 @@ def standings(*, session: Session, settings: Settings, now: datetime) -> list[St
     return sorted(found, key=lambda s: (order[s.state], s.hours_last_year, s.user_id))
 
 
+def standings_for_lead(
+    *, session: Session, settings: Settings, lead_id: str, now: datetime
+) -> list[Standing]:
+    """`standings`, for a lead to see (leads only); the viewing is audited."""
+    policy.require_user(session=session, user_id=lead_id, act=policy.Act.RECORD_TRAINING)
+    found = standings(session=session, settings=settings, now=now)
+    audit(
+        session=session,
+        actor_id=lead_id,
+        action="cpd.view",
+        subject_type="cpd_standings",
+        subject_id=len(found),
+        at=now,
+    )
+    return found
+
+
 def figures(*, session: Session, settings: Settings, now: datetime) -> CpdFigures:
     """Champions' CPD compliance today."""
     found = standings(session=session, settings=settings, now=now)
@@ -289,24 +255,10 @@ def figures(*, session: Session, settings: Settings, now: datetime) -> CpdFigure
     )
 
 
-def record_of(
-    *, session: Session, settings: Settings, user_id: str, now: datetime, viewer: str | None = None
-) -> CpdRecord:
-    """A champion's CPD record: where they stand and every activity, newest first. Viewed by
-    anyone but the champion themselves (a lead), the viewing is audited."""
+def record_of(*, session: Session, settings: Settings, user_id: str, now: datetime) -> CpdRecord:
+    """A champion's own CPD record: where they stand and every activity, newest first."""
     member = roster.get(session=session, slack_user_id=user_id)
-    if viewer is None or viewer == user_id:
-        policy.require(member, policy.Act.KEEP_CPD)
-    else:
-        policy.require_user(session=session, user_id=viewer, act=policy.Act.RECORD_TRAINING)
-        audit(
-            session=session,
-            actor_id=viewer,
-            action="cpd.view",
-            subject_type="member",
-            subject_id=user_id,
-            at=now,
-        )
+    policy.require(member, policy.Act.KEEP_CPD)
     rows = list(
         session.scalars(
             select(CpdActivity)
@@ -335,13 +287,14 @@ def due_reminders(*, session: Session, settings: Settings, now: datetime) -> lis
     ]
     if not due:
         return []
-    sent = set(
-        session.execute(
+    sent = {
+        (uid, on)
+        for uid, on in session.execute(
             select(CpdReminder.user_id, CpdReminder.due_on).where(
                 CpdReminder.user_id.in_([s.user_id for s in due])
             )
-        ).tuples()
-    )
+        )
+    }
     return [s.user_id for s in due if (s.user_id, s.due_on) not in sent]
 
 
@@ -372,19 +325,21 @@ def remind(*, session: Session, settings: Settings, user_id: str, now: datetime)
     return True
 
 
-def purge_expired_notes(*, session: Session, retention_days: int, now: datetime) -> int:
-    """Blank the free-text notes of activities logged before the retention period; the
-    activities themselves stay for the pilot's life."""
+def purge_notes(session: Session, before: datetime) -> int:
+    """Blank the free-text note of every activity logged before `before` (the retention
+    registry's `purge(session, before)`); the activities themselves stay for the pilot's life."""
     done = session.execute(
         update(CpdActivity)
-        .where(
-            CpdActivity.note.is_not(None),
-            CpdActivity.created_at < now - timedelta(days=retention_days),
-        )
-        .values(note=None, note_purged_at=now)
+        .where(CpdActivity.note.is_not(None), CpdActivity.created_at < before)
+        .values(note=None, note_purged_at=utcnow())
         .execution_options(synchronize_session=False)
     )
     return int(getattr(done, "rowcount", 0) or 0)
+
+
+def purge_expired_notes(*, session: Session, retention_days: int, now: datetime) -> int:
+    """`purge_notes` for the notes logged more than `retention_days` before `now`."""
+    return purge_notes(session, now - timedelta(days=retention_days))
 
 
 def check_may_log(*, session: Session, user_id: str) -> None:
@@ -403,5 +358,5 @@ def overview(
     """`/champion cpd`: a champion's own record; for a lead, where every champion stands."""
     member = roster.get(session=session, slack_user_id=user_id)
     if policy.may(member, policy.Act.RECORD_TRAINING):
-        return standings(session=session, settings=settings, now=now)
+        return standings_for_lead(session=session, settings=settings, lead_id=user_id, now=now)
     return record_of(session=session, settings=settings, user_id=user_id, now=now)

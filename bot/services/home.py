@@ -26,7 +26,9 @@ def _cpd(
         return {}
     if policy.may(member, policy.Act.RECORD_TRAINING):
         return {
-            "cpd_standings": cpd.standings(session=session, settings=settings, now=now),
+            "cpd_standings": cpd.standings_for_lead(
+                session=session, settings=settings, lead_id=member.slack_user_id, now=now
+            ),
             "cpd_required": float(settings.cpd_hours_per_year),
         }
     if policy.may(member, policy.Act.KEEP_CPD):

@@ -160,8 +160,17 @@ def test_the_form_opens_at_once_then_learns_the_leads_time_zone(app: RunningApp)
     ]
     assert order == ["views.open", "users.info", "views.update"]  # the trigger id first
     labels = [b["label"]["text"] for b in form["blocks"] if b["type"] == "input"]
-    assert labels == ["Category", "Title", "Message", "Links", "Send at", "Options"]
-    options = [o["text"]["text"] for o in form["blocks"][-1]["element"]["options"]]
+    assert labels == [
+        "Category",
+        "Title",
+        "Message",
+        "Links",
+        "Send at",
+        "Options",
+        "Training session starts",
+        "CPD hours",
+    ]
+    options = [o["text"]["text"] for o in form["blocks"][-3]["element"]["options"]]
     assert options == ["Ask champions to acknowledge", "Also send to each champion by DM"]
     categories = [o["text"]["text"] for o in form["blocks"][0]["element"]["options"]]
     assert categories == ["National policy", "Trend", "Local data", "Resource", "Training and CPD"]

@@ -275,3 +275,37 @@ def test_the_readmes_timed_flow_plays_as_it_says(run_console: Console) -> None:
     assert "No champion is available to take this request" in waits[1]
     assert "This request is overdue" in waits[2]
     assert "bot → #network" in waits[3] and "1 of 2 champions have acknowledged" in out
+
+
+def test_outcome_picks_and_cpd_play_in_the_console(run_console: Console) -> None:
+    out = run_console(
+        [
+            "my victim says her ex keeps following her home, should i arrest him",
+            "/as chris",
+            "/click accept",
+            "/click resolve",
+            "/submit advised s2A and an SPO | s2A | yes | recommended | marac | helpline",
+            "/as olivia",
+            "/click yes, it changed what i did",
+            "/as chris",
+            "/champion cpd",
+            "/click log cpd activity",
+            "/submit Paladin webinar | | 25 | Paladin | |",
+            "/submit Paladin webinar | | 1.5 | Paladin | |",
+            "/as lena",
+            "/champion cpd",
+            "/click record a training session",
+            "/submit chris, cara | Force CPD day | | 3 | Force L&D |",
+            "/champbot stats",
+            "/quit",
+        ],
+    )
+    assert "modal: Resolve #1" in out and "1. Outcome, in a line or two" in out
+    assert "changed what you did on the case" in out
+    assert "modal: Log CPD activity" in out
+    assert "cpd_hours: One activity is at most 24 hours" in out  # refused, then corrected
+    assert "1.5 of 6 hours in the last 12 months" in out
+    assert "is logged for 2 champions" in out
+    assert "stalking offence advised (s2A, s4A): 1 (100%)" in out
+    assert "MARAC referrals: 1 (100%)" in out
+    assert "advice changed what the officer did: 1 of the 1 who said (100%)" in out

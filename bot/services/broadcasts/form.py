@@ -7,6 +7,7 @@ as plain text).
 from __future__ import annotations
 
 import json
+import math
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -15,11 +16,13 @@ from sqlalchemy.orm import Session
 from bot.config import Settings
 from bot.domain.broadcasts import (
     CATEGORY,
+    CPD_HOURS,
     LINKS,
     MAX_MESSAGE,
     MAX_TITLE,
     MESSAGE,
     SEND_AT,
+    SESSION_AT,
     TITLE,
     Form,
     Link,
@@ -34,6 +37,7 @@ MAX_LINKS = 3
 MAX_URL = 1000
 MAX_LABEL = 75
 MAX_AHEAD = timedelta(days=366)
+MAX_SESSION_HOURS = 24.0
 
 
 def parse_links(raw: str) -> list[Link]:
@@ -65,6 +69,47 @@ def parse_links(raw: str) -> list[Link]:
             raise InvalidBroadcast({LINKS: f"Keep each link's name to {MAX_LABEL} characters."})
         links.append(Link(url, label))
     return links
+
+
+def _session_hours(raw: str) -> float | None:
+    try:
+        hours = float(raw.strip().replace(",", "."))
+    except ValueError:
+        return None
+    return round(hours, 2) if math.isfinite(hours) and 0 < hours <= MAX_SESSION_HOURS else None
+
+
+def session_problems(
+    form: Form, category: BroadcastCategory | None, *, now: datetime
+) -> dict[str, str]:
+    """What is wrong with a training session's time and CPD hours, by field (both or neither;
+    training and CPD broadcasts only)."""
+    hours_typed = form.cpd_hours.strip()
+    if form.session_at is None and not hours_typed:
+        return {}
+    if category is not None and category is not BroadcastCategory.TRAINING:
+        field = SESSION_AT if form.session_at is not None else CPD_HOURS
+        return {field: "A session time and CPD hours are for training and CPD broadcasts only."}
+    problems: dict[str, str] = {}
+    if form.session_at is None:
+        problems[SESSION_AT] = "Give the time the session starts, with its CPD hours."
+    elif abs(form.session_at - now) > MAX_AHEAD:
+        problems[SESSION_AT] = "Choose a session time within a year of today."
+    if not hours_typed:
+        problems[CPD_HOURS] = "Give the CPD hours the session is worth, for example 1.5."
+    elif _session_hours(hours_typed) is None:
+        problems[CPD_HOURS] = (
+            f"Give the CPD hours as a number more than 0 and at most {MAX_SESSION_HOURS:g}, "
+            "for example 1.5."
+        )
+    return problems
+
+
+def session_values(form: Form) -> tuple[datetime | None, float | None]:
+    """A checked form's session time and CPD hours (None and None for no session)."""
+    if form.session_at is None:
+        return None, None
+    return form.session_at, _session_hours(form.cpd_hours)
 
 
 def _validate(
@@ -102,6 +147,7 @@ def _validate(
             )
         elif form.send_at > now + MAX_AHEAD:
             errors[SEND_AT] = "Choose a time within the next year."
+    errors.update(session_problems(form, category, now=now))
     if errors or category is None:
         raise InvalidBroadcast(errors)
     return category, title, message, links
@@ -141,6 +187,7 @@ def save_draft(
         created_at=now,
         edited_at=now if out else None,
     )
+    draft.session_at, draft.cpd_hours = session_values(form)
     session.add(draft)
     session.flush()
     shown = draft
@@ -161,6 +208,8 @@ def save_draft(
                     "dm_champions",
                     "time_zone",
                     "edited_at",
+                    "session_at",
+                    "cpd_hours",
                 )
             },
             id=original.id,

@@ -127,7 +127,7 @@ def confirm(
 
 
 def _copy_wording(draft: Broadcast, original: Broadcast) -> None:
-    for column in ("category", "title", "body", "links", "ask_ack"):
+    for column in ("category", "title", "body", "links", "ask_ack", "session_at", "cpd_hours"):
         setattr(original, column, getattr(draft, column))
 
 

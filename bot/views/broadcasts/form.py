@@ -10,6 +10,7 @@ from typing import Any
 from bot.domain.broadcasts import (
     ACK_OPTION,
     CATEGORY,
+    CPD_HOURS,
     DM_OPTION,
     LINKS,
     MAX_LINKS_TEXT,
@@ -18,6 +19,7 @@ from bot.domain.broadcasts import (
     MESSAGE,
     OPTIONS,
     SEND_AT,
+    SESSION_AT,
     TITLE,
     FormValues,
     Link,
@@ -48,7 +50,31 @@ def form_values(b: Broadcast, links: Sequence[Link]) -> FormValues:
         send_at=b.send_at,
         ask_ack=b.ask_ack,
         dm_champions=b.dm_champions,
+        session_at=b.session_at,
+        cpd_hours=b.cpd_hours,
     )
+
+
+def _session_blocks(v: FormValues) -> list[Block]:
+    """For a training and CPD broadcast about a session: when it starts and its CPD hours, so
+    champions can press *I attended* once it has started."""
+    picker: Block = {"type": "datetimepicker"}
+    if v.session_at is not None:
+        picker["initial_date_time"] = int(v.session_at.timestamp())
+    hours: Block = {"type": "number_input", "is_decimal_allowed": True}
+    if v.cpd_hours is not None:
+        hours["initial_value"] = f"{v.cpd_hours:g}"
+    return [
+        input_block(
+            SESSION_AT,
+            "Training session starts",
+            picker,
+            optional=True,
+            hint="Training and CPD only: with the session's CPD hours, the broadcast carries "
+            "I attended, which logs the session on each champion's CPD record once it starts.",
+        ),
+        input_block(CPD_HOURS, "CPD hours", hours, optional=True),
+    ]
 
 
 def form_modal(
@@ -143,6 +169,7 @@ def form_modal(
     if chosen:
         boxes["initial_options"] = chosen
     blocks.append(input_block(OPTIONS, "Options", boxes, optional=True))
+    blocks += _session_blocks(v)  # last, so the fields before keep their places
     return {
         "type": "modal",
         "callback_id": ids.BROADCAST_FORM,

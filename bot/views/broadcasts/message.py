@@ -10,6 +10,7 @@ from bot.domain.broadcasts import Link
 from bot.models import Broadcast, BroadcastCategory
 from bot.views import ids
 from bot.views.blocks import Block, Reply, button, context, section
+from bot.views.cpd import attended_button
 from bot.views.text import chunks, defuse, escape, plain, truncate
 from bot.views.time import plain_time, slack_time
 
@@ -99,11 +100,27 @@ def _ack_button(b: Broadcast) -> Block:
     }
 
 
+def _session_blocks(b: Broadcast) -> list[Block]:
+    """A training session's time and hours, and *I attended* (it logs the session on the
+    champion's CPD record once it has started)."""
+    if b.category is not BroadcastCategory.TRAINING or b.session_at is None or not b.cpd_hours:
+        return []
+    hours = f"{b.cpd_hours:g} CPD hour" + ("" if b.cpd_hours == 1 else "s")
+    return [
+        context(
+            f":calendar: Session: {slack_time(b.session_at, b.time_zone)} · {hours}. "
+            "Champions who went: press *I attended* once it has started, to log it as CPD."
+        ),
+        attended_button(b.id),
+    ]
+
+
 def broadcast_message(
     b: Broadcast, links: Sequence[Link], *, acked: int = 0, total: int = 0
 ) -> Reply:
     """The post in the network channel: with acknowledgement asked, the button and the count."""
     blocks = _body_blocks(b, links, byline=_byline(b, dm=False))
+    blocks += _session_blocks(b)
     if b.ask_ack:
         blocks.append(_ack_button(b))
         blocks.append(context(ack_count_text(acked, total)))
@@ -120,6 +137,7 @@ def broadcast_dm(
     """A champion's own copy (and reminders): their Acknowledge button, or that they have."""
     blocks = [section(intro)] if intro else []
     blocks += _body_blocks(b, links, byline=_byline(b, dm=True))
+    blocks += _session_blocks(b)
     if b.ask_ack:
         if acknowledged_at is not None:
             when = slack_time(acknowledged_at, b.time_zone)
