@@ -41,6 +41,8 @@ def _logging(settings: Settings) -> None:
             "apscheduler",
             "alembic",
             "matplotlib",
+            "weasyprint",
+            "fontTools",
         ):
             logging.getLogger(noisy).setLevel(logging.WARNING)
 
@@ -241,40 +243,38 @@ def cmd_console(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
     from bot.knowledge.entries import KnowledgeError, load_entries
-    from bot.report import write_report
+    from bot.report import ReportError, period_of, write_report
 
     try:
-        zone = ZoneInfo(args.tz)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise CliError(f"--tz must be a time zone like Europe/London, got {args.tz!r}") from None
+        since, until = period_of(args.since, args.until, args.tz, now=datetime.now(UTC))
+    except ReportError as exc:
+        raise CliError(str(exc)) from None
+    for path in (args.html, args.pdf, args.csv, args.png):
+        if path and not Path(path).resolve().parent.is_dir():
+            raise CliError(f"no such directory for {path!r}")
     try:
-        # --since is a day in the report's zone: from its midnight there.
-        since = (
-            datetime.combine(date.fromisoformat(args.since), datetime.min.time(), tzinfo=zone)
-            if args.since
-            else None
-        )
-    except ValueError:
-        raise CliError(f"--since must be a date like 2026-11-01, got {args.since!r}") from None
-    try:
-        titles = {e.id: e.title for e in load_entries(settings.kb_dir)}
+        entries = load_entries(settings.kb_dir)
     except (KnowledgeError, OSError):
-        titles = {}  # the figures still stand; entries are then named by their ids
+        entries = []  # the figures still stand; entries are then named by their ids
     db = Database(settings.database_url)
     db.ensure_schema()
     with db.session() as session:
         print(
             write_report(
                 session=session,
-                since=since.astimezone(UTC) if since else None,
+                since=since,
+                until=until,
                 csv_path=args.csv,
                 png_path=args.png,
+                html_path=args.html,
+                pdf_path=args.pdf,
                 zone=args.tz,
                 network_name=settings.network_name,
-                titles=titles,
+                titles={e.id: e.title for e in entries},
+                tags={e.id: list(e.tags) for e in entries},
+                min_count=settings.report_min_count,
+                settings=settings,
             )
         )
     return 0
@@ -352,10 +352,13 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--script", help="read console input from this file instead of the terminal")
     s.set_defaults(func=cmd_console)
 
-    s = sub.add_parser("report", help="impact figures")
-    s.add_argument("--since", help="YYYY-MM-DD")
+    s = sub.add_parser("report", help="impact figures, and the printable impact report")
+    s.add_argument("--since", help="the first day covered, YYYY-MM-DD")
+    s.add_argument("--until", help="the last day covered, YYYY-MM-DD (default: up to now)")
     s.add_argument("--csv", help="write weekly figures to this CSV file")
     s.add_argument("--png", help="write a chart of the weekly figures to this PNG file")
+    s.add_argument("--html", help="write the printable impact report to this HTML file")
+    s.add_argument("--pdf", help="write the printable impact report to this PDF file")
     s.add_argument(
         "--tz",
         default="Europe/London",

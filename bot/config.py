@@ -12,6 +12,8 @@ from dotenv import dotenv_values
 
 DEFAULT_API_URL = "https://slack.com/api/"
 DEFAULT_DIGEST = "mon 08:00 Europe/London"
+DEFAULT_REPORT_CRON = "0 8 1 * *"  # 08:00 on the first of each month
+DEFAULT_REPORT_ZONE = "Europe/London"
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
@@ -96,6 +98,42 @@ def _digest(value: str) -> str:
 
 
 @dataclass(frozen=True)
+class ReportCron:
+    """When the monthly impact summary goes to the leads: a crontab line in a time zone."""
+
+    expression: str
+    zone: str
+
+
+def parse_report_cron(value: str) -> ReportCron | None:
+    """`"0 8 1 * *"` (five crontab fields, in Europe/London), optionally followed by a time zone
+    (`"0 8 1 * * Europe/London"`); None for `"off"`. APScheduler reads the fields."""
+    from apscheduler.triggers.cron import CronTrigger
+
+    words = value.split()
+    if [w.lower() for w in words] == ["off"]:
+        return None
+    problem = ConfigError(
+        "CHAMPBOT_REPORT_CRON must be five crontab fields such as '0 8 1 * *' (08:00 on the "
+        f"first of each month), optionally followed by a time zone, or 'off'; got {value!r}"
+    )
+    if len(words) not in (5, 6):
+        raise problem
+    zone = words[5] if len(words) == 6 else DEFAULT_REPORT_ZONE
+    expression = " ".join(words[:5])
+    try:
+        CronTrigger.from_crontab(expression, timezone=ZoneInfo(zone))
+    except (ValueError, ZoneInfoNotFoundError):
+        raise problem from None
+    return ReportCron(expression, zone)
+
+
+def _report_cron(value: str) -> str:
+    parse_report_cron(value)  # fail at start-up rather than on the first of the month
+    return value
+
+
+@dataclass(frozen=True)
 class Settings:
     """Every setting the bot reads; see the README for what each one means."""
 
@@ -125,6 +163,8 @@ class Settings:
     encodings_cache: Path | None = None
     cpd_hours_per_year: int = 6
     cpd_reminder_days: int = 30
+    report_cron: str = DEFAULT_REPORT_CRON
+    report_min_count: int = 5
 
     @classmethod
     def from_env(
@@ -172,6 +212,8 @@ class Settings:
             encodings_cache=_encodings_cache(env, opt("CHAMPBOT_CACHE_DIR")),
             cpd_hours_per_year=_int(env, "CHAMPBOT_CPD_HOURS_PER_YEAR", 6, minimum=0),
             cpd_reminder_days=_int(env, "CHAMPBOT_CPD_REMINDER_DAYS", 30, minimum=1),
+            report_cron=_report_cron(opt("CHAMPBOT_REPORT_CRON") or DEFAULT_REPORT_CRON),
+            report_min_count=_int(env, "CHAMPBOT_REPORT_MIN_COUNT", 5, minimum=1),
         )
 
     def sla_for(self, *, immediate_risk: bool) -> int:

@@ -27,6 +27,9 @@ METHOD_SCOPES: dict[str, tuple[str, ...]] = {
     "chat.postMessage": ("chat:write",),
     "chat.update": ("chat:write",),
     "conversations.open": ("im:write", "mpim:write"),  # a DM, and the consult's group DM
+    # the monthly impact summary's PDF, shared in each lead's DM
+    "files.completeUploadExternal": ("files:write",),
+    "files.getUploadURLExternal": ("files:write",),
     "users.info": ("users:read",),  # a lead's time zone, for scheduled broadcasts
     "views.open": (),
     "views.publish": (),

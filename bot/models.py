@@ -397,5 +397,6 @@ class Digest(Base):
 # The consult outcome and CPD tables live beside these (split for length); imported here so
 # that `bot.models` still names every table.
 from bot.models_cpd import ConsultOutcome, CpdActivity, CpdReminder  # noqa: E402
+from bot.models_reports import ReportRun  # noqa: E402
 
-__all__ += ["ConsultOutcome", "CpdActivity", "CpdReminder"]
+__all__ += ["ConsultOutcome", "CpdActivity", "CpdReminder", "ReportRun"]

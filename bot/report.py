@@ -12,22 +12,57 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bot.config import Settings
 from bot.domain.figures import Figures, percentile
 from bot.models import Outcome, Question, Request
+from bot.reports.weekly_chart import chart
 from bot.services import stats
 from bot.views import figures as words
 from bot.views.time import plain_time
 
-if TYPE_CHECKING:  # matplotlib is imported only when a chart is drawn
-    from matplotlib.figure import Figure
-
 DEFAULT_ZONE = "Europe/London"
+
+
+class ReportError(ValueError):
+    """A report's period or zone given wrongly; the message is one line for the operator."""
+
+
+def _day(value: str | None, flag: str, zone: ZoneInfo) -> datetime | None:
+    if not value:
+        return None
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        raise ReportError(f"{flag} must be a date like 2026-11-01, got {value!r}") from None
+    return datetime.combine(day, datetime.min.time(), tzinfo=zone)
+
+
+def period_of(
+    since: str | None, until: str | None, zone: str, *, now: datetime
+) -> tuple[datetime | None, datetime | None]:
+    """--since (the first day covered, from its midnight in `zone`) and --until (the last day
+    covered, to the midnight that ends it) as UTC times; None where not given."""
+    try:
+        tz = ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ReportError(f"--tz must be a time zone like Europe/London, got {zone!r}") from None
+    start = _day(since, "--since", tz)
+    last = _day(until, "--until", tz)
+    end = last + timedelta(days=1) if last else None
+    if start and end and end <= start:
+        raise ReportError("--until must be on or after --since")
+    if start and start > now:
+        raise ReportError("--since must not be in the future")
+    return (
+        start.astimezone(UTC) if start else None,
+        end.astimezone(UTC) if end else None,
+    )
+
 
 COLUMNS = [
     "week_starting",
@@ -48,16 +83,6 @@ COLUMNS = [
     "officers_not_helped",
 ]
 OUTCOMES = (Outcome.ANSWERED, Outcome.LIVE_CASE, Outcome.NOT_COVERED, Outcome.OFF_TOPIC)
-# Colours from the Okabe–Ito palette (told apart with colour-blindness), each with its own
-# hatching so the chart still reads printed in black and white; gaps in the knowledge base are
-# a pale neutral, not a "good" green, and off-topic questions a grey, not an alarming red.
-STYLE = {
-    Outcome.ANSWERED: ("answered from the knowledge base", "#0072B2", ""),
-    Outcome.LIVE_CASE: ("live case (sent to a champion)", "#E69F00", "//"),
-    Outcome.NOT_COVERED: ("not covered yet (a gap)", "#F0E6C8", ".."),
-    Outcome.OFF_TOPIC: ("off topic", "#9A9A9A", "xx"),
-}
-REQUESTS_COLOUR = "#333333"
 
 
 @dataclass(frozen=True)
@@ -172,135 +197,51 @@ def write_csv(weeks: list[Week], path: Path) -> None:
         writer.writerows(w.row() for w in weeks)
 
 
-def _label_bars(
-    ax: object,
-    bars: object,
-    values: Sequence[float | None],
-    fmt: str = "{:g}",
-    *,
-    skip_zero: bool = True,
-) -> None:
-    """Each bar's value above it: none for a zero count, which would only clutter, and "n/a"
-    where there is nothing to measure (no request claimed, no officer said)."""
-    labels = [
-        "n/a" if v is None else ("" if skip_zero and not v else fmt.format(v)) for v in values
-    ]
-    ax.bar_label(bars, labels=labels, padding=2, fontsize=7)  # type: ignore[attr-defined]
-
-
-def chart(weeks: list[Week], *, network_name: str, period: str) -> Figure:
-    """Two panels: the volumes (questions by outcome, requests to champions) and the outcomes
-    (time to a champion, share of officers helped), per week."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib.figure import Figure
-
-    labels = [f"{w.start.day} {w.start:%b}" for w in weeks] or ["no data yet"]
-    n = len(labels)
-    fig = Figure(figsize=(max(10, n * 0.9 + 6), 5.5), dpi=120, layout="constrained")
-    volumes, outcomes = fig.subplots(1, 2, width_ratios=[3, 2])
-    fig.suptitle(f"{network_name}: questions and requests, {period}", fontsize=14)
-
-    x = list(range(n))
-    width = 0.38
-    bottom = [0.0] * n
-    for outcome in OUTCOMES:
-        name, colour, hatch = STYLE[outcome]
-        values = [w.figures.questions.by_outcome.get(outcome, 0) for w in weeks] or [0]
-        volumes.bar(
-            [i - width / 2 for i in x],
-            values,
-            width,
-            bottom=bottom,
-            label=name,
-            color=colour,
-            hatch=hatch,
-            edgecolor="black",
-            linewidth=0.5,
-        )
-        bottom = [b + v for b, v in zip(bottom, values, strict=True)]
-    totals = volumes.bar(
-        [i - width / 2 for i in x], [0] * n, width, bottom=bottom, color="none", linewidth=0
-    )
-    _label_bars(volumes, totals, bottom)
-    requests = [w.figures.requests.total for w in weeks] or [0]
-    req_bars = volumes.bar(
-        [i + width / 2 for i in x],
-        requests,
-        width,
-        label="requests to champions",
-        color=REQUESTS_COLOUR,
-        edgecolor="black",
-        linewidth=0.5,
-    )
-    _label_bars(volumes, req_bars, requests)
-    volumes.set_title("Volumes per week")
-    volumes.set_ylabel("number")
-    volumes.set_xticks(x, labels, rotation=45 if n > 6 else 0, ha="right" if n > 6 else "center")
-    volumes.set_ylim(0, max([*bottom, *requests, 1]) * 1.2)
-    # The legend sits below the panel, clear of every bar.
-    volumes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=3, fontsize="small")
-
-    medians = [w.figures.requests.median_claim() for w in weeks]
-    minutes = [m / 60 if m is not None else 0.0 for m in medians] or [0.0]
-    claim_bars = outcomes.bar(
-        [i - width / 2 for i in x],
-        minutes,
-        width,
-        label="median minutes to a champion",
-        color="#56B4E9",
-        hatch="\\\\",
-        edgecolor="black",
-        linewidth=0.5,
-    )
-    _label_bars(
-        outcomes,
-        claim_bars,
-        [m / 60 if m is not None else m for m in medians],
-        "{:.1f}",
-        skip_zero=False,
-    )
-    outcomes.set_ylabel("minutes to a champion (median)")
-    outcomes.set_ylim(0, max([*minutes, 1]) * 1.25)
-    share = outcomes.twinx()
-    shares = [w.figures.requests.helped_share for w in weeks]
-    helped = [100 * s if s is not None else 0.0 for s in shares] or [0.0]
-    share_bars = share.bar(
-        [i + width / 2 for i in x],
-        helped,
-        width,
-        label="officers who said they were helped (%)",
-        color="#CC79A7",
-        edgecolor="black",
-        linewidth=0.5,
-    )
-    _label_bars(
-        share,
-        share_bars,
-        [100 * s if s is not None else s for s in shares],
-        "{:.0f}%",
-        skip_zero=False,
-    )
-    share.set_ylim(0, 125)
-    share.set_ylabel("officers helped (% of those who said)")
-    outcomes.set_title("Outcomes per week")
-    outcomes.set_xticks(x, labels, rotation=45 if n > 6 else 0, ha="right" if n > 6 else "center")
-    handles = [claim_bars, share_bars]
-    outcomes.legend(
-        handles,
-        [str(h.get_label()) for h in handles],
-        loc="upper center",
-        bbox_to_anchor=(0.5, -0.15),
-        ncol=1,
-        fontsize="small",
-    )
-    return fig
-
-
 def write_png(weeks: list[Week], path: Path, *, network_name: str, period: str) -> None:
     """The chart, saved as a PNG."""
     chart(weeks, network_name=network_name, period=period).savefig(path)
+
+
+def write_document(
+    *,
+    session: Session,
+    since: datetime | None,
+    until: datetime,
+    zone: str,
+    network_name: str,
+    tags: Mapping[str, Sequence[str]],
+    min_count: int,
+    html_path: str | None,
+    pdf_path: str | None,
+    now: datetime | None = None,
+    settings: Settings | None = None,
+) -> list[str]:
+    """The printable impact report, as HTML and/or PDF; what was written, in words."""
+    from bot.reports import document
+    from bot.services import impact
+
+    first = _first_activity(session, since) or until
+    start = since or impact.midnight(first.astimezone(ZoneInfo(zone)).date(), zone)
+    report = impact.build(
+        session=session,
+        since=start,
+        until=until,
+        zone=zone,
+        network_name=network_name,
+        tags=tags,
+        min_count=min_count,
+        now=now,
+        settings=settings,
+    )
+    page = document.html(report)
+    done = []
+    if html_path:
+        Path(html_path).write_text(page, encoding="utf-8")
+        done.append(f"impact report (HTML) written to {html_path}")
+    if pdf_path:
+        Path(pdf_path).write_bytes(document.pdf(report, page=page))
+        done.append(f"impact report (PDF) written to {pdf_path}")
+    return done
 
 
 def write_report(
@@ -310,34 +251,57 @@ def write_report(
     csv_path: str | None,
     png_path: str | None,
     now: datetime | None = None,
+    until: datetime | None = None,
     zone: str = DEFAULT_ZONE,
     network_name: str = "Stalking Champions",
     titles: Mapping[str, str] | None = None,
+    tags: Mapping[str, Sequence[str]] | None = None,
+    html_path: str | None = None,
+    pdf_path: str | None = None,
+    min_count: int = 5,
+    settings: Settings | None = None,
 ) -> str:
-    """The text summary; also writes the CSV and chart when paths are given."""
+    """The text summary for [since, until) (`until` default now); also writes the CSV, the
+    chart and the printable report (HTML, PDF) when paths are given."""
     now = now or datetime.now(UTC)
-    found = stats.figures(session=session, since=since, until=now)
+    until = until or now
+    found = stats.figures(session=session, since=since, until=until, settings=settings)
     # The report runs without Slack, so champions are named by a stable stand-in, never an ID.
     names = stats.pseudonyms(session=session, user_ids=list(found.requests.by_champion))
     text = summary(
         found,
         since=since,
-        now=now,
+        now=until,
         zone=zone,
         names=names,
         titles=titles,
         network_name=network_name,
     )
     if csv_path or png_path:
-        weeks = weekly(session=session, since=since, now=now, zone=zone)
+        weeks = weekly(session=session, since=since, now=until, zone=zone)
         if csv_path:
             write_csv(weeks, Path(csv_path))
             text += f"\nweekly figures written to {csv_path}"
         if png_path:
-            period = period_words(since, now, zone)
+            period = period_words(since, until, zone)
             write_png(weeks, Path(png_path), network_name=network_name, period=period)
             text += f"\nchart written to {png_path}"
+    if html_path or pdf_path:
+        written = write_document(
+            session=session,
+            since=since,
+            until=until,
+            zone=zone,
+            network_name=network_name,
+            tags=tags or {},
+            min_count=min_count,
+            html_path=html_path,
+            pdf_path=pdf_path,
+            now=now,
+            settings=settings,
+        )
+        text += "".join(f"\n{line}" for line in written)
     return text
 
 
-__all__ = ["Week", "chart", "percentile", "summary", "weekly", "write_report"]
+__all__ = ["Week", "chart", "percentile", "summary", "weekly", "write_document", "write_report"]

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from bot.config import Settings
 from bot.runtime import Runtime
-from bot.services import broadcasts, cpd, curation, digest, retention, sweeps
+from bot.services import broadcasts, cpd, curation, digest, monthly, retention, sweeps
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +110,15 @@ def remind_cpd(runtime: Runtime) -> None:
             cpd.remind(session=session, settings=settings, user_id=user_id, now=now)
 
 
+def send_impact_summary(runtime: Runtime) -> None:
+    """The leads' monthly impact summary, once the month's time has come (at most once)."""
+    tags = {e.id: list(e.tags) for e in runtime.kb.entries}
+    with runtime.work() as session:
+        monthly.send_summary(
+            session=session, settings=runtime.settings, tags=tags, now=runtime.now()
+        )
+
+
 @dataclass(frozen=True)
 class Job:
     """A periodic job: idempotent, so a missed or repeated run is safe."""
@@ -123,6 +132,7 @@ JOBS = [
     Job("sweep", safe_sweep, lambda cfg: {"seconds": cfg.sweep_seconds}),
     Job("kb-review", remind_kb_owners, lambda cfg: {"hours": 6}),
     Job("purge", purge_expired_text, lambda cfg: {"minutes": 60}),
+    Job("impact-summary", send_impact_summary, lambda cfg: {"minutes": 5}),
     Job("cpd-reminders", remind_cpd, lambda cfg: {"minutes": 60}),
 ]
 

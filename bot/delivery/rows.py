@@ -23,7 +23,7 @@ CLAIM_FOR = timedelta(seconds=60)  # a crashed sender's rows become due again af
 MAX_ATTEMPTS = 8
 # Rows that go to many people at once, or on a timer (retention's edits too): they wait behind
 # answers and replies.
-BULK_REFS = ("broadcast:", "broadcast-reminder:", "digest:", "kb-review:", "redact:")
+BULK_REFS = ("broadcast:", "broadcast-reminder:", "digest:", "kb-review:", "redact:", "impact:")
 
 
 def is_bulk(ref: str | None) -> bool:

@@ -12,10 +12,11 @@ from datetime import datetime
 from typing import Any
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackRequestError
 from sqlalchemy import select
 
 from bot.db import Database
+from bot.delivery.files import upload_file
 from bot.delivery.pacing import Pacer, retry_after_of, without_rate_limit_retries
 from bot.delivery.rows import CLAIM_FOR, OutboxRows, Outcome, _Claimed, backoff
 from bot.models import OutboxMessage, OutboxStatus, utcnow
@@ -179,6 +180,8 @@ class Delivery(OutboxRows):
             channel, ts = self._call(method, payload)
         except SlackApiError as exc:
             return self._slack_error(row_id, attempts, exc)
+        except SlackRequestError as exc:  # an upload's POST answered other than 200
+            return self.later(row_id, attempts, seconds=backoff(attempts), error=str(exc)[:80])
         except OSError as exc:  # connection refused, reset, timed out
             return self.later(row_id, attempts, seconds=backoff(attempts), error=type(exc).__name__)
         # The only window for a repeat after a crash: between Slack's answer and this update.
@@ -186,6 +189,8 @@ class Delivery(OutboxRows):
         return Outcome(row_id, sent=True)
 
     def _call(self, method: str, payload: dict[str, Any]) -> tuple[str | None, str | None]:
+        if method == "files.upload_v2":
+            return upload_file(self.client, payload)
         if method == "conversations.open+chat.postMessage":
             opened = self.client.conversations_open(users=payload.pop("users"))
             payload["channel"] = opened["channel"]["id"]

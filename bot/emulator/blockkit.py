@@ -33,6 +33,7 @@ BLOCK_TYPES = {
     "video",
 }
 MESSAGE_ONLY = {"file", "markdown", "call", "table"}
+TABLE_ROWS, TABLE_CELLS = 100, 20
 _BLOCK_KEYS = {
     "section": {"type", "block_id", "text", "fields", "accessory", "expand"},
     "divider": {"type", "block_id"},
@@ -40,6 +41,7 @@ _BLOCK_KEYS = {
     "actions": {"type", "block_id", "elements"},
     "context": {"type", "block_id", "elements"},
     "image": {"type", "block_id", "image_url", "slack_file", "alt_text", "title"},
+    "table": {"type", "block_id", "rows", "column_settings"},
     "input": {
         "type",
         "block_id",
@@ -82,6 +84,7 @@ class BlockChecker(ElementChecker):
         super().__init__()
         self.surface = surface
         self.block_ids: set[str] = set()
+        self.tables = 0
 
     def blocks(self, blocks: Any, path: str = "blocks") -> None:
         if not isinstance(blocks, list):
@@ -189,6 +192,55 @@ class BlockChecker(ElementChecker):
     def _rich_text(self, block: Mapping[str, Any], path: str) -> None:
         if not isinstance(block.get("elements"), list):
             self.fail(f"{path}.elements", "must be an array")
+
+    def _table(self, block: Mapping[str, Any], path: str) -> None:
+        """A table: 1 to 100 rows of 1 to 20 cells, each raw_text or rich_text; one a message."""
+        self.tables += 1
+        if self.tables > 1:
+            self.fail(path, "only one table block is allowed in a message")
+        rows = block.get("rows")
+        if not isinstance(rows, list) or not rows:
+            self.fail(f"{path}.rows", "must be a non-empty array of rows")
+            return
+        if len(rows) > TABLE_ROWS:
+            self.fail(f"{path}.rows", f"{len(rows)} rows, more than {TABLE_ROWS}")
+        for r, row in enumerate(rows):
+            where = f"{path}.rows[{r}]"
+            if not isinstance(row, list) or not row:
+                self.fail(where, "a row must be a non-empty array of cells")
+                continue
+            if len(row) > TABLE_CELLS:
+                self.fail(where, f"{len(row)} cells, more than {TABLE_CELLS}")
+            for c, cell in enumerate(row):
+                self._table_cell(cell, f"{where}[{c}]")
+        settings = block.get("column_settings")
+        if settings is not None:
+            if not isinstance(settings, list) or len(settings) > TABLE_CELLS:
+                self.fail(f"{path}.column_settings", f"must be an array of at most {TABLE_CELLS}")
+                return
+            for i, setting in enumerate(settings):
+                where = f"{path}.column_settings[{i}]"
+                if setting is None:
+                    continue  # a column left to the default
+                if not isinstance(setting, dict) or set(setting) - {"align", "is_wrapped"}:
+                    self.fail(where, "a column setting has only align and is_wrapped")
+                elif setting.get("align", "left") not in ("left", "center", "right"):
+                    self.fail(where, "align must be left, center or right")
+                elif not isinstance(setting.get("is_wrapped", False), bool):
+                    self.fail(where, "is_wrapped must be true or false")
+
+    def _table_cell(self, cell: Any, path: str) -> None:
+        kind = cell.get("type") if isinstance(cell, dict) else None
+        if kind == "raw_text":
+            text = cell.get("text")
+            if not isinstance(text, str) or not text:
+                self.fail(f"{path}.text", "a raw_text cell needs non-empty text")
+            elif set(cell) - {"type", "text"}:
+                self.fail(path, "a raw_text cell has only type and text")
+        elif kind == "rich_text":
+            self._rich_text(cell, path)
+        else:
+            self.fail(path, "a table cell must be raw_text or rich_text")
 
     def element_list(self, block: Mapping[str, Any], path: str, *, limit: int) -> list[Any]:
         elements = block.get("elements")

@@ -235,6 +235,7 @@ class SlackEmulator(EmulatorCore):
             self._events.clear()
             self._faults.clear()
             self._limiter.clear()
+            self._files.clear()
 
     def on_call(self, callback: Callable[[Call], None]) -> Callable[[], None]:
         """Call `callback(call)` after each Web API call; returns a function that unsubscribes."""
@@ -303,9 +304,9 @@ class SlackEmulator(EmulatorCore):
 
         429 carries Retry-After (default 1 s) and {"ok":false,"error":"ratelimited"}; with
         status 200, `error` gives an ok=false answer such as "is_archived". `method` may also
-        be "response_url".
+        be "response_url", or "upload_url" (the POST of a file's bytes).
         """
-        if method not in self.reference and method != "response_url":
+        if method not in self.reference and method not in ("response_url", "upload_url"):
             raise ValueError(f"{method!r} is not a Web API method")
         if times < 1:
             raise ValueError("times must be at least 1")

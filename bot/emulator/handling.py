@@ -13,6 +13,7 @@ from typing import Any
 from bot.emulator import views as _views  # noqa: F401 - registers the views.* handlers
 from bot.emulator.assistant import args_to_check
 from bot.emulator.blockkit import check_message, check_response_body, check_view
+from bot.emulator.files import FILE_METHODS, Files
 from bot.emulator.installs import INSTALL_METHODS, Installs
 from bot.emulator.limits import Faults, RateLimiter
 from bot.emulator.methods import HANDLERS, public
@@ -32,7 +33,7 @@ VIEW_METHODS = {"views.open", "views.update", "views.push", "views.publish"}
 RESPONSE_URL_USES = 5
 
 
-class EmulatorCore(Installs):
+class EmulatorCore(Installs, Files):
     """State and request handling; `SlackEmulator` adds the public API on top."""
 
     def __init__(
@@ -49,7 +50,8 @@ class EmulatorCore(Installs):
         self._dir = Directory(self._ws, ids)
         self._dir.add_token(Token(token, "bot", self._ws.team_id, user_id=self._ws.bot_user_id))
         self._events: list[dict[str, Any]] = []
-        super().__init__()
+        Installs.__init__(self)
+        Files.__init__(self)
         self._faults = Faults()
         self._limiter = RateLimiter()
         self._calls: list[Call] = []
@@ -145,6 +147,8 @@ class EmulatorCore(Installs):
         try:
             if method in INSTALL_METHODS:
                 result = self._install_method(method, request, token, ws)
+            elif method in FILE_METHODS and ws is not None:
+                result = self._files_method(method, ws, args)
             else:
                 handler = HANDLERS.get(method)
                 result = handler(ws, args) if handler and ws else {}

@@ -33,6 +33,7 @@ class Reply:
     body: dict[str, Any]
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
+    text: str | None = None  # a plain-text answer instead of JSON (a file upload's "OK - 123")
 
 
 class Backend(Protocol):
@@ -43,6 +44,8 @@ class Backend(Protocol):
     def handle_response_url(self, path_id: str, body: bytes, content_type: str) -> Reply: ...
 
     def handle_authorize(self, query: str) -> Reply: ...
+
+    def handle_upload(self, path: str, body: bytes, content_type: str) -> Reply: ...
 
 
 def _single(pairs: dict[str, list[str]], request: ApiRequest, where: str) -> None:
@@ -149,6 +152,10 @@ class _Handler(BaseHTTPRequestHandler):
                 reply = self.backend.handle_api(url.path[len("/api/") :], request)
             elif url.path == "/oauth/v2/authorize" and self.command == "GET":
                 reply = self.backend.handle_authorize(url.query)
+            elif url.path.startswith("/upload/v1/") and self.command == "POST":
+                reply = self.backend.handle_upload(
+                    url.path[len("/upload/v1/") :], body, content_type
+                )
             elif url.path.startswith("/response/"):
                 path_id = url.path[len("/response/") :]
                 reply = self.backend.handle_response_url(path_id, body, content_type)
@@ -159,9 +166,12 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(reply)
 
     def _send(self, reply: Reply) -> None:
-        data = json.dumps(reply.body).encode("utf-8")
+        if reply.text is not None:
+            data, kind = reply.text.encode("utf-8"), "text/plain; charset=utf-8"
+        else:
+            data, kind = json.dumps(reply.body).encode("utf-8"), "application/json; charset=utf-8"
         self.send_response(reply.status)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Type", kind)
         self.send_header("Content-Length", str(len(data)))
         for key, value in reply.headers.items():
             self.send_header(key, value)

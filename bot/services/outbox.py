@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from datetime import datetime
 from typing import Any
@@ -23,8 +24,19 @@ METHODS = frozenset(
         "chat.delete",
         "views.publish",
         "conversations.open+chat.postMessage",
+        # Slack's file upload in three calls (files.getUploadURLExternal, the POST of the bytes
+        # to the URL it gives, files.completeUploadExternal), made by slack_sdk's
+        # files_upload_v2; a failure at any step retries all three.
+        "files.upload_v2",
     }
 )
+# The Web API methods a delivery makes for each of METHODS, where they are not its parts.
+CALLS = {"files.upload_v2": ("files.getUploadURLExternal", "files.completeUploadExternal")}
+
+
+def slack_methods(method: str) -> tuple[str, ...]:
+    """The Web API methods delivering a row of `method` calls."""
+    return CALLS.get(method) or tuple(method.split("+"))
 
 
 def enqueue(
@@ -190,6 +202,29 @@ def live_refs(*, session: Session, prefix: str) -> list[Ref]:
 def exists(*, session: Session, ref: Ref) -> bool:
     """Whether a message `ref` was ever queued."""
     return session.scalar(select(OutboxMessage.id).where(OutboxMessage.ref == ref)) is not None
+
+
+def upload(
+    *,
+    session: Session,
+    target_ref: Ref,
+    filename: str,
+    title: str,
+    content: bytes,
+    ref: Ref,
+    alt_txt: str = "",
+) -> OutboxMessage:
+    """Queue a file to share in the conversation of the message `target_ref`, once that message
+    is sent (so it follows it there)."""
+    payload = {
+        "filename": filename,
+        "title": title,
+        "alt_txt": alt_txt,
+        "content_b64": base64.b64encode(content).decode("ascii"),
+    }
+    return enqueue(
+        session=session, method="files.upload_v2", payload=payload, ref=ref, target_ref=target_ref
+    )
 
 
 def open_conversation(

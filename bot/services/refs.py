@@ -99,3 +99,13 @@ def quoting_question(question_id: int) -> Quote:
 def cpd_reminder(user_id: str, due_on: str) -> Ref:
     """The one DM reminding a champion that their CPD falls due on `due_on` (ISO date)."""
     return Ref(f"cpd-remind:{user_id}:{due_on}")
+
+
+def impact_summary(month: str, lead: str) -> Ref:
+    """One lead's copy of the monthly impact summary ("2026-11")."""
+    return Ref(f"impact:{month}:{lead}")
+
+
+def impact_file(month: str, lead: str) -> Ref:
+    """The impact report's PDF, shared after that lead's summary."""
+    return Ref(f"impact:{month}:{lead}:pdf")

@@ -21,11 +21,11 @@ from typing import Any
 
 from sqlalchemy import select
 
+from bot.domain import cpd as cpd_fields
 from bot.models import Base, Member, Offer, Question, Role, Surface
 from bot.services import broadcasts, policy, questions, requests, roster
 from bot.services.broadcasts import Form
 from bot.slack_requests import SlackResponse
-from bot.domain import cpd as cpd_fields
 from bot.views import broadcasts as bviews
 from bot.views import cpd as cviews
 from bot.views import ids

@@ -1,0 +1,25 @@
+"""The monthly impact summary's table (beside `bot.models`, which names it too)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bot.columns import UTCDateTime, utcnow
+from bot.models import Base
+
+
+class ReportRun(Base):
+    """The monthly impact summary of one calendar month: one row per month, whose unique key
+    lets exactly one clock post it to the leads."""
+
+    __tablename__ = "report_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), unique=True)  # "2026-11"
+    period_start: Mapped[datetime] = mapped_column(UTCDateTime())
+    period_end: Mapped[datetime] = mapped_column(UTCDateTime())
+    leads: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

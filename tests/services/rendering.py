@@ -1,0 +1,61 @@
+"""What a printed page shows: a PDF's pages rendered to PNG by pdftoppm (poppler) and read back
+by tesseract's OCR, so a test sees the words a reader would, not the PDF's text layer (which
+holds text whether or not it was drawn, clipped or covered)."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+TOOLS = ("pdftoppm", "tesseract")
+
+
+def need_tools() -> None:
+    """Skip (or on CI, fail) when poppler's pdftoppm or tesseract is not installed."""
+    missing = [tool for tool in TOOLS if shutil.which(tool) is None]
+    if not missing:
+        return
+    reason = f"{', '.join(missing)} not installed (Debian: poppler-utils, tesseract-ocr)"
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason}: .ci/run installs them")
+    pytest.skip(reason)
+
+
+def pages_png(pdf: Path, out: Path, *, dpi: int = 150) -> list[Path]:
+    """Every page of `pdf` as a PNG, in order."""
+    out.mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        ["pdftoppm", "-r", str(dpi), "-png", str(pdf), str(out / "page")],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    return sorted(out.glob("page-*.png"), key=lambda p: int(p.stem.rsplit("-", 1)[1]))
+
+
+def ocr(png: Path) -> str:
+    """The words tesseract reads on one page image."""
+    done = subprocess.run(
+        ["tesseract", str(png), "stdout", "--psm", "3", "-l", "eng"],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    return done.stdout.decode("utf-8", "replace")
+
+
+def normal(text: str) -> str:
+    """Lower case, one space between words, straight quotes: OCR's and the page's text alike."""
+    text = text.replace("\u2019", "'").replace("\u2018", "'").replace("\u2014", "-")
+    return re.sub(r"\s+", " ", text).strip().lower()
+
+
+def read_pdf(pdf: Path, out: Path) -> list[str]:
+    """Each page of `pdf` as OCR reads it, normalised."""
+    need_tools()
+    return [normal(ocr(page)) for page in pages_png(pdf, out)]
