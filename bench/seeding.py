@@ -325,6 +325,7 @@ def _consult(
             settings=settings,
             request_id=req.id,
             user_id=officer,
+            caller=roster.get(session=s, slack_user_id=officer),
             now=at + timedelta(minutes=5),
         )
         return 0
@@ -335,11 +336,13 @@ def _consult(
     offer = requests.pending_offer_for(session=s, request_id=req.id)
     champion = offer.champion_id if offer else rng.choice(roster.champions(session=s))
     claimed_at = at + wait
+    member = roster.get(session=s, slack_user_id=champion)
     requests.claim(
         session=s,
         settings=settings,
         request_id=req.id,
         champion_id=champion,
+        caller=member,
         offer_id=offer.id if offer else None,
         now=claimed_at,
     )
@@ -351,6 +354,7 @@ def _consult(
         settings=settings,
         request_id=req.id,
         user_id=champion,
+        caller=member,
         outcome="Advised on the offence and next steps.",
         picks=_picks(rng, marac),
         now=done_at,

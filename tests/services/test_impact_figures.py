@@ -45,6 +45,7 @@ def test_officers_helped_months_and_gaps(db: Database, kb: KnowledgeBase) -> Non
         ).request  # fmt: skip
         assert waiting is not None  # routed, never taken: UOFF6 asked but was not helped
         requests.claim(session=s, settings=SETTINGS, request_id=case.id, champion_id="UCHAMP1",
+                       caller=roster.get(session=s, slack_user_id="UCHAMP1"),
                        now=START + timedelta(days=30, minutes=7))  # fmt: skip
     with db.session() as s:
         report = impact.build(

@@ -149,6 +149,7 @@ NOT_TYPED_TEXT: dict[str, str] = {
     "cpd_activities.recorded_by": _SLACK_ID,
     "cpd_activities.source_key": "the form or broadcast an activity was logged from",
     "cpd_reminders.user_id": _SLACK_ID,
+    "report_runs.month": "the month a summary was sent for (YYYY-MM)",
 }
 
 # Typed text kept on purpose: it is not about a case, and the service needs it.
