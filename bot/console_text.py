@@ -150,6 +150,9 @@ class Markup:
                 yield "─" * 40
             elif kind == "image":
                 yield f"[image: {block.get('alt_text', '')}]"
+            elif kind == "table":
+                for row in block.get("rows") or []:
+                    yield "  " + " | ".join(c.get("text", "") for c in row if isinstance(c, dict))
 
 
 def mentions(text: str, people: Mapping[str, str]) -> str:

@@ -70,3 +70,15 @@ def test_the_clock_moves_on_by_what_it_is_told() -> None:
     after = clock.advance(timedelta(hours=2))
     assert timedelta(hours=2) <= after - before < timedelta(hours=2, seconds=5)
     assert clock() >= after
+
+
+def test_a_table_is_read_out_row_by_row() -> None:
+    table = {
+        "type": "table",
+        "rows": [
+            [{"type": "raw_text", "text": "Figure"}, {"type": "raw_text", "text": "Nov 2026"}],
+            [{"type": "raw_text", "text": "MARAC referral"}, {"type": "raw_text", "text": "12"}],
+        ],
+    }
+    lines = list(markup().render([table], number=lambda e: ""))
+    assert lines == ["  Figure | Nov 2026", "  MARAC referral | 12"]

@@ -29,3 +29,21 @@ def test_markup_in_a_value_is_shown_as_text() -> None:
     assert "<script>" not in page and "<i>spo" not in page
     assert "North &lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; South" in page
     assert "&lt;i&gt;spo&lt;/i&gt;" in page
+
+
+def test_the_templates_are_package_data() -> None:
+    """A normal install (a wheel) carries only the files pyproject.toml lists beside the code."""
+    import tomllib
+    from fnmatch import fnmatch
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    globs = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"][
+        "package-data"
+    ]["bot"]
+    templates = [
+        p.relative_to(root / "bot").as_posix() for p in (root / "bot/reports/templates").iterdir()
+    ]
+    assert templates
+    for name in templates:
+        assert any(fnmatch(name, g) for g in globs), f"{name} would be left out of a wheel"
