@@ -101,6 +101,7 @@ class Settings:
     kb_dir: Path = Path("knowledge")
     retention_days: int = 90
     sweep_seconds: int = 15
+    inbox_claim_seconds: int = 60
     network_name: str = "Stalking Champions"
     subject: str = "stalking and harassment"
     log_level: str = "INFO"
@@ -145,6 +146,7 @@ class Settings:
             kb_dir=Path(opt("CHAMPBOT_KB_DIR") or "knowledge"),
             retention_days=_int(env, "CHAMPBOT_RETENTION_DAYS", 90, minimum=1),
             sweep_seconds=_int(env, "CHAMPBOT_SWEEP_SECONDS", 15, minimum=1),
+            inbox_claim_seconds=_int(env, "CHAMPBOT_INBOX_CLAIM_SECONDS", 60, minimum=1),
             network_name=opt("CHAMPBOT_NETWORK_NAME") or "Stalking Champions",
             subject=opt("CHAMPBOT_SUBJECT") or "stalking and harassment",
             log_level=(opt("CHAMPBOT_LOG_LEVEL") or "INFO").upper(),
