@@ -39,7 +39,7 @@ import hmac
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -71,30 +71,36 @@ def receive(
     *, session: Session, item: Received, now: datetime, handled: bool = False
 ) -> int | None:
     """Insert the request; its id, or None if it repeats one already received (the same
-    signature, event, or command within a slot). `handled`: its work is done before the ack
-    (a form), so only its keys are kept, not its body."""
+    signature, event, or command within a slot: then `session`, which must hold nothing else,
+    is rolled back). `handled`: its work is done before the ack (a form), so only its keys
+    are kept, not its body."""
     even = odd = None
     if item.repeat is not None:
         slot = int(now.timestamp()) // REPEAT_SLOT
         keys = {n % 2: _slot_key(item.repeat, n) for n in (slot, slot + 1)}
         even, odd = keys[0], keys[1]
-    row = InboxItem(
-        kind=item.kind[:32],
-        body=None if handled else item.body,
-        signature=item.signature,
-        event_id=item.event_id,
-        repeat_even=even,
-        repeat_odd=odd,
-        received_at=now,
-        attempts=0,
-        handled_at=now if handled else None,
-    )
+    # One statement, no savepoint: the ack waits for it. A repeat fails on a unique column,
+    # and the session (this insert's own) is rolled back.
     try:
-        with session.begin_nested():
-            session.add(row)
+        inserted = session.execute(
+            insert(InboxItem)
+            .values(
+                kind=item.kind[:32],
+                body=None if handled else item.body,
+                signature=item.signature,
+                event_id=item.event_id,
+                repeat_even=even,
+                repeat_odd=odd,
+                received_at=now,
+                attempts=0,
+                handled_at=now if handled else None,
+            )
+            .returning(InboxItem.id)
+        )
+        return int(inserted.scalar_one())
     except IntegrityError:
+        session.rollback()
         return None
-    return row.id
 
 
 def claim(
