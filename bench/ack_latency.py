@@ -103,6 +103,8 @@ def server(conn: Connection, kind: str, api_url: str, database_url: str) -> None
         db = runtime.db
         worker = WorkerProcess(scheduler=False, env={**os.environ, **env})
         app = create_app(runtime, transport=worker.transport)
+        while not worker.ready:  # as `champbot serve`'s health check waits for it
+            time.sleep(0.05)
     http = HttpServer(wsgi_app(app, db), host="127.0.0.1", port=0)
     import threading
 

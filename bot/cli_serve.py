@@ -37,7 +37,8 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     worker = None if args.no_worker else WorkerProcess(scheduler=not args.no_scheduler)
     app = create_app(runtime, transport=worker.transport if worker else None)
     port = args.port if args.port is not None else settings.port
-    server = HttpServer(wsgi_app(app, runtime.db), host=args.host, port=port)
+    ready = (lambda: worker.ready) if worker is not None else None
+    server = HttpServer(wsgi_app(app, runtime.db, ready=ready), host=args.host, port=port)
     scheduler = sweeper = None
     if worker is None:
         processor = local_processor(app)

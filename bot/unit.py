@@ -175,6 +175,7 @@ class Unit:
             signature=self.signature,
             event_id=event_id[:64] if isinstance(event_id, str) and event_id else None,
             repeat=repeat,
+            slot=self.settings.repeat_seconds,
         )
         with self.db.session() as session:
             return inbox.receive(session=session, item=item, now=self.now, handled=handled)

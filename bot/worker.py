@@ -75,6 +75,7 @@ class WorkerProcess:
         self._scheduler = scheduler
         self._env = dict(os.environ if env is None else env)
         self._closing = threading.Event()
+        self._ready = threading.Event()
         sock, self._proc = self._spawn()
         self.transport = PipeTransport(sock)
         self._watch = threading.Thread(target=self._supervise, name="worker-watch", daemon=True)
@@ -84,14 +85,30 @@ class WorkerProcess:
     def pid(self) -> int:
         return self._proc.pid
 
+    @property
+    def ready(self) -> bool:
+        """Whether the worker has started and is taking work (`/healthz` says so)."""
+        return self._ready.is_set()
+
     def _spawn(self) -> tuple[socket.socket, subprocess.Popen[bytes]]:
+        self._ready.clear()
         mine, theirs = socket.socketpair()
         command = [sys.executable, "-m", "bot", "worker", "--fd", str(theirs.fileno())]
         if self._scheduler:
             command.append("--scheduler")
         proc = subprocess.Popen(command, pass_fds=[theirs.fileno()], env=self._env)
         theirs.close()
+        threading.Thread(
+            target=self._listen, args=(mine,), name="worker-ready", daemon=True
+        ).start()
         return mine, proc
+
+    def _listen(self, sock: socket.socket) -> None:
+        # The worker says "ready" once, when it can take work; then nothing until it closes.
+        with contextlib.suppress(OSError), sock.makefile("rb") as lines:
+            for line in lines:
+                if line.strip() == b"ready":
+                    self._ready.set()
 
     def _supervise(self) -> None:
         while True:
@@ -130,6 +147,7 @@ def run_worker(settings: Settings, *, fd: int, scheduler: bool) -> int:
     processor = Processor(runtime, create_processing_app(runtime))
     sweeper = Sweeper(processor).start()
     clock = start_background(runtime) if scheduler else None
+    sock.sendall(b"ready\n")
     log.info("worker started (pid %d)", os.getpid())
     try:
         with sock.makefile("rb") as lines:

@@ -8,11 +8,11 @@ a single INSERT). Its unique columns make that insert the only check of repeats:
   since the database is shared.
 - `event_id`: Slack's retries of an event (a new signature, the same event id) are dropped.
 - `repeat_even` / `repeat_odd`: a slash command's keyed digest (who, which command, what text,
-  where) in each of the two `REPEAT_SLOT` time slots `t // REPEAT_SLOT` and the next; a slot
-  number is even or odd, so each goes in its own column. Two identical commands less than one
-  slot apart always share a slot, so the second insert fails on one of the columns: a client's
-  double send is answered once. Commands two slots apart never collide; between one and two
-  slots apart they may.
+  where) in each of the two time slots (`Received.slot` seconds long; CHAMPBOT_REPEAT_SECONDS)
+  `t // slot` and the next; a slot number is even or odd, so each goes in its own column. Two
+  identical commands less than one slot apart always share a slot, so the second insert fails
+  on one of the columns: a client's double send is answered once. Commands two slots apart
+  never collide; between one and two slots apart they may.
 
 After the ack the row is worked on exactly once, wherever the work runs:
 
@@ -46,7 +46,6 @@ from sqlalchemy.orm import Session
 from bot.models import InboxItem
 from bot.services import rows_changed
 
-REPEAT_SLOT = 3  # seconds: identical commands under this far apart are one
 KEEP_HANDLED = timedelta(hours=1)  # past Slack's retries (up to about 5 min) and replay window
 MAX_ATTEMPTS = 3  # claims of one row; a row that kills its worker each time is given up
 
@@ -60,6 +59,7 @@ class Received:
     signature: str | None = None
     event_id: str | None = None
     repeat: bytes | None = None  # the command's keyed digest before its time slot is added
+    slot: int = 2  # seconds: identical commands under this far apart are one
 
 
 def repeat_digest(secret: bytes, *parts: str) -> bytes:
@@ -75,8 +75,8 @@ def receive(
     is rolled back). `handled`: its work is done before the ack (a form), so only its keys
     are kept, not its body."""
     even = odd = None
-    if item.repeat is not None:
-        slot = int(now.timestamp()) // REPEAT_SLOT
+    if item.repeat is not None and item.slot > 0:
+        slot = int(now.timestamp()) // item.slot
         keys = {n % 2: _slot_key(item.repeat, n) for n in (slot, slot + 1)}
         even, odd = keys[0], keys[1]
     # One statement, no savepoint: the ack waits for it. A repeat fails on a unique column,

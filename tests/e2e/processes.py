@@ -55,6 +55,7 @@ class Process:
             "CHAMPBOT_SWEEP_SECONDS": "1",
             "PYTHONPATH": str(ROOT),
             "CHAMPBOT_CACHE_DIR": str(encodings),
+            "CHAMPBOT_REPEAT_SECONDS": "0",  # as in tests/conftest.py
             **(env or {}),
         }
         self.tmp = tmp

@@ -14,15 +14,11 @@ from tests.conftest import ADMIN, CHAMPION, LEAD, OFFICER, DispatchedApp
 from tests.handlers.support import LIVE, QUESTION, button_value, click, posted
 
 
-def command(
-    app: DispatchedApp, name: str, text: str, user: str, *, channel: str = "CGENERAL"
-) -> dict[str, Any]:
-    """Run a slash command; the one reply it gave to its response_url. (The same command from
-    the same person in the same channel within seconds is answered once: a client's double
-    send.)"""
+def command(app: DispatchedApp, name: str, text: str, user: str) -> dict[str, Any]:
+    """Run a slash command; the one reply it gave to its response_url."""
     before = len(app.emu.responses)
     url = app.emu.response_url(name)
-    assert app.slack.command(name, text, user=user, channel=channel, response_url=url).status
+    assert app.slack.command(name, text, user=user, channel="CGENERAL", response_url=url).status
     app.settle()
     (reply,) = app.emu.responses[before:]
     return dict(reply.body)
