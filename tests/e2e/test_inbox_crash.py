@@ -23,16 +23,26 @@ QUESTION = "whats the difference between stalking and harassment"
 CLAIM_SECONDS = 3  # how long before a dead worker's claim is retaken (CHAMPBOT_INBOX_CLAIM_SECONDS)
 
 # Loaded by every process started with the hook's directory on PYTHONPATH: holds the web
-# process just after it wrote the inbox row (before the ack), or the worker in the middle of
-# the work, and says so in a file, so that the test can kill it exactly there.
+# process once the inbox row is committed (before the ack), or before its insert commits, or
+# the worker in the middle of the work, and says so in a file, so that the test can kill it
+# exactly there.
 HOOK = """
 import os, pathlib, time
 where, marker = os.environ.get("HOLD_AT"), pathlib.Path(os.environ.get("HOLD_MARKER", "-"))
 if where == "before_ack":
+    from bot.unit import Unit
+    receive = Unit.receive
+    def held(self, body, **kwargs):
+        got = receive(self, body, **kwargs)  # committed
+        marker.write_text(str(got))
+        time.sleep(60)
+        return got
+    Unit.receive = held
+elif where == "before_commit":
     from bot.services import inbox
-    receive = inbox.receive
+    insert = inbox.receive
     def held(**kwargs):
-        got = receive(**kwargs)
+        got = insert(**kwargs)  # inserted, not yet committed
         marker.write_text(str(got))
         time.sleep(60)
         return got
@@ -116,10 +126,13 @@ def sender(process: Process) -> SlackSender:
     return SlackSender(f"http://127.0.0.1:{process.port}/slack/events", SIGNING_SECRET)
 
 
-def test_killed_after_the_row_is_written_and_before_the_ack(
-    served: Process, emulator: SlackEmulator, db: Database, tmp_path: Path
+@pytest.mark.parametrize("where", ["before_ack", "before_commit"])
+def test_killed_before_the_ack(
+    served: Process, emulator: SlackEmulator, db: Database, tmp_path: Path, where: str
 ) -> None:
-    marker = hold(served, tmp_path, "before_ack")
+    """Killed once the inbox row is committed (the sweep answers it, Slack's retry is a
+    repeat), or before (Slack's retry is answered)."""
+    marker = hold(served, tmp_path, where)
     slack = sender(served)
     statuses: list[object] = []
 
