@@ -1,5 +1,6 @@
 """`kill -9` of `champbot serve` (the web process and its worker) around a question's ack: after a
-restart the question is recorded and answered exactly once."""
+restart the question is recorded and answered exactly once. On SQLite only (each test starts
+the app twice; the claims' races on PostgreSQL are in `test_inbox_two_processes.py`)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from bot.emulator import SlackEmulator
 from bot.knowledge import KnowledgeBase
 from bot.models import InboxItem, Question
 from bot.slack_requests import SlackSender
-from tests.conftest import OFFICER, SIGNING_SECRET
+from tests.conftest import OFFICER, SIGNING_SECRET, _reset
 from tests.e2e.processes import Process
 
 QUESTION = "whats the difference between stalking and harassment"
@@ -57,6 +58,12 @@ elif where == "mid_work":
         return got
     flows.ask = held
 """
+
+
+@pytest.fixture
+def db(sqlite_db: Database) -> Database:
+    _reset(sqlite_db)
+    return sqlite_db
 
 
 @pytest.fixture
