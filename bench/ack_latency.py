@@ -6,16 +6,19 @@ Run on its own: `python bench/ack_latency.py [--runs 5] [--clients 8] [--command
 Each run starts the emulation of Slack's Web API in a process of its own, then, one after the
 other, a bare Bolt app (one `/faq` listener that only acks) and this app (`create_app` on a
 fresh SQLite database, the knowledge base and sentence model loaded), each served by waitress
-in a child process the same way. `--clients` threads in this process send `--commands` signed
-`/faq` commands each, and time each from sending to the HTTP response: the ack. The app's work
-after the ack (the search, the database, the reply to the response URL) runs in its own
-process as in production, so what is measured is what that work costs the next ack.
-`bench/serving.py` measures the same in one process, beside the answer latency.
+in a child process the same way. The app is served as `champbot serve` serves it: the web
+process writes each command's inbox row and acks, and its worker process (started beside it,
+at a lower priority) does the work after the ack (the search, the database, the reply to the
+response URL), so what is measured is what that work costs the next ack on the same machine.
+`--clients` threads in this process send `--commands` signed `/faq` commands each, and time
+each from sending to the HTTP response: the ack. Every command is distinct (the app answers a
+command sent twice within seconds once), and the run checks that every one was answered.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import multiprocessing
 import statistics
 import tempfile
@@ -30,6 +33,7 @@ from bot.slack_requests import SlackSender
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN, SECRET, OFFICER = "xoxb-bench", "bench-secret", "UOFFICER1"
+SEQUENCE = itertools.count(1)  # every command distinct: one sent twice is answered once
 
 
 def emulation(conn: Connection, urls: int) -> None:
@@ -41,7 +45,8 @@ def emulation(conn: Connection, urls: int) -> None:
     emu.add_user(OFFICER, name="olivia", tz="Europe/London")
     emu.add_channel("CGENERAL")
     conn.send((emu.api_url, [emu.response_url(f"ack-{n}") for n in range(urls)]))
-    conn.recv()  # until told to stop
+    while conn.recv() == "count":  # until told to stop
+        conn.send(len(emu.responses))
     emu.stop()
 
 
@@ -59,17 +64,15 @@ def server(conn: Connection, kind: str, api_url: str, database_url: str) -> None
     from bot.runtime import Runtime
     from bot.server import HttpServer, wsgi_app
 
-    settings = Settings.from_env(
-        {
-            "SLACK_BOT_TOKEN": TOKEN,
-            "SLACK_SIGNING_SECRET": SECRET,
-            "SLACK_API_URL": api_url,
-            "DATABASE_URL": database_url,
-            "CHAMPBOT_KB_DIR": str(ROOT / "knowledge"),
-        },
-        dotenv=None,
-    )
-    runtime = None
+    env = {
+        "SLACK_BOT_TOKEN": TOKEN,
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": api_url,
+        "DATABASE_URL": database_url,
+        "CHAMPBOT_KB_DIR": str(ROOT / "knowledge"),
+    }
+    settings = Settings.from_env(env, dotenv=None)
+    runtime = worker = None
     if kind == "bare":
         db = Database(database_url)
         app = App(
@@ -84,9 +87,24 @@ def server(conn: Connection, kind: str, api_url: str, database_url: str) -> None
             ack()
 
     else:
+        import os
+
+        from bot.models import Base
+        from bot.worker import WorkerProcess
+
+        if not database_url.startswith("sqlite"):  # given with --database-url: emptied
+            fresh = Database(database_url)
+            fresh.upgrade()
+            with fresh.engine.begin() as tables:
+                for table in reversed(Base.metadata.sorted_tables):
+                    tables.execute(table.delete())
+            fresh.dispose()
         runtime = Runtime.from_settings(settings)
         db = runtime.db
-        app = create_app(runtime)
+        worker = WorkerProcess(scheduler=False, env={**os.environ, **env})
+        app = create_app(runtime, transport=worker.transport)
+        while not worker.ready:  # as `champbot serve`'s health check waits for it
+            time.sleep(0.05)
     http = HttpServer(wsgi_app(app, db), host="127.0.0.1", port=0)
     import threading
 
@@ -94,6 +112,8 @@ def server(conn: Connection, kind: str, api_url: str, database_url: str) -> None
     conn.send(http.port)
     conn.recv()
     http.close()
+    if worker is not None:
+        worker.close()
     if runtime is not None:
         runtime.close()
     db.dispose()
@@ -108,7 +128,7 @@ def acks(port: int, urls: list[str], clients: int, commands: int) -> list[float]
             started = time.perf_counter()
             resp = sender.command(
                 "/faq",
-                QUESTIONS[(n + i) % len(QUESTIONS)],
+                f"{QUESTIONS[(n + i) % len(QUESTIONS)]} (#{next(SEQUENCE)})",
                 user=OFFICER,
                 channel="CGENERAL",
                 response_url=urls[n * commands + i],
@@ -126,7 +146,8 @@ def measure(kind: str, api_url: str, urls: list[str], args: argparse.Namespace) 
     ctx = multiprocessing.get_context("spawn")
     with tempfile.TemporaryDirectory() as tmp:
         mine, theirs = ctx.Pipe()
-        child = ctx.Process(target=server, args=(theirs, kind, api_url, f"sqlite:///{tmp}/b.db"))
+        url = args.database_url or f"sqlite:///{tmp}/b.db"
+        child = ctx.Process(target=server, args=(theirs, kind, api_url, url))
         child.start()
         port = mine.recv()
         acks(port, urls[: args.clients * 2], args.clients, 2)  # warm up: first search, first insert
@@ -143,6 +164,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--commands", type=int, default=50, help="per client")
+    parser.add_argument(
+        "--database-url", help="a database to EMPTY and use (default: a fresh SQLite file per run)"
+    )
     args = parser.parse_args()
     ctx = multiprocessing.get_context("spawn")
     bare_runs, app_runs = [], []
@@ -159,6 +183,10 @@ def main() -> None:
         emu.start()
         api_url, urls = mine.recv()
         app_runs.append(measure("app", api_url, urls, args))
+        mine.send("count")
+        answered, sent = mine.recv(), args.clients * (args.commands + 2)
+        if answered != sent:
+            raise RuntimeError(f"the app answered {answered} of {sent} commands")
         mine.send("stop")
         emu.join(timeout=30)
     print(

@@ -8,6 +8,8 @@ HTTP to waitress, against the local emulation of Slack's Web API. In one run, si
    slash commands, timed from sending to Slack's HTTP response (the ack). The same load goes
    to a bare Bolt app whose one listener only acks, served the same way: the ratio of the two
    99th percentiles is what the app's middleware and listeners add before the ack.
+   The app runs as `champbot serve` runs it: this process writes each request's inbox row and
+   acks, a worker process (at a lower priority) does the work after the ack.
 2. *Answer latency, idle*: a signed DM to the answer posted (`chat.postMessage` received by the
    emulation), one question at a time, one every `--gap` seconds, from `--officers` officers in
    turn (so no officer's DM channel is asked faster than Slack's one message a second there:
@@ -22,6 +24,8 @@ Prints Markdown tables: the median and 99th percentile of each run, and the medi
 from __future__ import annotations
 
 import argparse
+import itertools
+import os
 import statistics
 import tempfile
 import threading
@@ -46,10 +50,12 @@ from bot.models import Base, Member, Role
 from bot.runtime import Runtime
 from bot.server import HttpServer, wsgi_app
 from bot.slack_requests import SlackSender
+from bot.worker import WorkerProcess
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN, SECRET, LEAD, NETWORK = "xoxb-bench", "bench-secret", "ULEAD0001", "CNETWORK"
 OFFICER = "UOFFICER1"  # the one who sends the `/faq` commands
+SEQUENCE = itertools.count(1)  # every command distinct: one sent twice is answered once
 
 
 @dataclass(frozen=True)
@@ -101,7 +107,7 @@ def acks(sender: SlackSender, emu: SlackEmulator, clients: int, commands: int) -
             started = time.perf_counter()
             resp = sender.command(
                 "/faq",
-                QUESTIONS[(n + i) % len(QUESTIONS)],
+                f"{QUESTIONS[(n + i) % len(QUESTIONS)]} (#{next(SEQUENCE)})",
                 user=OFFICER,
                 channel="CGENERAL",
                 response_url=emu.response_url(f"bench-{n}-{i}"),
@@ -199,17 +205,15 @@ def run_once(args: argparse.Namespace, kb: KnowledgeBase, database_url: str) -> 
         emu.add_user(uid, name=uid.lower())
     for channel in (NETWORK, "CGENERAL"):
         emu.add_channel(channel)
-    settings = Settings.from_env(
-        {
-            "SLACK_BOT_TOKEN": TOKEN,
-            "SLACK_SIGNING_SECRET": SECRET,
-            "SLACK_API_URL": emu.api_url,
-            "DATABASE_URL": database_url,
-            "CHAMPBOT_KB_DIR": str(ROOT / "knowledge"),
-            "CHAMPBOT_NETWORK_CHANNEL": NETWORK,
-        },
-        dotenv=None,
-    )
+    env = {
+        "SLACK_BOT_TOKEN": TOKEN,
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": emu.api_url,
+        "DATABASE_URL": database_url,
+        "CHAMPBOT_KB_DIR": str(ROOT / "knowledge"),
+        "CHAMPBOT_NETWORK_CHANNEL": NETWORK,
+    }
+    settings = Settings.from_env(env, dotenv=None)
     db = Database(database_url)
     db.upgrade()
     with db.engine.begin() as conn:
@@ -222,10 +226,14 @@ def run_once(args: argparse.Namespace, kb: KnowledgeBase, database_url: str) -> 
             for uid in champions
         )
     runtime = Runtime(settings=settings, db=db, kb=kb)
+    # As `champbot serve` runs: the work after each ack in a worker process of its own.
+    worker = WorkerProcess(scheduler=False, env={**os.environ, **env})
     try:
+        while not worker.ready:
+            time.sleep(0.05)
         with served(bare_app(emu), db) as bare:
             bare_ack = acks(bare, emu, args.clients, args.commands)
-        with served(create_app(runtime), db) as real:
+        with served(create_app(runtime, transport=worker.transport), db) as real:
             app_ack = acks(real, emu, args.clients, args.commands)
             time.sleep(1.0)  # let the last /faq replies go out
             idle = answers(real, emu, args, lambda: True)
@@ -254,7 +262,8 @@ def run_once(args: argparse.Namespace, kb: KnowledgeBase, database_url: str) -> 
                 if c.status == 429 and c.args.get("channel") in asked
             ]
     finally:
-        runtime.close()  # the delivery worker hands what it has not sent back to the outbox
+        worker.close()  # its delivery worker hands what it has not sent back to the outbox
+        runtime.close()
         emu.stop()
         db.dispose()
     return Run(bare_ack, app_ack, idle, busy, sent, len(limited))

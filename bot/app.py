@@ -1,41 +1,78 @@
-"""The Bolt app, built in one place from the runtime."""
+"""The Bolt apps, built in one place from the runtime: the receiving app that Slack's requests
+reach, and the processing app that runs their work from the inbox (`bot.inbox`)."""
 
 from __future__ import annotations
 
 import logging
+import weakref
 from concurrent.futures import Executor, ThreadPoolExecutor
 from typing import Any
 
 from slack_bolt import App
 
+from bot.inbox import LocalTransport, Processor, Transport
 from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
+_processors: weakref.WeakKeyDictionary[App, Processor] = weakref.WeakKeyDictionary()
+
 
 def create_app(
-    runtime: Runtime, *, socket_mode: bool = False, executor: Executor | None = None
+    runtime: Runtime,
+    *,
+    socket_mode: bool = False,
+    executor: Executor | None = None,
+    transport: Transport | None = None,
 ) -> App:
-    """The Bolt app with every listener registered."""
-    from handlers import register_all
+    """The receiving Bolt app with every listener registered. Their work is handed to
+    `transport` (the worker process's, in `champbot serve`); without one, to this process's
+    work pool, through a processing app of its own (`local_processor`)."""
+    settings = runtime.settings
+    if socket_mode:
+        settings.require_socket()
+    else:
+        settings.require_http()
+    app = _bolt(runtime, verify=not socket_mode, executor=executor)
+    processor = None
+    if transport is None:
+        processor = Processor(runtime, create_processing_app(runtime))
+        transport = LocalTransport(runtime, processor)
+    _register(app, runtime, transport)
+    if processor is not None:
+        _processors[app] = processor
+    return app
 
+
+def create_processing_app(runtime: Runtime) -> App:
+    """The app the inbox's requests are dispatched through: the same listeners, run at once in
+    the dispatching thread. Nothing reaches it from outside, so it verifies no signature (the
+    receiving app did, before the row was written)."""
+    app = _bolt(runtime, verify=False, executor=None)
+    _register(app, runtime, None)
+    return app
+
+
+def local_processor(app: App) -> Processor | None:
+    """The processor behind a receiving app that works in its own process (None: it hands its
+    work to another process)."""
+    return _processors.get(app)
+
+
+def _bolt(runtime: Runtime, *, verify: bool, executor: Executor | None) -> App:
     settings = runtime.settings
     if settings.log_level != "DEBUG":
         # Bolt and slack_sdk log whole payloads (what officers typed) at INFO and DEBUG.
         for name in ("slack_bolt", "slack_sdk"):
             logging.getLogger(name).setLevel(logging.WARNING)
-    if socket_mode:
-        settings.require_socket()
-    else:
-        settings.require_http()
     app = App(
         signing_secret=settings.signing_secret or "socket-mode",
         client=runtime.client,
-        # Every listener acks, hands its work to the app's own pool and returns (`bot.unit`), so
-        # Bolt may as well run it in the request's own thread: the ack is answered as soon as
-        # it is given, without a hop to Bolt's executor and its 10 ms polling for the ack.
+        # Every listener acks, hands its work over and returns (`bot.unit`), so Bolt may as
+        # well run it in the request's own thread: the ack is answered as soon as it is given,
+        # without a hop to Bolt's executor and its 10 ms polling for the ack.
         process_before_response=True,
-        request_verification_enabled=not socket_mode,
+        request_verification_enabled=verify,
         logger=logging.getLogger("champbot.bolt"),
         listener_executor=executor or ThreadPoolExecutor(max_workers=8),
     )
@@ -50,5 +87,10 @@ def create_app(
             exc_info=log.isEnabledFor(logging.DEBUG),
         )
 
-    register_all(app, runtime)
     return app
+
+
+def _register(app: App, runtime: Runtime, transport: Transport | None) -> None:
+    from handlers import register_all
+
+    register_all(app, runtime, transport)

@@ -10,14 +10,11 @@ import threading
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from bot.cli_serve import cmd_clock, cmd_serve, cmd_socket, cmd_worker
 from bot.config import ConfigError, Settings
 from bot.db import Database, SchemaOutOfDate
 from bot.models import Role
-
-if TYPE_CHECKING:
-    from bot.runtime import Runtime
 
 log = logging.getLogger("champbot")
 
@@ -45,61 +42,6 @@ def _logging(settings: Settings) -> None:
             "fontTools",
         ):
             logging.getLogger(noisy).setLevel(logging.WARNING)
-
-
-def _runtime(settings: Settings) -> Runtime:
-    from bot.runtime import Runtime
-
-    return Runtime.from_settings(settings)
-
-
-def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.app import create_app
-    from bot.scheduler import start_background
-    from bot.server import HttpServer, wsgi_app
-
-    settings.require_http()
-    runtime = _runtime(settings)
-    app = create_app(runtime)
-    port = args.port if args.port is not None else settings.port
-    server = HttpServer(wsgi_app(app, runtime.db), host=args.host, port=port)
-    scheduler = None if args.no_scheduler else start_background(runtime)
-    log.info("serving on http://%s:%s/slack/events", args.host, server.port)
-    try:
-        server.run()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        if scheduler is not None:
-            scheduler.shutdown(wait=False)
-        runtime.close()
-    return 0
-
-
-def cmd_socket(settings: Settings, args: argparse.Namespace) -> int:
-    from slack_bolt.adapter.socket_mode import SocketModeHandler
-
-    from bot.app import create_app
-    from bot.scheduler import start_background
-
-    settings.require_socket()
-    runtime = _runtime(settings)
-    app = create_app(runtime, socket_mode=True)
-    scheduler = None if args.no_scheduler else start_background(runtime)
-    try:
-        SocketModeHandler(app, settings.app_token).start()
-    finally:
-        if scheduler is not None:
-            scheduler.shutdown(wait=False)
-        runtime.close()
-    return 0
-
-
-def cmd_clock(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.scheduler import run_clock
-
-    run_clock(_runtime(settings))
-    return 0
 
 
 def cmd_db(settings: Settings, args: argparse.Namespace) -> int:
@@ -291,7 +233,17 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument(
         "--no-scheduler", action="store_true", help="leave the sweeps to `champbot clock`"
     )
+    s.add_argument(
+        "--no-worker",
+        action="store_true",
+        help="run the work after each ack in this process instead of a worker process",
+    )
     s.set_defaults(func=cmd_serve)
+
+    s = sub.add_parser("worker", help="(started by `serve`) run the work after the acks")
+    s.add_argument("--fd", type=int, required=True, help="the socket `serve` passed down")
+    s.add_argument("--scheduler", action="store_true", help="run the clock's jobs too")
+    s.set_defaults(func=cmd_worker)
 
     s = sub.add_parser("socket", help="run over Socket Mode (no public URL needed)")
     s.add_argument("--no-scheduler", action="store_true")

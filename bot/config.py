@@ -153,6 +153,8 @@ class Settings:
     # At retention, the bot also edits its own Slack messages that quoted the purged text.
     redact_slack: bool = True
     sweep_seconds: int = 15
+    inbox_claim_seconds: int = 60
+    repeat_seconds: int = 2
     network_name: str = "Stalking Champions"
     subject: str = "stalking and harassment"
     log_level: str = "INFO"
@@ -202,6 +204,8 @@ class Settings:
             retention_days=_int(env, "CHAMPBOT_RETENTION_DAYS", 90, minimum=1),
             redact_slack=_switch(env, "CHAMPBOT_REDACT_SLACK", default=True),
             sweep_seconds=_int(env, "CHAMPBOT_SWEEP_SECONDS", 15, minimum=1),
+            inbox_claim_seconds=_int(env, "CHAMPBOT_INBOX_CLAIM_SECONDS", 60, minimum=1),
+            repeat_seconds=_int(env, "CHAMPBOT_REPEAT_SECONDS", 2, minimum=0),
             network_name=opt("CHAMPBOT_NETWORK_NAME") or "Stalking Champions",
             subject=opt("CHAMPBOT_SUBJECT") or "stalking and harassment",
             log_level=(opt("CHAMPBOT_LOG_LEVEL") or "INFO").upper(),

@@ -151,6 +151,30 @@ class ProcessedEvent(Base):
     handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
+class InboxItem(Base):
+    """A request from Slack whose work runs after its ack, written before the ack: a crash
+    after it loses nothing (`bot.services.inbox`). Its unique columns also refuse a replayed
+    signature, a repeated event and a slash command sent twice by a client."""
+
+    __tablename__ = "inbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    # The request as the listeners read it, less what they never need; typed text, so it is
+    # cleared once the work is done.
+    body: Mapped[str | None] = mapped_column(Text)
+    signature: Mapped[str | None] = mapped_column(String(80), unique=True)
+    event_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # A slash command's keyed digest in the two time slots it falls in (see the service).
+    repeat_even: Mapped[str | None] = mapped_column(String(64), unique=True)
+    repeat_odd: Mapped[str | None] = mapped_column(String(64), unique=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+
+
 class AuditEvent(Base):
     """Who did what, to what, when. Never holds free text that a user typed."""
 

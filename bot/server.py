@@ -25,8 +25,9 @@ WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 MAX_BODY = 8 * 1024 * 1024
 
 
-def wsgi_app(app: App, db: Database) -> WSGIApp:
-    """A WSGI application that routes Slack's requests to Bolt and answers health checks."""
+def wsgi_app(app: App, db: Database, *, ready: Callable[[], bool] | None = None) -> WSGIApp:
+    """A WSGI application that routes Slack's requests to Bolt and answers health checks
+    (unhealthy while `ready` says the worker process is not yet taking work)."""
     slack = frontdoor.guard(app, SlackRequestHandler(app, path="/slack/events"))
 
     def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
@@ -36,6 +37,9 @@ def wsgi_app(app: App, db: Database) -> WSGIApp:
                 with db.engine.connect() as conn:
                     conn.execute(text("SELECT 1"))
                 status, body = "200 OK", {"ok": True, "error": None}
+                if ready is not None and not ready():
+                    status = "503 Service Unavailable"
+                    body = {"ok": False, "error": "worker_starting"}
             except Exception as exc:  # a health check reports, it never raises
                 status = "503 Service Unavailable"
                 body = {"ok": False, "error": type(exc).__name__}

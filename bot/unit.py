@@ -1,21 +1,27 @@
 """The unit of work of every request, and how every listener runs in it.
 
-A Bolt global middleware (`install`) builds the request's `Unit`: the caller, the time, the
-event (Slack's repeats of an event are dropped here, before the ack). `listen`, the one place
-listeners are registered, wraps each listener: in the request's thread it acks (a command,
-button, shortcut; Bolt acks events itself once the wrapper returns) and hands the rest to the
-app's work pool (`bot.workpool`), so the ack goes back to Slack at once however slow the work.
-There, in one thread, the unit's session is opened, the listener runs, the work commits (or
-rolls back), the replies that must follow the commit go out, the outbox rows go to the delivery
-worker, and what was raised is mapped (`handlers.errors`). A form's listener runs before its
-ack, since its ack is its answer. (Bolt runs with `process_before_response=True` for that
-reason: nothing slow happens before any ack.) One session per request, never shared between
-threads; no listener opens a session, commits or marks an event by hand.
+A Bolt global middleware (`install`) builds the request's `Unit`: the caller, the time, and
+where the work goes. `listen`, the one place listeners are registered, wraps each listener.
+In the receiving app (the one Slack's HTTP requests reach) the wrapper, in the request's
+thread, writes the request to the inbox (`bot.services.inbox`: one INSERT that also refuses
+a replayed signature, a repeated event and a command sent twice), acks (a command, button,
+shortcut; Bolt acks events itself once the wrapper returns) and hands the inbox row to the
+transport (`bot.inbox`), so the ack goes back to Slack at once however slow the work. A repeat
+is answered 200 with nothing and runs nothing. In the processing app (where the transport
+dispatches the stored request: the worker process, or this process's work pool) the wrapper
+runs the work: the unit's session is opened, the listener runs, the inbox row is marked done
+in the same transaction, the work commits (or rolls back), the replies that must follow the
+commit go out, the outbox rows go to delivery, and what was raised is mapped
+(`handlers.errors`). A form's listener runs in the receiving app before its ack, since its ack
+is its answer; its inbox row keeps only its keys. (Bolt runs with `process_before_response=True`
+for that reason: nothing slow happens before any ack.) One session per request, never shared
+between threads; no listener opens a session, commits or marks a request done by hand.
 """
 
 from __future__ import annotations
 
 import inspect
+import json
 import logging
 from collections.abc import Callable
 from datetime import datetime
@@ -23,21 +29,23 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from slack_bolt import App, BoltContext, BoltResponse
 from slack_bolt.kwargs_injection import Args
+from slack_bolt.request import BoltRequest
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
 from bot.db import Database
+from bot.inbox import Claim, Transport
 from bot.knowledge import KnowledgeBase
 from bot.models import Member
-from bot.services import ServiceError, events, roster
+from bot.services import ServiceError, inbox, roster
 from handlers.errors import Call, Where, failure, tell
 from handlers.values import StaleInput
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
 
-__all__ = ["Session", "Unit", "UnitClosed", "install", "listen"]
+__all__ = ["ClaimLost", "Session", "Unit", "UnitClosed", "install", "listen"]
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -46,6 +54,10 @@ _UNRESOLVED = object()
 
 class UnitClosed(RuntimeError):
     """The unit's session was used outside `Unit.run` (a listener kept it past its call)."""
+
+
+class ClaimLost(RuntimeError):
+    """The inbox row was taken over (this attempt's claim went stale): its work rolls back."""
 
 
 class Unit:
@@ -62,21 +74,24 @@ class Unit:
         now: datetime,
         user_id: str | None,
         deliver: Callable[[list[int]], None],
-        event_id: str | None = None,
         client: WebClient | None = None,
-        hand_over: Callable[[Callable[[], object]], None] | None = None,
+        hand_over: Callable[[int], None] | None = None,
+        claim: Claim | None = None,
+        signature: str | None = None,
     ) -> None:
         self.db = db
         self.settings = settings
         self.kb = kb
         self.now = now
         self.user_id = user_id
-        self.event_id = event_id
         self._deliver = deliver
         # The client whose posts are paced as interactive (None: Bolt's own for the request).
         self.client = client
-        # Where the work goes after the ack (None: done in the calling thread).
+        # Receiving: where the inbox row goes after the ack. None: this is the processing
+        # app, and `claim` is the inbox row being worked on.
         self.hand_over = hand_over
+        self.claim = claim
+        self.signature = signature
         self._session: Session | None = None
         self._caller: object = _UNRESOLVED
         self._after: list[Callable[[], object]] = []
@@ -107,19 +122,32 @@ class Unit:
         self._after.append(step)
 
     def run(self, work: Callable[[], T]) -> T:
-        """Do `work` in one transaction and mark the event handled in it; commit (or roll back
-        if it raises); then the after-commit steps, then delivery of the outbox rows it wrote."""
+        """Do `work` in one transaction and mark its inbox row done in it (`ClaimLost` if the
+        row was taken over meanwhile); commit (or roll back if it raises); then the
+        after-commit steps, then delivery of the outbox rows it wrote."""
         self._after.clear()
+        claim = self.claim
         with self.db.session() as session:
             self._session = session
             try:
                 result = work()
-                if self.event_id:
-                    events.finish(session=session, event_id=self.event_id, now=self.now)
+                if (
+                    claim is not None
+                    and not claim.finished
+                    and not inbox.finish(
+                        session=session,
+                        inbox_id=claim.inbox_id,
+                        claimer=claim.claimer,
+                        now=self.now,
+                    )
+                ):
+                    raise ClaimLost(claim.inbox_id)
                 queued = list(session.info.get("outbox_ids", []))
             finally:
                 self._session = None
                 self._caller = _UNRESOLVED
+        if claim is not None:
+            claim.finished = True
         try:
             for step in self._after:
                 step()
@@ -127,12 +155,30 @@ class Unit:
             self._deliver(queued)
         return result
 
-    def finish_event(self) -> None:
-        """Mark the event handled after the work was refused (and rolled back): a retry would
-        be refused the same way."""
-        if self.event_id:
-            with self.db.session() as session:
-                events.finish(session=session, event_id=self.event_id, now=self.now)
+    def receive(self, body: dict[str, Any], *, handled: bool) -> int | None:
+        """Write the request to the inbox (in its own short transaction, before the ack); its
+        row's id, or None if it repeats one already received. `handled`: a form, whose work
+        runs now, before its ack."""
+        kind = str(body.get("type") or ("command" if "command" in body else "unknown"))
+        event_id = body.get("event_id") if kind == "event_callback" else None
+        repeat = None
+        if "command" in body:
+            secret = (self.settings.signing_secret or "socket-mode").encode()
+            repeat = inbox.repeat_digest(
+                secret,
+                *(str(body.get(k) or "") for k in ("team_id", "user_id", "channel_id")),
+                *(str(body.get(k) or "") for k in ("command", "text")),
+            )
+        item = inbox.Received(
+            kind=kind,
+            body=None if handled else json.dumps(_kept(body), separators=(",", ":")),
+            signature=self.signature,
+            event_id=event_id[:64] if isinstance(event_id, str) and event_id else None,
+            repeat=repeat,
+            slot=self.settings.repeat_seconds,
+        )
+        with self.db.session() as session:
+            return inbox.receive(session=session, item=item, now=self.now, handled=handled)
 
 
 Listener = Callable[..., Any]
@@ -148,36 +194,50 @@ FROM_UNIT: dict[str, Callable[[Unit], Any]] = {
 }
 
 
-def install(app: App, runtime: Runtime) -> None:
-    """The global middleware: drop Slack's repeated deliveries of an event, and put the
-    request's unit of work in the context."""
+# What the inbox keeps of a request is what the listeners read: not Slack's deprecated
+# verification token, nor the names Slack sends beside the ids.
+_NOT_KEPT = frozenset({"token", "user_name", "team_domain", "channel_name", "enterprise_name"})
+_NOT_KEPT_IN = {"user": frozenset({"username", "name"}), "team": frozenset({"domain"})}
+
+
+def _kept(body: dict[str, Any]) -> dict[str, Any]:
+    kept = {k: v for k, v in body.items() if k not in _NOT_KEPT}
+    for key, names in _NOT_KEPT_IN.items():
+        inner = kept.get(key)
+        if isinstance(inner, dict):
+            kept[key] = {k: v for k, v in inner.items() if k not in names}
+    return kept
+
+
+def install(app: App, runtime: Runtime, transport: Transport | None) -> None:
+    """The global middleware: put the request's unit of work in the context. With a
+    `transport`, `app` receives Slack's requests and hands their work over; without one it is
+    the processing app, reached only with an inbox claim (`bot.inbox.Processor`)."""
 
     @app.middleware
     def open_unit(
-        body: dict[str, Any], context: BoltContext, next: Callable[[], BoltResponse]
+        body: dict[str, Any],
+        context: BoltContext,
+        req: BoltRequest,
+        next: Callable[[], BoltResponse],
     ) -> BoltResponse | None:
-        now = runtime.now()
-        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
-        if isinstance(event_id, str) and event_id:
-            event_id = event_id[:64]
-            # Before the ack, in Bolt's thread: a repeat must be answered without running.
-            with runtime.db.session() as session:
-                fresh = events.begin(session=session, event_id=event_id, now=now)
-            if not fresh:
-                log.info("dropped a repeated delivery of event %s", event_id)
-                return BoltResponse(status=200, body="")
-        else:
-            event_id = None
+        claim = context.get("inbox")
+        if transport is None and not isinstance(claim, Claim):
+            log.error("the processing app was reached without an inbox claim")
+            return BoltResponse(status=400, body="")
+        signatures = req.headers.get("x-slack-signature") or []
+        signature = str(signatures[0]) if signatures else None
         context["unit"] = Unit(
             db=runtime.db,
             settings=runtime.settings,
             kb=runtime.kb,
-            now=now,
+            now=runtime.now(),
             user_id=context.user_id,
-            event_id=event_id,
-            deliver=runtime.worker.submit,
+            deliver=runtime.worker.submit if transport is None else transport.deliver,
             client=runtime.client,
-            hand_over=runtime.work_pool.submit,
+            hand_over=None if transport is None else transport.hand_over,
+            claim=claim if transport is None else None,
+            signature=signature if transport is not None else None,
         )
         return next()
 
@@ -190,9 +250,10 @@ def listen(
     title: str = "Champion Network",
 ) -> None:
     """Register `listener` with Bolt's `route` (e.g. `app.action(ids.CLAIM)`), run in the
-    request's unit of work. Commands, buttons and shortcuts are acked first and their work is
-    handed to the work pool, so that a listener cannot be slow to ack nor hold up the next one's
-    ack; a form's listener acks itself, after its work (its ack is its answer)."""
+    request's unit of work. Commands, buttons, shortcuts and events are written to the inbox,
+    acked, and their work handed over, so that a listener cannot be slow to ack nor hold up
+    the next one's ack; a form's listener acks itself, after its work (its ack is its
+    answer)."""
     wanted = list(inspect.signature(listener).parameters)
     unknown = [
         n for n in wanted if n not in FROM_UNIT and n not in inspect.signature(Args).parameters
@@ -204,21 +265,35 @@ def listen(
     def run(args: Args) -> None:
         unit: Unit = args.context["unit"]
         kind = args.body.get("type")
-        if kind not in ("view_submission", "event_callback"):  # Bolt acks events itself
-            args.ack()
-        if kind == "view_submission" or unit.hand_over is None:
+        form = kind == "view_submission"
+        if unit.hand_over is None:  # the processing app: do the work
+            if not form and kind != "event_callback":  # Bolt acks events itself
+                args.ack()  # (nobody reads this ack: Slack had its answer from the inbox)
             work(args, unit)
-        else:
-            unit.hand_over(lambda: work(args, unit))
+            return
+        # Receiving: into the inbox before the ack, in this thread.
+        received = unit.receive(args.body, handled=form)
+        if received is None:
+            log.info("dropped a repeat of a %s request", kind or "command")
+            if kind != "event_callback":
+                args.ack()  # 200 with nothing: the first one is being answered
+            return
+        if form:
+            work(args, unit)  # its ack is its answer
+            return
+        if kind != "event_callback":
+            args.ack()
+        unit.hand_over(received)
 
     def work(args: Args, unit: Unit) -> None:
         call = Call(body=args.body, ack=args.ack, respond=args.respond, client=_client(args, unit))
         try:
             unit.run(lambda: listener(**{name: _argument(name, args, unit) for name in wanted}))
+        except ClaimLost:
+            log.warning("inbox row %s was taken over before its work committed", unit.claim)
         except StaleInput as stale:
             tell(call, where, stale.message)
         except ServiceError as refused:
-            unit.finish_event()
             tell(call, where, str(refused), getattr(refused, "errors", None))
         except Exception as error:
             failure(call, where, listener.__name__, error)

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from slack_bolt import App
 
+from bot.inbox import Transport
 from bot.runtime import Runtime
 
 
-def register_all(app: App, runtime: Runtime) -> None:
-    """Install the unit-of-work middleware, then every surface's listeners, on `app`."""
+def register_all(app: App, runtime: Runtime, transport: Transport | None) -> None:
+    """Install the unit-of-work middleware, then every surface's listeners, on `app` (the
+    receiving app with a `transport`, else the processing app: `bot.unit.install`)."""
     from bot.unit import install
     from handlers import (
         admin,
@@ -23,7 +25,7 @@ def register_all(app: App, runtime: Runtime) -> None:
         requests,
     )
 
-    install(app, runtime)
+    install(app, runtime, transport)
     # The agent view's middleware takes the DM threads before the classic DM listener sees them.
     assistant.register(app)
     for surface in (questions, home, admin, champions, requests, broadcasts, cpd, outcomes):

@@ -197,6 +197,9 @@ def settings_for(emu: SlackEmulator, db: Database, **overrides: object) -> Setti
         "CHAMPBOT_KB_DIR": str(KB_DIR),
         "CHAMPBOT_QUEUE_CHANNEL": "CQUEUE",
         "CHAMPBOT_NETWORK_CHANNEL": "CNETWORK",
+        # Tests send the same command again within milliseconds on purpose; a client's double
+        # send (answered once) is tested where it is switched on.
+        "CHAMPBOT_REPEAT_SECONDS": "0",
     }
     env.update({k: str(v) for k, v in overrides.items()})
     return Settings.from_env(env, dotenv=None)

@@ -1,7 +1,9 @@
-"""`champbot serve` as a real child process, for tests that kill, restart or run two of it."""
+"""`champbot serve` as a real child process (with its worker process), for tests that kill,
+restart or run two of it."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -23,7 +25,9 @@ def free_port() -> int:
 
 
 class Process:
-    """`champbot serve`, scheduler embedded, as a real child process."""
+    """`champbot serve`, scheduler embedded, as a real child process: the web process and the
+    worker it starts, in a process group of their own (`kill` ends both at once, as a crash
+    of the machine would)."""
 
     def __init__(
         self,
@@ -33,6 +37,7 @@ class Process:
         *,
         encodings: Path,
         scheduler: bool = True,
+        env: dict[str, str] | None = None,
     ) -> None:
         tmp.mkdir(parents=True, exist_ok=True)
         self.scheduler = scheduler
@@ -50,6 +55,8 @@ class Process:
             "CHAMPBOT_SWEEP_SECONDS": "1",
             "PYTHONPATH": str(ROOT),
             "CHAMPBOT_CACHE_DIR": str(encodings),
+            "CHAMPBOT_REPEAT_SECONDS": "0",  # as in tests/conftest.py
+            **(env or {}),
         }
         self.tmp = tmp
         self.log = open(tmp / "serve.log", "ab")  # noqa: SIM115 (closed in stop)
@@ -63,6 +70,7 @@ class Process:
             env=self.env,
             stdout=subprocess.DEVNULL,
             stderr=self.log,
+            start_new_session=True,
         )
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
@@ -77,15 +85,32 @@ class Process:
         raise RuntimeError(f"champbot serve did not come up:\n{tail}")
 
     def kill(self) -> None:
+        """SIGKILL the web process and its worker together."""
         assert self.proc is not None
-        self.proc.send_signal(signal.SIGKILL)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.proc.pid, signal.SIGKILL)
         self.proc.wait(timeout=10)
+        self._wait_group_gone()
+
+    def _wait_group_gone(self, timeout: float = 10) -> None:
+        assert self.proc is not None
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                os.killpg(self.proc.pid, 0)
+            except ProcessLookupError:
+                return
+            time.sleep(0.02)
+        raise RuntimeError("the worker process outlived its web process")
 
     def stop(self) -> None:
         self.log.close()
         if self.proc and self.proc.poll() is None:
             self.proc.terminate()
             try:
-                self.proc.wait(timeout=10)
+                self.proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
+        if self.proc:
+            with contextlib.suppress(ProcessLookupError):  # never leave a worker behind
+                os.killpg(self.proc.pid, signal.SIGKILL)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 import pytest
@@ -17,13 +16,12 @@ from bot.models import (
     CurationReason,
     Feedback,
     Outcome,
-    ProcessedEvent,
     Question,
     Role,
     Surface,
     utcnow,
 )
-from bot.services import NotAllowed, ServiceError, events, flows, questions, roster
+from bot.services import NotAllowed, ServiceError, flows, questions, roster
 
 SUBJECT = "stalking and harassment"
 
@@ -83,41 +81,6 @@ def test_feedback_is_idempotent_and_only_the_askers(db: Database, kb: KnowledgeB
         assert actions == ["question.ask", "question.feedback", "curation.add"]
     with db.session() as s, pytest.raises(ServiceError):
         questions.give_feedback(session=s, question_id=999_999, user_id="U1", helpful=True)
-
-
-def test_an_event_is_handled_once_but_a_crashed_one_is_taken_over(db: Database) -> None:
-    now = utcnow()
-    with db.session() as s:
-        assert events.begin(session=s, event_id="Ev1", now=now)
-    with db.session() as s:
-        assert not events.begin(session=s, event_id="Ev1", now=now + timedelta(seconds=5))
-    # Never finished, and a retry comes a minute later: the crash is recovered.
-    with db.session() as s:
-        assert events.begin(session=s, event_id="Ev1", now=now + timedelta(seconds=90))
-    with db.session() as s:
-        events.finish(session=s, event_id="Ev1")
-    with db.session() as s:
-        assert not events.begin(session=s, event_id="Ev1", now=now + timedelta(minutes=10))
-        assert events.was_handled(session=s, event_id="Ev1")
-
-
-def test_simultaneous_deliveries_of_one_event_let_exactly_one_through(pg: Database) -> None:
-    barrier = threading.Barrier(8)
-    results: list[bool] = []
-
-    def deliver() -> None:
-        barrier.wait()
-        with pg.session() as s:
-            results.append(events.begin(session=s, event_id="EvRACE"))
-
-    threads = [threading.Thread(target=deliver) for _ in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert sorted(results) == [False] * 7 + [True]
-    with pg.session() as s:
-        assert s.scalar(select(func.count()).select_from(ProcessedEvent)) == 1
 
 
 def test_postgres_refuses_an_out_of_date_schema(pg: Database) -> None:

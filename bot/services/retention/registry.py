@@ -16,7 +16,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
-from bot.services import cpd
+from bot.services import cpd, inbox
 from bot.services.retention import steps
 from bot.services.retention.steps import Counts
 
@@ -94,6 +94,13 @@ REGISTRY: tuple[Retained, ...] = (
         (steps.by_age("cpd_activities", cpd.purge_notes),),
     ),
     Retained(
+        "inbox",
+        ("body",),
+        "a request's body is cleared as soon as its work is done, and the row deleted an hour "
+        "later; any row older than retention goes, handled or not",
+        (steps.by_age("inbox", inbox.purge),),
+    ),
+    Retained(
         "processed_events",
         (),
         "no text: Slack's event ids, forgotten a day after Slack's retries could come",
@@ -149,6 +156,12 @@ NOT_TYPED_TEXT: dict[str, str] = {
     "cpd_activities.recorded_by": _SLACK_ID,
     "cpd_activities.source_key": "the form or broadcast an activity was logged from",
     "cpd_reminders.user_id": _SLACK_ID,
+    "inbox.kind": "the kind of Slack request (event, command, action…)",
+    "inbox.signature": "Slack's request signature, kept against replays",
+    "inbox.event_id": _SLACK_ID,
+    "inbox.repeat_even": "a keyed digest of a slash command, never its text",
+    "inbox.repeat_odd": "a keyed digest of a slash command, never its text",
+    "inbox.claimed_by": "the worker process that took the row (host and pid)",
     "report_runs.month": "the month a summary was sent for (YYYY-MM)",
 }
 

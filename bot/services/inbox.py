@@ -1,0 +1,205 @@
+"""The inbox: each request from Slack whose work runs after its ack, written before the ack.
+
+One row per request, inserted in the request's thread before Slack gets its 200 (`receive`,
+a single INSERT). Its unique columns make that insert the only check of repeats:
+
+- `signature`: Slack's request signature. A signature accepted once is refused for good (the
+  front door refuses it anyway once its timestamp is five minutes old), in every process,
+  since the database is shared.
+- `event_id`: Slack's retries of an event (a new signature, the same event id) are dropped.
+- `repeat_even` / `repeat_odd`: a slash command's keyed digest (who, which command, what text,
+  where) in each of the two time slots (`Received.slot` seconds long; CHAMPBOT_REPEAT_SECONDS)
+  `t // slot` and the next; a slot number is even or odd, so each goes in its own column. Two
+  identical commands less than one slot apart always share a slot, so the second insert fails
+  on one of the columns: a client's double send is answered once. Commands two slots apart
+  never collide; between one and two slots apart they may.
+
+After the ack the row is worked on exactly once, wherever the work runs:
+
+- `claim`: a conditional UPDATE takes a row that is not handled and not claimed, or whose
+  claim is older than `stale_after` (its worker died or hung), and stamps the claimer.
+- `finish`: in the work's own transaction, a conditional UPDATE marks the row handled (and
+  clears its body, the typed text) only while the claim is still the worker's. If the claim
+  was retaken meanwhile, `finish` reports it, the work raises and rolls back: only one worker
+  ever commits a row's work.
+- `due`: what a sweep should retry: rows nobody claimed within `grace` of arriving (the
+  process died between the ack and handing the row over), and rows whose claim is stale.
+
+The window in which a crash repeats work: a worker that dies (or stalls past `stale_after`)
+after it claimed a row and before its transaction committed has written nothing, and the row
+is retaken after `stale_after`; whatever it had already done outside the database in that
+time (a Slack call the listener made before its commit: opening a modal, an ephemeral reply)
+is done again. Once the work has committed, the row is handled and nothing repeats.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.models import InboxItem
+from bot.services import rows_changed
+
+KEEP_HANDLED = timedelta(hours=1)  # past Slack's retries (up to about 5 min) and replay window
+MAX_ATTEMPTS = 3  # claims of one row; a row that kills its worker each time is given up
+
+
+@dataclass(frozen=True)
+class Received:
+    """What one request is: its kind, its body as stored, and the keys that refuse repeats."""
+
+    kind: str
+    body: str | None
+    signature: str | None = None
+    event_id: str | None = None
+    repeat: bytes | None = None  # the command's keyed digest before its time slot is added
+    slot: int = 2  # seconds: identical commands under this far apart are one
+
+
+def repeat_digest(secret: bytes, *parts: str) -> bytes:
+    """A keyed digest of a command's identity (never stored as such: see `receive`)."""
+    return hmac.new(secret, "\x1f".join(parts).encode(), hashlib.sha256).digest()
+
+
+def receive(
+    *, session: Session, item: Received, now: datetime, handled: bool = False
+) -> int | None:
+    """Insert the request; its id, or None if it repeats one already received (the same
+    signature, event, or command within a slot: then `session`, which must hold nothing else,
+    is rolled back). `handled`: its work is done before the ack (a form), so only its keys
+    are kept, not its body."""
+    even = odd = None
+    if item.repeat is not None and item.slot > 0:
+        slot = int(now.timestamp()) // item.slot
+        keys = {n % 2: _slot_key(item.repeat, n) for n in (slot, slot + 1)}
+        even, odd = keys[0], keys[1]
+    # One statement, no savepoint: the ack waits for it. A repeat fails on a unique column,
+    # and the session (this insert's own) is rolled back.
+    try:
+        inserted = session.execute(
+            insert(InboxItem)
+            .values(
+                kind=item.kind[:32],
+                body=None if handled else item.body,
+                signature=item.signature,
+                event_id=item.event_id,
+                repeat_even=even,
+                repeat_odd=odd,
+                received_at=now,
+                attempts=0,
+                handled_at=now if handled else None,
+            )
+            .returning(InboxItem.id)
+        )
+        return int(inserted.scalar_one())
+    except IntegrityError:
+        session.rollback()
+        return None
+
+
+def claim(
+    *, session: Session, inbox_id: int, claimer: str, now: datetime, stale_after: timedelta
+) -> str | None:
+    """Take the row for `claimer`; its body, or None if it is handled or someone else holds a
+    live claim on it (or it has been tried `MAX_ATTEMPTS` times: then it is given up)."""
+    taken = session.execute(
+        update(InboxItem)
+        .where(
+            InboxItem.id == inbox_id,
+            InboxItem.handled_at.is_(None),
+            or_(InboxItem.claimed_at.is_(None), InboxItem.claimed_at < now - stale_after),
+        )
+        .values(claimed_by=claimer, claimed_at=now, attempts=InboxItem.attempts + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if not rows_changed(taken):
+        return None
+    row = session.execute(
+        select(InboxItem.body, InboxItem.attempts).where(InboxItem.id == inbox_id)
+    ).one()
+    if row.attempts > MAX_ATTEMPTS or row.body is None:
+        finish(session=session, inbox_id=inbox_id, claimer=claimer, now=now)
+        return None
+    return str(row.body)
+
+
+def finish(*, session: Session, inbox_id: int, claimer: str, now: datetime) -> bool:
+    """Mark the row handled and forget its body, if `claimer` still holds it; whether it did."""
+    done = session.execute(
+        update(InboxItem)
+        .where(
+            InboxItem.id == inbox_id,
+            InboxItem.claimed_by == claimer,
+            InboxItem.handled_at.is_(None),
+        )
+        .values(handled_at=now, body=None)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(rows_changed(done))
+
+
+def is_handled(*, session: Session, inbox_id: int) -> bool:
+    """Whether the row's work is done (or it is gone)."""
+    handled = session.execute(
+        select(InboxItem.handled_at).where(InboxItem.id == inbox_id)
+    ).one_or_none()
+    return handled is None or handled[0] is not None
+
+
+def due(
+    *,
+    session: Session,
+    now: datetime,
+    grace: timedelta,
+    stale_after: timedelta,
+    limit: int = 100,
+) -> list[int]:
+    """Rows a sweep should try to claim, oldest first: never claimed though `grace` has
+    passed since they arrived, or claimed longer than `stale_after` ago and not handled."""
+    return list(
+        session.scalars(
+            select(InboxItem.id)
+            .where(
+                InboxItem.handled_at.is_(None),
+                or_(
+                    (InboxItem.claimed_at.is_(None)) & (InboxItem.received_at < now - grace),
+                    InboxItem.claimed_at < now - stale_after,
+                ),
+            )
+            .order_by(InboxItem.id)
+            .limit(limit)
+        )
+    )
+
+
+def prune(*, session: Session, now: datetime) -> int:
+    """Delete handled rows older than `KEEP_HANDLED`: by then no retry or replay of them can
+    arrive. How many went."""
+    gone = session.execute(
+        delete(InboxItem)
+        .where(InboxItem.handled_at.is_not(None), InboxItem.received_at < now - KEEP_HANDLED)
+        .execution_options(synchronize_session=False)
+    )
+    return rows_changed(gone)
+
+
+def purge(session: Session, before: datetime) -> int:
+    """For the retention sweep: delete every row received before `before`, handled or not (an
+    unhandled one that old was given up long ago), with whatever text it still holds. How many
+    rows went."""
+    gone = session.execute(
+        delete(InboxItem)
+        .where(InboxItem.received_at < before)
+        .execution_options(synchronize_session=False)
+    )
+    return rows_changed(gone)
+
+
+def _slot_key(digest: bytes, slot: int) -> str:
+    return hashlib.sha256(digest + slot.to_bytes(8, "big")).hexdigest()

@@ -1,0 +1,180 @@
+"""The worker process that `champbot serve` starts beside itself: the web process validates a
+request, writes its inbox row, acks and sends the row's id down a socket; the worker (at a
+lower CPU priority) claims the row and runs its work through the processing app, and sweeps
+the inbox for rows a crash left. The clock's jobs run here too, off the web process.
+
+The socket carries one line per message: `i<id>` an inbox row to work on, `o<id>,<id>,…`
+outbox rows a form wrote in the web process, to deliver. Nothing else crosses it: the work
+reads the request from the database. The worker stops when the socket closes (the web process
+stopped or died), after finishing what it had started; the web process starts a new worker if
+its worker dies, and whatever was sent to a dead one is taken by the new one's sweep.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import logging
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from bot.config import Settings
+from bot.inbox import Processor, Sweeper, Transport
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+# The worker yields the cores to the web process's acks (CHAMPBOT_WORKER_NICENESS overrides:
+# on a machine shared with other busy processes, a high value starves the answers instead).
+NICENESS = 2
+RESTART_AFTER = 1.0  # seconds before a dead worker is started again
+
+
+class PipeTransport(Transport):
+    """Sends inbox and outbox ids to the worker; a send to a dead worker is dropped (the new
+    worker's sweep takes the inbox rows, the clock's outbox sweep the outbox rows)."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self._sock = sock
+        self._lock = threading.Lock()
+
+    def hand_over(self, inbox_id: int) -> None:
+        self._send(f"i{inbox_id}\n")
+
+    def deliver(self, ids: list[int]) -> None:
+        if ids:
+            self._send("o" + ",".join(str(i) for i in ids) + "\n")
+
+    def replace(self, sock: socket.socket) -> None:
+        with self._lock:
+            old, self._sock = self._sock, sock
+        old.close()
+
+    def close(self) -> None:
+        with self._lock:
+            self._sock.close()
+
+    def _send(self, line: str) -> None:
+        try:
+            with self._lock:
+                self._sock.sendall(line.encode())
+        except OSError as error:
+            log.warning("the worker process did not take a message (%s)", type(error).__name__)
+
+
+class WorkerProcess:
+    """The worker child of a web process, restarted if it dies, stopped with `close`."""
+
+    def __init__(self, *, scheduler: bool, env: Mapping[str, str] | None = None) -> None:
+        self._scheduler = scheduler
+        self._env = dict(os.environ if env is None else env)
+        self._closing = threading.Event()
+        self._ready = threading.Event()
+        sock, self._proc = self._spawn()
+        self.transport = PipeTransport(sock)
+        self._watch = threading.Thread(target=self._supervise, name="worker-watch", daemon=True)
+        self._watch.start()
+
+    @property
+    def pid(self) -> int:
+        return self._proc.pid
+
+    @property
+    def ready(self) -> bool:
+        """Whether the worker has started and is taking work (`/healthz` says so)."""
+        return self._ready.is_set()
+
+    def _spawn(self) -> tuple[socket.socket, subprocess.Popen[bytes]]:
+        self._ready.clear()
+        mine, theirs = socket.socketpair()
+        command = [sys.executable, "-m", "bot", "worker", "--fd", str(theirs.fileno())]
+        if self._scheduler:
+            command.append("--scheduler")
+        proc = subprocess.Popen(command, pass_fds=[theirs.fileno()], env=self._env)
+        theirs.close()
+        threading.Thread(
+            target=self._listen, args=(mine,), name="worker-ready", daemon=True
+        ).start()
+        return mine, proc
+
+    def _listen(self, sock: socket.socket) -> None:
+        # The worker says "ready" once, when it can take work; then nothing until it closes.
+        with contextlib.suppress(OSError), sock.makefile("rb") as lines:
+            for line in lines:
+                if line.strip() == b"ready":
+                    self._ready.set()
+
+    def _supervise(self) -> None:
+        while True:
+            code = self._proc.wait()
+            if self._closing.is_set():
+                return
+            log.error("the worker process exited (%s); starting another", code)
+            time.sleep(RESTART_AFTER)
+            if self._closing.is_set():
+                return
+            sock, self._proc = self._spawn()
+            self.transport.replace(sock)
+
+    def close(self, timeout: float = 30.0) -> None:
+        """Close the socket (the worker finishes what it started and exits); wait for it."""
+        self._closing.set()
+        self.transport.close()
+        try:
+            self._proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            log.warning("the worker process did not stop within %.0fs; killing it", timeout)
+            self._proc.kill()
+            self._proc.wait()
+
+
+def run_worker(settings: Settings, *, fd: int, scheduler: bool) -> int:
+    """The worker's main loop (`champbot worker --fd N`): until the socket closes."""
+    from bot.app import create_processing_app
+    from bot.runtime import Runtime
+    from bot.scheduler import start_background
+
+    with contextlib.suppress(OSError, ValueError):
+        os.setpriority(
+            os.PRIO_PROCESS, 0, int(os.environ.get("CHAMPBOT_WORKER_NICENESS", NICENESS))
+        )
+    sock = socket.socket(fileno=fd)
+    runtime = Runtime.from_settings(settings)
+    processor = Processor(runtime, create_processing_app(runtime))
+    sweeper = Sweeper(processor).start()
+    clock = start_background(runtime) if scheduler else None
+    sock.sendall(b"ready\n")
+    log.info("worker started (pid %d)", os.getpid())
+    try:
+        with sock.makefile("rb") as lines:
+            for line in lines:
+                _take(line.strip(), processor, runtime)
+    finally:
+        sweeper.close()
+        if clock is not None:
+            clock.shutdown(wait=False)
+        runtime.close()  # lets the work already taken finish
+        sock.close()
+    return 0
+
+
+def _take(line: bytes, processor: Processor, runtime: Runtime) -> None:
+    kind, rest = line[:1], line[1:].decode("ascii", "replace")
+    try:
+        ids = [int(part) for part in rest.split(",") if part]
+    except ValueError:
+        log.warning("the worker ignored a malformed message")
+        return
+    if kind == b"i":
+        for inbox_id in ids:
+            runtime.work_pool.submit(functools.partial(processor.process, inbox_id))
+    elif kind == b"o":
+        runtime.worker.submit(ids)
