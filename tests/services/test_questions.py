@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 from sqlalchemy import func, select, text
 
@@ -19,7 +17,6 @@ from bot.models import (
     Question,
     Role,
     Surface,
-    utcnow,
 )
 from bot.services import NotAllowed, ServiceError, flows, questions, roster
 
