@@ -41,9 +41,9 @@ PLAYERS: dict[str, tuple[str, Role | None]] = {
     "admin": (ADMIN, Role.ADMIN),
     "not on the roster": (NOBODY, None),
 }
-# Tables that record a request's arrival rather than a change (none yet: App Home opening and
-# events are not privileged, so no probe here sends one).
-RECEIPTS: frozenset[str] = frozenset()
+# Tables that record a request's arrival rather than a change: the inbox keeps every request
+# whose work runs after its ack (its body cleared once done), refused or not.
+RECEIPTS: frozenset[str] = frozenset({"inbox"})
 # What a refusal says: every policy refusal names who may ("Only …"), or says it is their own.
 REFUSED = re.compile(r"\bOnly (the|champions|admins|leads|officers)\b|You asked request #\d+")
 WRITES = frozenset(
