@@ -109,6 +109,7 @@ class Settings:
     semantic: bool = True
     encoder_dir: Path | None = None
     encodings_cache: Path | None = None
+    delivery_lease: int = 60
 
     @classmethod
     def from_env(
@@ -153,6 +154,7 @@ class Settings:
             semantic=(opt("CHAMPBOT_SEMANTIC") or "on").lower() not in _OFF,
             encoder_dir=Path(d) if (d := opt("CHAMPBOT_ENCODER_DIR")) else None,
             encodings_cache=_encodings_cache(env, opt("CHAMPBOT_CACHE_DIR")),
+            delivery_lease=_int(env, "CHAMPBOT_DELIVERY_LEASE", 60, minimum=1),
         )
 
     def sla_for(self, *, immediate_risk: bool) -> int:

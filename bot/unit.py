@@ -102,13 +102,16 @@ class Unit:
         return self._caller  # type: ignore[return-value]
 
     def after_commit(self, step: Callable[[], object]) -> None:
-        """Run `step` once the work is committed: a reply that refers to what was just written
-        (a question's buttons, a draft's preview) must not reach anyone before it exists."""
+        """Run `step` once the work is committed: a form's ack, a modal opened, a short notice
+        that nothing depends on. Anything a person must get (an answer, a reply that carries
+        what was decided) is an outbox row instead (`bot.notify`), written with the work, so
+        that Slack failing the call, or the process dying, cannot lose it."""
         self._after.append(step)
 
     def run(self, work: Callable[[], T]) -> T:
         """Do `work` in one transaction and mark the event handled in it; commit (or roll back
-        if it raises); then the after-commit steps, then delivery of the outbox rows it wrote."""
+        if it raises); then hand the outbox rows it wrote to the delivery worker (they go out
+        at once), then the after-commit steps."""
         self._after.clear()
         with self.db.session() as session:
             self._session = session
@@ -120,11 +123,9 @@ class Unit:
             finally:
                 self._session = None
                 self._caller = _UNRESOLVED
-        try:
-            for step in self._after:
-                step()
-        finally:
-            self._deliver(queued)
+        self._deliver(queued)
+        for step in self._after:
+            step()
         return result
 
     def finish_event(self) -> None:

@@ -10,9 +10,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import exists, func, or_, select, update
+from sqlalchemy import exists, func, literal, or_, select, update
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql.elements import ColumnElement
 
+from bot.columns import UTCDateTime
 from bot.db import Database
 from bot.models import OutboxMessage, OutboxStatus
 from bot.services import rows_changed
@@ -20,7 +22,7 @@ from bot.services import rows_changed
 log = logging.getLogger(__name__)
 
 CLAIM_FOR = timedelta(seconds=60)  # a crashed sender's rows become due again after this
-MAX_ATTEMPTS = 8
+MAX_ATTEMPTS = 10  # about eight and a half minutes of retries before a row fails for good
 # Rows that go to many people at once, or on a timer: they wait behind answers and replies.
 BULK_REFS = ("broadcast:", "broadcast-reminder:", "digest:", "kb-review:")
 
@@ -39,6 +41,7 @@ class Outcome:
     sent: bool
     error: str | None = None
     retry_after: float | None = None
+    found: bool = False  # the post was found in Slack (its earlier try had worked)
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,7 @@ class OutboxRows:
 
     db: Database
     clock: Callable[[], datetime]
+    claim_for: timedelta = CLAIM_FOR
 
     def claim(self, ids: Iterable[int] | None, limit: int) -> list[_Claimed]:
         now = self.clock()
@@ -71,7 +75,7 @@ class OutboxRows:
             older.id < OutboxMessage.id,
         )
         due = (
-            select(OutboxMessage.id)
+            select(OutboxMessage.id, OutboxMessage.locked_until)
             .where(
                 OutboxMessage.status == OutboxStatus.PENDING,
                 OutboxMessage.next_attempt_at <= now,
@@ -87,20 +91,35 @@ class OutboxRows:
                 return []
             due = due.where(OutboxMessage.id.in_(wanted))
         claimed = []
-        token = now + CLAIM_FOR
+        token = now + self.claim_for
         with self.db.session() as session:
-            candidates = list(session.scalars(due))
-        for row_id in candidates:
+            candidates = [(row.id, row.locked_until) for row in session.execute(due)]
+        for row_id, lock in candidates:
             # One conditional update per row decides which sender owns it (row count 1 or 0).
+            values: dict[str, Any] = {
+                "locked_until": token,
+                "attempts": OutboxMessage.attempts + 1,
+            }
+            held: ColumnElement[bool]
+            if lock is None:
+                held = OutboxMessage.locked_until.is_(None)
+            else:
+                # A claim that ran out: its sender died (or hung) with the row, perhaps in the
+                # middle of the call, so Slack may have the message. It was made at most a
+                # claim's length before the claim ran out.
+                held = OutboxMessage.locked_until == lock
+                values["unsure_since"] = func.coalesce(
+                    OutboxMessage.unsure_since, literal(lock - self.claim_for, UTCDateTime())
+                )
             with self.db.session() as session:
                 won = session.execute(
                     update(OutboxMessage)
                     .where(
                         OutboxMessage.id == row_id,
                         OutboxMessage.status == OutboxStatus.PENDING,
-                        or_(OutboxMessage.locked_until.is_(None), OutboxMessage.locked_until < now),
+                        held,
                     )
-                    .values(locked_until=token, attempts=OutboxMessage.attempts + 1)
+                    .values(**values)
                     .execution_options(synchronize_session=False)
                 )
                 if rows_changed(won) == 1:
@@ -139,7 +158,7 @@ class OutboxRows:
                     OutboxMessage.status == OutboxStatus.PENDING,
                     OutboxMessage.locked_until == row.token,
                 )
-                .values(locked_until=self.clock() + CLAIM_FOR)
+                .values(locked_until=self.clock() + self.claim_for)
                 .execution_options(synchronize_session=False)
             )
             return rows_changed(renewed) == 1
@@ -215,9 +234,28 @@ class OutboxRows:
                 .execution_options(synchronize_session=False)
             )
 
+    def rewrite(self, row_id: int, method: str, payload: dict[str, Any]) -> None:
+        """Replace a claimed row's call (a reply whose response_url is gone goes as a DM)."""
+        with self.db.session() as session:
+            session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == row_id)
+                .values(method=method, payload=json.dumps(payload, separators=(",", ":")))
+                .execution_options(synchronize_session=False)
+            )
+
     def later(
-        self, row_id: int, attempts: int, *, seconds: float, error: str, count_attempt: bool = True
+        self,
+        row_id: int,
+        attempts: int,
+        *,
+        seconds: float,
+        error: str,
+        count_attempt: bool = True,
+        unsure_since: datetime | None = None,
     ) -> Outcome:
+        """Give the row back, due in `seconds`. `unsure_since`: this attempt's outcome is
+        unknown (Slack may have the message): the next one looks for it first."""
         if count_attempt and attempts >= MAX_ATTEMPTS:
             return self.fail(row_id, error)
         values: dict[str, Any] = {
@@ -225,6 +263,10 @@ class OutboxRows:
             "next_attempt_at": self.clock() + timedelta(seconds=seconds),
             "error": error[:200],
         }
+        if unsure_since is not None:
+            values["unsure_since"] = func.coalesce(
+                OutboxMessage.unsure_since, literal(unsure_since, UTCDateTime())
+            )
         if not count_attempt:
             values["attempts"] = OutboxMessage.attempts - 1
         with self.db.session() as session:
@@ -253,4 +295,5 @@ class OutboxRows:
 
 
 def backoff(attempts: int) -> float:
-    return float(min(300, 2 ** max(0, attempts)))
+    """Seconds before the next try after `attempts` failed ones: 1, 2, 4, … up to 5 minutes."""
+    return float(min(300, 2 ** max(0, attempts - 1)))
