@@ -358,12 +358,13 @@ class SlackEmulator(EmulatorCore):
     def _where(self, channel: str | None, where: Where | None, team_id: str | None) -> Where | None:
         if channel is None:
             return where
-        with self._lock:
-            ws = self._dir.workspace(team_id)
-            wanted = {channel, ws.ims.get(channel, channel)}
-            wanted |= {user for user, dm in ws.ims.items() if dm == channel}
 
         def to_channel(args: dict[str, Any]) -> bool:
+            # Resolved when the call comes: a DM opened since still matches its user.
+            with self._lock:
+                ws = self._dir.workspace(team_id)
+                wanted = {channel, ws.ims.get(channel, channel)}
+                wanted |= {user for user, dm in ws.ims.items() if dm == channel}
             named = {args.get("channel"), args.get("channel_id")}
             return bool(named & wanted) and (where is None or where(args))
 
