@@ -11,7 +11,7 @@ from slack_bolt import App, Respond
 
 from bot.domain.replies import ReplyTo
 from bot.models import Surface
-from bot.services import flows, requests
+from bot.services import flows, replies, requests
 from bot.unit import Unit, listen
 from bot.views import ids
 from bot.views.answers import entry_blocks
@@ -99,11 +99,8 @@ def _slash(surface: Surface) -> Callable[[Unit, dict[str, Any]], None]:
     def on_command(unit: Unit, command: dict[str, Any]) -> None:
         text = to_plain(str(command.get("text") or ""))
         channel = command.get("channel_id")
-        url = command.get("response_url")
-        user = unit.user_id or ""
-        # A command's reply goes back through its response_url (every conversation takes
-        # one); without one, to the person's DM with the bot.
-        to = ReplyTo.respond(str(url), user=user) if url else ReplyTo.post(user)
+        # A command's reply goes back through its response_url (every conversation takes one).
+        to = to_person(command, unit.user_id or "")
         answer(unit, text=text, surface=surface, channel_id=channel, reply_to=to, echo=True)
 
     on_command.__name__ = f"on_{surface.value}"
@@ -135,7 +132,7 @@ on_helpful = _feedback(True)
 on_not_helpful = _feedback(False)
 
 
-def on_ask_champion(unit: Unit, action: dict[str, Any], respond: Respond) -> None:
+def on_ask_champion(unit: Unit, body: dict[str, Any], action: dict[str, Any]) -> None:
     """*Ask a champion* under an answer: the question becomes a request."""
     req, _ = requests.from_question(
         session=unit.session,
@@ -145,8 +142,15 @@ def on_ask_champion(unit: Unit, action: dict[str, Any], respond: Respond) -> Non
         kb=unit.kb,
         now=unit.now,
     )
-    text = request_opened(req.id)
-    unit.after_commit(lambda: respond(text=text, response_type="ephemeral", replace_original=False))
+    to = to_person(body, unit.user_id or "")
+    replies.tell(session=unit.session, to=to, text=request_opened(req.id))
+
+
+def to_person(body: dict[str, Any], user_id: str) -> ReplyTo:
+    """Where an ephemeral reply to a command or a button goes: its response_url (the person
+    gets it by DM should the URL expire first), or their DM with the bot when it has none."""
+    url = body.get("response_url")
+    return ReplyTo.respond(str(url), user=user_id) if url else ReplyTo.post(user_id)
 
 
 def on_show_entry(unit: Unit, action: dict[str, Any], respond: Respond) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -37,6 +38,13 @@ def redrawn(
         shown, network_name=settings.network_name, subject=settings.subject, today=today
     )
     send(session=session, to=to, reply=reply)
+
+
+def tell(
+    *, session: Session, to: ReplyTo, text: str, blocks: list[dict[str, Any]] | None = None
+) -> None:
+    """Queue a short reply (already worded by the views) to `to`."""
+    send(session=session, to=to, reply=Reply(text=text, blocks=list(blocks or [])))
 
 
 def send(*, session: Session, to: ReplyTo, reply: Reply, ref: Ref | None = None) -> None:
