@@ -13,7 +13,7 @@ from bot.delivery.sender import Delivery
 log = logging.getLogger(__name__)
 
 THREADS = 2  # one long broadcast occupies one; the other keeps officers' notices instant
-DRAIN = 5.0  # seconds a shutdown waits for the rows already handed over
+DRAIN = 1.0  # seconds a shutdown waits for the rows already handed over (a broadcast: no more)
 
 
 class DeliveryWorker:
