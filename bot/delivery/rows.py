@@ -7,7 +7,7 @@ import json
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import exists, func, literal, or_, select, update
@@ -54,6 +54,13 @@ class _Claimed:
     lane: str
     channel: str | None
     bulk: bool = False
+    # The row as the claim found it (read in the claim's own update, so never stale).
+    payload: str = "{}"
+    ref: str | None = None
+    target_ref: str | None = None
+    attempts: int = 0
+    unsure_since: datetime | None = None
+    created_at: datetime | None = None
 
 
 class OutboxRows:
@@ -120,33 +127,12 @@ class OutboxRows:
                         held,
                     )
                     .values(**values)
+                    .returning(*_CLAIMED_COLUMNS)
                     .execution_options(synchronize_session=False)
-                )
-                if rows_changed(won) == 1:
-                    claimed.append(row_id)
-        if not claimed:
-            return []
-        with self.db.session() as session:
-            rows = session.execute(
-                select(
-                    OutboxMessage.id,
-                    OutboxMessage.method,
-                    OutboxMessage.payload,
-                    OutboxMessage.target_ref,
-                    OutboxMessage.ref,
-                )
-                .where(OutboxMessage.id.in_(claimed))
-                .order_by(OutboxMessage.id)
-            ).all()
-        out = []
-        for row_id, method, payload, target_ref, ref in rows:
-            args = json.loads(payload)
-            channel = args.get("channel") or args.get("users")
-            channel = str(channel) if channel else None
-            lane = target_ref or channel or f"row:{row_id}"
-            bulk = is_bulk(ref or target_ref)
-            out.append(_Claimed(row_id, token, method, lane, channel or target_ref, bulk))
-        return out
+                ).first()
+            if won is not None:
+                claimed.append(_claimed(token, tuple(won)))
+        return claimed
 
     def still_ours(self, row: _Claimed) -> bool:
         """Renew a long-held claim, if it is still this sender's."""
@@ -292,6 +278,47 @@ class OutboxRows:
             )
         log.error("outbox %s failed for good: %s", row_id, error)
         return Outcome(row_id, sent=False, error=error)
+
+
+def _claimed(token: datetime, won: tuple[Any, ...]) -> _Claimed:
+    """A claimed row from the claim's RETURNING (in `_CLAIMED_COLUMNS` order)."""
+    row_id, method, payload, target_ref, ref, attempts, unsure_since, created_at = won
+    args = json.loads(payload)
+    channel = args.get("channel") or args.get("users")
+    channel = str(channel) if channel else None
+    return _Claimed(
+        row_id,
+        token,
+        method,
+        target_ref or channel or f"row:{row_id}",
+        channel or target_ref,
+        is_bulk(ref or target_ref),
+        payload=payload,
+        ref=ref,
+        target_ref=target_ref,
+        attempts=attempts,
+        unsure_since=_aware(unsure_since),
+        created_at=_aware(created_at),
+    )
+
+
+_CLAIMED_COLUMNS = (
+    OutboxMessage.id,
+    OutboxMessage.method,
+    OutboxMessage.payload,
+    OutboxMessage.target_ref,
+    OutboxMessage.ref,
+    OutboxMessage.attempts,
+    OutboxMessage.unsure_since,
+    OutboxMessage.created_at,
+)
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    """A timestamp read back through RETURNING, in UTC whatever the driver gave."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def backoff(attempts: int) -> float:

@@ -102,6 +102,8 @@ class Delivery(OutboxRows):
             sent = [o.outbox_id for o in results if o.sent]
             if wanted is not None and sent:
                 wanted |= self.followers(sent)
+                if wanted <= {o.outbox_id for o in outcomes if o.sent}:
+                    break  # all of them out, and nothing waits on them
             idle = 0 if sent else idle + 1
             if idle >= IDLE_PASSES or time.monotonic() - started > BUDGET:
                 break
@@ -149,7 +151,7 @@ class Delivery(OutboxRows):
                 if not self.still_ours(row):
                     continue  # our claim ran out and another sender took the row
                 claimed_at = time.monotonic()
-            outcome = self._send(row.id)
+            outcome = self._send(row)
             outcomes.append(outcome)
             if outcome.retry_after is not None:
                 self.pacer.limited(row.method, row.channel, outcome.retry_after)
@@ -162,14 +164,17 @@ class Delivery(OutboxRows):
         """The Web API client a row is sent with: the one place it is chosen."""
         return self.client
 
-    def _send(self, row_id: int) -> Outcome:
-        with self.db.session() as session:
-            row = session.get(OutboxMessage, row_id)
-            assert row is not None
-            method, payload, attempts = row.method, json.loads(row.payload), row.attempts
-            ref, unsure, created = row.ref, row.unsure_since, row.created_at
-            target_ref, target_state = row.target_ref, None
-            if target_ref:
+    def _send(self, row: _Claimed) -> Outcome:
+        row_id, method, payload, attempts = (
+            row.id,
+            row.method,
+            json.loads(row.payload),
+            row.attempts,
+        )
+        ref, unsure, created = row.ref, row.unsure_since, row.created_at or self.clock()
+        target_ref, target_state = row.target_ref, None
+        if target_ref:
+            with self.db.session() as session:
                 target = session.scalar(
                     select(OutboxMessage).where(OutboxMessage.ref == target_ref)
                 )
