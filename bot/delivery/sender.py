@@ -188,7 +188,7 @@ class Delivery(OutboxRows):
                 return self.fail(row_id, "target_message_cancelled")
             if target_state[0] is not OutboxStatus.SENT:
                 return self.later(
-                    row_id, attempts, seconds=1, error="waiting_for_target", count_attempt=False
+                    row_id, attempts, seconds=0.25, error="waiting_for_target", count_attempt=False
                 )
             if method in ("chat.update", "chat.postMessage"):
                 payload["channel"] = target_state[1]
