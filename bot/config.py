@@ -167,6 +167,7 @@ class Settings:
     cpd_reminder_days: int = 30
     report_cron: str = DEFAULT_REPORT_CRON
     report_min_count: int = 5
+    delivery_lease: int = 60
 
     @classmethod
     def from_env(
@@ -218,6 +219,7 @@ class Settings:
             cpd_reminder_days=_int(env, "CHAMPBOT_CPD_REMINDER_DAYS", 30, minimum=1),
             report_cron=_report_cron(opt("CHAMPBOT_REPORT_CRON") or DEFAULT_REPORT_CRON),
             report_min_count=_int(env, "CHAMPBOT_REPORT_MIN_COUNT", 5, minimum=1),
+            delivery_lease=_int(env, "CHAMPBOT_DELIVERY_LEASE", 60, minimum=1),
         )
 
     def sla_for(self, *, immediate_risk: bool) -> int:

@@ -26,10 +26,13 @@ METHOD_SCOPES: dict[str, tuple[str, ...]] = {
     "chat.postEphemeral": ("chat:write",),
     "chat.postMessage": ("chat:write",),
     "chat.update": ("chat:write",),
+    # Read only to find the bot's own post after an unknown outcome (bot.delivery.reconcile).
+    "conversations.history": ("channels:history", "groups:history", "im:history", "mpim:history"),
     "conversations.open": ("im:write", "mpim:write"),  # a DM, and the consult's group DM
     # the monthly impact summary's PDF, shared in each lead's DM
     "files.completeUploadExternal": ("files:write",),
     "files.getUploadURLExternal": ("files:write",),
+    "conversations.replies": ("channels:history", "groups:history", "im:history", "mpim:history"),
     "users.info": ("users:read",),  # a lead's time zone, for scheduled broadcasts
     "views.open": (),
     "views.publish": (),

@@ -224,6 +224,10 @@ class OutboxMessage(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Set when an attempt's outcome is unknown (a 5xx or a timeout after the call was made, or
+    # a claim left by a crash): Slack may have the message, so it is looked for (in the
+    # conversation's history since then) before the row is sent again.
+    unsure_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     channel: Mapped[str | None] = mapped_column(String(32))
     ts: Mapped[str | None] = mapped_column(String(32))

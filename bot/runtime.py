@@ -6,7 +6,7 @@ import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import cached_property
 from pathlib import Path
 
@@ -78,7 +78,13 @@ class Runtime:
     def delivery(self) -> Delivery:
         """Delivers the outbox, with its own client (the delivery paces each row itself)."""
         client = make_client(token=self.settings.bot_token, api_url=self.settings.api_url)
-        return Delivery(self.db, client, clock=lambda: self.clock(), pacer=self.pacer)
+        return Delivery(
+            self.db,
+            client,
+            clock=lambda: self.clock(),
+            pacer=self.pacer,
+            claim_for=timedelta(seconds=self.settings.delivery_lease),
+        )
 
     @cached_property
     def work_pool(self) -> WorkPool:

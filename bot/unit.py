@@ -117,14 +117,17 @@ class Unit:
         return self._caller  # type: ignore[return-value]
 
     def after_commit(self, step: Callable[[], object]) -> None:
-        """Run `step` once the work is committed: a reply that refers to what was just written
-        (a question's buttons, a draft's preview) must not reach anyone before it exists."""
+        """Run `step` once the work is committed: a form's ack, a modal opened, a short notice
+        that nothing depends on. Anything a person must get (an answer, a reply that carries
+        what was decided) is an outbox row instead (`bot.notify`), written with the work, so
+        that Slack failing the call, or the process dying, cannot lose it."""
         self._after.append(step)
 
     def run(self, work: Callable[[], T]) -> T:
         """Do `work` in one transaction and mark its inbox row done in it (`ClaimLost` if the
-        row was taken over meanwhile); commit (or roll back if it raises); then the
-        after-commit steps, then delivery of the outbox rows it wrote."""
+        row was taken over meanwhile); commit (or roll back if it raises); then hand the outbox
+        rows it wrote to the delivery worker (they go out at once), then the after-commit
+        steps."""
         self._after.clear()
         claim = self.claim
         with self.db.session() as session:
@@ -148,11 +151,9 @@ class Unit:
                 self._caller = _UNRESOLVED
         if claim is not None:
             claim.finished = True
-        try:
-            for step in self._after:
-                step()
-        finally:
-            self._deliver(queued)
+        self._deliver(queued)
+        for step in self._after:
+            step()
         return result
 
     def receive(self, body: dict[str, Any], *, handled: bool) -> int | None:

@@ -5,16 +5,17 @@ from __future__ import annotations
 import shlex
 from typing import Any
 
-from slack_bolt import App, Respond
+from slack_bolt import App
 from slack_sdk import WebClient
 
-from bot.services import admin
+from bot.services import admin, replies
 from bot.unit import Unit, listen
 from bot.views.admin import curation_reply, help_reply, roster_reply, stats_reply
 from bot.views.answers import notice
 from bot.views.blocks import Reply
 from bot.views.replies import ROSTER_USAGE, removed, role_changed
 from handlers import profiles
+from handlers.questions import to_person
 
 
 def register(app: App) -> None:
@@ -22,7 +23,7 @@ def register(app: App) -> None:
     listen(app.command("/champbot"), on_champbot)
 
 
-def on_champbot(unit: Unit, command: dict[str, Any], respond: Respond, client: WebClient) -> None:
+def on_champbot(unit: Unit, command: dict[str, Any], client: WebClient) -> None:
     """One `/champbot` subcommand; the reply goes to the caller alone."""
     raw = str(command.get("text") or "")
     try:
@@ -30,9 +31,8 @@ def on_champbot(unit: Unit, command: dict[str, Any], respond: Respond, client: W
     except ValueError:  # an unclosed quote: read it word by word
         words = raw.split()
     reply = dispatch(unit, words, client)
-    unit.after_commit(
-        lambda: respond(text=reply.text, blocks=reply.blocks, response_type="ephemeral")
-    )
+    to = to_person(command, unit.user_id or "")
+    replies.tell(session=unit.session, to=to, text=reply.text, blocks=reply.blocks)
 
 
 def dispatch(unit: Unit, words: list[str], client: WebClient) -> Reply:

@@ -19,6 +19,7 @@ from slack_bolt import App, Assistant, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.domain.replies import ReplyTo
 from bot.models import Surface
 from bot.services import prompts
 from bot.unit import Unit, listen
@@ -92,23 +93,10 @@ def on_thread_message(
         ),
     )
     text = to_plain(str(event.get("text") or ""))
-    reply = answer(unit, text=text, surface=Surface.DM, channel_id=channel, echo=False)
-
-    def post() -> None:
-        try:
-            client.chat_postMessage(
-                channel=channel, thread_ts=thread_ts, text=reply.text, blocks=reply.blocks
-            )
-        finally:
-            if status_shown:
-                _agent_call(
-                    team,
-                    lambda: client.assistant_threads_setStatus(
-                        channel_id=channel, thread_ts=thread_ts, status=""
-                    ),
-                )
-
-    unit.after_commit(post)
+    # The answer goes into the thread through the outbox, and the status line comes down
+    # once it is there.
+    to = ReplyTo.post(channel, thread_ts=thread_ts, clear_status=status_shown)
+    answer(unit, text=text, surface=Surface.DM, channel_id=channel, reply_to=to)
 
 
 def _team(context: BoltContext) -> str:

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import App, Respond
+from slack_bolt import App
 from slack_sdk import WebClient
 
-from bot.services import availability
+from bot.services import availability, replies
 from bot.services.availability import Availability
 from bot.unit import Unit, listen
 from bot.views.availability import describe
 from bot.views.replies import CHAMPION_USAGE
 from handlers import profiles
 from handlers.cpd import cpd_reply
+from handlers.questions import to_person
 
 
 def register(app: App) -> None:
@@ -21,19 +22,18 @@ def register(app: App) -> None:
     listen(app.command("/champion"), on_champion)
 
 
-def on_champion(unit: Unit, command: dict[str, Any], respond: Respond, client: WebClient) -> None:
+def on_champion(unit: Unit, command: dict[str, Any], client: WebClient) -> None:
     """One `/champion` subcommand; the champion's status comes back to them alone."""
     words = str(command.get("text") or "").split()
     sub = words[0].lower() if words else "status"
     rest = " ".join(words[1:])
+    to = to_person(command, unit.user_id or "")
     if sub == "cpd":
         reply = cpd_reply(unit)
-        unit.after_commit(
-            lambda: respond(text=reply.text, blocks=reply.blocks, response_type="ephemeral")
-        )
+        replies.tell(session=unit.session, to=to, text=reply.text, blocks=reply.blocks)
         return
     text = _run(unit, client, sub, rest)
-    unit.after_commit(lambda: respond(text=text, response_type="ephemeral"))
+    replies.tell(session=unit.session, to=to, text=text)
 
 
 def _run(unit: Unit, client: WebClient, sub: str, rest: str) -> str:

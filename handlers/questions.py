@@ -8,17 +8,16 @@ from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import App, Respond
-from slack_sdk import WebClient
 
+from bot.domain.replies import ReplyTo
 from bot.models import Surface
-from bot.services import flows, questions, requests
+from bot.services import flows, replies, requests
 from bot.unit import Unit, listen
 from bot.views import ids
-from bot.views.answers import answer_reply, entry_blocks
-from bot.views.blocks import Reply
-from bot.views.replies import NO_ENTRY, request_opened
+from bot.views.answers import entry_blocks
+from bot.views.replies import NO_ENTRY, STALE_BUTTON, request_opened
 from handlers.slack_text import to_plain
-from handlers.values import button_id
+from handlers.values import StaleInput, button_id
 
 log = logging.getLogger(__name__)
 
@@ -35,8 +34,17 @@ def register(app: App) -> None:
     listen(app.action(ids.SHOW_ENTRY), on_show_entry)
 
 
-def answer(unit: Unit, *, text: str, surface: Surface, channel_id: str | None, echo: bool) -> Reply:
-    """Triage and record the question (a live case becomes a request); the reply to give."""
+def answer(
+    unit: Unit,
+    *,
+    text: str,
+    surface: Surface,
+    channel_id: str | None,
+    reply_to: ReplyTo,
+    echo: bool = False,
+) -> None:
+    """Triage and record the question (a live case becomes a request), its reply queued to
+    `reply_to` in the same transaction: delivered once it commits, retried until Slack has it."""
     handled = flows.ask(
         session=unit.session,
         settings=unit.settings,
@@ -46,6 +54,8 @@ def answer(unit: Unit, *, text: str, surface: Surface, channel_id: str | None, e
         surface=surface,
         channel_id=channel_id,
         now=unit.now,
+        reply_to=reply_to,
+        echo=echo,
     )
     asked = handled.asked
     log.info(
@@ -55,15 +65,9 @@ def answer(unit: Unit, *, text: str, surface: Surface, channel_id: str | None, e
         asked.triage.kind,
         asked.triage.best.score if asked.triage.best else 0.0,
     )
-    return answer_reply(
-        handled.shown.with_echo(questions.clean_question(text) if echo else None),
-        network_name=unit.settings.network_name,
-        subject=unit.settings.subject,
-        today=unit.now.date(),
-    )
 
 
-def on_message(unit: Unit, event: dict[str, Any], client: WebClient) -> None:
+def on_message(unit: Unit, event: dict[str, Any]) -> None:
     """A direct message to the bot."""
     # Only plain messages a person sends the bot directly; edits, joins and bots are ignored.
     if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
@@ -72,37 +76,32 @@ def on_message(unit: Unit, event: dict[str, Any], client: WebClient) -> None:
     if not unit.user_id or not isinstance(channel, str):
         return
     text = to_plain(str(event.get("text") or ""))
-    reply = answer(unit, text=text, surface=Surface.DM, channel_id=channel, echo=False)
-    unit.after_commit(
-        lambda: client.chat_postMessage(channel=channel, text=reply.text, blocks=reply.blocks)
-    )
+    answer(unit, text=text, surface=Surface.DM, channel_id=channel, reply_to=ReplyTo.post(channel))
 
 
-def on_mention(
-    unit: Unit, event: dict[str, Any], client: WebClient, context: dict[str, Any]
-) -> None:
+def on_mention(unit: Unit, event: dict[str, Any], context: dict[str, Any]) -> None:
     """`@bot question` in a channel: answered in a thread."""
     channel = event.get("channel")
     if event.get("bot_id") or not unit.user_id or not isinstance(channel, str):
         return
     text = to_plain(str(event.get("text") or ""), bot_user_id=context.get("bot_user_id"))
-    reply = answer(unit, text=text, surface=Surface.MENTION, channel_id=channel, echo=False)
     thread = str(event.get("thread_ts") or event.get("ts"))
-    unit.after_commit(
-        lambda: client.chat_postMessage(
-            channel=channel, thread_ts=thread, text=reply.text, blocks=reply.blocks
-        )
+    answer(
+        unit,
+        text=text,
+        surface=Surface.MENTION,
+        channel_id=channel,
+        reply_to=ReplyTo.post(channel, thread_ts=thread),
     )
 
 
-def _slash(surface: Surface) -> Callable[[Unit, dict[str, Any], Respond], None]:
-    def on_command(unit: Unit, command: dict[str, Any], respond: Respond) -> None:
+def _slash(surface: Surface) -> Callable[[Unit, dict[str, Any]], None]:
+    def on_command(unit: Unit, command: dict[str, Any]) -> None:
         text = to_plain(str(command.get("text") or ""))
         channel = command.get("channel_id")
-        reply = answer(unit, text=text, surface=surface, channel_id=channel, echo=True)
-        unit.after_commit(
-            lambda: respond(text=reply.text, blocks=reply.blocks, response_type="ephemeral")
-        )
+        # A command's reply goes back through its response_url (every conversation takes one).
+        to = to_person(command, unit.user_id or "")
+        answer(unit, text=text, surface=surface, channel_id=channel, reply_to=to, echo=True)
 
     on_command.__name__ = f"on_{surface.value}"
     return on_command
@@ -113,29 +112,17 @@ on_faq = _slash(Surface.FAQ)
 
 
 def _feedback(helpful: bool) -> Callable[..., None]:
-    def on_feedback(
-        unit: Unit,
-        body: dict[str, Any],
-        action: dict[str, Any],
-        respond: Respond,
-        client: WebClient,
-    ) -> None:
-        question_id = button_id(action)
-        given = questions.give_feedback(
+    def on_feedback(unit: Unit, body: dict[str, Any], action: dict[str, Any]) -> None:
+        flows.feedback(
             session=unit.session,
-            question_id=question_id,
+            settings=unit.settings,
+            kb=unit.kb,
+            question_id=button_id(action),
             user_id=unit.user_id or "",
             helpful=helpful,
             now=unit.now,
+            reply_to=_in_place(body),
         )
-        shown = questions.shown_for(session=unit.session, kb=unit.kb, question_id=given.question_id)
-        reply = answer_reply(
-            shown,
-            network_name=unit.settings.network_name,
-            subject=unit.settings.subject,
-            today=unit.now.date(),
-        )
-        unit.after_commit(lambda: _replace(body, client, respond, reply))
 
     on_feedback.__name__ = "on_helpful" if helpful else "on_not_helpful"
     return on_feedback
@@ -145,7 +132,7 @@ on_helpful = _feedback(True)
 on_not_helpful = _feedback(False)
 
 
-def on_ask_champion(unit: Unit, action: dict[str, Any], respond: Respond) -> None:
+def on_ask_champion(unit: Unit, body: dict[str, Any], action: dict[str, Any]) -> None:
     """*Ask a champion* under an answer: the question becomes a request."""
     req, _ = requests.from_question(
         session=unit.session,
@@ -155,8 +142,15 @@ def on_ask_champion(unit: Unit, action: dict[str, Any], respond: Respond) -> Non
         kb=unit.kb,
         now=unit.now,
     )
-    text = request_opened(req.id)
-    unit.after_commit(lambda: respond(text=text, response_type="ephemeral", replace_original=False))
+    to = to_person(body, unit.user_id or "")
+    replies.tell(session=unit.session, to=to, text=request_opened(req.id))
+
+
+def to_person(body: dict[str, Any], user_id: str) -> ReplyTo:
+    """Where an ephemeral reply to a command or a button goes: its response_url (the person
+    gets it by DM should the URL expire first), or their DM with the bot when it has none."""
+    url = body.get("response_url")
+    return ReplyTo.respond(str(url), user=user_id) if url else ReplyTo.post(user_id)
 
 
 def on_show_entry(unit: Unit, action: dict[str, Any], respond: Respond) -> None:
@@ -173,11 +167,14 @@ def on_show_entry(unit: Unit, action: dict[str, Any], respond: Respond) -> None:
     )
 
 
-def _replace(body: dict[str, Any], client: WebClient, respond: Respond, reply: Reply) -> None:
-    """Replace the message a button sat on: in place if it is a real message, else by URL."""
+def _in_place(body: dict[str, Any]) -> ReplyTo:
+    """Where the message a button sat on is redrawn: in place if it is a real message, else
+    through the action's response_url."""
     container = body.get("container") or {}
     channel, ts = container.get("channel_id"), container.get("message_ts")
     if channel and ts and not container.get("is_ephemeral"):
-        client.chat_update(channel=channel, ts=ts, text=reply.text, blocks=reply.blocks)
-    else:
-        respond(text=reply.text, blocks=reply.blocks, replace_original=True)
+        return ReplyTo.edit(str(channel), str(ts))
+    url = body.get("response_url")
+    if not url:
+        raise StaleInput(STALE_BUTTON)
+    return ReplyTo.respond(str(url), user=None, replace=True)

@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot.services import requests
+from bot.services import replies, requests
 from bot.unit import Unit, listen
 from bot.views import ids
 from bot.views import requests as views
@@ -23,6 +23,7 @@ from bot.views.replies import (
     request_opened,
 )
 from handlers.home import publish_home
+from handlers.questions import to_person
 from handlers.slack_text import to_plain
 from handlers.values import StaleInput, field, metadata, number, request_ids
 
@@ -45,8 +46,8 @@ def register(app: App) -> None:
     listen(app.shortcut(ids.SHORTCUT_ASK), on_shortcut)
 
 
-def _tell(unit: Unit, respond: Respond, text: str) -> None:
-    unit.after_commit(lambda: respond(text=text, response_type="ephemeral", replace_original=False))
+def _tell(unit: Unit, body: dict[str, Any], text: str) -> None:
+    replies.tell(session=unit.session, to=to_person(body, unit.user_id or ""), text=text)
 
 
 def _refresh_home(unit: Unit, body: dict[str, Any], client: WebClient) -> None:
@@ -86,9 +87,7 @@ def on_pass(unit: Unit, body: dict[str, Any], action: dict[str, Any], client: We
     _refresh_home(unit, body, client)
 
 
-def on_release(
-    unit: Unit, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient
-) -> None:
+def on_release(unit: Unit, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
     """*Release*: the request goes back to the queue."""
     request_id, _ = request_ids(action)
     requests.release(
@@ -100,7 +99,7 @@ def on_release(
         now=unit.now,
     )
     if body.get("response_url"):
-        _tell(unit, respond, back_in_queue(request_id))
+        _tell(unit, body, back_in_queue(request_id))
     _refresh_home(unit, body, client)  # App Home sends no response URL: its refresh says it
 
 
@@ -117,22 +116,22 @@ def on_cancel(unit: Unit, action: dict[str, Any]) -> None:
     )
 
 
-def _record_helped(unit: Unit, action: dict[str, Any], respond: Respond, helped: bool) -> None:
+def _record_helped(unit: Unit, body: dict[str, Any], action: dict[str, Any], helped: bool) -> None:
     request_id, _ = request_ids(action)
     requests.record_helped(
         session=unit.session, request_id=request_id, user_id=unit.user_id or "", helped=helped
     )
-    _tell(unit, respond, HELPED if helped else NOT_HELPED)
+    _tell(unit, body, HELPED if helped else NOT_HELPED)
 
 
-def on_helped(unit: Unit, action: dict[str, Any], respond: Respond) -> None:
+def on_helped(unit: Unit, body: dict[str, Any], action: dict[str, Any]) -> None:
     """The asker says the consult helped."""
-    _record_helped(unit, action, respond, True)
+    _record_helped(unit, body, action, True)
 
 
-def on_not_helped(unit: Unit, action: dict[str, Any], respond: Respond) -> None:
+def on_not_helped(unit: Unit, body: dict[str, Any], action: dict[str, Any]) -> None:
     """The asker says the consult did not help."""
-    _record_helped(unit, action, respond, False)
+    _record_helped(unit, body, action, False)
 
 
 def _may_act(unit: Unit, request_id: int) -> None:
@@ -238,7 +237,7 @@ def on_add_detail(unit: Unit, ack: Ack, view: dict[str, Any]) -> None:
     unit.after_commit(ack)
 
 
-def on_shortcut(unit: Unit, shortcut: dict[str, Any], respond: Respond) -> None:
+def on_shortcut(unit: Unit, shortcut: dict[str, Any]) -> None:
     """The "Ask a champion" message shortcut: the message becomes a request."""
     text = to_plain(str((shortcut.get("message") or {}).get("text") or ""))
     req, _ = requests.create(
@@ -249,4 +248,4 @@ def on_shortcut(unit: Unit, shortcut: dict[str, Any], respond: Respond) -> None:
         now=unit.now,
     )
     if shortcut.get("response_url"):
-        _tell(unit, respond, request_opened(req.id, from_message=True))
+        _tell(unit, shortcut, request_opened(req.id, from_message=True))

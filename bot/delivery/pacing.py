@@ -12,7 +12,11 @@ from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
 from slack_sdk.web import SlackResponse
 
 log = logging.getLogger(__name__)
@@ -41,6 +45,14 @@ LEARN = 0.9  # the estimate is multiplied by this after each workspace-wide 429
 # lane of a delivery books one slot ahead of its send, so this is kept above the lanes that can
 # be waiting at once (two worker threads and the sweep, LANES each, are at most 12; rarely all).
 RESERVE = 10
+# The calls that look for a post whose outcome is unknown (`bot.delivery.reconcile`) are
+# Slack's tier 3: about 50 a minute each, per workspace, short bursts allowed.
+LOOKUP_RATES = {
+    "conversations.history": 50 / 60,
+    "conversations.replies": 50 / 60,
+    "conversations.open": 50 / 60,
+}
+LOOKUP_BURST = 5
 INTERACTIVE_WAIT = 30.0  # the longest an interactive post waits for its slot before trying
 INTERACTIVE_TRIES = 4  # attempts of an interactive post that Slack keeps answering 429
 
@@ -68,6 +80,7 @@ class Pacer:
         self._channel_due: dict[str, float] = {}
         self._workspace_due = 0.0
         self._method_free: dict[str, float] = {}
+        self._lookup_due: dict[str, float] = {}
         self._last_limited: dict[str, tuple[str, float]] = {}
 
     def reserve(
@@ -85,6 +98,9 @@ class Pacer:
                 if channel is not None:
                     due = max(now, self._channel_due.get(str(channel), 0.0))
                     self._channel_due[str(channel)] = max(due, start) + PACE
+            rate = LOOKUP_RATES.get(method)
+            if rate is not None:
+                self._lookup_due[method] = max(self._lookup_due.get(method, 0.0), start) + 1 / rate
             return start - now
 
     def free_in(self, method: str, channel: str | None, *, bulk: bool = False) -> float:
@@ -95,6 +111,9 @@ class Pacer:
 
     def _start(self, method: str, channel: str | None, bulk: bool, now: float) -> float:
         start = max(now, self._method_free.get(method, 0.0))
+        rate = LOOKUP_RATES.get(method)
+        if rate is not None:
+            start = max(start, self._lookup_due.get(method, 0.0) - (LOOKUP_BURST - 1) / rate)
         if method in POSTS:
             # A bulk post leaves the last RESERVE slots of the burst to interactive ones.
             ahead = self.burst - 1 - (self.reserve_slots if bulk else 0)
@@ -130,7 +149,21 @@ class Pacer:
 def without_rate_limit_retries(client: WebClient) -> WebClient:
     """`client`, handing a 429 straight back: the delivery honours Retry-After itself, for that
     channel only, instead of sleeping inside the call while other channels could be served."""
-    handlers = [h for h in client.retry_handlers if not isinstance(h, RateLimitErrorRetryHandler)]
+    return _without(client, (RateLimitErrorRetryHandler,))
+
+
+def without_blind_retries(client: WebClient) -> WebClient:
+    """`client` with no retry of its own: a 429 comes back to be paced (as above), and a 5xx
+    or a broken connection comes back too, since Slack may have made the post before failing
+    and a blind repeat would post it twice (the delivery looks for it first)."""
+    return _without(
+        client,
+        (RateLimitErrorRetryHandler, ServerErrorRetryHandler, ConnectionErrorRetryHandler),
+    )
+
+
+def _without(client: WebClient, kinds: tuple[type, ...]) -> WebClient:
+    handlers = [h for h in client.retry_handlers if not isinstance(h, kinds)]
     if len(handlers) == len(client.retry_handlers):
         return client
     clone = copy.copy(client)

@@ -7,12 +7,14 @@ import json
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import exists, func, or_, select, update
+from sqlalchemy import exists, func, literal, or_, select, update
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql.elements import ColumnElement
 
+from bot.columns import UTCDateTime
 from bot.db import Database
 from bot.models import OutboxMessage, OutboxStatus
 from bot.services import rows_changed
@@ -20,7 +22,7 @@ from bot.services import rows_changed
 log = logging.getLogger(__name__)
 
 CLAIM_FOR = timedelta(seconds=60)  # a crashed sender's rows become due again after this
-MAX_ATTEMPTS = 8
+MAX_ATTEMPTS = 10  # about eight and a half minutes of retries before a row fails for good
 # Rows that go to many people at once, or on a timer (retention's edits too): they wait behind
 # answers and replies.
 BULK_REFS = ("broadcast:", "broadcast-reminder:", "digest:", "kb-review:", "redact:", "impact:")
@@ -40,6 +42,7 @@ class Outcome:
     sent: bool
     error: str | None = None
     retry_after: float | None = None
+    found: bool = False  # the post was found in Slack (its earlier try had worked)
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,13 @@ class _Claimed:
     lane: str
     channel: str | None
     bulk: bool = False
+    # The row as the claim found it (read in the claim's own update, so never stale).
+    payload: str = "{}"
+    ref: str | None = None
+    target_ref: str | None = None
+    attempts: int = 0
+    unsure_since: datetime | None = None
+    created_at: datetime | None = None
 
 
 class OutboxRows:
@@ -60,6 +70,7 @@ class OutboxRows:
 
     db: Database
     clock: Callable[[], datetime]
+    claim_for: timedelta = CLAIM_FOR
 
     def claim(self, ids: Iterable[int] | None, limit: int) -> list[_Claimed]:
         now = self.clock()
@@ -72,7 +83,7 @@ class OutboxRows:
             older.id < OutboxMessage.id,
         )
         due = (
-            select(OutboxMessage.id)
+            select(OutboxMessage.id, OutboxMessage.locked_until)
             .where(
                 OutboxMessage.status == OutboxStatus.PENDING,
                 OutboxMessage.next_attempt_at <= now,
@@ -82,53 +93,71 @@ class OutboxRows:
             .order_by(OutboxMessage.id)
             .limit(limit)
         )
+        token = now + self.claim_for
+        early: list[_Claimed] = []
         if ids is not None:
             wanted = list(ids)
             if not wanted:
                 return []
+            # Rows just handed over (never claimed) are claimed in one statement: the fast
+            # path from an officer's commit to the answer's post.
+            with self.db.session() as session:
+                early = [
+                    _claimed(token, tuple(won))
+                    for won in session.execute(
+                        update(OutboxMessage)
+                        .where(
+                            OutboxMessage.id.in_(wanted[:limit]),
+                            OutboxMessage.status == OutboxStatus.PENDING,
+                            OutboxMessage.next_attempt_at <= now,
+                            OutboxMessage.locked_until.is_(None),
+                            or_(OutboxMessage.method != "chat.update", ~edit_waiting),
+                        )
+                        .values(locked_until=token, attempts=OutboxMessage.attempts + 1)
+                        .returning(*_CLAIMED_COLUMNS)
+                        .execution_options(synchronize_session=False)
+                    )
+                ]
+            taken = {row.id for row in early}
+            wanted = [i for i in wanted if i not in taken]
+            if not wanted or len(early) >= limit:
+                return sorted(early, key=lambda row: row.id)
             due = due.where(OutboxMessage.id.in_(wanted))
-        claimed = []
-        token = now + CLAIM_FOR
+        claimed = early
         with self.db.session() as session:
-            candidates = list(session.scalars(due))
-        for row_id in candidates:
+            candidates = [(row.id, row.locked_until) for row in session.execute(due)]
+        for row_id, lock in candidates:
             # One conditional update per row decides which sender owns it (row count 1 or 0).
+            values: dict[str, Any] = {
+                "locked_until": token,
+                "attempts": OutboxMessage.attempts + 1,
+            }
+            held: ColumnElement[bool]
+            if lock is None:
+                held = OutboxMessage.locked_until.is_(None)
+            else:
+                # A claim that ran out: its sender died (or hung) with the row, perhaps in the
+                # middle of the call, so Slack may have the message. It was made at most a
+                # claim's length before the claim ran out.
+                held = OutboxMessage.locked_until == lock
+                values["unsure_since"] = func.coalesce(
+                    OutboxMessage.unsure_since, literal(lock - self.claim_for, UTCDateTime())
+                )
             with self.db.session() as session:
                 won = session.execute(
                     update(OutboxMessage)
                     .where(
                         OutboxMessage.id == row_id,
                         OutboxMessage.status == OutboxStatus.PENDING,
-                        or_(OutboxMessage.locked_until.is_(None), OutboxMessage.locked_until < now),
+                        held,
                     )
-                    .values(locked_until=token, attempts=OutboxMessage.attempts + 1)
+                    .values(**values)
+                    .returning(*_CLAIMED_COLUMNS)
                     .execution_options(synchronize_session=False)
-                )
-                if rows_changed(won) == 1:
-                    claimed.append(row_id)
-        if not claimed:
-            return []
-        with self.db.session() as session:
-            rows = session.execute(
-                select(
-                    OutboxMessage.id,
-                    OutboxMessage.method,
-                    OutboxMessage.payload,
-                    OutboxMessage.target_ref,
-                    OutboxMessage.ref,
-                )
-                .where(OutboxMessage.id.in_(claimed))
-                .order_by(OutboxMessage.id)
-            ).all()
-        out = []
-        for row_id, method, payload, target_ref, ref in rows:
-            args = json.loads(payload)
-            channel = args.get("channel") or args.get("users")
-            channel = str(channel) if channel else None
-            lane = target_ref or channel or f"row:{row_id}"
-            bulk = is_bulk(ref or target_ref)
-            out.append(_Claimed(row_id, token, method, lane, channel or target_ref, bulk))
-        return out
+                ).first()
+            if won is not None:
+                claimed.append(_claimed(token, tuple(won)))
+        return sorted(claimed, key=lambda row: row.id)
 
     def still_ours(self, row: _Claimed) -> bool:
         """Renew a long-held claim, if it is still this sender's."""
@@ -140,7 +169,7 @@ class OutboxRows:
                     OutboxMessage.status == OutboxStatus.PENDING,
                     OutboxMessage.locked_until == row.token,
                 )
-                .values(locked_until=self.clock() + CLAIM_FOR)
+                .values(locked_until=self.clock() + self.claim_for)
                 .execution_options(synchronize_session=False)
             )
             return rows_changed(renewed) == 1
@@ -216,9 +245,28 @@ class OutboxRows:
                 .execution_options(synchronize_session=False)
             )
 
+    def rewrite(self, row_id: int, method: str, payload: dict[str, Any]) -> None:
+        """Replace a claimed row's call (a reply whose response_url is gone goes as a DM)."""
+        with self.db.session() as session:
+            session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == row_id)
+                .values(method=method, payload=json.dumps(payload, separators=(",", ":")))
+                .execution_options(synchronize_session=False)
+            )
+
     def later(
-        self, row_id: int, attempts: int, *, seconds: float, error: str, count_attempt: bool = True
+        self,
+        row_id: int,
+        attempts: int,
+        *,
+        seconds: float,
+        error: str,
+        count_attempt: bool = True,
+        unsure_since: datetime | None = None,
     ) -> Outcome:
+        """Give the row back, due in `seconds`. `unsure_since`: this attempt's outcome is
+        unknown (Slack may have the message): the next one looks for it first."""
         if count_attempt and attempts >= MAX_ATTEMPTS:
             return self.fail(row_id, error)
         values: dict[str, Any] = {
@@ -226,6 +274,10 @@ class OutboxRows:
             "next_attempt_at": self.clock() + timedelta(seconds=seconds),
             "error": error[:200],
         }
+        if unsure_since is not None:
+            values["unsure_since"] = func.coalesce(
+                OutboxMessage.unsure_since, literal(unsure_since, UTCDateTime())
+            )
         if not count_attempt:
             values["attempts"] = OutboxMessage.attempts - 1
         with self.db.session() as session:
@@ -253,5 +305,47 @@ class OutboxRows:
         return Outcome(row_id, sent=False, error=error)
 
 
+def _claimed(token: datetime, won: tuple[Any, ...]) -> _Claimed:
+    """A claimed row from the claim's RETURNING (in `_CLAIMED_COLUMNS` order)."""
+    row_id, method, payload, target_ref, ref, attempts, unsure_since, created_at = won
+    args = json.loads(payload)
+    channel = args.get("channel") or args.get("users")
+    channel = str(channel) if channel else None
+    return _Claimed(
+        row_id,
+        token,
+        method,
+        target_ref or channel or f"row:{row_id}",
+        channel or target_ref,
+        is_bulk(ref or target_ref),
+        payload=payload,
+        ref=ref,
+        target_ref=target_ref,
+        attempts=attempts,
+        unsure_since=_aware(unsure_since),
+        created_at=_aware(created_at),
+    )
+
+
+_CLAIMED_COLUMNS = (
+    OutboxMessage.id,
+    OutboxMessage.method,
+    OutboxMessage.payload,
+    OutboxMessage.target_ref,
+    OutboxMessage.ref,
+    OutboxMessage.attempts,
+    OutboxMessage.unsure_since,
+    OutboxMessage.created_at,
+)
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    """A timestamp read back through RETURNING, in UTC whatever the driver gave."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
 def backoff(attempts: int) -> float:
-    return float(min(300, 2 ** max(0, attempts)))
+    """Seconds before the next try after `attempts` failed ones: 1, 2, 4, … up to 5 minutes."""
+    return float(min(300, 2 ** max(0, attempts - 1)))

@@ -8,7 +8,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from slack_sdk import WebClient
@@ -16,8 +16,10 @@ from slack_sdk.errors import SlackApiError, SlackRequestError
 from sqlalchemy import select
 
 from bot.db import Database
+from bot.delivery import responses
 from bot.delivery.files import upload_file
-from bot.delivery.pacing import Pacer, retry_after_of, without_rate_limit_retries
+from bot.delivery.pacing import Pacer, retry_after_of, without_blind_retries
+from bot.delivery.reconcile import LOOKED_UP, Lookups, Paced, mark
 from bot.delivery.rows import CLAIM_FOR, OutboxRows, Outcome, _Claimed, backoff
 from bot.models import OutboxMessage, OutboxStatus, utcnow
 
@@ -41,6 +43,7 @@ PERMANENT = frozenset(
         "message_not_found",
         "missing_scope",
         "msg_too_long",
+        "not_agent_app",
         "no_text",
         "not_allowed_token_type",
         "not_authed",
@@ -67,14 +70,21 @@ class Delivery(OutboxRows):
         lanes: int = LANES,
         sleep: Callable[[float], None] = time.sleep,
         pacer: Pacer | None = None,
+        claim_for: timedelta = CLAIM_FOR,
     ) -> None:
         self.db = db
-        self.client = without_rate_limit_retries(client)
+        self.client = without_blind_retries(client)
         self.clock = clock
+        # How long a claim holds a row: a sender that died with it lets it go after this. It
+        # must outlast the longest call (the client's timeout), or a slow call would be sent
+        # again beside itself.
+        self.claim_for = claim_for
         self.lanes = max(1, lanes)
         self.sleep = sleep
         # Shared with the listeners' client (`PacedClient`), so that answers go ahead of bulk.
         self.pacer = pacer or Pacer()
+        # Looks for posts whose outcome is unknown; `lookups.counts` says how often it asked.
+        self.lookups = Lookups(self.pacer, sleep)
         # Set when the process shuts down: a long delivery gives its rows back for the sweep.
         self.stopping = threading.Event()
 
@@ -93,6 +103,8 @@ class Delivery(OutboxRows):
             sent = [o.outbox_id for o in results if o.sent]
             if wanted is not None and sent:
                 wanted |= self.followers(sent)
+                if wanted <= {o.outbox_id for o in outcomes if o.sent}:
+                    break  # all of them out, and nothing waits on them
             idle = 0 if sent else idle + 1
             if idle >= IDLE_PASSES or time.monotonic() - started > BUDGET:
                 break
@@ -136,11 +148,11 @@ class Delivery(OutboxRows):
                 break
             if wait > 0:
                 self.sleep(wait)
-            if time.monotonic() - claimed_at > CLAIM_FOR.total_seconds() / 2:
+            if time.monotonic() - claimed_at > self.claim_for.total_seconds() / 2:
                 if not self.still_ours(row):
                     continue  # our claim ran out and another sender took the row
                 claimed_at = time.monotonic()
-            outcome = self._send(row.id)
+            outcome = self._send(row)
             outcomes.append(outcome)
             if outcome.retry_after is not None:
                 self.pacer.limited(row.method, row.channel, outcome.retry_after)
@@ -149,57 +161,169 @@ class Delivery(OutboxRows):
                 break
         return outcomes
 
-    def _send(self, row_id: int) -> Outcome:
-        with self.db.session() as session:
-            row = session.get(OutboxMessage, row_id)
-            assert row is not None
-            method, payload, attempts = row.method, json.loads(row.payload), row.attempts
-            target_ref, target_state = row.target_ref, None
-            if target_ref:
+    def client_for(self, payload: dict[str, Any]) -> WebClient:
+        """The Web API client a row is sent with: the one place it is chosen."""
+        return self.client
+
+    def _send(self, row: _Claimed) -> Outcome:
+        row_id, method, payload, attempts = (
+            row.id,
+            row.method,
+            json.loads(row.payload),
+            row.attempts,
+        )
+        ref, unsure, created = row.ref, row.unsure_since, row.created_at or self.clock()
+        target_ref, target_state = row.target_ref, None
+        if target_ref:
+            with self.db.session() as session:
                 target = session.scalar(
                     select(OutboxMessage).where(OutboxMessage.ref == target_ref)
                 )
                 target_state = (target.status, target.channel, target.ts) if target else None
-        if target_ref or method == "chat.update":
-            # An edit of, or a reply into, a message this outbox sent: wait until it has a ts.
+        if target_ref:
+            # An edit of, a reply into, or a call after a message this outbox sent: wait until
+            # it has a ts.
             if target_state is None or target_state[0] is OutboxStatus.FAILED:
                 return self.fail(row_id, "target_message_failed")
             if target_state[0] is OutboxStatus.CANCELLED:  # withdrawn before it went
                 return self.fail(row_id, "target_message_cancelled")
             if target_state[0] is not OutboxStatus.SENT:
                 return self.later(
-                    row_id, attempts, seconds=1, error="waiting_for_target", count_attempt=False
+                    row_id, attempts, seconds=0.25, error="waiting_for_target", count_attempt=False
                 )
-            payload["channel"] = target_state[1]
+            if method in ("chat.update", "chat.postMessage"):
+                payload["channel"] = target_state[1]
             if method == "chat.update":
                 payload["ts"] = target_state[2]
             elif payload.pop("in_thread", False):
                 payload["thread_ts"] = target_state[2]
             payload.pop("in_thread", None)
+        elif method == "chat.update" and not payload.get("ts"):
+            return self.fail(row_id, "target_message_failed")
+        if method == responses.METHOD:
+            method, payload = self._response_or_fallback(row_id, payload, created)
+            if method == "none":  # a replacement whose URL is gone: the message stays
+                return self.fail(row_id, "expired_url")
+        client = self.client_for(payload)
+        if method in LOOKED_UP:
+            payload["metadata"] = mark(row_id, ref)
+            if unsure is not None:
+                found = self._look(client, row_id, attempts, method, payload, unsure)
+                if isinstance(found, Outcome):
+                    return found
+                if found is not None:
+                    self.mark_sent(row_id, payload.get("channel"), found)
+                    log.info("outbox %s: found in Slack, not sent again", row_id)
+                    return Outcome(row_id, sent=True, found=True)
+                if payload.get("channel") and method != "chat.postMessage":
+                    method = "chat.postMessage"  # the conversation was opened by the lookup
+        started = self.clock()
         try:
-            channel, ts = self._call(method, payload)
+            channel, ts = self._call(client, method, payload)
         except SlackApiError as exc:
-            return self._slack_error(row_id, attempts, exc)
+            return self._slack_error(row_id, attempts, method, exc, started)
+        except responses.Refused as refused:
+            return self._refused_response(row_id, attempts, refused)
         except SlackRequestError as exc:  # an upload's POST answered other than 200
             return self.later(row_id, attempts, seconds=backoff(attempts), error=str(exc)[:80])
         except OSError as exc:  # connection refused, reset, timed out
-            return self.later(row_id, attempts, seconds=backoff(attempts), error=type(exc).__name__)
+            unsure_since = None if _never_sent(exc) else started
+            return self.later(
+                row_id,
+                attempts,
+                seconds=backoff(attempts),
+                error=type(exc).__name__,
+                unsure_since=unsure_since if method in LOOKED_UP else None,
+            )
         # The only window for a repeat after a crash: between Slack's answer and this update.
         self.mark_sent(row_id, channel, ts)
         return Outcome(row_id, sent=True)
 
-    def _call(self, method: str, payload: dict[str, Any]) -> tuple[str | None, str | None]:
+    def _look(
+        self,
+        client: WebClient,
+        row_id: int,
+        attempts: int,
+        method: str,
+        payload: dict[str, Any],
+        unsure: datetime,
+    ) -> str | Outcome | None:
+        """The ts of the post, if Slack has it; an Outcome if the lookup must wait; None to
+        post (not there, or it cannot be looked for: the post is then made again)."""
+        try:
+            return self.lookups.find(client, method, payload, row_id, since=unsure)
+        except Paced as held:
+            return self.later(
+                row_id, attempts, seconds=held.seconds, error="ratelimited", count_attempt=False
+            )
+        except SlackApiError as exc:
+            if exc.response.status_code == 429:
+                retry_after = retry_after_of(exc)
+                later = self.later(
+                    row_id, attempts, seconds=retry_after, error="ratelimited", count_attempt=False
+                )
+                return Outcome(row_id, sent=False, error=later.error, retry_after=retry_after)
+            if exc.response.status_code >= 500:
+                return self.later(
+                    row_id, attempts, seconds=backoff(attempts), error="lookup_failed"
+                )
+            # History refused (a scope this install lacks, say): the post is made again.
+            log.warning(
+                "outbox %s: cannot look for it (%s); sending again",
+                row_id,
+                exc.response.get("error"),
+            )
+            return None
+        except OSError as exc:
+            return self.later(row_id, attempts, seconds=backoff(attempts), error=type(exc).__name__)
+
+    def _call(
+        self, client: WebClient, method: str, payload: dict[str, Any]
+    ) -> tuple[str | None, str | None]:
+        if method == responses.METHOD:
+            responses.post(payload, timeout=client.timeout)
+            return None, None
         if method == "files.upload_v2":
-            return upload_file(self.client, payload)
+            return upload_file(client, payload)
         if method == "conversations.open+chat.postMessage":
-            opened = self.client.conversations_open(users=payload.pop("users"))
+            opened = client.conversations_open(users=payload.pop("users"))
             payload["channel"] = opened["channel"]["id"]
             method = "chat.postMessage"
-        response = self.client.api_call(method.replace("+", ""), json=payload)
+        response = client.api_call(method.replace("+", ""), json=payload)
         channel = response.get("channel") or payload.get("channel")
         return (str(channel) if channel else None, response.get("ts"))
 
-    def _slack_error(self, row_id: int, attempts: int, exc: SlackApiError) -> Outcome:
+    def _response_or_fallback(
+        self, row_id: int, payload: dict[str, Any], created: datetime
+    ) -> tuple[str, dict[str, Any]]:
+        """A response_url reply, or, once its URL has expired, the same reply as a DM."""
+        if not responses.expired(created, self.clock()):
+            return responses.METHOD, payload
+        method, fallback = responses.fallback(payload)
+        if method != "none":
+            self.rewrite(row_id, method, fallback)
+            log.info("outbox %s: its response_url expired; sent as a DM instead", row_id)
+        return method, fallback
+
+    def _refused_response(self, row_id: int, attempts: int, refused: responses.Refused) -> Outcome:
+        if refused.gone:  # expired or used up: the reply goes as a DM on the next try
+            with self.db.session() as session:
+                row = session.get(OutboxMessage, row_id)
+                assert row is not None
+                method, fallback = responses.fallback(json.loads(row.payload))
+            if method == "none":
+                return self.fail(row_id, refused.error)
+            self.rewrite(row_id, method, fallback)
+            return self.later(row_id, attempts, seconds=0, error=refused.error, count_attempt=False)
+        if refused.status == 429:
+            return self.later(row_id, attempts, seconds=1, error="ratelimited", count_attempt=False)
+        if refused.status >= 500:
+            return self.later(row_id, attempts, seconds=backoff(attempts), error=refused.error)
+        return self.fail(row_id, refused.error)
+
+    def _slack_error(
+        self, row_id: int, attempts: int, method: str, exc: SlackApiError, started: datetime
+    ) -> Outcome:
         status = exc.response.status_code
         error = str(exc.response.get("error") or f"http_{status}")
         if status == 429:
@@ -208,6 +332,19 @@ class Delivery(OutboxRows):
                 row_id, attempts, seconds=retry_after, error="ratelimited", count_attempt=False
             )
             return Outcome(row_id, sent=False, error=later.error, retry_after=retry_after)
+        if method == "chat.delete" and error == "message_not_found":
+            self.mark_sent(row_id, None, None)  # gone already (an earlier try deleted it)
+            return Outcome(row_id, sent=True)
         if status < 500 and error in PERMANENT:
             return self.fail(row_id, error)
-        return self.later(row_id, attempts, seconds=backoff(attempts), error=error)
+        # A 5xx may come after Slack made the post: the next try looks for it first.
+        unsure = started if status >= 500 and method in LOOKED_UP else None
+        return self.later(
+            row_id, attempts, seconds=backoff(attempts), error=error, unsure_since=unsure
+        )
+
+
+def _never_sent(exc: OSError) -> bool:
+    """Whether the request cannot have reached Slack (the connection was refused)."""
+    reason = getattr(exc, "reason", exc)
+    return isinstance(reason, ConnectionRefusedError)

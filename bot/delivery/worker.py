@@ -13,6 +13,7 @@ from bot.delivery.sender import Delivery
 log = logging.getLogger(__name__)
 
 THREADS = 2  # one long broadcast occupies one; the other keeps officers' notices instant
+DRAIN = 1.0  # seconds a shutdown waits for the rows already handed over (a broadcast: no more)
 
 
 class DeliveryWorker:
@@ -47,13 +48,17 @@ class DeliveryWorker:
         with self._idle:
             return self._idle.wait_for(lambda: self._pending == 0, timeout=timeout)
 
-    def close(self, timeout: float = 10.0) -> None:
-        """Stop the threads: a delivery under way gives its unsent rows back to the outbox."""
+    def close(self, timeout: float = 10.0, *, drain: float = DRAIN) -> None:
+        """Stop the threads, after up to `drain` seconds for what was handed over (answers
+        just committed go out before a graceful shutdown): a delivery still under way then
+        gives its unsent rows back to the outbox."""
         with self._lock:
             if self._closed:
                 return
             self._closed = True
             threads = list(self._threads)
+        if threads and drain > 0:
+            self.wait_idle(timeout=drain)
         self.delivery.stopping.set()
         for _ in threads:
             self._queue.put(None)

@@ -39,6 +39,16 @@ method taking `team_id=None` means that one. More of the API:
   checked against the reference; a workspace without `agent_view` (`set_agent_view`) gets
   `not_agent_app`. `assistant_thread(channel, thread_ts, team_id=)` shows what was set.
 
+- Faults a retry cannot see through: `inject(..., applied=True)` makes the call take effect
+  and answers it with the 5xx anyway (Slack posted, the answer was lost); `inject(...,
+  channel=, where=)` fails only calls to one conversation (a user ID matches their DM) or
+  whose arguments `where` accepts; `hold(method, applied=…)` keeps the next call in flight
+  (after or before it takes effect) until `release()`, for a test that kills the caller.
+- Message metadata (`event_type`, `event_payload`) is checked and kept as Slack keeps it;
+  `conversations.history` and `conversations.replies` show it only with
+  `include_all_metadata`, and take `oldest` (and `latest`, `inclusive`). Ephemeral messages
+  keep none.
+
 `reset()` empties every workspace's messages and the recorded calls; workspaces, users,
 tokens and their revocations stay.
 """

@@ -31,6 +31,7 @@ NO_AUTH |= {"oauth.v2.user.access", "openid.connect.token"}
 MESSAGE_METHODS = {"chat.postMessage", "chat.update", "chat.postEphemeral", "chat.scheduleMessage"}
 VIEW_METHODS = {"views.open", "views.update", "views.push", "views.publish"}
 RESPONSE_URL_USES = 5
+HOLD_LIMIT = 60.0  # the longest a held call waits for its release
 
 
 class EmulatorCore(Installs, Files):
@@ -69,8 +70,12 @@ class EmulatorCore(Installs, Files):
         with self._lock:
             notes = list(request.problems)
             routed: list[Workspace] = []
+            hold = self._faults.take_hold(method, request.args)
             try:
-                reply, injected = self._dispatch(method, request, notes, routed)
+                if hold is not None and not hold.applied:
+                    reply, injected = _error("internal_error", status=500), True
+                else:
+                    reply, injected = self._dispatch(method, request, notes, routed)
             except Exception as exc:  # a bug in the emulator must fail the tests loudly
                 log.exception("emulator failed on %s", method)
                 notes.append(f"the emulator itself failed: {exc!r}")
@@ -96,6 +101,9 @@ class EmulatorCore(Installs, Files):
                 listener(call)
             except Exception:
                 log.exception("on_call listener failed")
+        if hold is not None:  # outside the lock: every other call goes on meanwhile
+            hold.reached.set()
+            hold.released.wait(timeout=HOLD_LIMIT)
         return reply
 
     def _dispatch(
@@ -122,16 +130,38 @@ class EmulatorCore(Installs, Files):
             if ws is not None:
                 routed.append(ws)
         team = ws.team_id if ws else (token.enterprise_id or "") if token else ""
-        fault = self._faults.take(method, team)
+        fault = self._faults.take(method, team, self._resolved(ws, args))
         if fault is not None:
             headers = {} if fault.retry_after is None else {"Retry-After": str(fault.retry_after)}
-            return _error(fault.error, status=fault.status, headers=headers), True
+            failed = _error(fault.error, status=fault.status, headers=headers)
+            if fault.applied:  # Slack did the work, then the answer was lost
+                self._dispatch_checked(method, request, notes, token, ws)
+            return failed, True
         if token is not None:
             channel = self._channel_key(ws, args) if ws else None
             retry_after = self._limiter.check(method, channel, team)
             if retry_after is not None:
                 headers = {"Retry-After": str(retry_after)}
                 return _error("ratelimited", status=429, headers=headers), False
+        return self._dispatch_checked(method, request, notes, token, ws), False
+
+    def _resolved(self, ws: Workspace | None, args: dict[str, Any]) -> dict[str, Any]:
+        """The arguments a fault's `where` sees: a user ID as channel also as its DM's id."""
+        channel = args.get("channel")
+        if ws is None or not isinstance(channel, str) or channel not in ws.ims:
+            return args
+        return {**args, "channel_id": ws.ims[channel]}
+
+    def _dispatch_checked(
+        self,
+        method: str,
+        request: ApiRequest,
+        notes: list[str],
+        token: Token | None,
+        ws: Workspace | None,
+    ) -> Reply:
+        """Check the call against the reference and Block Kit, then make it."""
+        args = request.args
         checked = args_to_check(method, self._own(method, args, ws))
         problems = [(p.error, p.reason) for p in self.reference.check(method, checked)]
         if method in MESSAGE_METHODS:
@@ -141,9 +171,7 @@ class EmulatorCore(Installs, Files):
         if problems:
             notes.extend(reason for _, reason in problems)
             messages = [f"[ERROR] {reason}" for _, reason in problems]
-            return _error(
-                problems[0][0], extra={"response_metadata": {"messages": messages}}
-            ), False
+            return _error(problems[0][0], extra={"response_metadata": {"messages": messages}})
         try:
             if method in INSTALL_METHODS:
                 result = self._install_method(method, request, token, ws)
@@ -155,8 +183,8 @@ class EmulatorCore(Installs, Files):
         except SlackError as exc:
             if exc.violation:
                 notes.append(exc.violation)
-            return _error(exc.error), False
-        return Reply({"ok": True, **result}), False
+            return _error(exc.error)
+        return Reply({"ok": True, **result})
 
     def _own(self, method: str, args: dict[str, Any], ws: Workspace | None) -> dict[str, Any]:
         """The args to check against the reference, without the team_id slack_sdk adds.

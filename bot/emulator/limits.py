@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import math
+import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 DEFAULT_ERRORS = {429: "ratelimited", 500: "internal_error", 502: "bad_gateway"}
 DEFAULT_ERRORS |= {503: "service_unavailable", 504: "request_timeout"}
@@ -35,40 +37,84 @@ METHOD_TIERS = {
 }
 
 
+Where = Callable[[dict[str, Any]], bool]  # which calls (by their arguments) a fault is for
+
+
 @dataclass
 class Fault:
-    """A failure to answer the next `remaining` calls of a method with."""
+    """A failure to answer the next `remaining` calls of a method with. `applied`: the call
+    takes effect first (Slack did it, then its answer was lost: a 5xx after the fact)."""
 
     status: int
     error: str
     retry_after: int | None
     remaining: int
+    applied: bool = False
+    where: Where | None = None
+
+
+@dataclass
+class Hold:
+    """The next matching call waits (after taking effect, if `applied`) until `release`; one
+    held without effect is then answered 500, as a request Slack never completed."""
+
+    method: str
+    applied: bool
+    where: Where | None = None
+    reached: threading.Event = field(default_factory=threading.Event)
+    released: threading.Event = field(default_factory=threading.Event)
+    taken: bool = False
+
+    def wait_reached(self, timeout: float = 10.0) -> bool:
+        """Whether a call has arrived and is being held."""
+        return self.reached.wait(timeout)
+
+    def release(self) -> None:
+        self.released.set()
+
+
+def _matches(where: Where | None, args: dict[str, Any] | None) -> bool:
+    return where is None or (args is not None and bool(where(args)))
 
 
 class Faults:
-    """Failures queued per method (and optionally per workspace) by `SlackEmulator.inject`."""
+    """Failures queued per method (and optionally per workspace) by `SlackEmulator.inject`,
+    and calls to hold (`SlackEmulator.hold`)."""
 
     def __init__(self) -> None:
         self._queued: dict[tuple[str, str], list[Fault]] = {}
+        self._holds: list[Hold] = []
 
     def add(self, method: str, fault: Fault, team: str = "") -> None:
         """`team` "" queues the fault for whichever workspace calls next."""
         self._queued.setdefault((method, team), []).append(fault)
 
-    def take(self, method: str, team: str = "") -> Fault | None:
-        queue = self._queued.get((method, team)) if team else None
-        if not queue:
-            queue = self._queued.get((method, ""))
-        if not queue:
-            return None
-        fault = queue[0]
-        fault.remaining -= 1
-        if fault.remaining <= 0:
-            queue.pop(0)
-        return fault
+    def take(self, method: str, team: str = "", args: dict[str, Any] | None = None) -> Fault | None:
+        for key in ((method, team), (method, "")) if team else ((method, ""),):
+            queue = self._queued.get(key) or []
+            for fault in queue:
+                if _matches(fault.where, args):
+                    fault.remaining -= 1
+                    if fault.remaining <= 0:
+                        queue.remove(fault)
+                    return fault
+        return None
+
+    def add_hold(self, hold: Hold) -> None:
+        self._holds.append(hold)
+
+    def take_hold(self, method: str, args: dict[str, Any]) -> Hold | None:
+        for hold in self._holds:
+            if not hold.taken and hold.method == method and _matches(hold.where, args):
+                hold.taken = True
+                return hold
+        return None
 
     def clear(self) -> None:
         self._queued.clear()
+        for hold in self._holds:  # nothing may stay blocked past a reset
+            hold.release()
+        self._holds.clear()
 
 
 @dataclass

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import copy
+import json
+import re
 import time
 from collections.abc import Callable
 from typing import Any
@@ -15,6 +17,7 @@ from bot.emulator.workspace import Channel, Workspace
 Args = dict[str, Any]
 Handler = Callable[[Workspace, Args], dict[str, Any]]
 HANDLERS: dict[str, Handler] = {}
+METADATA_LIMIT = 8000  # bytes of a message's metadata (Slack's own figure is not published)
 
 
 def method(name: str) -> Callable[[Handler], Handler]:
@@ -60,7 +63,33 @@ def _content(ws: Workspace, args: Args) -> dict[str, Any]:
         attachments, _ = parse_json(args["attachments"])
         out["attachments"] = attachments
     if args.get("metadata") not in (None, ""):
-        out["metadata"], _ = parse_json(args["metadata"])
+        out["metadata"] = message_metadata(args["metadata"])
+    return out
+
+
+def message_metadata(value: Any) -> dict[str, Any]:
+    """A message's `metadata` argument, as Slack keeps it: an object with an `event_type` (a
+    name of letters, digits and underscores) and an `event_payload` object; `{}` removes it."""
+    metadata, problem = parse_json(value)
+    if problem or not isinstance(metadata, dict):
+        raise SlackError("invalid_metadata_format", f"metadata is not a JSON object: {value!r}")
+    if metadata == {}:
+        return {}
+    event_type, payload = metadata.get("event_type"), metadata.get("event_payload")
+    if not isinstance(event_type, str) or not re.fullmatch(r"[A-Za-z0-9_]{1,255}", event_type):
+        raise SlackError("invalid_metadata_schema", f"metadata event_type {event_type!r}")
+    if not isinstance(payload, dict) or set(metadata) - {"event_type", "event_payload"}:
+        raise SlackError("invalid_metadata_schema", "metadata needs an event_payload object")
+    if len(json.dumps(metadata)) > METADATA_LIMIT:
+        raise SlackError("metadata_too_large", "metadata over the emulated size limit")
+    return copy.deepcopy(metadata)
+
+
+def _shown(message: dict[str, Any], args: Args) -> dict[str, Any]:
+    """A message as history shows it: its metadata only with `include_all_metadata`."""
+    out = public(message)
+    if not _flag(args, "include_all_metadata"):
+        out.pop("metadata", None)
     return out
 
 
@@ -85,6 +114,8 @@ def chat_post_message(ws: Workspace, args: Args) -> dict[str, Any]:
         "text": "",
     }
     message.update(_content(ws, args))
+    if message.get("metadata") == {}:
+        del message["metadata"]
     thread_ts = args.get("thread_ts")
     if thread_ts:
         message["thread_ts"] = str(thread_ts)
@@ -135,7 +166,8 @@ def chat_post_ephemeral(ws: Workspace, args: Args) -> dict[str, Any]:
         raise SlackError("user_not_in_channel")
     ts = ws.next_ts()
     message = {"type": "message", "user": ws.bot_user_id, "ts": ts, "text": ""}
-    message.update(_content(ws, args))
+    # Ephemeral messages keep no event metadata (Slack ignores it): they cannot be looked up.
+    message.update(_content(ws, {k: v for k, v in args.items() if k != "metadata"}))
     if args.get("thread_ts"):
         message["thread_ts"] = str(args["thread_ts"])
     ws.ephemeral.setdefault((channel.id, user), []).append(message)
@@ -247,7 +279,7 @@ def conversations_history(ws: Workspace, args: Args) -> dict[str, Any]:
     oldest, latest = float(args.get("oldest") or 0), float(args.get("latest") or 1e12)
     inclusive = _flag(args, "inclusive")
     top = [
-        public(m)
+        _shown(m, args)
         for m in reversed(ws.messages.get(channel.id, []))
         if m.get("thread_ts") in (None, m["ts"])
         and (oldest <= float(m["ts"]) <= latest if inclusive else oldest < float(m["ts"]) < latest)
@@ -267,10 +299,12 @@ def conversations_replies(ws: Workspace, args: Args) -> dict[str, Any]:
         parent = ws.message(channel.id, args.get("ts"))
     except SlackError as exc:
         raise SlackError("thread_not_found") from exc
+    oldest = float(args.get("oldest") or 0)
     thread = [
-        public(m)
+        _shown(m, args)
         for m in ws.messages.get(channel.id, [])
-        if m is parent or m.get("thread_ts") == parent["ts"]
+        if (m is parent or m.get("thread_ts") == parent["ts"])
+        and (m is parent or float(m["ts"]) >= oldest)
     ]
     page, cursor = page_of(thread, args, default=1000)
     return {

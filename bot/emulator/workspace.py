@@ -278,6 +278,8 @@ class Workspace:
         edited_at = self.next_ts()
         message.setdefault("edits", []).append({**before, "replaced_at": edited_at})
         message.update(copy.deepcopy(content))
+        if message.get("metadata") == {}:  # an empty object removes the metadata
+            del message["metadata"]
         message["edited"] = {"user": self.bot_user_id, "ts": edited_at}
         return edited_at
 

@@ -8,9 +8,11 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
+from bot.domain.replies import ReplyTo
 from bot.knowledge import KnowledgeBase
 from bot.knowledge.shown import Shown
-from bot.models import Outcome, Request, Surface
+from bot.models import Outcome, Request, Surface, utcnow
+from bot.notify import answers
 from bot.services import questions, requests
 
 
@@ -38,8 +40,12 @@ def ask(
     surface: Surface,
     channel_id: str | None = None,
     now: datetime | None = None,
+    reply_to: ReplyTo | None = None,
+    echo: bool = False,
 ) -> Handled:
-    """Triage and record a question; route a live case to a champion at once (never for /faq)."""
+    """Triage and record a question; route a live case to a champion at once (never for /faq).
+    With `reply_to`, the reply is queued there in the same transaction (`echo`: repeating the
+    question above it, for a reply only the asker sees)."""
     asked = questions.ask(
         session=session,
         kb=kb,
@@ -64,4 +70,33 @@ def ask(
             immediate_risk=asked.triage.immediate_risk,
             now=now,
         )
-    return Handled(asked=asked, request=request)
+    handled = Handled(asked=asked, request=request)
+    if reply_to is not None:
+        shown = handled.shown.with_echo(questions.clean_question(text) if echo else None)
+        answers.answered(
+            session=session,
+            settings=settings,
+            shown=shown,
+            to=reply_to,
+            today=(now or utcnow()).date(),
+        )
+    return handled
+
+
+def feedback(
+    *,
+    session: Session,
+    settings: Settings,
+    kb: KnowledgeBase,
+    question_id: int,
+    user_id: str,
+    helpful: bool,
+    now: datetime,
+    reply_to: ReplyTo,
+) -> None:
+    """Record the asker's verdict on an answer and queue the answer redrawn with it."""
+    given = questions.give_feedback(
+        session=session, question_id=question_id, user_id=user_id, helpful=helpful, now=now
+    )
+    shown = questions.shown_for(session=session, kb=kb, question_id=given.question_id)
+    answers.redrawn(session=session, settings=settings, shown=shown, to=reply_to, today=now.date())

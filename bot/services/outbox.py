@@ -15,9 +15,11 @@ from bot.models import OutboxMessage, OutboxStatus, utcnow
 from bot.services import refs, rows_changed
 from bot.services.refs import Quote, Ref
 
-# Methods the delivery knows how to make; each takes the payload as keyword arguments.
+# Methods the delivery knows how to make; each takes the payload as keyword arguments, but
+# "response_url" (a POST of `body` to `url`, see `respond`).
 METHODS = frozenset(
     {
+        "assistant.threads.setStatus",
         "chat.postMessage",
         "chat.update",
         "chat.postEphemeral",
@@ -28,6 +30,7 @@ METHODS = frozenset(
         # to the URL it gives, files.completeUploadExternal), made by slack_sdk's
         # files_upload_v2; a failure at any step retries all three.
         "files.upload_v2",
+        "response_url",
     }
 )
 # The Web API methods a delivery makes for each of METHODS, where they are not its parts.
@@ -274,3 +277,43 @@ def edit_sent(
         ref=ref,
         target_ref=Ref(row.ref),
     )
+
+
+def respond(
+    *,
+    session: Session,
+    url: str,
+    text: str,
+    blocks: list[dict[str, Any]] | None = None,
+    user: str | None = None,
+    replace: bool = False,
+    ref: Ref | None = None,
+) -> OutboxMessage:
+    """Queue an ephemeral reply through a response_url (or, `replace`, a redraw of the
+    message a button sat on). `user` gets it by DM instead should the URL expire first."""
+    body: dict[str, Any] = {"text": text, "response_type": "ephemeral"}
+    if blocks is not None:
+        body["blocks"] = blocks
+    body["replace_original"] = replace
+    payload = {"url": url, "body": body, "user": None if replace else user}
+    return enqueue(session=session, method="response_url", payload=payload, ref=ref)
+
+
+def edit_message(
+    *,
+    session: Session,
+    channel: str,
+    ts: str,
+    text: str,
+    blocks: list[dict[str, Any]] | None = None,
+) -> OutboxMessage:
+    """Queue an edit of a message by where it is (one not sent through this outbox)."""
+    payload: dict[str, Any] = {"channel": channel, "ts": ts, "text": text, "blocks": blocks or []}
+    return enqueue(session=session, method="chat.update", payload=payload)
+
+
+def after(
+    *, session: Session, target_ref: Ref, method: str, payload: dict[str, Any]
+) -> OutboxMessage:
+    """Queue a call to make once the message `target_ref` has been sent (its payload as is)."""
+    return enqueue(session=session, method=method, payload=payload, target_ref=target_ref)

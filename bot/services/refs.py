@@ -11,6 +11,16 @@ from typing import NewType
 Ref = NewType("Ref", str)
 
 
+def answer(question_id: int) -> Ref:
+    """The reply to an officer's question (in their DM, a thread, or by response_url)."""
+    return Ref(f"answer:{question_id}")
+
+
+def reply(key: str) -> Ref:
+    """A reply to something not recorded as a question (`key` unique, e.g. a random token)."""
+    return Ref(f"reply:{key}")
+
+
 def offer(offer_id: int) -> Ref:
     """The DM offering a request to one champion."""
     return Ref(f"offer:{offer_id}")

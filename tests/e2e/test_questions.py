@@ -323,8 +323,8 @@ def test_live_case_points_to_a_champion(app: RunningApp) -> None:
         channel=app.im(OFFICER),
         text="my victim says her ex keeps turning up at her work, what should i charge him with",
     )
-    call = posts(app)[0]
-    assert call.args["channel"] == app.im(OFFICER)
+    # The answer, in the DM asked in (the request's notices go out beside it).
+    call = posts_to(app, app.im(OFFICER))
     assert "live case" in all_text(blocks_of(call))
     assert questions_in(app)[0].outcome is Outcome.LIVE_CASE
     # It became a request for the champions, numbered in the reply.
@@ -341,8 +341,7 @@ def test_immediate_risk_is_said_first(app: RunningApp) -> None:
         channel=app.im(OFFICER),
         text="he is outside her house right now threatening to kill her",
     )
-    call = posts(app)[0]
-    assert call.args["channel"] == app.im(OFFICER)
+    call = posts_to(app, app.im(OFFICER))
     assert "immediate danger" in blocks_of(call)[0]["text"]["text"]
 
 
