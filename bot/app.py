@@ -7,6 +7,7 @@ from concurrent.futures import Executor, ThreadPoolExecutor
 from typing import Any
 
 from slack_bolt import App
+from slack_bolt.oauth.oauth_settings import OAuthSettings
 
 from bot.runtime import Runtime
 
@@ -28,9 +29,13 @@ def create_app(
         settings.require_socket()
     else:
         settings.require_http()
+    # Many workspaces: Bolt's OAuth install flow, each request authorised by its workspace's
+    # installation (bot.oauth); one workspace: SLACK_BOT_TOKEN, as before.
+    oauth = oauth_wiring(runtime)
     app = App(
         signing_secret=settings.signing_secret or "socket-mode",
         client=runtime.client,
+        oauth_settings=oauth,
         # Every listener acks, hands its work to the app's own pool and returns (`bot.unit`), so
         # Bolt may as well run it in the request's own thread: the ack is answered as soon as
         # it is given, without a hop to Bolt's executor and its 10 ms polling for the ack.
@@ -51,4 +56,20 @@ def create_app(
         )
 
     register_all(app, runtime)
+    if oauth is not None:
+        from bot.oauth import events
+
+        events.register(app, runtime)
     return app
+
+
+def oauth_wiring(runtime: Runtime) -> OAuthSettings | None:
+    """Bolt's OAuth settings for a multi-workspace deployment, after checking that the key
+    reads the stored tokens (a one-line error at start otherwise); None for one workspace."""
+    store = runtime.installation_store
+    if store is None:
+        return None
+    from bot.oauth import flow
+
+    flow.check_at_start(store)
+    return flow.oauth_settings(runtime.settings, runtime.db.engine, store)

@@ -109,6 +109,11 @@ class Settings:
     semantic: bool = True
     encoder_dir: Path | None = None
     encodings_cache: Path | None = None
+    # Many workspaces through Slack's OAuth install (set SLACK_CLIENT_ID; see bot/oauth).
+    client_id: str | None = None
+    client_secret: str | None = None
+    encryption_key: str | None = None
+    redirect_uri: str | None = None
 
     @classmethod
     def from_env(
@@ -153,20 +158,60 @@ class Settings:
             semantic=(opt("CHAMPBOT_SEMANTIC") or "on").lower() not in _OFF,
             encoder_dir=Path(d) if (d := opt("CHAMPBOT_ENCODER_DIR")) else None,
             encodings_cache=_encodings_cache(env, opt("CHAMPBOT_CACHE_DIR")),
+            client_id=opt("SLACK_CLIENT_ID"),
+            client_secret=opt("SLACK_CLIENT_SECRET"),
+            encryption_key=opt("CHAMPBOT_ENCRYPTION_KEY"),
+            redirect_uri=opt("SLACK_REDIRECT_URI"),
         )
 
     def sla_for(self, *, immediate_risk: bool) -> int:
         """Seconds before an unclaimed request escalates: shorter where there is immediate risk."""
         return self.urgent_sla if immediate_risk else self.claim_sla
 
+    @property
+    def multi_workspace(self) -> bool:
+        """Whether the app serves many workspaces, each installed through OAuth
+        (SLACK_CLIENT_ID set), rather than one workspace with SLACK_BOT_TOKEN."""
+        return self.client_id is not None
+
+    @property
+    def oauth_authorize_url(self) -> str:
+        """Slack's consent page, beside the Web API (the local emulation's in tests)."""
+        return self.api_url.removesuffix("api/") + "oauth/v2/authorize"
+
     def require_http(self) -> None:
         """Fail with one line unless the settings needed to serve Slack over HTTP are present."""
-        self._require_bot_token()
+        if self.multi_workspace:
+            self.require_oauth()
+        else:
+            self._require_bot_token()
         if not self.signing_secret:
             raise ConfigError(
                 "SLACK_SIGNING_SECRET is not set: copy it from your Slack app's "
                 "Basic Information page"
             )
+
+    def require_oauth(self) -> None:
+        """Fail with one line unless the settings for many workspaces are present: the
+        client's secret, the signing secret and a well-formed encryption key."""
+        if self.bot_token:
+            raise ConfigError(
+                "set SLACK_CLIENT_ID (many workspaces, installed through OAuth) or "
+                "SLACK_BOT_TOKEN (one workspace), not both"
+            )
+        if not self.client_secret:
+            raise ConfigError(
+                "SLACK_CLIENT_SECRET is not set: copy it from your Slack app's Basic Information "
+                "page (SLACK_CLIENT_ID is set, so the app installs through OAuth)"
+            )
+        if not self.encryption_key:
+            raise ConfigError(
+                "CHAMPBOT_ENCRYPTION_KEY is not set: installation tokens are stored encrypted; "
+                "make a key with `champbot oauth new-key`"
+            )
+        from bot.oauth.crypto import cipher  # one-line error for a malformed key
+
+        cipher(self.encryption_key)
 
     def require_socket(self) -> None:
         """Fail with one line unless the settings needed for Socket Mode are present."""

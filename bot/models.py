@@ -36,6 +36,9 @@ class Role(enum.StrEnum):
     CHAMPION = "champion"
     LEAD = "lead"
     ADMIN = "admin"
+    # Above every force's leads: granted by the deployment's operator (`champbot roster add
+    # … --role national-lead --team T…`), broadcasts to every force and sees them side by side.
+    NATIONAL_LEAD = "national-lead"
 
 
 class Surface(enum.StrEnum):

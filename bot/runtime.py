@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session
@@ -16,17 +17,24 @@ from sqlalchemy.orm import Session
 from bot.config import Settings
 from bot.db import Database
 from bot.delivery import Delivery, DeliveryWorker, PacedClient, Pacer
+from bot.delivery.clients import Clients
 from bot.knowledge import KnowledgeBase
 from bot.knowledge.encoder import shared_encoder
 from bot.models import utcnow
 from bot.workpool import WorkPool
 
+if TYPE_CHECKING:
+    from bot.oauth.store import EncryptedInstallationStore
+
 log = logging.getLogger(__name__)
 
 
-def make_client(*, token: str | None, api_url: str, pacer: Pacer | None = None) -> WebClient:
+def make_client(
+    *, token: str | None, api_url: str, pacer: Pacer | None = None, team_id: str | None = None
+) -> WebClient:
     """A Web API client that honours SLACK_API_URL and retries rate limits and flaky networks;
-    with `pacer`, its posts take that pacer's interactive slots (and it records 429s there)."""
+    with `pacer`, its posts take that pacer's interactive slots (and it records 429s there);
+    with `team_id`, every call names that workspace (an org-wide token needs it)."""
     from slack_sdk.http_retry.builtin_handlers import (
         ConnectionErrorRetryHandler,
         RateLimitErrorRetryHandler,
@@ -40,9 +48,16 @@ def make_client(*, token: str | None, api_url: str, pacer: Pacer | None = None) 
     ]
     if pacer is not None:
         return PacedClient(
-            token=token, base_url=api_url, timeout=15, retry_handlers=retries, pacer=pacer
+            token=token,
+            base_url=api_url,
+            timeout=15,
+            retry_handlers=retries,
+            pacer=pacer,
+            team_id=team_id,
         )
-    return WebClient(token=token, base_url=api_url, timeout=15, retry_handlers=retries)
+    return WebClient(
+        token=token, base_url=api_url, timeout=15, retry_handlers=retries, team_id=team_id
+    )
 
 
 @dataclass
@@ -63,22 +78,54 @@ class Runtime:
         return self.now().date()
 
     @cached_property
+    def installation_store(self) -> EncryptedInstallationStore | None:
+        """The OAuth installations of a multi-workspace deployment (None: one workspace)."""
+        if not self.settings.multi_workspace:
+            return None
+        from bot.oauth.flow import installation_store
+
+        return installation_store(self.settings, self.db.engine)
+
+    @cached_property
+    def clients(self) -> Clients:
+        """Per workspace: the pacer of its posts and the clients with its installation's token."""
+        api_url = self.settings.api_url
+
+        def make(token: str | None, team_id: str | None, pacer: Pacer | None) -> WebClient:
+            return make_client(token=token, api_url=api_url, pacer=pacer, team_id=team_id)
+
+        store = self.installation_store
+        if store is not None:
+            return Clients(make, lookup=store.bot_token)
+        return Clients(make, token=self.settings.bot_token)
+
+    @cached_property
     def pacer(self) -> Pacer:
-        """This process's pacing of posts to the workspace, shared by the listeners' replies
-        (interactive) and the outbox's delivery (interactive or bulk, by row)."""
-        return Pacer()
+        """This process's pacing of posts to the (single) workspace, shared by the listeners'
+        replies (interactive) and the outbox's delivery (interactive or bulk, by row); with
+        many workspaces each has its own (`clients.pacer`)."""
+        return self.clients.pacer(None)
 
     @cached_property
     def client(self) -> WebClient:
-        """The Web API client listeners and Bolt call with; its posts are paced as interactive."""
+        """The Web API client listeners and Bolt call with; its posts are paced as interactive.
+        With many workspaces it has no token: Bolt gives each request its workspace's."""
         settings = self.settings
+        if settings.multi_workspace:
+            return make_client(token=None, api_url=settings.api_url)
         return make_client(token=settings.bot_token, api_url=settings.api_url, pacer=self.pacer)
+
+    def listener_client(self, team_id: str | None, enterprise_id: str | None) -> WebClient:
+        """The client a listener replies with: the app's, or with many workspaces the request's
+        workspace's, its posts paced as interactive in that workspace's pacer."""
+        if not self.settings.multi_workspace:
+            return self.client
+        return self.clients.for_listener(team_id, enterprise_id)
 
     @cached_property
     def delivery(self) -> Delivery:
-        """Delivers the outbox, with its own client (the delivery paces each row itself)."""
-        client = make_client(token=self.settings.bot_token, api_url=self.settings.api_url)
-        return Delivery(self.db, client, clock=lambda: self.clock(), pacer=self.pacer)
+        """Delivers the outbox, each row with its workspace's client and pacer."""
+        return Delivery(self.db, clock=lambda: self.clock(), clients=self.clients)
 
     @cached_property
     def work_pool(self) -> WorkPool:

@@ -176,7 +176,7 @@ def install(app: App, runtime: Runtime) -> None:
             user_id=context.user_id,
             event_id=event_id,
             deliver=runtime.worker.submit,
-            client=runtime.client,
+            client=runtime.listener_client(context.team_id, context.enterprise_id),
             hand_over=runtime.work_pool.submit,
         )
         return next()

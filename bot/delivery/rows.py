@@ -51,6 +51,8 @@ class _Claimed:
     lane: str
     channel: str | None
     bulk: bool = False
+    team_id: str | None = None  # the workspace the row goes to (its client and its pacer)
+    enterprise_id: str | None = None
 
 
 class OutboxRows:
@@ -238,6 +240,18 @@ class OutboxRows:
             log.info("outbox %s: rate limited; retrying in %.0fs", row_id, seconds)
         elif error != "waiting_for_target":
             log.warning("outbox %s: %s; retrying in %.0fs", row_id, error, seconds)
+        return Outcome(row_id, sent=False, error=error)
+
+    def withdrawn(self, row_id: int, error: str) -> Outcome:
+        """Cancel a claimed row that can never go (its workspace uninstalled the app)."""
+        with self.db.session() as session:
+            session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == row_id, OutboxMessage.status == OutboxStatus.PENDING)
+                .values(status=OutboxStatus.CANCELLED, locked_until=None, error=error[:200])
+                .execution_options(synchronize_session=False)
+            )
+        log.info("outbox %s cancelled: %s", row_id, error)
         return Outcome(row_id, sent=False, error=error)
 
     def fail(self, row_id: int, error: str) -> Outcome:

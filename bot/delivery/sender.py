@@ -16,7 +16,8 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
 
 from bot.db import Database
-from bot.delivery.pacing import Pacer, retry_after_of, without_rate_limit_retries
+from bot.delivery.clients import Clients
+from bot.delivery.pacing import Pacer, retry_after_of
 from bot.delivery.rows import CLAIM_FOR, OutboxRows, Outcome, _Claimed, backoff
 from bot.models import OutboxMessage, OutboxStatus, utcnow
 
@@ -60,20 +61,26 @@ class Delivery(OutboxRows):
     def __init__(
         self,
         db: Database,
-        client: WebClient,
+        client: WebClient | None = None,
         *,
         clock: Callable[[], datetime] = utcnow,
         lanes: int = LANES,
         sleep: Callable[[float], None] = time.sleep,
         pacer: Pacer | None = None,
+        clients: Clients | None = None,
     ) -> None:
         self.db = db
-        self.client = without_rate_limit_retries(client)
+        if clients is None:  # one workspace, one client (and one pacer, shared if given)
+            assert client is not None, "a Delivery needs a client or the workspaces' clients"
+            clients = Clients(lambda _token, _team, _pacer: client, token=client.token)
+            if pacer is not None:
+                clients._pacers[clients.key(None)] = pacer
+        # Per workspace: the installation's client and the pacer, shared with the listeners'
+        # client (`PacedClient`) so that answers go ahead of bulk.
+        self.clients = clients
         self.clock = clock
         self.lanes = max(1, lanes)
         self.sleep = sleep
-        # Shared with the listeners' client (`PacedClient`), so that answers go ahead of bulk.
-        self.pacer = pacer or Pacer()
         # Set when the process shuts down: a long delivery gives its rows back for the sweep.
         self.stopping = threading.Event()
 
@@ -127,10 +134,11 @@ class Delivery(OutboxRows):
             if self.stopping.is_set():
                 self.defer([r.id for r in rows[index:]], 0)
                 break
-            wait = self.pacer.reserve(row.method, row.channel, bulk=row.bulk)
+            pacer = self.clients.pacer(row.team_id)  # Slack's limits are per workspace
+            wait = pacer.reserve(row.method, row.channel, bulk=row.bulk)
             if wait is None:
                 # Its channel is held for a while: give this row and the rest of the lane back.
-                free = self.pacer.free_in(row.method, row.channel, bulk=row.bulk)
+                free = pacer.free_in(row.method, row.channel, bulk=row.bulk)
                 self.defer([r.id for r in rows[index:]], free)
                 break
             if wait > 0:
@@ -139,16 +147,21 @@ class Delivery(OutboxRows):
                 if not self.still_ours(row):
                     continue  # our claim ran out and another sender took the row
                 claimed_at = time.monotonic()
-            outcome = self._send(row.id)
+            outcome = self._send(row)
             outcomes.append(outcome)
             if outcome.retry_after is not None:
-                self.pacer.limited(row.method, row.channel, outcome.retry_after)
+                pacer.limited(row.method, row.channel, outcome.retry_after)
                 if index + 1 < len(rows):  # keep the lane's order: the rest wait too
                     self.defer([r.id for r in rows[index + 1 :]], outcome.retry_after)
                 break
         return outcomes
 
-    def _send(self, row_id: int) -> Outcome:
+    def _send(self, claimed: _Claimed) -> Outcome:
+        row_id = claimed.id
+        client = self.clients.for_delivery(claimed.team_id, claimed.enterprise_id)
+        if client is None:
+            # The app is no longer installed there: nothing more goes to that workspace.
+            return self.withdrawn(row_id, "app_uninstalled")
         with self.db.session() as session:
             row = session.get(OutboxMessage, row_id)
             assert row is not None
@@ -176,7 +189,7 @@ class Delivery(OutboxRows):
                 payload["thread_ts"] = target_state[2]
             payload.pop("in_thread", None)
         try:
-            channel, ts = self._call(method, payload)
+            channel, ts = self._call(client, method, payload)
         except SlackApiError as exc:
             return self._slack_error(row_id, attempts, exc)
         except OSError as exc:  # connection refused, reset, timed out
@@ -185,12 +198,14 @@ class Delivery(OutboxRows):
         self.mark_sent(row_id, channel, ts)
         return Outcome(row_id, sent=True)
 
-    def _call(self, method: str, payload: dict[str, Any]) -> tuple[str | None, str | None]:
+    def _call(
+        self, client: WebClient, method: str, payload: dict[str, Any]
+    ) -> tuple[str | None, str | None]:
         if method == "conversations.open+chat.postMessage":
-            opened = self.client.conversations_open(users=payload.pop("users"))
+            opened = client.conversations_open(users=payload.pop("users"))
             payload["channel"] = opened["channel"]["id"]
             method = "chat.postMessage"
-        response = self.client.api_call(method.replace("+", ""), json=payload)
+        response = client.api_call(method.replace("+", ""), json=payload)
         channel = response.get("channel") or payload.get("channel")
         return (str(channel) if channel else None, response.get("ts"))
 
