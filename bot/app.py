@@ -51,4 +51,5 @@ def create_app(
         )
 
     register_all(app, runtime)
+    runtime.start()
     return app

@@ -109,6 +109,8 @@ class Settings:
     semantic: bool = True
     encoder_dir: Path | None = None
     encodings_cache: Path | None = None
+    # Who hears of knowledge entries past review (empty: each entry's owner, else the leads).
+    kb_review_owners: tuple[str, ...] = ()
 
     @classmethod
     def from_env(
@@ -153,6 +155,11 @@ class Settings:
             semantic=(opt("CHAMPBOT_SEMANTIC") or "on").lower() not in _OFF,
             encoder_dir=Path(d) if (d := opt("CHAMPBOT_ENCODER_DIR")) else None,
             encodings_cache=_encodings_cache(env, opt("CHAMPBOT_CACHE_DIR")),
+            kb_review_owners=tuple(
+                o
+                for o in (x.strip() for x in (opt("CHAMPBOT_KB_REVIEW_OWNERS") or "").split(","))
+                if o
+            ),
         )
 
     def sla_for(self, *, immediate_risk: bool) -> int:

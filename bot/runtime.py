@@ -19,6 +19,7 @@ from bot.delivery import Delivery, DeliveryWorker, PacedClient, Pacer
 from bot.knowledge import KnowledgeBase
 from bot.knowledge.encoder import shared_encoder
 from bot.models import utcnow
+from bot.tenancy import Installations, SingleWorkspace, TokenMap, Workspace
 from bot.workpool import WorkPool
 
 log = logging.getLogger(__name__)
@@ -53,6 +54,9 @@ class Runtime:
     db: Database
     kb: KnowledgeBase
     clock: Callable[[], datetime] = field(default=utcnow, repr=False)
+    # Workspaces each with their own bot token (team id -> token), for a fixed set of
+    # installs; None: the one workspace of SLACK_BOT_TOKEN.
+    bot_tokens: TokenMap | None = field(default=None, repr=False)
 
     def now(self) -> datetime:
         """The current time in UTC (replaceable in tests)."""
@@ -75,10 +79,79 @@ class Runtime:
         return make_client(token=settings.bot_token, api_url=settings.api_url, pacer=self.pacer)
 
     @cached_property
+    def installations(self) -> Installations:
+        """Where the app is installed: a request from elsewhere is acknowledged and ignored."""
+        if self.bot_tokens is not None:
+            return self.bot_tokens
+        from bot import workspaces
+
+        return SingleWorkspace(self._whoami, lambda: workspaces.home(self.db))
+
+    def _whoami(self) -> Workspace:
+        reply = self.client.auth_test()
+        return Workspace(str(reply["team_id"]), reply.get("enterprise_id") or None)
+
+    def client_for(self, workspace: Workspace | None) -> WebClient:
+        """The Web API client that reaches `workspace` with its own token (None, or the one
+        workspace of SLACK_BOT_TOKEN: the app's client). The one place a client is chosen."""
+        if workspace is None or self.bot_tokens is None:
+            return self.client
+        clients = self.__dict__.setdefault("_clients", {})
+        if workspace.team_id not in clients:
+            token = self.bot_tokens.tokens[workspace.team_id]
+            settings = self.settings
+            clients[workspace.team_id] = make_client(
+                token=token, api_url=settings.api_url, pacer=self.pacer
+            )
+        return clients[workspace.team_id]
+
+    def settings_in(self, session: Session) -> Settings:
+        """The settings of the workspace `session` works in: the environment's, with that
+        force's own where its admins set them (`bot.services.forces`)."""
+        from bot.services import forces
+
+        return forces.effective(session=session, defaults=self.settings)
+
+    @cached_property
+    def home(self) -> Workspace:
+        """The workspace of single-workspace mode: where the command line and the console
+        work (`bot.workspaces.home`), learnt from auth.test by `start` and kept in the
+        database."""
+        from bot import workspaces
+
+        return workspaces.home(self.db)
+
+    def start(self) -> None:
+        """At start-up: in single-workspace mode learn the workspace from auth.test once and
+        give it the rows written before rows knew their workspace."""
+        if self.bot_tokens is not None or not self.settings.bot_token:
+            return
+        from bot import workspaces
+
+        installations = self.installations
+        assert isinstance(installations, SingleWorkspace)
+        try:
+            home = installations.home()
+        except Exception as error:  # Slack unreachable: the clock uses the recorded workspace
+            log.warning("could not ask Slack which workspace this is (%s)", type(error).__name__)
+            return
+        workspaces.adopt(self.db, home)
+        self.__dict__.pop("home", None)
+
+    @cached_property
     def delivery(self) -> Delivery:
         """Delivers the outbox, with its own client (the delivery paces each row itself)."""
         client = make_client(token=self.settings.bot_token, api_url=self.settings.api_url)
-        return Delivery(self.db, client, clock=lambda: self.clock(), pacer=self.pacer)
+        clients = None
+        if self.bot_tokens is not None:
+            tokens, url = self.bot_tokens.tokens, self.settings.api_url
+
+            def clients(team_id: str, _enterprise_id: str | None) -> WebClient:
+                return make_client(token=tokens.get(team_id), api_url=url)
+
+        return Delivery(
+            self.db, client, clock=lambda: self.clock(), pacer=self.pacer, clients=clients
+        )
 
     @cached_property
     def work_pool(self) -> WorkPool:
@@ -91,13 +164,14 @@ class Runtime:
         return DeliveryWorker(self.delivery)
 
     @contextmanager
-    def work(self) -> Iterator[Session]:
-        """A session that commits, then delivers what it put in the outbox, in this thread: for
-        the clock and the command line (listeners use the unit of work in `bot.unit`).
+    def work(self, where: Workspace | str | None = None) -> Iterator[Session]:
+        """A session in the workspace `where` that commits, then delivers what it put in the
+        outbox, in this thread: for the clock and the command line (listeners use the unit of
+        work in `bot.unit`).
 
         Anything it cannot send now stays in the outbox for the clock's sweep.
         """
-        with self.db.session() as session:
+        with self.db.session(where) as session:
             yield session
             queued = list(session.info.get("outbox_ids", []))
         self.deliver(queued)

@@ -66,9 +66,13 @@ class Delivery(OutboxRows):
         lanes: int = LANES,
         sleep: Callable[[float], None] = time.sleep,
         pacer: Pacer | None = None,
+        clients: Callable[[str, str | None], WebClient] | None = None,
     ) -> None:
         self.db = db
         self.client = without_rate_limit_retries(client)
+        # The client of a row's workspace (team, enterprise); None: `client` for every row.
+        self._clients = clients
+        self._by_team: dict[str, WebClient] = {}
         self.clock = clock
         self.lanes = max(1, lanes)
         self.sleep = sleep
@@ -149,14 +153,17 @@ class Delivery(OutboxRows):
         return outcomes
 
     def _send(self, row_id: int) -> Outcome:
-        with self.db.session() as session:
+        with self.db.everywhere() as session:
             row = session.get(OutboxMessage, row_id)
             assert row is not None
             method, payload, attempts = row.method, json.loads(row.payload), row.attempts
             target_ref, target_state = row.target_ref, None
+            client = self.client_for(row.team_id, row.enterprise_id)
             if target_ref:
                 target = session.scalar(
-                    select(OutboxMessage).where(OutboxMessage.ref == target_ref)
+                    select(OutboxMessage).where(
+                        OutboxMessage.team_id == row.team_id, OutboxMessage.ref == target_ref
+                    )
                 )
                 target_state = (target.status, target.channel, target.ts) if target else None
         if target_ref or method == "chat.update":
@@ -176,7 +183,7 @@ class Delivery(OutboxRows):
                 payload["thread_ts"] = target_state[2]
             payload.pop("in_thread", None)
         try:
-            channel, ts = self._call(method, payload)
+            channel, ts = self._call(client, method, payload)
         except SlackApiError as exc:
             return self._slack_error(row_id, attempts, exc)
         except OSError as exc:  # connection refused, reset, timed out
@@ -185,12 +192,24 @@ class Delivery(OutboxRows):
         self.mark_sent(row_id, channel, ts)
         return Outcome(row_id, sent=True)
 
-    def _call(self, method: str, payload: dict[str, Any]) -> tuple[str | None, str | None]:
+    def client_for(self, team_id: str, enterprise_id: str | None) -> WebClient:
+        """The client that reaches a row's workspace."""
+        if self._clients is None:
+            return self.client
+        if team_id not in self._by_team:
+            self._by_team[team_id] = without_rate_limit_retries(
+                self._clients(team_id, enterprise_id)
+            )
+        return self._by_team[team_id]
+
+    def _call(
+        self, client: WebClient, method: str, payload: dict[str, Any]
+    ) -> tuple[str | None, str | None]:
         if method == "conversations.open+chat.postMessage":
-            opened = self.client.conversations_open(users=payload.pop("users"))
+            opened = client.conversations_open(users=payload.pop("users"))
             payload["channel"] = opened["channel"]["id"]
             method = "chat.postMessage"
-        response = self.client.api_call(method.replace("+", ""), json=payload)
+        response = client.api_call(method.replace("+", ""), json=payload)
         channel = response.get("channel") or payload.get("channel")
         return (str(channel) if channel else None, response.get("ts"))
 
