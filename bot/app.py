@@ -56,6 +56,7 @@ def create_app(
         )
 
     register_all(app, runtime)
+    runtime.start()
     if oauth is not None:
         from bot.oauth import events
 
@@ -70,6 +71,9 @@ def oauth_wiring(runtime: Runtime) -> OAuthSettings | None:
     if store is None:
         return None
     from bot.oauth import flow
+    from bot.oauth.served import Served
 
     flow.check_at_start(store)
-    return flow.oauth_settings(runtime.settings, runtime.db.engine, store)
+    served = runtime.installations
+    assert isinstance(served, Served)
+    return flow.oauth_settings(runtime.settings, runtime.db.engine, store, served, runtime.client)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from bot.config import ConfigError, Settings
 from bot.db import Database, SchemaOutOfDate
 from bot.models import Role
+from bot.tenancy import Workspace
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
@@ -96,7 +97,9 @@ def cmd_socket(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_clock(settings: Settings, args: argparse.Namespace) -> int:
     from bot.scheduler import run_clock
 
-    run_clock(_runtime(settings))
+    runtime = _runtime(settings)
+    runtime.start()
+    run_clock(runtime)
     return 0
 
 
@@ -108,13 +111,25 @@ def cmd_db(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _workspace(db: Database, args: argparse.Namespace) -> Workspace:
+    """Where a command works: `--team`, else the single workspace (`bot.workspaces.home`)."""
+    from bot import workspaces
+
+    team = (getattr(args, "team", None) or "").strip()
+    if team:
+        if not (team[:1] in ("T", "E") and team.isalnum() and team.isupper()):
+            raise CliError(f"--team must be a Slack team ID like T0123ABCD, got {team!r}")
+        return Workspace(team)
+    return workspaces.home(db)
+
+
 def cmd_roster(settings: Settings, args: argparse.Namespace) -> int:
     from bot.services import ServiceError, roster
 
     db = Database(settings.database_url)
     db.ensure_schema()
     try:
-        with db.session() as session:
+        with db.session(_workspace(db, args)) as session:
             if args.roster_cmd == "add":
                 skills = [s for s in (args.skills or "").split(",") if s.strip()]
                 member = roster.add(
@@ -265,7 +280,7 @@ def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
         titles = {}  # the figures still stand; entries are then named by their ids
     db = Database(settings.database_url)
     db.ensure_schema()
-    with db.session() as session:
+    with db.session(_workspace(db, args)) as session:
         print(
             write_report(
                 session=session,
@@ -312,7 +327,9 @@ def parser() -> argparse.ArgumentParser:
     a.add_argument("--skills", help="comma-separated, e.g. cyber,spo")
     r = rs.add_parser("remove")
     r.add_argument("user_id")
-    rs.add_parser("list")
+    li = rs.add_parser("list")
+    for each in (a, r, li):
+        each.add_argument("--team", help="the workspace (T…); default: the single workspace")
     s.set_defaults(func=cmd_roster)
 
     s = sub.add_parser("kb", help="the knowledge base")
@@ -353,6 +370,7 @@ def parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_console)
 
     s = sub.add_parser("report", help="impact figures")
+    s.add_argument("--team", help="the workspace (T…); default: the single workspace")
     s.add_argument("--since", help="YYYY-MM-DD")
     s.add_argument("--csv", help="write weekly figures to this CSV file")
     s.add_argument("--png", help="write a chart of the weekly figures to this PNG file")

@@ -114,6 +114,8 @@ class Settings:
     client_secret: str | None = None
     encryption_key: str | None = None
     redirect_uri: str | None = None
+    # Who hears of knowledge entries past review (empty: each entry's owner, else the leads).
+    kb_review_owners: tuple[str, ...] = ()
 
     @classmethod
     def from_env(
@@ -162,6 +164,11 @@ class Settings:
             client_secret=opt("SLACK_CLIENT_SECRET"),
             encryption_key=opt("CHAMPBOT_ENCRYPTION_KEY"),
             redirect_uri=opt("SLACK_REDIRECT_URI"),
+            kb_review_owners=tuple(
+                o
+                for o in (x.strip() for x in (opt("CHAMPBOT_KB_REVIEW_OWNERS") or "").split(","))
+                if o
+            ),
         )
 
     def sla_for(self, *, immediate_risk: bool) -> int:

@@ -17,6 +17,7 @@ COMMANDS = [
 METHOD_SCOPES: dict[str, tuple[str, ...]] = {
     "assistant.threads.setStatus": ("assistant:write",),
     "assistant.threads.setSuggestedPrompts": ("assistant:write",),
+    "auth.teams.list": (),  # the workspaces of an organisation that installed org-wide
     "auth.test": (),
     "chat.delete": ("chat:write",),
     "chat.postEphemeral": ("chat:write",),

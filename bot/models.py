@@ -21,6 +21,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from bot.columns import UTCDateTime, utcnow
 from bot.columns import enum_column as _enum
+from bot.tenancy import Tenanted
 
 __all__ = ["utcnow"]  # kept here too: most of the code takes the clock from the models
 
@@ -76,13 +77,17 @@ class CurationReason(enum.StrEnum):
     ASKED_CHAMPION = "asked_champion"
 
 
-class Member(Base):
+class Member(Tenanted, Base):
     """Someone on the roster: an officer, champion, lead or admin."""
 
     __tablename__ = "members"
+    __table_args__ = (
+        UniqueConstraint("team_id", "slack_user_id", name="uq_members_team_user"),
+        Index("ix_members_team_role", "team_id", "role"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    slack_user_id: Mapped[str] = mapped_column(String(32), unique=True)
+    slack_user_id: Mapped[str] = mapped_column(String(32))
     role: Mapped[Role] = mapped_column(_enum(Role, "role"))
     area: Mapped[str | None] = mapped_column(String(80))
     skills: Mapped[str] = mapped_column(String(400), default="")
@@ -99,10 +104,14 @@ class Member(Base):
         return [s for s in (x.strip() for x in self.skills.split(",")) if s]
 
 
-class Question(Base):
+class Question(Tenanted, Base):
     """A question an officer asked, and how the bot answered it. `text` is purged on schedule."""
 
     __tablename__ = "questions"
+    __table_args__ = (
+        Index("ix_questions_team_asker", "team_id", "asker_id"),
+        Index("ix_questions_team_asked_at", "team_id", "asked_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     asker_id: Mapped[str] = mapped_column(String(32), index=True)
@@ -126,12 +135,13 @@ class Question(Base):
     curation: Mapped[list[CurationItem]] = relationship(back_populates="question")
 
 
-class CurationItem(Base):
+class CurationItem(Tenanted, Base):
     """A question kept for the curators: no confident match, or an answer that did not help."""
 
     __tablename__ = "curation_items"
     __table_args__ = (
         UniqueConstraint("question_id", "reason", name="uq_curation_question_reason"),
+        Index("ix_curation_team_reviewed", "team_id", "reviewed_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -144,7 +154,7 @@ class CurationItem(Base):
     question: Mapped[Question] = relationship(back_populates="curation")
 
 
-class ProcessedEvent(Base):
+class ProcessedEvent(Tenanted, Base):
     """A Slack event id already received, so a retried delivery is answered once."""
 
     __tablename__ = "processed_events"
@@ -154,11 +164,14 @@ class ProcessedEvent(Base):
     handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
-class AuditEvent(Base):
+class AuditEvent(Tenanted, Base):
     """Who did what, to what, when. Never holds free text that a user typed."""
 
     __tablename__ = "audit_events"
-    __table_args__ = (Index("ix_audit_subject", "subject_type", "subject_id"),)
+    __table_args__ = (
+        Index("ix_audit_subject", "subject_type", "subject_id"),
+        Index("ix_audit_team_at", "team_id", "at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
@@ -178,7 +191,7 @@ class OutboxStatus(enum.StrEnum):
     CANCELLED = "cancelled"  # withdrawn before it went (a broadcast cancelled or moved)
 
 
-class OutboxMessage(Base):
+class OutboxMessage(Tenanted, Base):
     """One Web API call to make, written in the same transaction as the change it announces.
 
     `ref` names the message a post creates (e.g. "offer:12") so later rows can edit it:
@@ -186,13 +199,16 @@ class OutboxMessage(Base):
     """
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbox_due", "status", "next_attempt_at"),
+        UniqueConstraint("team_id", "ref", name="uq_outbox_team_ref"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     method: Mapped[str] = mapped_column(String(40))
     payload: Mapped[str] = mapped_column(Text)
-    ref: Mapped[str | None] = mapped_column(String(80), unique=True)
+    ref: Mapped[str | None] = mapped_column(String(80))
     target_ref: Mapped[str | None] = mapped_column(String(80), index=True)
     status: Mapped[OutboxStatus] = mapped_column(
         _enum(OutboxStatus, "outbox_status"), default=OutboxStatus.PENDING
@@ -225,11 +241,17 @@ class OfferStatus(enum.StrEnum):
     WITHDRAWN = "withdrawn"
 
 
-class Request(Base):
+class Request(Tenanted, Base):
     """An officer's live case, routed to a champion. `text` and `outcome_note` are purged."""
 
     __tablename__ = "requests"
-    __table_args__ = (Index("ix_requests_status_sla", "status", "sla_due_at"),)
+    __table_args__ = (
+        Index("ix_requests_status_sla", "status", "sla_due_at"),
+        Index("ix_requests_team_status_sla", "team_id", "status", "sla_due_at"),
+        Index("ix_requests_team_created", "team_id", "created_at"),
+        Index("ix_requests_team_asker", "team_id", "asker_id"),
+        Index("ix_requests_team_champion", "team_id", "champion_id", "status"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     asker_id: Mapped[str] = mapped_column(String(32), index=True)
@@ -264,13 +286,14 @@ class Request(Base):
         return [t for t in self.topics.split(",") if t]
 
 
-class Offer(Base):
+class Offer(Tenanted, Base):
     """One request offered to one champion, in one routing round."""
 
     __tablename__ = "offers"
     __table_args__ = (
         UniqueConstraint("request_id", "champion_id", "round", name="uq_offer_once_per_round"),
         Index("ix_offers_status_expires", "status", "expires_at"),
+        Index("ix_offers_team_champion", "team_id", "champion_id", "status"),
         # At most one offer of a request awaits an answer at any time, even under a race.
         Index(
             "uq_one_pending_offer",
@@ -312,7 +335,7 @@ class BroadcastStatus(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
-class Broadcast(Base):
+class Broadcast(Tenanted, Base):
     """A lead's update to the network: posted to the network channel now or at `send_at`.
 
     Its messages are outbox rows written when the lead confirms (scheduled ones with `due_at`);
@@ -320,7 +343,10 @@ class Broadcast(Base):
     """
 
     __tablename__ = "broadcasts"
-    __table_args__ = (Index("ix_broadcasts_status_send_at", "status", "send_at"),)
+    __table_args__ = (
+        Index("ix_broadcasts_status_send_at", "status", "send_at"),
+        Index("ix_broadcasts_team_status", "team_id", "status", "send_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     author_id: Mapped[str] = mapped_column(String(32), index=True)
@@ -346,7 +372,7 @@ class Broadcast(Base):
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
-class Acknowledgement(Base):
+class Acknowledgement(Tenanted, Base):
     """A champion's acknowledgement of a broadcast: one per champion, however often they click."""
 
     __tablename__ = "broadcast_acks"
@@ -358,7 +384,7 @@ class Acknowledgement(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-class BroadcastReminder(Base):
+class BroadcastReminder(Tenanted, Base):
     """A reminder to acknowledge: at most one from a lead and one from the bot, per champion."""
 
     __tablename__ = "broadcast_reminders"
@@ -372,13 +398,45 @@ class BroadcastReminder(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-class Digest(Base):
+class Digest(Tenanted, Base):
     """The weekly digest: one row per week, whose unique key lets exactly one clock send it."""
 
     __tablename__ = "digests"
+    __table_args__ = (UniqueConstraint("team_id", "week", name="uq_digests_team_week"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    week: Mapped[str] = mapped_column(String(10), unique=True)
+    week: Mapped[str] = mapped_column(String(10))
     period_start: Mapped[datetime] = mapped_column(UTCDateTime())
     period_end: Mapped[datetime] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ForceSettings(Tenanted, Base):
+    """A force's own settings, set by its admins; an unset one is the environment's."""
+
+    __tablename__ = "force_settings"
+    __table_args__ = (UniqueConstraint("team_id", name="uq_force_settings_team"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    queue_channel: Mapped[str | None] = mapped_column(String(32))
+    network_channel: Mapped[str | None] = mapped_column(String(32))
+    offer_timeout: Mapped[int | None] = mapped_column(Integer)
+    claim_sla: Mapped[int | None] = mapped_column(Integer)
+    urgent_sla: Mapped[int | None] = mapped_column(Integer)
+    # Who hears of knowledge entries past review in this force (Slack user IDs, comma-separated;
+    # empty: the environment's, else each entry's owner, else the leads).
+    kb_review_owners: Mapped[str | None] = mapped_column(String(400))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    updated_by: Mapped[str | None] = mapped_column(String(32))
+
+
+class KnownWorkspace(Base):
+    """A workspace the deployment serves. In single-workspace mode the one `auth.test` names,
+    recorded at start-up (`home`), so the command line knows where it works."""
+
+    __tablename__ = "workspaces"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    enterprise_id: Mapped[str | None] = mapped_column(String(32))
+    home: Mapped[bool] = mapped_column(Boolean, default=False)
+    first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

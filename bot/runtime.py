@@ -21,6 +21,7 @@ from bot.delivery.clients import Clients
 from bot.knowledge import KnowledgeBase
 from bot.knowledge.encoder import shared_encoder
 from bot.models import utcnow
+from bot.tenancy import Installations, SingleWorkspace, TokenMap, Workspace
 from bot.workpool import WorkPool
 
 if TYPE_CHECKING:
@@ -68,6 +69,9 @@ class Runtime:
     db: Database
     kb: KnowledgeBase
     clock: Callable[[], datetime] = field(default=utcnow, repr=False)
+    # Workspaces each with their own bot token (team id -> token), for a fixed set of
+    # installs; None: the one workspace of SLACK_BOT_TOKEN.
+    bot_tokens: TokenMap | None = field(default=None, repr=False)
 
     def now(self) -> datetime:
         """The current time in UTC (replaceable in tests)."""
@@ -97,6 +101,9 @@ class Runtime:
         store = self.installation_store
         if store is not None:
             return Clients(make, lookup=store.bot_token)
+        if self.bot_tokens is not None:  # a fixed set of workspaces, each with its token
+            tokens = self.bot_tokens.tokens
+            return Clients(make, lookup=lambda team_id, _enterprise: tokens.get(team_id or ""))
         return Clients(make, token=self.settings.bot_token)
 
     @cached_property
@@ -111,16 +118,67 @@ class Runtime:
         """The Web API client listeners and Bolt call with; its posts are paced as interactive.
         With many workspaces it has no token: Bolt gives each request its workspace's."""
         settings = self.settings
-        if settings.multi_workspace:
+        if settings.multi_workspace:  # Bolt gives each request its installation's token
             return make_client(token=None, api_url=settings.api_url)
         return make_client(token=settings.bot_token, api_url=settings.api_url, pacer=self.pacer)
 
-    def listener_client(self, team_id: str | None, enterprise_id: str | None) -> WebClient:
-        """The client a listener replies with: the app's, or with many workspaces the request's
-        workspace's, its posts paced as interactive in that workspace's pacer."""
-        if not self.settings.multi_workspace:
+    @cached_property
+    def installations(self) -> Installations:
+        """Where the app is installed: a request from elsewhere is acknowledged and ignored."""
+        if self.installation_store is not None:
+            from bot.oauth.served import Served
+
+            return Served(self.installation_store, self.db, self.clients.token)
+        if self.bot_tokens is not None:
+            return self.bot_tokens
+        from bot import workspaces
+
+        return SingleWorkspace(self._whoami, lambda: workspaces.home(self.db))
+
+    def _whoami(self) -> Workspace:
+        reply = self.client.auth_test()
+        return Workspace(str(reply["team_id"]), reply.get("enterprise_id") or None)
+
+    def client_for(self, workspace: Workspace | None) -> WebClient:
+        """The Web API client a listener replies with: the app's (one workspace), else the
+        workspace's installation's token, its posts paced as interactive in that workspace's
+        pacer (`bot.delivery.clients`, where the outbox's client is chosen too)."""
+        if workspace is None or not self.clients.multi_workspace:
             return self.client
-        return self.clients.for_listener(team_id, enterprise_id)
+        return self.clients.for_listener(workspace.team_id, workspace.enterprise_id)
+
+    def settings_in(self, session: Session) -> Settings:
+        """The settings of the workspace `session` works in: the environment's, with that
+        force's own where its admins set them (`bot.services.forces`)."""
+        from bot.services import forces
+
+        return forces.effective(session=session, defaults=self.settings)
+
+    @cached_property
+    def home(self) -> Workspace:
+        """The workspace of single-workspace mode: where the command line and the console
+        work (`bot.workspaces.home`), learnt from auth.test by `start` and kept in the
+        database."""
+        from bot import workspaces
+
+        return workspaces.home(self.db)
+
+    def start(self) -> None:
+        """At start-up: in single-workspace mode learn the workspace from auth.test once and
+        give it the rows written before rows knew their workspace."""
+        if self.bot_tokens is not None or not self.settings.bot_token:
+            return
+        from bot import workspaces
+
+        installations = self.installations
+        assert isinstance(installations, SingleWorkspace)
+        try:
+            home = installations.home()
+        except Exception as error:  # Slack unreachable: the clock uses the recorded workspace
+            log.warning("could not ask Slack which workspace this is (%s)", type(error).__name__)
+            return
+        workspaces.adopt(self.db, home)
+        self.__dict__.pop("home", None)
 
     @cached_property
     def delivery(self) -> Delivery:
@@ -138,13 +196,14 @@ class Runtime:
         return DeliveryWorker(self.delivery)
 
     @contextmanager
-    def work(self) -> Iterator[Session]:
-        """A session that commits, then delivers what it put in the outbox, in this thread: for
-        the clock and the command line (listeners use the unit of work in `bot.unit`).
+    def work(self, where: Workspace | str | None = None) -> Iterator[Session]:
+        """A session in the workspace `where` that commits, then delivers what it put in the
+        outbox, in this thread: for the clock and the command line (listeners use the unit of
+        work in `bot.unit`).
 
         Anything it cannot send now stays in the outbox for the clock's sweep.
         """
-        with self.db.session() as session:
+        with self.db.session(where) as session:
             yield session
             queued = list(session.info.get("outbox_ids", []))
         self.deliver(queued)

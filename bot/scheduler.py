@@ -12,11 +12,14 @@ from typing import Any
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
+from bot.models import Member, Offer, Request
 from bot.runtime import Runtime
 from bot.services import broadcasts, curation, digest, questions, requests, sweeps
+from bot.tenancy import Tenanted, Workspace
 
 log = logging.getLogger(__name__)
 
@@ -24,19 +27,20 @@ Due = Callable[[Session, datetime], list[int]]
 Act = Callable[[Session, Settings, int, datetime], object]
 Once = Callable[[Session, Settings, datetime], object]
 
-# What is due, then each due thing acted on in a transaction of its own (one failure or lost
-# race never undoes the others): offers timed out, SLA warnings and escalations, away time
-# ended, requests waiting for a champion who has come free.
-EACH: list[tuple[Due, Act]] = [
-    (lambda s, now: sweeps.due_offers(session=s, now=now),
+# What is due (in every workspace: one clock serves them all), then each due thing acted on in
+# a transaction of its own, in its own workspace (one failure or lost race never undoes the
+# others): offers timed out, SLA warnings and escalations, away time ended, requests waiting
+# for a champion who has come free. Each names the table its ids are of.
+EACH: list[tuple[type[Tenanted], Due, Act]] = [
+    (Offer, lambda s, now: sweeps.due_offers(session=s, now=now),
      lambda s, cfg, i, now: sweeps.act_offer_expired(session=s, settings=cfg, offer_id=i, now=now)),
-    (lambda s, now: sweeps.due_warnings(session=s, now=now),
+    (Request, lambda s, now: sweeps.due_warnings(session=s, now=now),
      lambda s, cfg, i, now: sweeps.act_warning(session=s, settings=cfg, request_id=i, now=now)),
-    (lambda s, now: sweeps.due_escalations(session=s, now=now),
+    (Request, lambda s, now: sweeps.due_escalations(session=s, now=now),
      lambda s, cfg, i, now: sweeps.act_escalation(session=s, settings=cfg, request_id=i, now=now)),
-    (lambda s, now: sweeps.due_returns(session=s, now=now),
+    (Member, lambda s, now: sweeps.due_returns(session=s, now=now),
      lambda s, cfg, i, now: sweeps.act_return(session=s, member_id=i, now=now)),
-    (lambda s, now: sweeps.unrouted(session=s),
+    (Request, lambda s, now: sweeps.unrouted(session=s),
      lambda s, cfg, i, now: sweeps.act_reroute(session=s, settings=cfg, request_id=i, now=now)),
 ]  # fmt: skip
 # Then the steps that are one transaction each: broadcasts' reminders, the weekly digest.
@@ -46,19 +50,36 @@ ONCE: list[Once] = [
 ]
 
 
+def due_everywhere(
+    runtime: Runtime, table: type[Tenanted], due: Due
+) -> list[tuple[int, Workspace]]:
+    """What `due` finds in every workspace, each id with its row's workspace."""
+    with runtime.db.everywhere() as session:
+        ids = due(session, runtime.now())
+        if not ids:
+            return []
+        key = table.id  # type: ignore[attr-defined]
+        where = dict(
+            (row_id, Workspace(team, enterprise))
+            for row_id, team, enterprise in session.execute(
+                select(key, table.team_id, table.enterprise_id).where(key.in_(ids))
+            )
+        )
+    return [(i, where[i]) for i in ids if i in where]
+
+
 def sweep(runtime: Runtime) -> None:
     """Everything that is due (the tables above), then the outbox rows to (re)send, scheduled
     broadcasts among them."""
-    settings, now = runtime.settings, runtime.now()
-    for due, act in EACH:
-        with runtime.db.session() as session:
-            ids = due(session, now)
-        for item in ids:
-            with runtime.work() as session:
-                act(session, settings, item, now)
-    for step in ONCE:
-        with runtime.work() as session:
-            step(session, settings, now)
+    now = runtime.now()
+    for table, due, act in EACH:
+        for item, workspace in due_everywhere(runtime, table, due):
+            with runtime.work(workspace) as session:
+                act(session, runtime.settings_in(session), item, now)
+    for workspace in runtime.installations.workspaces():
+        for step in ONCE:
+            with runtime.work(workspace) as session:
+                step(session, runtime.settings_in(session), now)
     runtime.delivery.deliver()
 
 
@@ -71,15 +92,17 @@ def safe_sweep(runtime: Runtime) -> None:
 
 
 def remind_kb_owners(runtime: Runtime) -> None:
-    """Owners hear which of their knowledge entries are past review (at most once a week)."""
-    with runtime.work() as session:
-        curation.remind_owners(session=session, kb=runtime.kb, now=runtime.now())
+    """Owners hear which of their knowledge entries are past review (at most once a week), in
+    each workspace."""
+    for workspace in runtime.installations.workspaces():
+        with runtime.work(workspace) as session:
+            curation.remind_owners(session=session, kb=runtime.kb, now=runtime.now())
 
 
 def purge_expired_text(runtime: Runtime) -> None:
     """Blank question and request text past the retention period; the figures stay."""
     days, now = runtime.settings.retention_days, runtime.now()
-    with runtime.db.session() as session:
+    with runtime.db.everywhere() as session:
         purged = questions.purge_expired_text(session=session, retention_days=days, now=now)
         purged += requests.purge_expired_text(session=session, retention_days=days, now=now)
     if purged:

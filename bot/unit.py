@@ -30,7 +30,8 @@ from bot.config import Settings
 from bot.db import Database
 from bot.knowledge import KnowledgeBase
 from bot.models import Member
-from bot.services import ServiceError, events, roster
+from bot.services import ServiceError, events, forces, roster
+from bot.tenancy import Workspace, resolve
 from handlers.errors import Call, Where, failure, tell
 from handlers.values import StaleInput
 
@@ -62,15 +63,19 @@ class Unit:
         now: datetime,
         user_id: str | None,
         deliver: Callable[[list[int]], None],
+        workspace: Workspace | None = None,
         event_id: str | None = None,
         client: WebClient | None = None,
         hand_over: Callable[[Callable[[], object]], None] | None = None,
     ) -> None:
         self.db = db
-        self.settings = settings
+        self.defaults = settings
         self.kb = kb
         self.now = now
         self.user_id = user_id
+        # The workspace the request came from (from Slack's signed envelope, via Bolt): every
+        # query of the unit's session is scoped to it (`bot.tenancy`).
+        self.workspace = workspace
         self.event_id = event_id
         self._deliver = deliver
         # The client whose posts are paced as interactive (None: Bolt's own for the request).
@@ -87,6 +92,14 @@ class Unit:
         if self._session is None:
             raise UnitClosed("the unit of work is not open")
         return self._session
+
+    @property
+    def settings(self) -> Settings:
+        """The settings of the request's force: the environment's, with that force's own
+        (`bot.services.forces`) while the unit's session is open."""
+        if self._session is None:
+            return self.defaults
+        return forces.effective(session=self._session, defaults=self.defaults)
 
     @property
     def caller(self) -> Member | None:
@@ -110,7 +123,7 @@ class Unit:
         """Do `work` in one transaction and mark the event handled in it; commit (or roll back
         if it raises); then the after-commit steps, then delivery of the outbox rows it wrote."""
         self._after.clear()
-        with self.db.session() as session:
+        with self.db.session(self.workspace) as session:
             self._session = session
             try:
                 result = work()
@@ -131,7 +144,7 @@ class Unit:
         """Mark the event handled after the work was refused (and rolled back): a retry would
         be refused the same way."""
         if self.event_id:
-            with self.db.session() as session:
+            with self.db.session(self.workspace) as session:
                 events.finish(session=session, event_id=self.event_id, now=self.now)
 
 
@@ -157,11 +170,15 @@ def install(app: App, runtime: Runtime) -> None:
         body: dict[str, Any], context: BoltContext, next: Callable[[], BoltResponse]
     ) -> BoltResponse | None:
         now = runtime.now()
+        # The workspace is the verified envelope's (Bolt's context), never a payload field's.
+        workspace = resolve(runtime.installations, context.team_id, context.enterprise_id)
+        if workspace is None:
+            return BoltResponse(status=200, body="")  # not installed there: acked, ignored
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
         if isinstance(event_id, str) and event_id:
             event_id = event_id[:64]
             # Before the ack, in Bolt's thread: a repeat must be answered without running.
-            with runtime.db.session() as session:
+            with runtime.db.session(workspace) as session:
                 fresh = events.begin(session=session, event_id=event_id, now=now)
             if not fresh:
                 log.info("dropped a repeated delivery of event %s", event_id)
@@ -174,9 +191,10 @@ def install(app: App, runtime: Runtime) -> None:
             kb=runtime.kb,
             now=now,
             user_id=context.user_id,
+            workspace=workspace,
             event_id=event_id,
             deliver=runtime.worker.submit,
-            client=runtime.listener_client(context.team_id, context.enterprise_id),
+            client=runtime.client_for(workspace),
             hand_over=runtime.work_pool.submit,
         )
         return next()

@@ -67,6 +67,7 @@ class OutboxRows:
         # Edits of one message go in order: an edit waits while an older one is unsent.
         older = aliased(OutboxMessage)
         edit_waiting = exists().where(
+            older.team_id == OutboxMessage.team_id,  # refs are unique per workspace
             older.target_ref == OutboxMessage.target_ref,
             older.method == "chat.update",
             older.status == OutboxStatus.PENDING,
@@ -90,11 +91,11 @@ class OutboxRows:
             due = due.where(OutboxMessage.id.in_(wanted))
         claimed = []
         token = now + CLAIM_FOR
-        with self.db.session() as session:
+        with self.db.everywhere() as session:
             candidates = list(session.scalars(due))
         for row_id in candidates:
             # One conditional update per row decides which sender owns it (row count 1 or 0).
-            with self.db.session() as session:
+            with self.db.everywhere() as session:
                 won = session.execute(
                     update(OutboxMessage)
                     .where(
@@ -109,7 +110,7 @@ class OutboxRows:
                     claimed.append(row_id)
         if not claimed:
             return []
-        with self.db.session() as session:
+        with self.db.everywhere() as session:
             rows = session.execute(
                 select(
                     OutboxMessage.id,
@@ -117,23 +118,29 @@ class OutboxRows:
                     OutboxMessage.payload,
                     OutboxMessage.target_ref,
                     OutboxMessage.ref,
+                    OutboxMessage.team_id,
+                    OutboxMessage.enterprise_id,
                 )
                 .where(OutboxMessage.id.in_(claimed))
                 .order_by(OutboxMessage.id)
             ).all()
         out = []
-        for row_id, method, payload, target_ref, ref in rows:
+        for row_id, method, payload, target_ref, ref, team, enterprise in rows:
             args = json.loads(payload)
             channel = args.get("channel") or args.get("users")
             channel = str(channel) if channel else None
-            lane = target_ref or channel or f"row:{row_id}"
+            # A lane is per workspace: refs are per workspace, and in an organisation one user
+            # ID is the same person's DM in every workspace of it.
+            lane = f"{team}/{target_ref or channel or f'row:{row_id}'}"
             bulk = is_bulk(ref or target_ref)
-            out.append(_Claimed(row_id, token, method, lane, channel or target_ref, bulk))
+            out.append(
+                _Claimed(row_id, token, method, lane, channel or target_ref, bulk, team, enterprise)
+            )
         return out
 
     def still_ours(self, row: _Claimed) -> bool:
         """Renew a long-held claim, if it is still this sender's."""
-        with self.db.session() as session:
+        with self.db.everywhere() as session:
             renewed = session.execute(
                 update(OutboxMessage)
                 .where(
@@ -150,7 +157,7 @@ class OutboxRows:
         """Give claimed rows back, due in `seconds`; a deferral is not an attempt."""
         if not row_ids:
             return
-        with self.db.session() as session:
+        with self.db.everywhere() as session:
             session.execute(
                 update(OutboxMessage)
                 .where(OutboxMessage.id.in_(row_ids), OutboxMessage.status == OutboxStatus.PENDING)
@@ -164,7 +171,7 @@ class OutboxRows:
 
     def followers(self, sent: list[int]) -> set[int]:
         """Rows waiting on messages just sent: edits queued behind them, replies into them."""
-        with self.db.session() as session:
+        with self.db.everywhere() as session:
             refs = session.execute(
                 select(OutboxMessage.ref, OutboxMessage.target_ref).where(
                     OutboxMessage.id.in_(sent)
@@ -192,7 +199,7 @@ class OutboxRows:
         )
         if ids is not None:
             query = query.where(OutboxMessage.id.in_(list(ids)))
-        with self.db.session() as session:
+        with self.db.everywhere() as session:
             first = session.scalar(query)
         if first is None:
             return None
@@ -202,7 +209,7 @@ class OutboxRows:
 
     def mark_sent(self, row_id: int, channel: str | None, ts: str | None) -> None:
         """Record what Slack answered for a sent row."""
-        with self.db.session() as session:
+        with self.db.everywhere() as session:
             session.execute(
                 update(OutboxMessage)
                 .where(OutboxMessage.id == row_id)
@@ -229,7 +236,7 @@ class OutboxRows:
         }
         if not count_attempt:
             values["attempts"] = OutboxMessage.attempts - 1
-        with self.db.session() as session:
+        with self.db.everywhere() as session:
             session.execute(
                 update(OutboxMessage)
                 .where(OutboxMessage.id == row_id)
@@ -255,7 +262,7 @@ class OutboxRows:
         return Outcome(row_id, sent=False, error=error)
 
     def fail(self, row_id: int, error: str) -> Outcome:
-        with self.db.session() as session:
+        with self.db.everywhere() as session:
             session.execute(
                 update(OutboxMessage)
                 .where(OutboxMessage.id == row_id)

@@ -162,14 +162,16 @@ class Delivery(OutboxRows):
         if client is None:
             # The app is no longer installed there: nothing more goes to that workspace.
             return self.withdrawn(row_id, "app_uninstalled")
-        with self.db.session() as session:
+        with self.db.everywhere() as session:
             row = session.get(OutboxMessage, row_id)
             assert row is not None
             method, payload, attempts = row.method, json.loads(row.payload), row.attempts
             target_ref, target_state = row.target_ref, None
             if target_ref:
                 target = session.scalar(
-                    select(OutboxMessage).where(OutboxMessage.ref == target_ref)
+                    select(OutboxMessage).where(
+                        OutboxMessage.team_id == row.team_id, OutboxMessage.ref == target_ref
+                    )
                 )
                 target_state = (target.status, target.channel, target.ts) if target else None
         if target_ref or method == "chat.update":

@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import logging
 
+from slack_bolt.oauth.callback_options import CallbackOptions, FailureArgs, SuccessArgs
 from slack_bolt.oauth.oauth_settings import OAuthSettings
+from slack_bolt.response import BoltResponse
+from slack_sdk import WebClient
 from sqlalchemy import Engine
 
 from bot.config import Settings
 from bot.manifest import bot_scopes
 from bot.oauth import redact
 from bot.oauth.crypto import cipher
+from bot.oauth.served import Served
 from bot.oauth.store import EncryptedInstallationStore, state_store
 
 log = logging.getLogger(__name__)
@@ -30,11 +34,26 @@ def installation_store(settings: Settings, engine: Engine) -> EncryptedInstallat
 
 
 def oauth_settings(
-    settings: Settings, engine: Engine, store: EncryptedInstallationStore
+    settings: Settings,
+    engine: Engine,
+    store: EncryptedInstallationStore,
+    served: Served,
+    client: WebClient,
 ) -> OAuthSettings:
     """Bolt's install flow: the install page, Slack's consent page, the redirect that saves the
-    installation (encrypted) and the state that ties the two ends together."""
+    installation (encrypted) and the state that ties the two ends together; once saved, its
+    workspaces (all of an organisation's, for an org-wide install) are recorded as served."""
     redact.install(settings.client_secret, settings.signing_secret, settings.encryption_key)
+
+    def success(args: SuccessArgs) -> BoltResponse:
+        installation = args.installation
+        served.installed_now(installation, client)
+        log.info(
+            "installed in %s",
+            installation.team_id or installation.enterprise_id or "an unnamed workspace",
+        )
+        return args.default.success(args)
+
     return OAuthSettings(
         client_id=settings.client_id,
         client_secret=settings.client_secret,
@@ -46,7 +65,13 @@ def oauth_settings(
         installation_store=store,
         state_store=state_store(engine),
         logger=logging.getLogger("champbot.oauth"),
+        callback_options=CallbackOptions(success=success, failure=_failure),
     )
+
+
+def _failure(args: FailureArgs) -> BoltResponse:
+    log.warning("an install did not complete: %s", args.reason)
+    return args.default.failure(args)
 
 
 def check_at_start(store: EncryptedInstallationStore) -> None:

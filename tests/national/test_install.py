@@ -28,7 +28,8 @@ def _raw(db: Database) -> str:
 def test_two_workspaces_install_and_each_token_is_stored_encrypted(
     db: Database, kb: KnowledgeBase, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.DEBUG)
+    for name in ("", "slack_sdk", "slack_bolt", "champbot"):
+        caplog.set_level(logging.DEBUG, logger=name)
     # DEBUG: slack_sdk then logs every request's fields and every answer's body.
     with deployment(db, kb, workspaces=["TFORCEA", "TFORCEB"], CHAMPBOT_LOG_LEVEL="DEBUG") as live:
         for team in ("TFORCEA", "TFORCEB"):

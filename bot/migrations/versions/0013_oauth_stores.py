@@ -1,7 +1,7 @@
 """slack_sdk's installation and OAuth-state tables, and the national-lead role
 
 Revision ID: 0013
-Revises: 0006
+Revises: 0012
 Create Date: 2026-12-01
 
 The tables are those of `slack_sdk.oauth.installation_store.sqlalchemy` and
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0013"
-down_revision = "0006"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
