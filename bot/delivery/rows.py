@@ -251,7 +251,7 @@ class OutboxRows:
 
     def withdrawn(self, row_id: int, error: str) -> Outcome:
         """Cancel a claimed row that can never go (its workspace uninstalled the app)."""
-        with self.db.session() as session:
+        with self.db.everywhere() as session:
             session.execute(
                 update(OutboxMessage)
                 .where(OutboxMessage.id == row_id, OutboxMessage.status == OutboxStatus.PENDING)

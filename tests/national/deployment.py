@@ -124,7 +124,8 @@ def deployment(
         emu.add_workspace(team, name=f"Force {team}")
     if prepare is not None:
         prepare(emu)
-    runtime = Runtime(settings=multi_settings(emu, db, **overrides), db=db, kb=kb)
+    # The app opens no session without naming its workspace (`Database.strict`).
+    runtime = Runtime(settings=multi_settings(emu, db, **overrides), db=db.strict(), kb=kb)
     executor = ThreadPoolExecutor(max_workers=8)
     bolt = create_app(runtime, executor=executor)
     server = HttpServer(wsgi_app(bolt, db), host="127.0.0.1", port=0)
