@@ -344,6 +344,7 @@ class Broadcast(Tenanted, Base):
 
     __tablename__ = "broadcasts"
     __table_args__ = (
+        Index("uq_broadcasts_team_national", "team_id", "national_id", unique=True),
         Index("ix_broadcasts_status_send_at", "status", "send_at"),
         Index("ix_broadcasts_team_status", "team_id", "status", "send_at"),
     )
@@ -370,6 +371,8 @@ class Broadcast(Tenanted, Base):
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # This force's copy of a national broadcast (`NationalBroadcast`), at most one per force.
+    national_id: Mapped[int | None] = mapped_column(Integer)
 
 
 class Acknowledgement(Tenanted, Base):
@@ -440,3 +443,18 @@ class KnownWorkspace(Base):
     enterprise_id: Mapped[str | None] = mapped_column(String(32))
     home: Mapped[bool] = mapped_column(Boolean, default=False)
     first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # When the app was uninstalled there (None: served); its figures stay, nothing is sent.
+    left_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class NationalBroadcast(Base):
+    """A national lead's broadcast to every force: one `Broadcast` row in each force's
+    workspace (`Broadcast.national_id`), each posted to that force's network channel."""
+
+    __tablename__ = "national_broadcasts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    author_id: Mapped[str] = mapped_column(String(32))
+    author_team_id: Mapped[str] = mapped_column(String(32))
+    title: Mapped[str] = mapped_column(String(150))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -283,6 +283,17 @@ class NotLead(NotAllowed):
     leads: tuple[str, ...]
 
 
+class NotNationalLead(NotAllowed):
+    """Only a national lead can send a broadcast to every force or see every force's figures.
+    Your own force's broadcasts and figures are still yours: `/broadcast` and
+    `/champbot stats`. National leads are named by the deployment's operator."""
+
+
+class OperatorGrantsNationalLead(NotAllowed):
+    """A national lead is named by the deployment's operator (`champbot roster add … --role
+    national-lead`), not in Slack, since the role reaches every force."""
+
+
 @dataclass(eq=False)
 class NoNetworkChannel(ServiceError):
     """Broadcasts can't be sent yet: no network channel is set up (CHAMPBOT_NETWORK_CHANNEL).

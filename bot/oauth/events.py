@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from slack_bolt import App, BoltContext
 
+from bot.oauth.served import Served
 from bot.services import installs
 from bot.unit import Unit, listen
 
@@ -22,6 +23,8 @@ def register(app: App, runtime: Runtime) -> None:
     store = runtime.installation_store
     assert store is not None
     clients = runtime.clients
+    served = runtime.installations
+    assert isinstance(served, Served)
 
     def stop(unit: Unit, context: BoltContext, reason: str) -> None:
         org_wide = bool(context.is_enterprise_install)
@@ -29,10 +32,17 @@ def register(app: App, runtime: Runtime) -> None:
         enterprise = context.enterprise_id
         store.delete_all(enterprise_id=enterprise, team_id=team)
         clients.forget(team, enterprise)
-        cancelled = installs.stop_delivery(
+        served.forget(team, enterprise)
+        # Across workspaces: an org-wide uninstall stops every workspace of the organisation.
+        with runtime.db.everywhere() as session:
+            cancelled = installs.stop_delivery(
+                session=session, team_id=team, enterprise_id=enterprise, now=unit.now, reason=reason
+            )
+        installs.record_left(
             session=unit.session,
             team_id=team,
             enterprise_id=enterprise,
+            cancelled=cancelled,
             now=unit.now,
             reason=reason,
         )

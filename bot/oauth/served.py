@@ -60,24 +60,37 @@ class Served:
                     found.setdefault(known.team_id, Workspace(known.team_id, known.enterprise_id))
         return [found[t] for t in sorted(found)]
 
-    def remember(self, workspace: Workspace) -> None:
-        """Record a workspace the app serves (once per process)."""
+    def remember(self, workspace: Workspace, *, again: bool = False) -> None:
+        """Record a workspace the app serves (once per process, unless `again`: an install,
+        which also brings back a workspace that had uninstalled the app)."""
         with self._lock:
-            if workspace.team_id in self._known:
+            if workspace.team_id in self._known and not again:
                 return
         with self.db.everywhere() as session:
-            if session.get(KnownWorkspace, workspace.team_id) is None:
+            known = session.get(KnownWorkspace, workspace.team_id)
+            if known is None:
                 session.add(
                     KnownWorkspace(team_id=workspace.team_id, enterprise_id=workspace.enterprise_id)
                 )
+            elif known.left_at is not None:
+                known.left_at = None
         with self._lock:
             self._known.add(workspace.team_id)
+
+    def forget(self, team_id: str | None, enterprise_id: str | None) -> None:
+        """After an uninstall: the next install records the workspace again."""
+        with self._lock:
+            if team_id:
+                self._known.discard(team_id)
+            else:
+                self._known.clear()  # an organisation's: cheap to record its workspaces again
 
     def installed_now(self, installation: Installation, client: WebClient) -> None:
         """After an install: record its workspace, or every workspace of its organisation."""
         if not installation.is_enterprise_install:
             if installation.team_id:
-                self.remember(Workspace(installation.team_id, installation.enterprise_id))
+                workspace = Workspace(installation.team_id, installation.enterprise_id)
+                self.remember(workspace, again=True)
             return
         cursor = None
         try:
@@ -86,7 +99,8 @@ class Served:
                     token=installation.bot_token, cursor=cursor, limit=200
                 )
                 for team in page.get("teams") or []:
-                    self.remember(Workspace(str(team["id"]), installation.enterprise_id))
+                    workspace = Workspace(str(team["id"]), installation.enterprise_id)
+                    self.remember(workspace, again=True)
                 cursor = (page.get("response_metadata") or {}).get("next_cursor")
                 if not cursor:
                     break

@@ -27,13 +27,13 @@ def home_for(*, session: Session, user_id: str, now: datetime) -> Home:
         my_requests=requests.open_for(session=session, asker_id=user_id, limit=5),
         member=member,
     )
-    if role in (Role.CHAMPION, Role.LEAD, Role.ADMIN):
+    if role in (Role.CHAMPION, Role.LEAD, Role.ADMIN, Role.NATIONAL_LEAD):
         queue = requests.queue(session=session)
         champions = []
         scheduled: list[Listed] = []
         recent: list[Listed] = []
         figures: Figures | None = None
-        if role in (Role.LEAD, Role.ADMIN):
+        if role in (Role.LEAD, Role.ADMIN, Role.NATIONAL_LEAD):
             since = now - timedelta(days=FIGURES_DAYS)
             figures = stats.figures(session=session, since=since, until=now)
             scheduled, recent = broadcasts.listing(session=session, now=now)

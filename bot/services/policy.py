@@ -6,16 +6,17 @@ from enum import Enum
 
 from sqlalchemy.orm import Session
 
-from bot.domain.errors import OnlyChampionsSetAvailability, RoleRequired
+from bot.domain.errors import NotNationalLead, OnlyChampionsSetAvailability, RoleRequired
 from bot.models import Member, Role
 from bot.services import roster
 
-LEADS = frozenset({Role.LEAD, Role.ADMIN})
+# A national lead does what a lead does in their own force, and more (Act.NATIONAL).
+LEADS = frozenset({Role.LEAD, Role.ADMIN, Role.NATIONAL_LEAD})
 ADMINS = frozenset({Role.ADMIN})
 # Only champions are routed requests, so only they have an availability to set; leads may
 # still claim from the queue (CLAIMERS).
 CHAMPIONS = frozenset({Role.CHAMPION})
-CLAIMERS = frozenset({Role.CHAMPION, Role.LEAD})
+CLAIMERS = frozenset({Role.CHAMPION, Role.LEAD, Role.NATIONAL_LEAD})
 
 
 class Act(Enum):
@@ -30,6 +31,7 @@ class Act(Enum):
     CANCEL_ANY_REQUEST = "cancel someone else's request"
     BROADCAST = "send broadcasts"
     ACKNOWLEDGE = "acknowledge broadcasts"
+    NATIONAL = "broadcast to every force and see every force's figures"
 
 
 MAY: dict[Act, frozenset[Role]] = {
@@ -43,6 +45,7 @@ MAY: dict[Act, frozenset[Role]] = {
     Act.BROADCAST: LEADS,
     # the count reads "7 of 20 champions": only those asked to acknowledge may
     Act.ACKNOWLEDGE: frozenset({Role.CHAMPION}),
+    Act.NATIONAL: frozenset({Role.NATIONAL_LEAD}),
 }
 
 
@@ -61,7 +64,11 @@ def require(caller: Member | None, act: Act) -> Role:
     if not may(caller, act):
         if act is Act.SET_AVAILABILITY:
             raise OnlyChampionsSetAvailability()
-        raise RoleRequired(tuple(sorted(r.value for r in MAY[act])), act.value)
+        if act is Act.NATIONAL:
+            raise NotNationalLead()
+        # A force's people are told of its own roles: the national lead stands above them.
+        named = (r.value for r in MAY[act] if r is not Role.NATIONAL_LEAD)
+        raise RoleRequired(tuple(sorted(named)), act.value)
     return role(caller)
 
 

@@ -1,4 +1,5 @@
-"""slack_sdk's installation and OAuth-state tables, and the national-lead role
+"""slack_sdk's installation and OAuth-state tables; the national-lead role, national
+broadcasts (one broadcast row per force), and when the app left a workspace
 
 Revision ID: 0013
 Revises: 0012
@@ -107,9 +108,30 @@ def upgrade() -> None:
         sa.Column("expire_at", sa.DateTime(), nullable=False),
     )
     _retype_role(ROLES_BEFORE, ROLES_AFTER)
+    op.create_table(
+        "national_broadcasts",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("author_id", sa.String(32), nullable=False),
+        sa.Column("author_team_id", sa.String(32), nullable=False),
+        sa.Column("title", sa.String(150), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    )
+    with op.batch_alter_table("broadcasts") as batch_op:
+        batch_op.add_column(sa.Column("national_id", sa.Integer(), nullable=True))
+        batch_op.create_index(
+            "uq_broadcasts_team_national", ["team_id", "national_id"], unique=True
+        )
+    with op.batch_alter_table("workspaces") as batch_op:
+        batch_op.add_column(sa.Column("left_at", sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("workspaces") as batch_op:
+        batch_op.drop_column("left_at")
+    with op.batch_alter_table("broadcasts") as batch_op:
+        batch_op.drop_index("uq_broadcasts_team_national")
+        batch_op.drop_column("national_id")
+    op.drop_table("national_broadcasts")
     op.execute("UPDATE members SET role = 'lead' WHERE role = 'national-lead'")
     _retype_role(ROLES_AFTER, ROLES_BEFORE)
     op.drop_table("slack_oauth_states")
