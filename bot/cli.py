@@ -280,6 +280,8 @@ def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
         titles = {}  # the figures still stand; entries are then named by their ids
     db = Database(settings.database_url)
     db.ensure_schema()
+    if args.by_force:
+        return _report_by_force(db, settings, args, since.astimezone(UTC) if since else None)
     with db.session(_workspace(db, args)) as session:
         print(
             write_report(
@@ -292,6 +294,22 @@ def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
                 titles=titles,
             )
         )
+    return 0
+
+
+def _report_by_force(
+    db: Database, settings: Settings, args: argparse.Namespace, since: datetime | None
+) -> int:
+    """Every force side by side (the operator's view of a national deployment)."""
+    from bot import national_report
+    from bot.services import national
+
+    found = national.figures(db=db, since=since)
+    period = f"since {args.since}" if args.since else "all time"
+    title = f"{settings.network_name}: every force, {period} ({len(found.forces)} forces)"
+    print(national_report.table(found, title=title))
+    if args.csv:
+        national_report.write_csv(found, Path(args.csv))
     return 0
 
 
@@ -371,6 +389,9 @@ def parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("report", help="impact figures")
     s.add_argument("--team", help="the workspace (T…); default: the single workspace")
+    s.add_argument(
+        "--by-force", action="store_true", help="every force side by side, and nationally"
+    )
     s.add_argument("--since", help="YYYY-MM-DD")
     s.add_argument("--csv", help="write weekly figures to this CSV file")
     s.add_argument("--png", help="write a chart of the weekly figures to this PNG file")

@@ -24,6 +24,7 @@ from bot.models import (
     BroadcastCategory,
     BroadcastStatus,
     KnownWorkspace,
+    Member,
     NationalBroadcast,
 )
 from bot.services import forces as force_settings
@@ -174,3 +175,15 @@ def figures_for(
     """`figures`, for a national lead only."""
     check(session=session, user_id=user_id)
     return figures(db=db, since=since)
+
+
+def home(
+    *, session: Session, db: Database, user_id: str
+) -> tuple[NationalFigures, list[NationalAcks]] | None:
+    """What a national lead's App Home adds: every force's figures and the latest national
+    broadcasts' counts; None for anyone else (their App Home is their force's alone)."""
+    if not policy.may(
+        session.scalar(select(Member).where(Member.slack_user_id == user_id)), policy.Act.NATIONAL
+    ):
+        return None
+    return figures(db=db), recent(session=session, db=db, user_id=user_id)[:2]

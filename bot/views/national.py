@@ -80,3 +80,16 @@ def figures_blocks(n: NationalFigures) -> list[Block]:
 
 def figures_reply(n: NationalFigures) -> Reply:
     return Reply("National figures, every force side by side", figures_blocks(n))
+
+
+def home_blocks(found: NationalFigures, recent: list[NationalAcks]) -> list[Block]:
+    """A national lead's App Home section: every force side by side, the latest counts."""
+    blocks: list[Block] = [
+        {"type": "divider"},
+        {"type": "header", "text": {"type": "plain_text", "text": "National: every force"}},
+        *figures_blocks(found),
+    ]
+    for acks in recent:
+        blocks += ack_lines(acks)
+    blocks.append(context("`/broadcast national Title | Message` sends to every force."))
+    return blocks

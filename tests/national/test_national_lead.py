@@ -123,6 +123,23 @@ def test_a_national_broadcast_reaches_three_forces_and_is_counted_per_force_and_
         figures = json.dumps(_command(live, "TFORCEA", NATIONAL_LEAD, "national figures").body)
         assert all(f"`{team}`" in figures for team in FORCES) and "Nationally" in figures
 
+        # App Home: the national lead sees every force side by side; a force lead only theirs.
+        for team, user in (("TFORCEA", NATIONAL_LEAD), ("TFORCEB", FORCE_LEAD)):
+            channel = live.emu.im_channel(user, team_id=team)
+            assert live.slack(team).home_opened(user=user, channel=channel).status == 200
+        homes = {
+            team: live.emu.wait_for(
+                lambda e, team=team: e.find_calls("views.publish", ok=True, team_id=team),
+                timeout=10,
+            )[-1]
+            for team in ("TFORCEA", "TFORCEB")
+        }
+        national_home = json.dumps(homes["TFORCEA"].args)
+        assert "National: every force" in national_home
+        assert all(f"`{team}`" in national_home for team in FORCES)
+        assert "Nationally: 1 of 6 champions have acknowledged" in national_home
+        assert "National: every force" not in json.dumps(homes["TFORCEB"].args)
+
 
 def test_a_force_lead_is_refused_a_national_broadcast_politely(
     db: Database, kb: KnowledgeBase
