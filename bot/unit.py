@@ -171,7 +171,8 @@ def install(app: App, runtime: Runtime) -> None:
     ) -> BoltResponse | None:
         now = runtime.now()
         # The workspace is the verified envelope's (Bolt's context), never a payload field's.
-        workspace = resolve(runtime.installations, context.team_id, context.enterprise_id)
+        team = context.team_id or (org_workspace(body) if context.is_enterprise_install else None)
+        workspace = resolve(runtime.installations, team, context.enterprise_id)
         if workspace is None:
             return BoltResponse(status=200, body="")  # not installed there: acked, ignored
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
@@ -198,6 +199,20 @@ def install(app: App, runtime: Runtime) -> None:
             hand_over=runtime.work_pool.submit,
         )
         return next()
+
+
+def org_workspace(body: dict[str, Any]) -> str | None:
+    """The workspace a request of an org-wide install came from: Slack authorizes it for the
+    organisation (no team), and names the workspace in the signed envelope itself."""
+    for found in (
+        body.get("team_id"),
+        body.get("context_team_id"),
+        (body.get("user") or {}).get("team_id") if isinstance(body.get("user"), dict) else None,
+        (body.get("view") or {}).get("team_id") if isinstance(body.get("view"), dict) else None,
+    ):
+        if isinstance(found, str) and found:
+            return found
+    return None
 
 
 def listen(
