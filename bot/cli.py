@@ -313,6 +313,13 @@ def _report_by_force(
     return 0
 
 
+def cmd_oauth(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.oauth.crypto import new_key
+
+    print(new_key())  # for CHAMPBOT_ENCRYPTION_KEY: keep it secret, and keep it
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     """The argument parser for every subcommand."""
     p = argparse.ArgumentParser(prog="champbot", description=__doc__)
@@ -349,6 +356,10 @@ def parser() -> argparse.ArgumentParser:
     for each in (a, r, li):
         each.add_argument("--team", help="the workspace (T…); default: the single workspace")
     s.set_defaults(func=cmd_roster)
+
+    s = sub.add_parser("oauth", help="many workspaces: installs through Slack's OAuth")
+    s.add_argument("oauth_cmd", choices=["new-key"], help="print a new CHAMPBOT_ENCRYPTION_KEY")
+    s.set_defaults(func=cmd_oauth)
 
     s = sub.add_parser("kb", help="the knowledge base")
     ks = s.add_subparsers(dest="kb_cmd", required=True)

@@ -62,7 +62,21 @@ class OutboxRows:
     db: Database
     clock: Callable[[], datetime]
 
-    def claim(self, ids: Iterable[int] | None, limit: int) -> list[_Claimed]:
+    def teams_waiting(self, ids: set[int] | None) -> list[str]:
+        """The workspaces with pending rows (among `ids`, when given)."""
+        query = (
+            select(OutboxMessage.team_id)
+            .where(OutboxMessage.status == OutboxStatus.PENDING)
+            .distinct()
+        )
+        if ids is not None:
+            query = query.where(OutboxMessage.id.in_(list(ids)))
+        with self.db.everywhere() as session:
+            return sorted(session.scalars(query))
+
+    def claim(
+        self, ids: Iterable[int] | None, limit: int, *, team: str | None = None
+    ) -> list[_Claimed]:
         now = self.clock()
         # Edits of one message go in order: an edit waits while an older one is unsent.
         older = aliased(OutboxMessage)
@@ -89,6 +103,8 @@ class OutboxRows:
             if not wanted:
                 return []
             due = due.where(OutboxMessage.id.in_(wanted))
+        if team is not None:
+            due = due.where(OutboxMessage.team_id == team)
         claimed = []
         token = now + CLAIM_FOR
         with self.db.everywhere() as session:
@@ -189,7 +205,7 @@ class OutboxRows:
                 )
             )
 
-    def next_due(self, ids: set[int] | None) -> float | None:
+    def next_due(self, ids: set[int] | None, *, team: str | None = None) -> float | None:
         """Seconds until the next of these rows (or of all) may be claimed; None if none is
         waiting."""
         now = self.clock()
@@ -199,6 +215,8 @@ class OutboxRows:
         )
         if ids is not None:
             query = query.where(OutboxMessage.id.in_(list(ids)))
+        if team is not None:
+            query = query.where(OutboxMessage.team_id == team)
         with self.db.everywhere() as session:
             first = session.scalar(query)
         if first is None:

@@ -27,6 +27,7 @@ LANES = 4  # channels delivered to at the same time
 HORIZON = 5.0  # rows due within this are waited for here rather than left to the next sweep
 IDLE_PASSES = 3  # passes in a row that send nothing end a delivery
 BUDGET = 300.0  # seconds one call of `deliver` may go on for
+WORKSPACE_THREADS = 64  # workspaces delivered to at the same time (each with its own pacer)
 # Errors that no retry will cure: the row is marked failed and logged for an operator.
 PERMANENT = frozenset(
     {
@@ -87,14 +88,31 @@ class Delivery(OutboxRows):
     def deliver(self, ids: Iterable[int] | None = None, *, limit: int = 200) -> list[Outcome]:
         """Deliver due rows (only `ids` when given, and edits that queued up behind them), oldest
         first, in passes of at most `limit`; rows due again within a few seconds (after a 429
-        or a 5xx) are waited for rather than left to the next sweep."""
+        or a 5xx) are waited for rather than left to the next sweep.
+
+        With many workspaces, each workspace's rows are delivered on their own thread, all at
+        once: Slack's limits are per workspace, so one force's pacing (or 429s) never holds up
+        another's, and a national broadcast takes as long as one force's share of it."""
         wanted = None if ids is None else set(ids)
         if wanted is not None and not wanted:
             return []
+        teams = self.teams_waiting(wanted) if self.clients.multi_workspace else []
+        if len(teams) <= 1:
+            return self._deliver(wanted, limit, teams[0] if teams else None, self.lanes)
+        width = max(1, min(self.lanes, WORKSPACE_THREADS // len(teams)))
+        with ThreadPoolExecutor(max_workers=min(len(teams), WORKSPACE_THREADS)) as pool:
+            done = pool.map(lambda team: self._deliver(wanted, limit, team, width), teams)
+            return [o for outcomes in done for o in outcomes]
+
+    def _deliver(
+        self, wanted: set[int] | None, limit: int, team: str | None, width: int
+    ) -> list[Outcome]:
+        """`deliver`, for one workspace's rows (`team`; None: every workspace's)."""
+        wanted = None if wanted is None else set(wanted)
         outcomes: list[Outcome] = []
         started, idle = time.monotonic(), 0
         while True:
-            results = self._run(self.claim(wanted, limit))
+            results = self._run(self.claim(wanted, limit, team=team), width)
             outcomes += results
             sent = [o.outbox_id for o in results if o.sent]
             if wanted is not None and sent:
@@ -104,7 +122,7 @@ class Delivery(OutboxRows):
                 break
             if self.stopping.is_set():
                 break
-            wait = self.next_due(wanted)
+            wait = self.next_due(wanted, team=team)
             if wait is None or wait > HORIZON:
                 break
             if wait > 0:
@@ -114,17 +132,18 @@ class Delivery(OutboxRows):
                     break  # a clock that stands still (a test's): the next sweep carries on
         return outcomes
 
-    def _run(self, claimed: list[_Claimed]) -> list[Outcome]:
+    def _run(self, claimed: list[_Claimed], width: int | None = None) -> list[Outcome]:
         """Send claimed rows: each lane (a channel, or a message being edited) in order, and
-        several lanes at once."""
+        up to `width` lanes at once."""
         if not claimed:
             return []
+        width = self.lanes if width is None else width
         lanes: dict[str, list[_Claimed]] = {}
         for row in claimed:
             lanes.setdefault(row.lane, []).append(row)
-        if len(lanes) == 1 or self.lanes == 1:
+        if len(lanes) == 1 or width == 1:
             return [o for lane in lanes.values() for o in self._lane(lane)]
-        with ThreadPoolExecutor(max_workers=min(self.lanes, len(lanes))) as pool:
+        with ThreadPoolExecutor(max_workers=min(width, len(lanes))) as pool:
             return [o for done in pool.map(self._lane, lanes.values()) for o in done]
 
     def _lane(self, rows: list[_Claimed]) -> list[Outcome]:

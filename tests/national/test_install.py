@@ -144,3 +144,15 @@ def test_a_missing_or_malformed_key_is_one_line(key: str, needle: str) -> None:
     with pytest.raises(ConfigError, match=needle) as err:
         settings.require_http()
     assert "\n" not in str(err.value) and "not-a-key" not in str(err.value)
+
+
+def test_champbot_oauth_new_key_prints_a_key_the_app_accepts(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from bot.cli import main
+    from bot.oauth.crypto import cipher
+
+    assert main(["oauth", "new-key"]) == 0
+    key = capsys.readouterr().out.strip()
+    sealed = cipher(key)
+    assert sealed.decrypt(sealed.encrypt("xoxb-1-2-3")) == "xoxb-1-2-3"
