@@ -30,6 +30,8 @@ class Act(Enum):
     CANCEL_ANY_REQUEST = "cancel someone else's request"
     BROADCAST = "send broadcasts"
     ACKNOWLEDGE = "acknowledge broadcasts"
+    SEE_SETTINGS = "see the force's settings"
+    CHANGE_SETTINGS = "change the force's settings"
 
 
 MAY: dict[Act, frozenset[Role]] = {
@@ -43,6 +45,8 @@ MAY: dict[Act, frozenset[Role]] = {
     Act.BROADCAST: LEADS,
     # the count reads "7 of 20 champions": only those asked to acknowledge may
     Act.ACKNOWLEDGE: frozenset({Role.CHAMPION}),
+    Act.SEE_SETTINGS: LEADS,
+    Act.CHANGE_SETTINGS: ADMINS,
 }
 
 
