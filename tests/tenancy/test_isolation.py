@@ -203,10 +203,30 @@ def test_a_forged_team_id_reaches_no_other_force(forces: Forces) -> None:
     _ask_champion(f, A, OFFICER)
     a_request = _claim_payload_value(f)
     f.emu.reset()
-    # Force B's champion claims request #1 of force A, in a payload signed for the app whose
-    # inner fields all say force A: the envelope (force B) decides, and B has no request #1.
+    # Force B's champion claims force A's request, in a payload signed for the app whose inner
+    # fields say force A: the envelope (force B) decides, and force B has no such request.
     url = f.emu.response_url("claim", team_id=B.team_id)
-    body = f.b.block_action(user=B_CHAMPION, action_id=ids.CLAIM, value=a_request, response_url=url)
+    payload = {
+        "type": "block_actions",
+        "team": {"id": B.team_id, "domain": "force-b"},
+        "user": {"id": B_CHAMPION, "username": "bruno", "team_id": A.team_id},
+        "api_app_id": "A0001",
+        "token": "unused",
+        "container": {"type": "message", "message_ts": "", "channel_id": None},
+        "trigger_id": "1.1.trigger",
+        "response_url": url,
+        "actions": [
+            {
+                "type": "button",
+                "action_id": ids.CLAIM,
+                "block_id": "b",
+                "value": a_request,
+                "action_ts": "1.000001",
+                "text": {"type": "plain_text", "text": "Claim"},
+            }
+        ],
+    }
+    body = f.b.post_form({"payload": json.dumps(payload)})
     assert body.status == 200
     _settle(f)
     told = json.dumps([r.body for r in f.emu.responses])
