@@ -1,11 +1,12 @@
 """Routing and App Home at 43 forces against one: the cost of every row knowing its workspace.
 
 Run on its own: `python bench/tenancy.py [--forces 43] [--history 10000] [--repeat 40]
-[--rounds 5] [--database-url postgresql://…]`. Two databases are built, one with a single force
+[--rounds 5] [--database-url postgresql://…]` (PostgreSQL: two schemas in that database,
+dropped and made afresh). Two databases are built, one with a single force
 and one with `--forces` forces, each force with `--history` past requests (each with its offer
 and its question, spread over the last year, nearly all resolved), 20 champions and a lead.
 Then, in one force of each (in a session scoped to it, as the app opens them), `--repeat` times
-per round:
+per round, the two databases taking turns timing by timing:
 
 1. *routing*: a new request opened and offered to the best champion (`requests.create`: the
    candidates, their loads, the offer and its messages), flushed, then rolled back so that
@@ -216,7 +217,8 @@ def _timed(db: Database, ws: Workspace, work: Callable[[Any], object]) -> float:
     return elapsed * 1000
 
 
-def measure(db: Database, ws: Workspace, n: int, repeat: int) -> Timings:
+def operations(n: int) -> dict[str, Callable[[Any], object]]:
+    """What is timed in force `n`: routing a new request, and a lead's App Home."""
     lead = f"UL{n:03d}0001"
 
     def route(session: Any) -> None:
@@ -233,15 +235,25 @@ def measure(db: Database, ws: Workspace, n: int, repeat: int) -> Timings:
         assert data.figures is not None and len(data.champions) == CHAMPIONS
         home_view(home=data, network_name="Stalking Champions", subject="stalking")
 
-    for _ in range(3):  # warm the caches and the connection pool
-        _timed(db, ws, route)
-        _timed(db, ws, app_home)
-    routing = [_timed(db, ws, route) for _ in range(repeat)]
-    homes = [_timed(db, ws, app_home) for _ in range(repeat)]
-    return Timings(routing, homes)
+    return {"routing": route, "home": app_home}
 
 
-def run(url: str, forces: int, args: argparse.Namespace) -> list[Timings]:
+def measure(targets: list[tuple[Database, int]], repeat: int) -> list[Timings]:
+    """One round: each operation `repeat` times in each target, the targets taking turns
+    (one timing in each before the next), so that a burst of load falls on all of them."""
+    ops = [operations(n) for _db, n in targets]
+    out = [Timings([], []) for _ in targets]
+    for name in ("routing", "home"):
+        for _ in range(3):  # warm the caches and the connection pools
+            for (db, n), op in zip(targets, ops, strict=True):
+                _timed(db, team(n), op[name])
+        for _ in range(repeat):
+            for (db, n), op, timings in zip(targets, ops, out, strict=True):
+                getattr(timings, name).append(_timed(db, team(n), op[name]))
+    return out
+
+
+def build(url: str, forces: int, args: argparse.Namespace) -> Database:
     db = Database(url)
     db.upgrade()
     _reset(db)
@@ -251,11 +263,18 @@ def run(url: str, forces: int, args: argparse.Namespace) -> list[Timings]:
         f"seeded {forces} force(s) × {args.history:,} requests on {db.engine.dialect.name} "
         f"in {time.perf_counter() - started:.0f} s"
     )
-    n = forces // 2  # a force in the middle of the ids
-    try:
-        return [measure(db, team(n), n, args.repeat) for _ in range(args.rounds)]
-    finally:
-        db.dispose()
+    return db
+
+
+def _schema(url: str, schema: str) -> str:
+    """`url` with its own PostgreSQL schema (created afresh)."""
+    admin = Database(url)
+    with admin.engine.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    admin.dispose()
+    sep = "&" if "?" in url else "?"
+    return f"{url}{sep}options=-csearch_path%3D{schema}"
 
 
 def line(name: str, rounds: list[list[float]]) -> tuple[str, float]:
@@ -273,14 +292,24 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--database-url", help="PostgreSQL (default: SQLite files)")
     args = parser.parse_args()
+    one: list[Timings] = []
+    many: list[Timings] = []
     with tempfile.TemporaryDirectory() as tmp:
-        urls = (
-            (args.database_url, args.database_url)
-            if args.database_url
-            else (f"sqlite:///{tmp}/one.db", f"sqlite:///{tmp}/many.db")
-        )
-        one = run(urls[0], 1, args)
-        many = run(urls[1], args.forces, args)
+        if args.database_url:  # one database: the single force is a schema of its own
+            urls = (
+                _schema(args.database_url, "bench_one"),
+                _schema(args.database_url, "bench_many"),
+            )
+        else:
+            urls = (f"sqlite:///{tmp}/one.db", f"sqlite:///{tmp}/many.db")
+        dbs = (build(urls[0], 1, args), build(urls[1], args.forces, args))
+        middle = args.forces // 2
+        for _ in range(args.rounds):
+            first, second = measure([(dbs[0], 0), (dbs[1], middle)], args.repeat)
+            one.append(first)
+            many.append(second)
+        for db in dbs:
+            db.dispose()
     print(
         f"\n{args.rounds} rounds of {args.repeat}; median ms per round, and the median of "
         f"the rounds:\n\n| measure | each round (ms) | median |\n| --- | --- | --- |"
