@@ -96,7 +96,10 @@ def remind_kb_owners(runtime: Runtime) -> None:
     each workspace."""
     for workspace in runtime.installations.workspaces():
         with runtime.work(workspace) as session:
-            curation.remind_owners(session=session, kb=runtime.kb, now=runtime.now())
+            reviewers = runtime.settings_in(session).kb_review_owners
+            curation.remind_owners(
+                session=session, kb=runtime.kb, now=runtime.now(), reviewers=reviewers
+            )
 
 
 def purge_expired_text(runtime: Runtime) -> None:

@@ -371,3 +371,23 @@ class InvalidBroadcast(ServiceError):
     def __init__(self, errors: dict[str, str]) -> None:
         super().__init__(" ".join(errors.values()))
         self.errors = errors
+
+
+# Per-force settings ----------------------------------------------------------------------
+
+
+@dataclass(eq=False)
+class UnknownSetting(ServiceError):
+    """There is no such setting."""
+
+    name: str
+    known: tuple[str, ...]
+
+
+@dataclass(eq=False)
+class BadSettingValue(ServiceError):
+    """That value doesn't suit this setting."""
+
+    name: str
+    value: str
+    kind: str  # "channel", "seconds" or "people"

@@ -32,6 +32,8 @@ class Act(Enum):
     BROADCAST = "send broadcasts"
     ACKNOWLEDGE = "acknowledge broadcasts"
     NATIONAL = "broadcast to every force and see every force's figures"
+    SEE_SETTINGS = "see the force's settings"
+    CHANGE_SETTINGS = "change the force's settings"
 
 
 MAY: dict[Act, frozenset[Role]] = {
@@ -46,6 +48,8 @@ MAY: dict[Act, frozenset[Role]] = {
     # the count reads "7 of 20 champions": only those asked to acknowledge may
     Act.ACKNOWLEDGE: frozenset({Role.CHAMPION}),
     Act.NATIONAL: frozenset({Role.NATIONAL_LEAD}),
+    Act.SEE_SETTINGS: LEADS,
+    Act.CHANGE_SETTINGS: ADMINS,
 }
 
 
