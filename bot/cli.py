@@ -112,15 +112,12 @@ def cmd_db(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _workspace(db: Database, args: argparse.Namespace) -> Workspace:
-    """Where a command works: `--team`, else the single workspace (`bot.workspaces.home`)."""
-    from bot import workspaces
+    from bot.workspaces import named_or_home
 
-    team = (getattr(args, "team", None) or "").strip()
-    if team:
-        if not (team[:1] in ("T", "E") and team.isalnum() and team.isupper()):
-            raise CliError(f"--team must be a Slack team ID like T0123ABCD, got {team!r}")
-        return Workspace(team)
-    return workspaces.home(db)
+    try:
+        return named_or_home(db, getattr(args, "team", None))
+    except ValueError as error:
+        raise CliError(str(error)) from None
 
 
 def cmd_roster(settings: Settings, args: argparse.Namespace) -> int:
