@@ -22,6 +22,7 @@ The issue asks for the ratio to stay within 1.5.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import statistics
 import tempfile
@@ -295,10 +296,11 @@ def main() -> None:
     one: list[Timings] = []
     many: list[Timings] = []
     with tempfile.TemporaryDirectory() as tmp:
+        schemas = (f"tenancy_one_{os.getpid()}", f"tenancy_many_{os.getpid()}")
         if args.database_url:  # one database: the single force is a schema of its own
             urls = (
-                _schema(args.database_url, "bench_one"),
-                _schema(args.database_url, "bench_many"),
+                _schema(args.database_url, schemas[0]),
+                _schema(args.database_url, schemas[1]),
             )
         else:
             urls = (f"sqlite:///{tmp}/one.db", f"sqlite:///{tmp}/many.db")
@@ -310,6 +312,12 @@ def main() -> None:
             many.append(second)
         for db in dbs:
             db.dispose()
+        if args.database_url:
+            admin = Database(args.database_url)
+            with admin.engine.begin() as conn:
+                for schema in schemas:
+                    conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+            admin.dispose()
     print(
         f"\n{args.rounds} rounds of {args.repeat}; median ms per round, and the median of "
         f"the rounds:\n\n| measure | each round (ms) | median |\n| --- | --- | --- |"

@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.cli_national import with_national
 from bot.config import ConfigError, Settings
 from bot.db import Database, SchemaOutOfDate
 from bot.models import Role
@@ -112,15 +113,12 @@ def cmd_db(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _workspace(db: Database, args: argparse.Namespace) -> Workspace:
-    """Where a command works: `--team`, else the single workspace (`bot.workspaces.home`)."""
-    from bot import workspaces
+    from bot.workspaces import named_or_home
 
-    team = (getattr(args, "team", None) or "").strip()
-    if team:
-        if not (team[:1] in ("T", "E") and team.isalnum() and team.isupper()):
-            raise CliError(f"--team must be a Slack team ID like T0123ABCD, got {team!r}")
-        return Workspace(team)
-    return workspaces.home(db)
+    try:
+        return named_or_home(db, getattr(args, "team", None))
+    except ValueError as error:
+        raise CliError(str(error)) from None
 
 
 def cmd_roster(settings: Settings, args: argparse.Namespace) -> int:
@@ -280,8 +278,6 @@ def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
         titles = {}  # the figures still stand; entries are then named by their ids
     db = Database(settings.database_url)
     db.ensure_schema()
-    if args.by_force:
-        return _report_by_force(db, settings, args, since.astimezone(UTC) if since else None)
     with db.session(_workspace(db, args)) as session:
         print(
             write_report(
@@ -294,29 +290,6 @@ def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
                 titles=titles,
             )
         )
-    return 0
-
-
-def _report_by_force(
-    db: Database, settings: Settings, args: argparse.Namespace, since: datetime | None
-) -> int:
-    """Every force side by side (the operator's view of a national deployment)."""
-    from bot import national_report
-    from bot.services import national
-
-    found = national.figures(db=db, since=since)
-    period = f"since {args.since}" if args.since else "all time"
-    title = f"{settings.network_name}: every force, {period} ({len(found.forces)} forces)"
-    print(national_report.table(found, title=title))
-    if args.csv:
-        national_report.write_csv(found, Path(args.csv))
-    return 0
-
-
-def cmd_oauth(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.oauth.crypto import new_key
-
-    print(new_key())  # for CHAMPBOT_ENCRYPTION_KEY: keep it secret, and keep it
     return 0
 
 
@@ -357,10 +330,6 @@ def parser() -> argparse.ArgumentParser:
         each.add_argument("--team", help="the workspace (T…); default: the single workspace")
     s.set_defaults(func=cmd_roster)
 
-    s = sub.add_parser("oauth", help="many workspaces: installs through Slack's OAuth")
-    s.add_argument("oauth_cmd", choices=["new-key"], help="print a new CHAMPBOT_ENCRYPTION_KEY")
-    s.set_defaults(func=cmd_oauth)
-
     s = sub.add_parser("kb", help="the knowledge base")
     ks = s.add_subparsers(dest="kb_cmd", required=True)
     c = ks.add_parser("check", help="validate every entry; non-zero exit on any problem")
@@ -400,9 +369,6 @@ def parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("report", help="impact figures")
     s.add_argument("--team", help="the workspace (T…); default: the single workspace")
-    s.add_argument(
-        "--by-force", action="store_true", help="every force side by side, and nationally"
-    )
     s.add_argument("--since", help="YYYY-MM-DD")
     s.add_argument("--csv", help="write weekly figures to this CSV file")
     s.add_argument("--png", help="write a chart of the weekly figures to this PNG file")
@@ -412,7 +378,7 @@ def parser() -> argparse.ArgumentParser:
         help="the time zone the report's times and weeks are in (default Europe/London)",
     )
     s.set_defaults(func=cmd_report)
-    return p
+    return with_national(p, sub)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

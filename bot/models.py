@@ -37,8 +37,7 @@ class Role(enum.StrEnum):
     CHAMPION = "champion"
     LEAD = "lead"
     ADMIN = "admin"
-    # Above every force's leads: granted by the deployment's operator (`champbot roster add
-    # … --role national-lead --team T…`), broadcasts to every force and sees them side by side.
+    # Above every force's leads, granted by the operator alone (`champbot roster add`).
     NATIONAL_LEAD = "national-lead"
 
 
@@ -81,13 +80,10 @@ class Member(Tenanted, Base):
     """Someone on the roster: an officer, champion, lead or admin."""
 
     __tablename__ = "members"
-    __table_args__ = (
-        UniqueConstraint("team_id", "slack_user_id", name="uq_members_team_user"),
-        Index("ix_members_team_role", "team_id", "role"),
-    )
+    __table_args__ = (UniqueConstraint("team_id", "slack_user_id", name="uq_members_team_user"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    slack_user_id: Mapped[str] = mapped_column(String(32))
+    slack_user_id: Mapped[str] = mapped_column(String(32))  # one member per workspace
     role: Mapped[Role] = mapped_column(_enum(Role, "role"))
     area: Mapped[str | None] = mapped_column(String(80))
     skills: Mapped[str] = mapped_column(String(400), default="")
@@ -108,10 +104,6 @@ class Question(Tenanted, Base):
     """A question an officer asked, and how the bot answered it. `text` is purged on schedule."""
 
     __tablename__ = "questions"
-    __table_args__ = (
-        Index("ix_questions_team_asker", "team_id", "asker_id"),
-        Index("ix_questions_team_asked_at", "team_id", "asked_at"),
-    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     asker_id: Mapped[str] = mapped_column(String(32), index=True)
@@ -141,7 +133,6 @@ class CurationItem(Tenanted, Base):
     __tablename__ = "curation_items"
     __table_args__ = (
         UniqueConstraint("question_id", "reason", name="uq_curation_question_reason"),
-        Index("ix_curation_team_reviewed", "team_id", "reviewed_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -168,10 +159,7 @@ class AuditEvent(Tenanted, Base):
     """Who did what, to what, when. Never holds free text that a user typed."""
 
     __tablename__ = "audit_events"
-    __table_args__ = (
-        Index("ix_audit_subject", "subject_type", "subject_id"),
-        Index("ix_audit_team_at", "team_id", "at"),
-    )
+    __table_args__ = (Index("ix_audit_subject", "subject_type", "subject_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
@@ -208,7 +196,7 @@ class OutboxMessage(Tenanted, Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     method: Mapped[str] = mapped_column(String(40))
     payload: Mapped[str] = mapped_column(Text)
-    ref: Mapped[str | None] = mapped_column(String(80))
+    ref: Mapped[str | None] = mapped_column(String(80))  # unique per workspace
     target_ref: Mapped[str | None] = mapped_column(String(80), index=True)
     status: Mapped[OutboxStatus] = mapped_column(
         _enum(OutboxStatus, "outbox_status"), default=OutboxStatus.PENDING
@@ -245,13 +233,7 @@ class Request(Tenanted, Base):
     """An officer's live case, routed to a champion. `text` and `outcome_note` are purged."""
 
     __tablename__ = "requests"
-    __table_args__ = (
-        Index("ix_requests_status_sla", "status", "sla_due_at"),
-        Index("ix_requests_team_status_sla", "team_id", "status", "sla_due_at"),
-        Index("ix_requests_team_created", "team_id", "created_at"),
-        Index("ix_requests_team_asker", "team_id", "asker_id"),
-        Index("ix_requests_team_champion", "team_id", "champion_id", "status"),
-    )
+    __table_args__ = (Index("ix_requests_status_sla", "status", "sla_due_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     asker_id: Mapped[str] = mapped_column(String(32), index=True)
@@ -293,7 +275,6 @@ class Offer(Tenanted, Base):
     __table_args__ = (
         UniqueConstraint("request_id", "champion_id", "round", name="uq_offer_once_per_round"),
         Index("ix_offers_status_expires", "status", "expires_at"),
-        Index("ix_offers_team_champion", "team_id", "champion_id", "status"),
         # At most one offer of a request awaits an answer at any time, even under a race.
         Index(
             "uq_one_pending_offer",
@@ -343,11 +324,7 @@ class Broadcast(Tenanted, Base):
     """
 
     __tablename__ = "broadcasts"
-    __table_args__ = (
-        Index("uq_broadcasts_team_national", "team_id", "national_id", unique=True),
-        Index("ix_broadcasts_status_send_at", "status", "send_at"),
-        Index("ix_broadcasts_team_status", "team_id", "status", "send_at"),
-    )
+    __table_args__ = (Index("ix_broadcasts_status_send_at", "status", "send_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     author_id: Mapped[str] = mapped_column(String(32), index=True)
@@ -408,53 +385,15 @@ class Digest(Tenanted, Base):
     __table_args__ = (UniqueConstraint("team_id", "week", name="uq_digests_team_week"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    week: Mapped[str] = mapped_column(String(10))
+    week: Mapped[str] = mapped_column(String(10))  # one digest a week per workspace
     period_start: Mapped[datetime] = mapped_column(UTCDateTime())
     period_end: Mapped[datetime] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-class ForceSettings(Tenanted, Base):
-    """A force's own settings, set by its admins; an unset one is the environment's."""
+# The workspaces themselves, each force's settings, the indexes that lead with the workspace;
+# national broadcasts (one row for the nation, one broadcast of it in each force).
+from bot.models_national import NationalBroadcast  # noqa: E402
+from bot.models_workspace import ForceSettings, KnownWorkspace  # noqa: E402
 
-    __tablename__ = "force_settings"
-    __table_args__ = (UniqueConstraint("team_id", name="uq_force_settings_team"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    queue_channel: Mapped[str | None] = mapped_column(String(32))
-    network_channel: Mapped[str | None] = mapped_column(String(32))
-    offer_timeout: Mapped[int | None] = mapped_column(Integer)
-    claim_sla: Mapped[int | None] = mapped_column(Integer)
-    urgent_sla: Mapped[int | None] = mapped_column(Integer)
-    # Who hears of knowledge entries past review in this force (Slack user IDs, comma-separated;
-    # empty: the environment's, else each entry's owner, else the leads).
-    kb_review_owners: Mapped[str | None] = mapped_column(String(400))
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
-    updated_by: Mapped[str | None] = mapped_column(String(32))
-
-
-class KnownWorkspace(Base):
-    """A workspace the deployment serves. In single-workspace mode the one `auth.test` names,
-    recorded at start-up (`home`), so the command line knows where it works."""
-
-    __tablename__ = "workspaces"
-
-    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    enterprise_id: Mapped[str | None] = mapped_column(String(32))
-    home: Mapped[bool] = mapped_column(Boolean, default=False)
-    first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    # When the app was uninstalled there (None: served); its figures stay, nothing is sent.
-    left_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-
-
-class NationalBroadcast(Base):
-    """A national lead's broadcast to every force: one `Broadcast` row in each force's
-    workspace (`Broadcast.national_id`), each posted to that force's network channel."""
-
-    __tablename__ = "national_broadcasts"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    author_id: Mapped[str] = mapped_column(String(32))
-    author_team_id: Mapped[str] = mapped_column(String(32))
-    title: Mapped[str] = mapped_column(String(150))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+__all__ += ["ForceSettings", "KnownWorkspace", "NationalBroadcast"]

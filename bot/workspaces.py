@@ -62,3 +62,13 @@ def home(db: Database) -> Workspace:
     if known is None:
         return Workspace(PENDING_TEAM)
     return Workspace(known.team_id, known.enterprise_id)
+
+
+def named_or_home(db: Database, team: str | None) -> Workspace:
+    """Where a command works: the team `--team` names (T… or E…), else the single workspace."""
+    team = (team or "").strip()
+    if not team:
+        return home(db)
+    if not (team[:1] in ("T", "E") and team.isalnum() and team.isupper()):
+        raise ValueError(f"--team must be a Slack team ID like T0123ABCD, got {team!r}")
+    return Workspace(team)
