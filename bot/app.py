@@ -9,6 +9,7 @@ from typing import Any
 from slack_bolt import App
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 
+from bot.oauth import redact
 from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -21,6 +22,8 @@ def create_app(
     from handlers import register_all
 
     settings = runtime.settings
+    # No token or secret reaches any log, whatever the level (bot.oauth.redact).
+    redact.install(settings.bot_token, settings.app_token, settings.signing_secret)
     if settings.log_level != "DEBUG":
         # Bolt and slack_sdk log whole payloads (what officers typed) at INFO and DEBUG.
         for name in ("slack_bolt", "slack_sdk"):
