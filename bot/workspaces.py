@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from bot.db import Database
 from bot.models import Base, KnownWorkspace
@@ -17,7 +18,15 @@ log = logging.getLogger(__name__)
 
 def adopt(db: Database, workspace: Workspace) -> int:
     """Make `workspace` the home workspace and give it every row of the placeholder team;
-    how many rows moved. Idempotent: a second start moves nothing."""
+    how many rows moved. Idempotent: a second start moves nothing, and processes starting at
+    once (many web processes and the clock) each succeed."""
+    try:
+        return _adopt(db, workspace)
+    except IntegrityError:  # another process recorded the workspace first
+        return _adopt(db, workspace)
+
+
+def _adopt(db: Database, workspace: Workspace) -> int:
     moved = 0
     with db.everywhere() as session:
         known = session.get(KnownWorkspace, workspace.team_id)

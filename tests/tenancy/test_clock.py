@@ -72,3 +72,27 @@ def test_two_clocks_escalate_each_forces_requests_once_in_that_force(
             ]
             assert len(alerts) == 4  # one per request, however many clocks swept
             assert {row.team_id for row in alerts} == {ws.team_id}
+
+
+def test_processes_starting_at_once_each_record_the_workspace(pg: Database) -> None:
+    from bot.models import KnownWorkspace
+    from bot.workspaces import adopt
+
+    gate = threading.Barrier(4)
+    failures: list[BaseException] = []
+
+    def start() -> None:
+        gate.wait()
+        try:
+            adopt(pg, A)
+        except BaseException as error:  # reported below
+            failures.append(error)
+
+    threads = [threading.Thread(target=start) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert failures == []
+    with pg.everywhere() as s:
+        assert [(w.team_id, w.home) for w in s.scalars(select(KnownWorkspace))] == [("T0001", True)]

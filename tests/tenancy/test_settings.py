@@ -80,6 +80,7 @@ def test_a_forces_settings_are_its_own(db: Database) -> None:
     a, b = Workspace("TFORCEA"), Workspace("TFORCEB")
     with db.session(a) as s:
         admin = roster.add(session=s, slack_user_id=ADMIN, role=Role.ADMIN)
+        assert forces.effective(session=s, defaults=SERVICE_SETTINGS) is SERVICE_SETTINGS
         forces.change(
             session=s,
             caller=admin,
@@ -96,6 +97,8 @@ def test_a_forces_settings_are_its_own(db: Database) -> None:
             words=["2h"],
             defaults=SERVICE_SETTINGS,
         )
+        # Read again in the same session: the change, not what was read before it.
+        assert forces.effective(session=s, defaults=SERVICE_SETTINGS).urgent_sla == 7200
     with db.session(a) as s:
         mine = forces.effective(session=s, defaults=SERVICE_SETTINGS)
         assert (mine.network_channel, mine.urgent_sla) == ("CNETA", 7200)
