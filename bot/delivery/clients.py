@@ -64,6 +64,11 @@ class Clients:
                 found = self._pacers[key] = Pacer()
             return found
 
+    def share_pacer(self, pacer: Pacer, team_id: str | None = None) -> None:
+        """Pace the workspace's posts with `pacer` (one the listeners' client uses too)."""
+        with self._lock:
+            self._pacers[self.key(team_id)] = pacer
+
     def token(self, team_id: str | None, enterprise_id: str | None) -> str | None:
         """The bot token of the workspace's installation (None: the app is not installed)."""
         if self._lookup is None:

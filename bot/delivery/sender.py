@@ -75,7 +75,7 @@ class Delivery(OutboxRows):
             assert client is not None, "a Delivery needs a client or the workspaces' clients"
             clients = Clients(lambda _token, _team, _pacer: client, token=client.token)
             if pacer is not None:
-                clients._pacers[clients.key(None)] = pacer
+                clients.share_pacer(pacer)
         # Per workspace: the installation's client and the pacer, shared with the listeners'
         # client (`PacedClient`) so that answers go ahead of bulk.
         self.clients = clients
