@@ -32,6 +32,7 @@ from bot.models import Base, Member, Role
 from bot.runtime import Runtime
 from bot.server import HttpServer, wsgi_app
 from bot.slack_requests import SlackSender
+from bot.tenancy import Workspace
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN, SECRET, LEAD, NETWORK = "xoxb-bench", "bench-secret", "ULEAD0001", "CNETWORK"
@@ -97,7 +98,7 @@ def run_once(champions: int, per_minute: float, database_url: str, kb: Knowledge
     with db.engine.begin() as conn:  # a fresh start on a database given with --database-url
         for table in reversed(Base.metadata.sorted_tables):
             conn.execute(table.delete())
-    with db.session() as s:
+    with db.session(Workspace("T0001")) as s:  # the emulation's one workspace
         s.add(Member(slack_user_id=LEAD, role=Role.LEAD, on_duty=True, max_active=3))
         s.add_all(
             Member(slack_user_id=uid, role=Role.CHAMPION, on_duty=True, max_active=3) for uid in ids

@@ -50,6 +50,7 @@ from bot.models import Base, Member, Role
 from bot.runtime import Runtime
 from bot.server import HttpServer, wsgi_app
 from bot.slack_requests import SlackSender
+from bot.tenancy import Workspace
 from bot.worker import WorkerProcess
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -219,7 +220,7 @@ def run_once(args: argparse.Namespace, kb: KnowledgeBase, database_url: str) -> 
     with db.engine.begin() as conn:
         for table in reversed(Base.metadata.sorted_tables):
             conn.execute(table.delete())
-    with db.session() as s:
+    with db.session(Workspace("T0001")) as s:  # the emulation's one workspace
         s.add(Member(slack_user_id=LEAD, role=Role.LEAD, on_duty=True, max_active=3))
         s.add_all(
             Member(slack_user_id=uid, role=Role.CHAMPION, on_duty=True, max_active=3)

@@ -9,8 +9,10 @@ from concurrent.futures import Executor, ThreadPoolExecutor
 from typing import Any
 
 from slack_bolt import App
+from slack_bolt.oauth.oauth_settings import OAuthSettings
 
 from bot.inbox import LocalTransport, Processor, Transport
+from bot.oauth import redact
 from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -29,26 +31,35 @@ def create_app(
     `transport` (the worker process's, in `champbot serve`); without one, to this process's
     work pool, through a processing app of its own (`local_processor`)."""
     settings = runtime.settings
+    # No token or secret reaches any log, whatever the level (bot.oauth.redact).
+    redact.install(settings.bot_token, settings.app_token, settings.signing_secret)
     if socket_mode:
         settings.require_socket()
     else:
         settings.require_http()
-    app = _bolt(runtime, verify=not socket_mode, executor=executor)
+    # Many workspaces: Bolt's OAuth install flow, each request authorised by its workspace's
+    # installation (bot.oauth); one workspace: SLACK_BOT_TOKEN, as before.
+    oauth = oauth_wiring(runtime)
+    app = _bolt(runtime, verify=not socket_mode, executor=executor, oauth=oauth)
     processor = None
     if transport is None:
-        processor = Processor(runtime, create_processing_app(runtime))
+        processor = Processor(runtime, create_processing_app(runtime, oauth=oauth))
         transport = LocalTransport(runtime, processor)
     _register(app, runtime, transport)
     if processor is not None:
         _processors[app] = processor
+    runtime.start()
     return app
 
 
-def create_processing_app(runtime: Runtime) -> App:
+def create_processing_app(runtime: Runtime, *, oauth: OAuthSettings | None = None) -> App:
     """The app the inbox's requests are dispatched through: the same listeners, run at once in
     the dispatching thread. Nothing reaches it from outside, so it verifies no signature (the
-    receiving app did, before the row was written)."""
-    app = _bolt(runtime, verify=False, executor=None)
+    receiving app did, before the row was written); with many workspaces it authorises each
+    request by its workspace's installation, as the receiving app does."""
+    if oauth is None and runtime.installation_store is not None:
+        oauth = oauth_wiring(runtime)
+    app = _bolt(runtime, verify=False, executor=None, oauth=oauth)
     _register(app, runtime, None)
     return app
 
@@ -59,7 +70,13 @@ def local_processor(app: App) -> Processor | None:
     return _processors.get(app)
 
 
-def _bolt(runtime: Runtime, *, verify: bool, executor: Executor | None) -> App:
+def _bolt(
+    runtime: Runtime,
+    *,
+    verify: bool,
+    executor: Executor | None,
+    oauth: OAuthSettings | None = None,
+) -> App:
     settings = runtime.settings
     if settings.log_level != "DEBUG":
         # Bolt and slack_sdk log whole payloads (what officers typed) at INFO and DEBUG.
@@ -68,6 +85,7 @@ def _bolt(runtime: Runtime, *, verify: bool, executor: Executor | None) -> App:
     app = App(
         signing_secret=settings.signing_secret or "socket-mode",
         client=runtime.client,
+        oauth_settings=oauth,
         # Every listener acks, hands its work over and returns (`bot.unit`), so Bolt may as
         # well run it in the request's own thread: the ack is answered as soon as it is given,
         # without a hop to Bolt's executor and its 10 ms polling for the ack.
@@ -94,3 +112,22 @@ def _register(app: App, runtime: Runtime, transport: Transport | None) -> None:
     from handlers import register_all
 
     register_all(app, runtime, transport)
+    if runtime.installation_store is not None:
+        from bot.oauth import events
+
+        events.register(app, runtime)
+
+
+def oauth_wiring(runtime: Runtime) -> OAuthSettings | None:
+    """Bolt's OAuth settings for a multi-workspace deployment, after checking that the key
+    reads the stored tokens (a one-line error at start otherwise); None for one workspace."""
+    store = runtime.installation_store
+    if store is None:
+        return None
+    from bot.oauth import flow
+    from bot.oauth.served import Served
+
+    flow.check_at_start(store)
+    served = runtime.installations
+    assert isinstance(served, Served)
+    return flow.oauth_settings(runtime.settings, runtime.db.engine, store, served, runtime.client)

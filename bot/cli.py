@@ -11,10 +11,12 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from bot.cli_national import with_national
 from bot.cli_serve import cmd_clock, cmd_serve, cmd_socket, cmd_worker
 from bot.config import ConfigError, Settings
 from bot.db import Database, SchemaOutOfDate
 from bot.models import Role
+from bot.tenancy import Workspace
 
 log = logging.getLogger("champbot")
 
@@ -52,13 +54,22 @@ def cmd_db(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _workspace(db: Database, args: argparse.Namespace) -> Workspace:
+    from bot.workspaces import named_or_home
+
+    try:
+        return named_or_home(db, getattr(args, "team", None))
+    except ValueError as error:
+        raise CliError(str(error)) from None
+
+
 def cmd_roster(settings: Settings, args: argparse.Namespace) -> int:
     from bot.services import ServiceError, roster
 
     db = Database(settings.database_url)
     db.ensure_schema()
     try:
-        with db.session() as session:
+        with db.session(_workspace(db, args)) as session:
             if args.roster_cmd == "add":
                 skills = [s for s in (args.skills or "").split(",") if s.strip()]
                 member = roster.add(
@@ -201,7 +212,7 @@ def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
         entries = []  # the figures still stand; entries are then named by their ids
     db = Database(settings.database_url)
     db.ensure_schema()
-    with db.session() as session:
+    with db.session(_workspace(db, args)) as session:
         print(
             write_report(
                 session=session,
@@ -264,7 +275,9 @@ def parser() -> argparse.ArgumentParser:
     a.add_argument("--skills", help="comma-separated, e.g. cyber,spo")
     r = rs.add_parser("remove")
     r.add_argument("user_id")
-    rs.add_parser("list")
+    li = rs.add_parser("list")
+    for each in (a, r, li):
+        each.add_argument("--team", help="the workspace (T…); default: the single workspace")
     s.set_defaults(func=cmd_roster)
 
     s = sub.add_parser("kb", help="the knowledge base")
@@ -305,6 +318,7 @@ def parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_console)
 
     s = sub.add_parser("report", help="impact figures, and the printable impact report")
+    s.add_argument("--team", help="the workspace (T…); default: the single workspace")
     s.add_argument("--since", help="the first day covered, YYYY-MM-DD")
     s.add_argument("--until", help="the last day covered, YYYY-MM-DD (default: up to now)")
     s.add_argument("--csv", help="write weekly figures to this CSV file")
@@ -317,7 +331,7 @@ def parser() -> argparse.ArgumentParser:
         help="the time zone the report's times and weeks are in (default Europe/London)",
     )
     s.set_defaults(func=cmd_report)
-    return p
+    return with_national(p, sub)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

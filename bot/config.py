@@ -168,6 +168,13 @@ class Settings:
     report_cron: str = DEFAULT_REPORT_CRON
     report_min_count: int = 5
     delivery_lease: int = 60
+    # Many workspaces through Slack's OAuth install (set SLACK_CLIENT_ID; see bot/oauth).
+    client_id: str | None = None
+    client_secret: str | None = None
+    encryption_key: str | None = None
+    redirect_uri: str | None = None
+    # Who hears of knowledge entries past review (empty: each entry's owner, else the leads).
+    kb_review_owners: tuple[str, ...] = ()
 
     @classmethod
     def from_env(
@@ -220,20 +227,65 @@ class Settings:
             report_cron=_report_cron(opt("CHAMPBOT_REPORT_CRON") or DEFAULT_REPORT_CRON),
             report_min_count=_int(env, "CHAMPBOT_REPORT_MIN_COUNT", 5, minimum=1),
             delivery_lease=_int(env, "CHAMPBOT_DELIVERY_LEASE", 60, minimum=1),
+            client_id=opt("SLACK_CLIENT_ID"),
+            client_secret=opt("SLACK_CLIENT_SECRET"),
+            encryption_key=opt("CHAMPBOT_ENCRYPTION_KEY"),
+            redirect_uri=opt("SLACK_REDIRECT_URI"),
+            kb_review_owners=tuple(
+                o
+                for o in (x.strip() for x in (opt("CHAMPBOT_KB_REVIEW_OWNERS") or "").split(","))
+                if o
+            ),
         )
 
     def sla_for(self, *, immediate_risk: bool) -> int:
         """Seconds before an unclaimed request escalates: shorter where there is immediate risk."""
         return self.urgent_sla if immediate_risk else self.claim_sla
 
+    @property
+    def multi_workspace(self) -> bool:
+        """Whether the app serves many workspaces, each installed through OAuth
+        (SLACK_CLIENT_ID set), rather than one workspace with SLACK_BOT_TOKEN."""
+        return self.client_id is not None
+
+    @property
+    def oauth_authorize_url(self) -> str:
+        """Slack's consent page, beside the Web API (the local emulation's in tests)."""
+        return self.api_url.removesuffix("api/") + "oauth/v2/authorize"
+
     def require_http(self) -> None:
         """Fail with one line unless the settings needed to serve Slack over HTTP are present."""
-        self._require_bot_token()
+        if self.multi_workspace:
+            self.require_oauth()
+        else:
+            self._require_bot_token()
         if not self.signing_secret:
             raise ConfigError(
                 "SLACK_SIGNING_SECRET is not set: copy it from your Slack app's "
                 "Basic Information page"
             )
+
+    def require_oauth(self) -> None:
+        """Fail with one line unless the settings for many workspaces are present: the
+        client's secret, the signing secret and a well-formed encryption key."""
+        if self.bot_token:
+            raise ConfigError(
+                "set SLACK_CLIENT_ID (many workspaces, installed through OAuth) or "
+                "SLACK_BOT_TOKEN (one workspace), not both"
+            )
+        if not self.client_secret:
+            raise ConfigError(
+                "SLACK_CLIENT_SECRET is not set: copy it from your Slack app's Basic Information "
+                "page (SLACK_CLIENT_ID is set, so the app installs through OAuth)"
+            )
+        if not self.encryption_key:
+            raise ConfigError(
+                "CHAMPBOT_ENCRYPTION_KEY is not set: installation tokens are stored encrypted; "
+                "make a key with `champbot oauth new-key`"
+            )
+        from bot.oauth.crypto import cipher  # one-line error for a malformed key
+
+        cipher(self.encryption_key)
 
     def require_socket(self) -> None:
         """Fail with one line unless the settings needed for Socket Mode are present."""

@@ -341,7 +341,8 @@ def run_console(settings: Settings, *, script: str | None = None) -> int:
     )
     clock = ConsoleClock()
     runtime = replace(Runtime.from_settings(local), clock=clock)
-    with runtime.db.session() as session:
+    runtime.start()
+    with runtime.db.session(runtime.home) as session:
         for uid, role in PEOPLE.values():
             if roster.get(session=session, slack_user_id=uid) is None:
                 roster.add(session=session, slack_user_id=uid, role=role, actor_id="console")

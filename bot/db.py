@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
+
+from bot.tenancy import EVERYWHERE, Workspace, enforce, open_in
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -49,10 +52,15 @@ def make_engine(url: str) -> Engine:
 class Database:
     """One engine and its session factory: the only place sessions are opened."""
 
+    # The workspace of a session opened without one (None: such a session may not touch a
+    # workspace's rows). Only tests set it, for seeding and inspecting their one workspace.
+    default_workspace: Workspace | None = None
+
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine = make_engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        enforce(self._sessions)
 
     @property
     def is_sqlite(self) -> bool:
@@ -60,9 +68,12 @@ class Database:
         return self.engine.dialect.name == "sqlite"
 
     @contextmanager
-    def session(self) -> Iterator[Session]:
-        """A session that commits when the block ends and rolls back if it raises."""
+    def session(self, where: Workspace | str | None = None) -> Iterator[Session]:
+        """A session that commits when the block ends and rolls back if it raises, working in
+        the workspace `where` (`bot.tenancy`): every query on a workspace's tables is scoped to
+        it and every new row stamped with it; `EVERYWHERE` for work across all workspaces."""
         session = self._sessions()
+        open_in(session, where if where is not None else self.default_workspace)
         try:
             yield session
             session.commit()
@@ -71,6 +82,17 @@ class Database:
             raise
         finally:
             session.close()
+
+    def everywhere(self) -> AbstractContextManager[Session]:
+        """A session across every workspace: for the clock's lists of due rows, delivery and
+        national figures, never for a request's work."""
+        return self.session(EVERYWHERE)
+
+    def strict(self) -> Database:
+        """This database (the same engine and sessions) with no default workspace."""
+        view = copy.copy(self)
+        view.default_workspace = None
+        return view
 
     def _alembic_config(self) -> Config:
         cfg = Config()

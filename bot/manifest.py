@@ -21,6 +21,7 @@ COMMANDS = [
 METHOD_SCOPES: dict[str, tuple[str, ...]] = {
     "assistant.threads.setStatus": ("assistant:write",),
     "assistant.threads.setSuggestedPrompts": ("assistant:write",),
+    "auth.teams.list": (),  # the workspaces of an organisation that installed org-wide
     "auth.test": (),
     "chat.delete": ("chat:write",),
     "chat.postEphemeral": ("chat:write",),
@@ -33,6 +34,7 @@ METHOD_SCOPES: dict[str, tuple[str, ...]] = {
     "files.completeUploadExternal": ("files:write",),
     "files.getUploadURLExternal": ("files:write",),
     "conversations.replies": ("channels:history", "groups:history", "im:history", "mpim:history"),
+    "oauth.v2.access": (),  # the install page's redirect exchanges its code (many workspaces)
     "users.info": ("users:read",),  # a lead's time zone, for scheduled broadcasts
     "views.open": (),
     "views.publish": (),
@@ -44,15 +46,18 @@ METHOD_SCOPES: dict[str, tuple[str, ...]] = {
 AGENT_VIEW_METHODS = frozenset(
     {"assistant.threads.setStatus", "assistant.threads.setSuggestedPrompts"}
 )
-BOT_EVENTS = ["app_home_opened", "app_mention", "message.im"]
+# app_uninstalled and tokens_revoked stop delivery to a workspace that removed the app.
+BOT_EVENTS = ["app_home_opened", "app_mention", "app_uninstalled", "message.im", "tokens_revoked"]
 AGENT_VIEW_EVENTS = ["assistant_thread_started", "assistant_thread_context_changed"]
 # The scope each subscribed event needs (the reference's events/*.json).
 EVENT_SCOPES: dict[str, tuple[str, ...]] = {
     "app_home_opened": (),
     "app_mention": ("app_mentions:read",),
+    "app_uninstalled": (),
     "assistant_thread_context_changed": (),
     "assistant_thread_started": (),
     "message.im": ("im:history",),
+    "tokens_revoked": (),
 }
 
 
@@ -131,7 +136,11 @@ def manifest(
             ),
         },
         "features": features,
-        "oauth_config": {"scopes": {"bot": bot_scopes(agent_view=agent_view)}},
+        "oauth_config": {
+            # the install page's redirect, for installs into many workspaces (SLACK_CLIENT_ID)
+            "redirect_urls": [url.rstrip("/") + "/slack/oauth_redirect"],
+            "scopes": {"bot": bot_scopes(agent_view=agent_view)},
+        },
         "settings": {
             "event_subscriptions": {"request_url": endpoint, "bot_events": events},
             "interactivity": {"is_enabled": True, "request_url": endpoint},

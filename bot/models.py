@@ -21,6 +21,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from bot.columns import UTCDateTime, utcnow
 from bot.columns import enum_column as _enum
+from bot.tenancy import Tenanted
 
 __all__ = ["utcnow"]  # kept here too: most of the code takes the clock from the models
 
@@ -36,6 +37,8 @@ class Role(enum.StrEnum):
     CHAMPION = "champion"
     LEAD = "lead"
     ADMIN = "admin"
+    # Above every force's leads, granted by the operator alone (`champbot roster add`).
+    NATIONAL_LEAD = "national-lead"
 
 
 class Surface(enum.StrEnum):
@@ -73,13 +76,14 @@ class CurationReason(enum.StrEnum):
     ASKED_CHAMPION = "asked_champion"
 
 
-class Member(Base):
+class Member(Tenanted, Base):
     """Someone on the roster: an officer, champion, lead or admin."""
 
     __tablename__ = "members"
+    __table_args__ = (UniqueConstraint("team_id", "slack_user_id", name="uq_members_team_user"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    slack_user_id: Mapped[str] = mapped_column(String(32), unique=True)
+    slack_user_id: Mapped[str] = mapped_column(String(32))  # one member per workspace
     role: Mapped[Role] = mapped_column(_enum(Role, "role"))
     area: Mapped[str | None] = mapped_column(String(80))
     skills: Mapped[str] = mapped_column(String(400), default="")
@@ -96,7 +100,7 @@ class Member(Base):
         return [s for s in (x.strip() for x in self.skills.split(",")) if s]
 
 
-class Question(Base):
+class Question(Tenanted, Base):
     """A question an officer asked, and how the bot answered it. `text` is purged on schedule."""
 
     __tablename__ = "questions"
@@ -123,7 +127,7 @@ class Question(Base):
     curation: Mapped[list[CurationItem]] = relationship(back_populates="question")
 
 
-class CurationItem(Base):
+class CurationItem(Tenanted, Base):
     """A question kept for the curators: no confident match, or an answer that did not help."""
 
     __tablename__ = "curation_items"
@@ -141,7 +145,7 @@ class CurationItem(Base):
     question: Mapped[Question] = relationship(back_populates="curation")
 
 
-class ProcessedEvent(Base):
+class ProcessedEvent(Tenanted, Base):
     """A Slack event id already received, so a retried delivery is answered once."""
 
     __tablename__ = "processed_events"
@@ -175,7 +179,7 @@ class InboxItem(Base):
     handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
 
 
-class AuditEvent(Base):
+class AuditEvent(Tenanted, Base):
     """Who did what, to what, when. Never holds free text that a user typed."""
 
     __tablename__ = "audit_events"
@@ -199,7 +203,7 @@ class OutboxStatus(enum.StrEnum):
     CANCELLED = "cancelled"  # withdrawn before it went (a broadcast cancelled or moved)
 
 
-class OutboxMessage(Base):
+class OutboxMessage(Tenanted, Base):
     """One Web API call to make, written in the same transaction as the change it announces.
 
     `ref` names the message a post creates (e.g. "offer:12") so later rows can edit it:
@@ -210,13 +214,14 @@ class OutboxMessage(Base):
     __table_args__ = (
         Index("ix_outbox_due", "status", "next_attempt_at"),
         Index("ix_outbox_purge", "purged_at", "created_at"),
+        UniqueConstraint("team_id", "ref", name="uq_outbox_team_ref"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     method: Mapped[str] = mapped_column(String(40))
     payload: Mapped[str] = mapped_column(Text)
-    ref: Mapped[str | None] = mapped_column(String(80), unique=True)
+    ref: Mapped[str | None] = mapped_column(String(80))  # unique per workspace
     target_ref: Mapped[str | None] = mapped_column(String(80), index=True)
     status: Mapped[OutboxStatus] = mapped_column(
         _enum(OutboxStatus, "outbox_status"), default=OutboxStatus.PENDING
@@ -257,7 +262,7 @@ class OfferStatus(enum.StrEnum):
     WITHDRAWN = "withdrawn"
 
 
-class Request(Base):
+class Request(Tenanted, Base):
     """An officer's live case, routed to a champion. `text` and `outcome_note` are purged."""
 
     __tablename__ = "requests"
@@ -298,7 +303,7 @@ class Request(Base):
         return [t for t in self.topics.split(",") if t]
 
 
-class Offer(Base):
+class Offer(Tenanted, Base):
     """One request offered to one champion, in one routing round."""
 
     __tablename__ = "offers"
@@ -346,7 +351,7 @@ class BroadcastStatus(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
-class Broadcast(Base):
+class Broadcast(Tenanted, Base):
     """A lead's update to the network: posted to the network channel now or at `send_at`.
 
     Its messages are outbox rows written when the lead confirms (scheduled ones with `due_at`);
@@ -382,9 +387,11 @@ class Broadcast(Base):
     # worth; champions press *I attended* once it has started, to log it.
     session_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     cpd_hours: Mapped[float | None] = mapped_column(Float)
+    # This force's copy of a national broadcast (`NationalBroadcast`), at most one per force.
+    national_id: Mapped[int | None] = mapped_column(Integer)
 
 
-class Acknowledgement(Base):
+class Acknowledgement(Tenanted, Base):
     """A champion's acknowledgement of a broadcast: one per champion, however often they click."""
 
     __tablename__ = "broadcast_acks"
@@ -396,7 +403,7 @@ class Acknowledgement(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-class BroadcastReminder(Base):
+class BroadcastReminder(Tenanted, Base):
     """A reminder to acknowledge: at most one from a lead and one from the bot, per champion."""
 
     __tablename__ = "broadcast_reminders"
@@ -410,13 +417,14 @@ class BroadcastReminder(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-class Digest(Base):
+class Digest(Tenanted, Base):
     """The weekly digest: one row per week, whose unique key lets exactly one clock send it."""
 
     __tablename__ = "digests"
+    __table_args__ = (UniqueConstraint("team_id", "week", name="uq_digests_team_week"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    week: Mapped[str] = mapped_column(String(10), unique=True)
+    week: Mapped[str] = mapped_column(String(10))  # one digest a week per workspace
     period_start: Mapped[datetime] = mapped_column(UTCDateTime())
     period_end: Mapped[datetime] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -428,3 +436,10 @@ from bot.models_cpd import ConsultOutcome, CpdActivity, CpdReminder  # noqa: E40
 from bot.models_reports import ReportRun  # noqa: E402
 
 __all__ += ["ConsultOutcome", "CpdActivity", "CpdReminder", "ReportRun"]
+
+# The workspaces themselves, each force's settings, the indexes that lead with the workspace;
+# national broadcasts (one row for the nation, one broadcast of it in each force).
+from bot.models_national import NationalBroadcast  # noqa: E402
+from bot.models_workspace import ForceSettings, KnownWorkspace  # noqa: E402
+
+__all__ += ["ForceSettings", "KnownWorkspace", "NationalBroadcast"]

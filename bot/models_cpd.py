@@ -24,9 +24,10 @@ from bot.columns import enum_column as _enum
 from bot.domain.cpd import ActivityKind, ActivitySource
 from bot.domain.outcomes import ArrestAdvised, OffenceAdvised, SpoAdvice
 from bot.models import Base
+from bot.tenancy import Tenanted
 
 
-class ConsultOutcome(Base):
+class ConsultOutcome(Tenanted, Base):
     """What a resolved consult's advice covered, as the champion picked it: choices only, never
     free text, so kept for the pilot's life after the outcome's text is purged; and whether the
     officer said the advice changed what they did."""
@@ -51,7 +52,7 @@ class ConsultOutcome(Base):
     changed_practice_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
-class CpdActivity(Base):
+class CpdActivity(Tenanted, Base):
     """One CPD activity (or the initial course) of one champion. `source_key` names what logged
     it (a form's view, a broadcast's *I attended*), so a repeat of the same logs nothing more.
     `note` is the one free text, purged with the rest after the retention period."""
@@ -80,7 +81,7 @@ class CpdActivity(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-class CpdReminder(Base):
+class CpdReminder(Tenanted, Base):
     """A champion reminded that their CPD falls due on `due_on`: the row is the claim, so two
     clocks remind once, and a later due date may be reminded afresh."""
 

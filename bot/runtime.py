@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session
@@ -16,17 +17,25 @@ from sqlalchemy.orm import Session
 from bot.config import Settings
 from bot.db import Database
 from bot.delivery import Delivery, DeliveryWorker, PacedClient, Pacer
+from bot.delivery.clients import Clients
 from bot.knowledge import KnowledgeBase
 from bot.knowledge.encoder import shared_encoder
 from bot.models import utcnow
+from bot.tenancy import Installations, SingleWorkspace, TokenMap, Workspace
 from bot.workpool import WorkPool
+
+if TYPE_CHECKING:
+    from bot.oauth.store import EncryptedInstallationStore
 
 log = logging.getLogger(__name__)
 
 
-def make_client(*, token: str | None, api_url: str, pacer: Pacer | None = None) -> WebClient:
+def make_client(
+    *, token: str | None, api_url: str, pacer: Pacer | None = None, team_id: str | None = None
+) -> WebClient:
     """A Web API client that honours SLACK_API_URL and retries rate limits and flaky networks;
-    with `pacer`, its posts take that pacer's interactive slots (and it records 429s there)."""
+    with `pacer`, its posts take that pacer's interactive slots (and it records 429s there);
+    with `team_id`, every call names that workspace (an org-wide token needs it)."""
     from slack_sdk.http_retry.builtin_handlers import (
         ConnectionErrorRetryHandler,
         RateLimitErrorRetryHandler,
@@ -40,9 +49,16 @@ def make_client(*, token: str | None, api_url: str, pacer: Pacer | None = None) 
     ]
     if pacer is not None:
         return PacedClient(
-            token=token, base_url=api_url, timeout=15, retry_handlers=retries, pacer=pacer
+            token=token,
+            base_url=api_url,
+            timeout=15,
+            retry_handlers=retries,
+            pacer=pacer,
+            team_id=team_id,
         )
-    return WebClient(token=token, base_url=api_url, timeout=15, retry_handlers=retries)
+    return WebClient(
+        token=token, base_url=api_url, timeout=15, retry_handlers=retries, team_id=team_id
+    )
 
 
 @dataclass
@@ -53,6 +69,9 @@ class Runtime:
     db: Database
     kb: KnowledgeBase
     clock: Callable[[], datetime] = field(default=utcnow, repr=False)
+    # Workspaces each with their own bot token (team id -> token), for a fixed set of
+    # installs; None: the one workspace of SLACK_BOT_TOKEN.
+    bot_tokens: TokenMap | None = field(default=None, repr=False)
 
     def now(self) -> datetime:
         """The current time in UTC (replaceable in tests)."""
@@ -63,26 +82,111 @@ class Runtime:
         return self.now().date()
 
     @cached_property
+    def installation_store(self) -> EncryptedInstallationStore | None:
+        """The OAuth installations of a multi-workspace deployment (None: one workspace)."""
+        if not self.settings.multi_workspace:
+            return None
+        from bot.oauth.flow import installation_store
+
+        return installation_store(self.settings, self.db.engine)
+
+    @cached_property
+    def clients(self) -> Clients:
+        """Per workspace: the pacer of its posts and the clients with its installation's token."""
+        api_url = self.settings.api_url
+
+        def make(token: str | None, team_id: str | None, pacer: Pacer | None) -> WebClient:
+            return make_client(token=token, api_url=api_url, pacer=pacer, team_id=team_id)
+
+        store = self.installation_store
+        if store is not None:
+            return Clients(make, lookup=store.bot_token)
+        if self.bot_tokens is not None:  # a fixed set of workspaces, each with its token
+            tokens = self.bot_tokens.tokens
+            return Clients(make, lookup=lambda team_id, _enterprise: tokens.get(team_id or ""))
+        return Clients(make, token=self.settings.bot_token)
+
+    @cached_property
     def pacer(self) -> Pacer:
-        """This process's pacing of posts to the workspace, shared by the listeners' replies
-        (interactive) and the outbox's delivery (interactive or bulk, by row)."""
-        return Pacer()
+        """This process's pacing of posts to the (single) workspace, shared by the listeners'
+        replies (interactive) and the outbox's delivery (interactive or bulk, by row); with
+        many workspaces each has its own (`clients.pacer`)."""
+        return self.clients.pacer(None)
 
     @cached_property
     def client(self) -> WebClient:
-        """The Web API client listeners and Bolt call with; its posts are paced as interactive."""
+        """The Web API client listeners and Bolt call with; its posts are paced as interactive.
+        With many workspaces it has no token: Bolt gives each request its workspace's."""
         settings = self.settings
+        if settings.multi_workspace:  # Bolt gives each request its installation's token
+            return make_client(token=None, api_url=settings.api_url)
         return make_client(token=settings.bot_token, api_url=settings.api_url, pacer=self.pacer)
 
     @cached_property
+    def installations(self) -> Installations:
+        """Where the app is installed: a request from elsewhere is acknowledged and ignored."""
+        if self.installation_store is not None:
+            from bot.oauth.served import Served
+
+            return Served(self.installation_store, self.db, self.clients.token)
+        if self.bot_tokens is not None:
+            return self.bot_tokens
+        from bot import workspaces
+
+        return SingleWorkspace(self._whoami, lambda: workspaces.home(self.db))
+
+    def _whoami(self) -> Workspace:
+        reply = self.client.auth_test()
+        return Workspace(str(reply["team_id"]), reply.get("enterprise_id") or None)
+
+    def client_for(self, workspace: Workspace | None) -> WebClient:
+        """The Web API client a listener replies with: the app's (one workspace), else the
+        workspace's installation's token, its posts paced as interactive in that workspace's
+        pacer (`bot.delivery.clients`, where the outbox's client is chosen too)."""
+        if workspace is None or not self.clients.multi_workspace:
+            return self.client
+        return self.clients.for_listener(workspace.team_id, workspace.enterprise_id)
+
+    def settings_in(self, session: Session) -> Settings:
+        """The settings of the workspace `session` works in: the environment's, with that
+        force's own where its admins set them (`bot.services.forces`)."""
+        from bot.services import forces
+
+        return forces.effective(session=session, defaults=self.settings)
+
+    @cached_property
+    def home(self) -> Workspace:
+        """The workspace of single-workspace mode: where the command line and the console
+        work (`bot.workspaces.home`), learnt from auth.test by `start` and kept in the
+        database."""
+        from bot import workspaces
+
+        return workspaces.home(self.db)
+
+    def start(self) -> None:
+        """At start-up: in single-workspace mode learn the workspace from auth.test once and
+        give it the rows written before rows knew their workspace."""
+        if self.bot_tokens is not None or not self.settings.bot_token:
+            return
+        from bot import workspaces
+
+        installations = self.installations
+        assert isinstance(installations, SingleWorkspace)
+        try:
+            home = installations.home()
+        except Exception as error:  # Slack unreachable: the clock uses the recorded workspace
+            log.warning("could not ask Slack which workspace this is (%s)", type(error).__name__)
+            return
+        workspaces.adopt(self.db, home)
+        self.__dict__.pop("home", None)
+
+    @cached_property
     def delivery(self) -> Delivery:
-        """Delivers the outbox, with its own client (the delivery paces each row itself)."""
-        client = make_client(token=self.settings.bot_token, api_url=self.settings.api_url)
+        """Delivers the outbox, each row with its workspace's client and pacer."""
         return Delivery(
             self.db,
-            client,
             clock=lambda: self.clock(),
-            pacer=self.pacer,
+            clients=self.clients,
             claim_for=timedelta(seconds=self.settings.delivery_lease),
         )
 
@@ -97,13 +201,14 @@ class Runtime:
         return DeliveryWorker(self.delivery)
 
     @contextmanager
-    def work(self) -> Iterator[Session]:
-        """A session that commits, then delivers what it put in the outbox, in this thread: for
-        the clock and the command line (listeners use the unit of work in `bot.unit`).
+    def work(self, where: Workspace | str | None = None) -> Iterator[Session]:
+        """A session in the workspace `where` that commits, then delivers what it put in the
+        outbox, in this thread: for the clock and the command line (listeners use the unit of
+        work in `bot.unit`).
 
         Anything it cannot send now stays in the outbox for the clock's sweep.
         """
-        with self.db.session() as session:
+        with self.db.session(where) as session:
             yield session
             queued = list(session.info.get("outbox_ids", []))
         self.deliver(queued)

@@ -13,11 +13,14 @@ from typing import Any
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
+from bot.models import KnownWorkspace, Member, Offer, Request
 from bot.runtime import Runtime
 from bot.services import broadcasts, cpd, curation, digest, monthly, retention, sweeps
+from bot.tenancy import Tenanted, Workspace
 
 log = logging.getLogger(__name__)
 
@@ -25,19 +28,20 @@ Due = Callable[[Session, datetime], list[int]]
 Act = Callable[[Session, Settings, int, datetime], object]
 Once = Callable[[Session, Settings, datetime], object]
 
-# What is due, then each due thing acted on in a transaction of its own (one failure or lost
-# race never undoes the others): offers timed out, SLA warnings and escalations, away time
-# ended, requests waiting for a champion who has come free.
-EACH: list[tuple[Due, Act]] = [
-    (lambda s, now: sweeps.due_offers(session=s, now=now),
+# What is due (in every workspace: one clock serves them all), then each due thing acted on in
+# a transaction of its own, in its own workspace (one failure or lost race never undoes the
+# others): offers timed out, SLA warnings and escalations, away time ended, requests waiting
+# for a champion who has come free. Each names the table its ids are of.
+EACH: list[tuple[type[Tenanted], Due, Act]] = [
+    (Offer, lambda s, now: sweeps.due_offers(session=s, now=now),
      lambda s, cfg, i, now: sweeps.act_offer_expired(session=s, settings=cfg, offer_id=i, now=now)),
-    (lambda s, now: sweeps.due_warnings(session=s, now=now),
+    (Request, lambda s, now: sweeps.due_warnings(session=s, now=now),
      lambda s, cfg, i, now: sweeps.act_warning(session=s, settings=cfg, request_id=i, now=now)),
-    (lambda s, now: sweeps.due_escalations(session=s, now=now),
+    (Request, lambda s, now: sweeps.due_escalations(session=s, now=now),
      lambda s, cfg, i, now: sweeps.act_escalation(session=s, settings=cfg, request_id=i, now=now)),
-    (lambda s, now: sweeps.due_returns(session=s, now=now),
+    (Member, lambda s, now: sweeps.due_returns(session=s, now=now),
      lambda s, cfg, i, now: sweeps.act_return(session=s, member_id=i, now=now)),
-    (lambda s, now: sweeps.unrouted(session=s),
+    (Request, lambda s, now: sweeps.unrouted(session=s),
      lambda s, cfg, i, now: sweeps.act_reroute(session=s, settings=cfg, request_id=i, now=now)),
 ]  # fmt: skip
 # Then the steps that are one transaction each: broadcasts' reminders, the weekly digest.
@@ -47,20 +51,49 @@ ONCE: list[Once] = [
 ]
 
 
+def due_everywhere(
+    runtime: Runtime, table: type[Tenanted], due: Due
+) -> list[tuple[int, Workspace]]:
+    """What `due` finds in every workspace, each id with its row's workspace."""
+    with runtime.db.everywhere() as session:
+        ids = due(session, runtime.now())
+        if not ids:
+            return []
+        key = table.id  # type: ignore[attr-defined]
+        where = dict(
+            (row_id, Workspace(team, enterprise))
+            for row_id, team, enterprise in session.execute(
+                select(key, table.team_id, table.enterprise_id).where(key.in_(ids))
+            )
+        )
+    return [(i, where[i]) for i in ids if i in where]
+
+
 def sweep(runtime: Runtime) -> None:
     """Everything that is due (the tables above), then the outbox rows to (re)send, scheduled
     broadcasts among them."""
-    settings, now = runtime.settings, runtime.now()
-    for due, act in EACH:
-        with runtime.db.session() as session:
-            ids = due(session, now)
-        for item in ids:
-            with runtime.work() as session:
-                act(session, settings, item, now)
-    for step in ONCE:
-        with runtime.work() as session:
-            step(session, settings, now)
+    now = runtime.now()
+    for table, due, act in EACH:
+        for item, workspace in due_everywhere(runtime, table, due):
+            with runtime.work(workspace) as session:
+                act(session, runtime.settings_in(session), item, now)
+    for workspace in runtime.installations.workspaces():
+        for step in ONCE:
+            with runtime.work(workspace) as session:
+                step(session, runtime.settings_in(session), now)
     runtime.delivery.deliver()
+
+
+def every_workspace_with_data(runtime: Runtime) -> list[Workspace]:
+    """The workspaces served, and those the app has left (whose rows retention must still
+    purge, though nothing more is sent there)."""
+    found = {w.team_id: w for w in runtime.installations.workspaces()}
+    with runtime.db.everywhere() as session:
+        for team, enterprise in session.execute(
+            select(KnownWorkspace.team_id, KnownWorkspace.enterprise_id)
+        ):
+            found.setdefault(team, Workspace(team, enterprise))
+    return [found[team] for team in sorted(found)]
 
 
 def safe_sweep(runtime: Runtime) -> None:
@@ -72,9 +105,14 @@ def safe_sweep(runtime: Runtime) -> None:
 
 
 def remind_kb_owners(runtime: Runtime) -> None:
-    """Owners hear which of their knowledge entries are past review (at most once a week)."""
-    with runtime.work() as session:
-        curation.remind_owners(session=session, kb=runtime.kb, now=runtime.now())
+    """Owners hear which of their knowledge entries are past review (at most once a week), in
+    each workspace."""
+    for workspace in runtime.installations.workspaces():
+        with runtime.work(workspace) as session:
+            reviewers = runtime.settings_in(session).kb_review_owners
+            curation.remind_owners(
+                session=session, kb=runtime.kb, now=runtime.now(), reviewers=reviewers
+            )
 
 
 def purge_expired_text(runtime: Runtime) -> None:
@@ -83,17 +121,18 @@ def purge_expired_text(runtime: Runtime) -> None:
     queued is delivered (the Slack edits paced as bulk; what is left goes with the sweep)."""
     settings, now = runtime.settings, runtime.now()
     total: retention.Counts = Counter()
-    for retained in retention.REGISTRY:
-        for step in retained.steps:
-            if isinstance(step, retention.Each):
-                with runtime.db.session() as session:
-                    ids = step.due(session, settings, now)
-                for item in ids:
-                    with runtime.db.session() as session:
-                        total += step.act(session, settings, item, now)
-            else:
-                with runtime.db.session() as session:
-                    total += step(session, settings, now)
+    for workspace in every_workspace_with_data(runtime):  # each force's rows in its own session
+        for retained in retention.REGISTRY:
+            for step in retained.steps:
+                if isinstance(step, retention.Each):
+                    with runtime.db.session(workspace) as session:
+                        ids = step.due(session, settings, now)
+                    for item in ids:
+                        with runtime.db.session(workspace) as session:
+                            total += step.act(session, settings, item, now)
+                else:
+                    with runtime.db.session(workspace) as session:
+                        total += step(session, settings, now)
     if total:
         log.info("retention purge: %s", " ".join(f"{k}={v}" for k, v in sorted(total.items())))
         runtime.delivery.deliver()
@@ -101,22 +140,26 @@ def purge_expired_text(runtime: Runtime) -> None:
 
 def remind_cpd(runtime: Runtime) -> None:
     """Each champion whose CPD falls due within the reminder period hears it once, by DM; each
-    reminder in a transaction of its own, its row the claim (so two clocks send it once)."""
+    reminder in a transaction of its own, its row the claim (so two clocks send it once); in
+    each workspace."""
     settings, now = runtime.settings, runtime.now()
-    with runtime.db.session() as session:
-        due = cpd.due_reminders(session=session, settings=settings, now=now)
-    for user_id in due:
-        with runtime.work() as session:
-            cpd.remind(session=session, settings=settings, user_id=user_id, now=now)
+    for workspace in runtime.installations.workspaces():
+        with runtime.db.session(workspace) as session:
+            due = cpd.due_reminders(session=session, settings=settings, now=now)
+        for user_id in due:
+            with runtime.work(workspace) as session:
+                cpd.remind(session=session, settings=settings, user_id=user_id, now=now)
 
 
 def send_impact_summary(runtime: Runtime) -> None:
-    """The leads' monthly impact summary, once the month's time has come (at most once)."""
+    """Each force's leads' monthly impact summary, once the month's time has come (at most
+    once a month per force)."""
     tags = {e.id: list(e.tags) for e in runtime.kb.entries}
-    with runtime.work() as session:
-        monthly.send_summary(
-            session=session, settings=runtime.settings, tags=tags, now=runtime.now()
-        )
+    for workspace in runtime.installations.workspaces():
+        with runtime.work(workspace) as session:
+            monthly.send_summary(
+                session=session, settings=runtime.settings_in(session), tags=tags, now=runtime.now()
+            )
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,8 @@ from bot.db import Database
 from bot.inbox import Claim, Transport
 from bot.knowledge import KnowledgeBase
 from bot.models import Member
-from bot.services import ServiceError, inbox, roster
+from bot.services import ServiceError, forces, inbox, roster
+from bot.tenancy import Workspace, resolve
 from handlers.errors import Call, Where, failure, tell
 from handlers.values import StaleInput
 
@@ -74,17 +75,21 @@ class Unit:
         now: datetime,
         user_id: str | None,
         deliver: Callable[[list[int]], None],
+        workspace: Workspace | None = None,
         client: WebClient | None = None,
         hand_over: Callable[[int], None] | None = None,
         claim: Claim | None = None,
         signature: str | None = None,
     ) -> None:
         self.db = db
-        self.settings = settings
+        self.defaults = settings
         self.kb = kb
         self.now = now
         self.user_id = user_id
         self._deliver = deliver
+        # The workspace the request came from (from Slack's signed envelope, via Bolt): every
+        # query of the unit's session is scoped to it (`bot.tenancy`).
+        self.workspace = workspace
         # The client whose posts are paced as interactive (None: Bolt's own for the request).
         self.client = client
         # Receiving: where the inbox row goes after the ack. None: this is the processing
@@ -95,6 +100,14 @@ class Unit:
         self._session: Session | None = None
         self._caller: object = _UNRESOLVED
         self._after: list[Callable[[], object]] = []
+
+    @property
+    def settings(self) -> Settings:
+        """The settings of the request's force: the environment's, with that force's own
+        (`bot.services.forces`) while the unit's session is open."""
+        if self._session is None:
+            return self.defaults
+        return forces.effective(session=self._session, defaults=self.defaults)
 
     @property
     def session(self) -> Session:
@@ -130,7 +143,7 @@ class Unit:
         steps."""
         self._after.clear()
         claim = self.claim
-        with self.db.session() as session:
+        with self.db.session(self.workspace) as session:
             self._session = session
             try:
                 result = work()
@@ -164,7 +177,7 @@ class Unit:
         event_id = body.get("event_id") if kind == "event_callback" else None
         repeat = None
         if "command" in body:
-            secret = (self.settings.signing_secret or "socket-mode").encode()
+            secret = (self.defaults.signing_secret or "socket-mode").encode()
             repeat = inbox.repeat_digest(
                 secret,
                 *(str(body.get(k) or "") for k in ("team_id", "user_id", "channel_id")),
@@ -176,7 +189,7 @@ class Unit:
             signature=self.signature,
             event_id=event_id[:64] if isinstance(event_id, str) and event_id else None,
             repeat=repeat,
-            slot=self.settings.repeat_seconds,
+            slot=self.defaults.repeat_seconds,
         )
         with self.db.session() as session:
             return inbox.receive(session=session, item=item, now=self.now, handled=handled)
@@ -226,6 +239,11 @@ def install(app: App, runtime: Runtime, transport: Transport | None) -> None:
         if transport is None and not isinstance(claim, Claim):
             log.error("the processing app was reached without an inbox claim")
             return BoltResponse(status=400, body="")
+        # The workspace is the verified envelope's (Bolt's context), never a payload field's.
+        team = context.team_id or (org_workspace(body) if context.is_enterprise_install else None)
+        workspace = resolve(runtime.installations, team, context.enterprise_id)
+        if workspace is None:
+            return BoltResponse(status=200, body="")  # not installed there: acked, ignored
         signatures = req.headers.get("x-slack-signature") or []
         signature = str(signatures[0]) if signatures else None
         context["unit"] = Unit(
@@ -235,7 +253,8 @@ def install(app: App, runtime: Runtime, transport: Transport | None) -> None:
             now=runtime.now(),
             user_id=context.user_id,
             deliver=runtime.worker.submit if transport is None else transport.deliver,
-            client=runtime.client,
+            workspace=workspace,
+            client=runtime.client_for(workspace),
             hand_over=None if transport is None else transport.hand_over,
             claim=claim if transport is None else None,
             signature=signature if transport is not None else None,
@@ -316,3 +335,17 @@ def _argument(name: str, args: Args, unit: Unit) -> Any:
 
 def _client(args: Args, unit: Unit) -> WebClient:
     return unit.client if unit.client is not None else args.client
+
+
+def org_workspace(body: dict[str, Any]) -> str | None:
+    """The workspace a request of an org-wide install came from: Slack authorizes it for the
+    organisation (no team), and names the workspace in the signed envelope itself."""
+    for found in (
+        body.get("team_id"),
+        body.get("context_team_id"),
+        (body.get("user") or {}).get("team_id") if isinstance(body.get("user"), dict) else None,
+        (body.get("view") or {}).get("team_id") if isinstance(body.get("view"), dict) else None,
+    ):
+        if isinstance(found, str) and found:
+            return found
+    return None

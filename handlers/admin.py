@@ -8,14 +8,16 @@ from typing import Any
 from slack_bolt import App
 from slack_sdk import WebClient
 
-from bot.services import admin, replies
+from bot.services import admin, forces, replies
 from bot.unit import Unit, listen
 from bot.views.admin import curation_reply, help_reply, roster_reply, stats_reply
 from bot.views.answers import notice
 from bot.views.blocks import Reply
+from bot.views.forces import settings_reply
 from bot.views.replies import ROSTER_USAGE, removed, role_changed
 from handlers import profiles
 from handlers.questions import to_person
+from handlers.slack_text import to_id
 
 
 def register(app: App) -> None:
@@ -56,6 +58,8 @@ def dispatch(unit: Unit, words: list[str], client: WebClient) -> Reply:
         )
     if sub == "roster":
         return _roster(unit, words[1:])
+    if sub == "settings":
+        return _settings(unit, words[1:])
     return help_reply(unit.settings.network_name)
 
 
@@ -83,3 +87,21 @@ def _roster(unit: Unit, words: list[str]) -> Reply:
         gone = admin.remove(session=session, caller=caller, actor_id=actor, target=words[1])
         return notice(removed(gone.user_id, was_on=gone.was_on))
     return notice(ROSTER_USAGE)
+
+
+def _settings(unit: Unit, words: list[str]) -> Reply:
+    """`/champbot settings` lists this force's settings; `settings NAME VALUE` changes one."""
+    defaults = unit.defaults
+    if not words:
+        return settings_reply(
+            forces.show(session=unit.session, caller=unit.caller, defaults=defaults)
+        )
+    changed = forces.change(
+        session=unit.session,
+        caller=unit.caller,
+        actor_id=unit.user_id or "",
+        name=words[0],
+        words=[to_id(w) for w in words[1:]],
+        defaults=defaults,
+    )
+    return settings_reply(changed, changed=words[0].lower())

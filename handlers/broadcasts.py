@@ -26,7 +26,7 @@ from bot.views.replies import (
     STALE_PREVIEW,
     already_acknowledged,
 )
-from handlers import profiles
+from handlers import national, profiles
 from handlers.home import publish_home
 from handlers.values import StaleInput, button_id, field, metadata, number
 
@@ -127,6 +127,9 @@ def on_broadcast(unit: Unit, command: dict[str, Any], client: WebClient, respond
     user = unit.user_id or ""
     words = str(command.get("text") or "").split()
     sub = words[0].lower() if words else ""
+    if sub == "national":  # national leads: every force at once (handlers/national.py)
+        national.on_national(unit, command, respond, words)
+        return
     broadcasts.check_may_broadcast(session=unit.session, settings=unit.settings, caller=unit.caller)
     if sub in ("", "new"):
         _open_form(client, str(command.get("trigger_id", "")), user)

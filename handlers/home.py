@@ -7,9 +7,10 @@ from typing import Any
 from slack_bolt import App
 from slack_sdk import WebClient
 
-from bot.services import availability, home
+from bot.services import availability, home, national
 from bot.unit import Unit, listen
 from bot.views import ids
+from bot.views import national as national_views
 from bot.views.home import home_view
 
 
@@ -29,6 +30,10 @@ def publish_home(unit: Unit, client: WebClient) -> None:
         home=data, network_name=unit.settings.network_name, subject=unit.settings.subject
     )
     user_id = unit.user_id or ""
+    nationally = national.home(session=unit.session, db=unit.db, user_id=user_id)
+    if nationally is not None:  # a national lead also sees every force side by side
+        blocks = view["blocks"] + national_views.home_blocks(*nationally)
+        view = {**view, "blocks": blocks[:100]}  # Slack's limit for a Home tab
     unit.after_commit(lambda: client.views_publish(user_id=user_id, view=view))
 
 

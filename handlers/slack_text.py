@@ -19,3 +19,10 @@ def to_plain(text: str, *, bot_user_id: str | None = None) -> str:
     text = _CHANNEL.sub(lambda m: "#" + (m.group(2) or "channel"), text)
     text = _LINK.sub(lambda m: m.group(2) or m.group(1), text)
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&").strip()
+
+
+def to_id(word: str) -> str:
+    """A channel or person as Slack's markup names them (`<#C123|queue>`, `<@U123|lena>`) as
+    their bare ID; any other word unchanged."""
+    found = _CHANNEL.fullmatch(word) or _MENTION.fullmatch(word)
+    return found.group(1) if found else word

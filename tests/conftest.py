@@ -21,6 +21,7 @@ from bot.knowledge import KnowledgeBase
 from bot.models import Base
 from bot.runtime import Runtime
 from bot.slack_requests import SlackResponse, SlackSender
+from bot.tenancy import Workspace
 
 if TYPE_CHECKING:
     from bot.emulator import SlackEmulator
@@ -38,6 +39,12 @@ OFFICER, OTHER_OFFICER, CHAMPION, LEAD, ADMIN = (
     "UADMIN1",
 )
 
+
+# The emulator's default workspace, where the app's single-workspace tests run. A session a test
+# opens without naming a workspace works in it (the app itself never opens one so: sessions of
+# `Database.strict()` and of `champbot serve` in a child process have no default).
+TEST_WORKSPACE = Workspace("T0001")
+Database.default_workspace = TEST_WORKSPACE
 
 # Settings for service tests that run without Slack: the queue channel and the default timers.
 SERVICE_SETTINGS = Settings.from_env(

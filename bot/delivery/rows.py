@@ -62,6 +62,8 @@ class _Claimed:
     attempts: int = 0
     unsure_since: datetime | None = None
     created_at: datetime | None = None
+    team_id: str | None = None  # the workspace the row goes to (its client and its pacer)
+    enterprise_id: str | None = None
 
 
 class OutboxRows:
@@ -72,12 +74,27 @@ class OutboxRows:
     clock: Callable[[], datetime]
     claim_for: timedelta = CLAIM_FOR
 
-    def claim(self, ids: Iterable[int] | None, limit: int) -> list[_Claimed]:
+    def teams_waiting(self, ids: set[int] | None) -> list[str]:
+        """The workspaces with pending rows (among `ids`, when given)."""
+        query = (
+            select(OutboxMessage.team_id)
+            .where(OutboxMessage.status == OutboxStatus.PENDING)
+            .distinct()
+        )
+        if ids is not None:
+            query = query.where(OutboxMessage.id.in_(list(ids)))
+        with self.db.everywhere() as session:
+            return sorted(session.scalars(query))
+
+    def claim(
+        self, ids: Iterable[int] | None, limit: int, *, team: str | None = None
+    ) -> list[_Claimed]:
         now = self.clock()
         # Edits of one message go in order: an edit waits while an older one is unsent.
         older = aliased(OutboxMessage)
         edit_waiting = exists().where(
             older.target_ref == OutboxMessage.target_ref,
+            older.team_id == OutboxMessage.team_id,  # refs are unique per workspace
             older.method == "chat.update",
             older.status == OutboxStatus.PENDING,
             older.id < OutboxMessage.id,
@@ -93,6 +110,8 @@ class OutboxRows:
             .order_by(OutboxMessage.id)
             .limit(limit)
         )
+        if team is not None:
+            due = due.where(OutboxMessage.team_id == team)
         token = now + self.claim_for
         early: list[_Claimed] = []
         if ids is not None:
@@ -101,13 +120,14 @@ class OutboxRows:
                 return []
             # Rows just handed over (never claimed) are claimed in one statement: the fast
             # path from an officer's commit to the answer's post.
-            with self.db.session() as session:
+            with self.db.everywhere() as session:
                 early = [
                     _claimed(token, tuple(won))
                     for won in session.execute(
                         update(OutboxMessage)
                         .where(
                             OutboxMessage.id.in_(wanted[:limit]),
+                            *([OutboxMessage.team_id == team] if team is not None else []),
                             OutboxMessage.status == OutboxStatus.PENDING,
                             OutboxMessage.next_attempt_at <= now,
                             OutboxMessage.locked_until.is_(None),
@@ -124,7 +144,7 @@ class OutboxRows:
                 return sorted(early, key=lambda row: row.id)
             due = due.where(OutboxMessage.id.in_(wanted))
         claimed = early
-        with self.db.session() as session:
+        with self.db.everywhere() as session:
             candidates = [(row.id, row.locked_until) for row in session.execute(due)]
         for row_id, lock in candidates:
             # One conditional update per row decides which sender owns it (row count 1 or 0).
@@ -143,7 +163,7 @@ class OutboxRows:
                 values["unsure_since"] = func.coalesce(
                     OutboxMessage.unsure_since, literal(lock - self.claim_for, UTCDateTime())
                 )
-            with self.db.session() as session:
+            with self.db.everywhere() as session:
                 won = session.execute(
                     update(OutboxMessage)
                     .where(
@@ -161,7 +181,7 @@ class OutboxRows:
 
     def still_ours(self, row: _Claimed) -> bool:
         """Renew a long-held claim, if it is still this sender's."""
-        with self.db.session() as session:
+        with self.db.everywhere() as session:
             renewed = session.execute(
                 update(OutboxMessage)
                 .where(
@@ -178,7 +198,7 @@ class OutboxRows:
         """Give claimed rows back, due in `seconds`; a deferral is not an attempt."""
         if not row_ids:
             return
-        with self.db.session() as session:
+        with self.db.everywhere() as session:
             session.execute(
                 update(OutboxMessage)
                 .where(OutboxMessage.id.in_(row_ids), OutboxMessage.status == OutboxStatus.PENDING)
@@ -192,7 +212,7 @@ class OutboxRows:
 
     def followers(self, sent: list[int]) -> set[int]:
         """Rows waiting on messages just sent: edits queued behind them, replies into them."""
-        with self.db.session() as session:
+        with self.db.everywhere() as session:
             refs = session.execute(
                 select(OutboxMessage.ref, OutboxMessage.target_ref).where(
                     OutboxMessage.id.in_(sent)
@@ -210,7 +230,7 @@ class OutboxRows:
                 )
             )
 
-    def next_due(self, ids: set[int] | None) -> float | None:
+    def next_due(self, ids: set[int] | None, *, team: str | None = None) -> float | None:
         """Seconds until the next of these rows (or of all) may be claimed; None if none is
         waiting."""
         now = self.clock()
@@ -220,7 +240,9 @@ class OutboxRows:
         )
         if ids is not None:
             query = query.where(OutboxMessage.id.in_(list(ids)))
-        with self.db.session() as session:
+        if team is not None:
+            query = query.where(OutboxMessage.team_id == team)
+        with self.db.everywhere() as session:
             first = session.scalar(query)
         if first is None:
             return None
@@ -230,7 +252,7 @@ class OutboxRows:
 
     def mark_sent(self, row_id: int, channel: str | None, ts: str | None) -> None:
         """Record what Slack answered for a sent row."""
-        with self.db.session() as session:
+        with self.db.everywhere() as session:
             session.execute(
                 update(OutboxMessage)
                 .where(OutboxMessage.id == row_id)
@@ -247,7 +269,7 @@ class OutboxRows:
 
     def rewrite(self, row_id: int, method: str, payload: dict[str, Any]) -> None:
         """Replace a claimed row's call (a reply whose response_url is gone goes as a DM)."""
-        with self.db.session() as session:
+        with self.db.everywhere() as session:
             session.execute(
                 update(OutboxMessage)
                 .where(OutboxMessage.id == row_id)
@@ -280,7 +302,7 @@ class OutboxRows:
             )
         if not count_attempt:
             values["attempts"] = OutboxMessage.attempts - 1
-        with self.db.session() as session:
+        with self.db.everywhere() as session:
             session.execute(
                 update(OutboxMessage)
                 .where(OutboxMessage.id == row_id)
@@ -293,8 +315,20 @@ class OutboxRows:
             log.warning("outbox %s: %s; retrying in %.0fs", row_id, error, seconds)
         return Outcome(row_id, sent=False, error=error)
 
+    def withdrawn(self, row_id: int, error: str) -> Outcome:
+        """Cancel a claimed row that can never go (its workspace uninstalled the app)."""
+        with self.db.everywhere() as session:
+            session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == row_id, OutboxMessage.status == OutboxStatus.PENDING)
+                .values(status=OutboxStatus.CANCELLED, locked_until=None, error=error[:200])
+                .execution_options(synchronize_session=False)
+            )
+        log.info("outbox %s cancelled: %s", row_id, error)
+        return Outcome(row_id, sent=False, error=error)
+
     def fail(self, row_id: int, error: str) -> Outcome:
-        with self.db.session() as session:
+        with self.db.everywhere() as session:
             session.execute(
                 update(OutboxMessage)
                 .where(OutboxMessage.id == row_id)
@@ -307,7 +341,7 @@ class OutboxRows:
 
 def _claimed(token: datetime, won: tuple[Any, ...]) -> _Claimed:
     """A claimed row from the claim's RETURNING (in `_CLAIMED_COLUMNS` order)."""
-    row_id, method, payload, target_ref, ref, attempts, unsure_since, created_at = won
+    row_id, method, payload, target_ref, ref, attempts, unsure_since, created_at, team, org = won
     args = json.loads(payload)
     channel = args.get("channel") or args.get("users")
     channel = str(channel) if channel else None
@@ -315,7 +349,9 @@ def _claimed(token: datetime, won: tuple[Any, ...]) -> _Claimed:
         row_id,
         token,
         method,
-        target_ref or channel or f"row:{row_id}",
+        # A lane is per workspace: refs are per workspace, and in an organisation one user ID
+        # is the same person's DM in every workspace of it.
+        f"{team}/{target_ref or channel or f'row:{row_id}'}",
         channel or target_ref,
         is_bulk(ref or target_ref),
         payload=payload,
@@ -324,6 +360,8 @@ def _claimed(token: datetime, won: tuple[Any, ...]) -> _Claimed:
         attempts=attempts,
         unsure_since=_aware(unsure_since),
         created_at=_aware(created_at),
+        team_id=team,
+        enterprise_id=org,
     )
 
 
@@ -336,6 +374,8 @@ _CLAIMED_COLUMNS = (
     OutboxMessage.attempts,
     OutboxMessage.unsure_since,
     OutboxMessage.created_at,
+    OutboxMessage.team_id,
+    OutboxMessage.enterprise_id,
 )
 
 

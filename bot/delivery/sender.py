@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from bot.db import Database
 from bot.delivery import responses
+from bot.delivery.clients import Clients
 from bot.delivery.files import upload_file
 from bot.delivery.pacing import Pacer, retry_after_of, without_blind_retries
 from bot.delivery.reconcile import LOOKED_UP, Lookups, Paced, mark
@@ -26,6 +27,7 @@ from bot.models import OutboxMessage, OutboxStatus, utcnow
 log = logging.getLogger(__name__)
 
 LANES = 4  # channels delivered to at the same time
+WORKSPACE_THREADS = 64  # workspaces delivered to at the same time (each with its own pacer)
 HORIZON = 5.0  # rows due within this are waited for here rather than left to the next sweep
 IDLE_PASSES = 3  # passes in a row that send nothing end a delivery
 BUDGET = 300.0  # seconds one call of `deliver` may go on for
@@ -64,16 +66,25 @@ class Delivery(OutboxRows):
     def __init__(
         self,
         db: Database,
-        client: WebClient,
+        client: WebClient | None = None,
         *,
         clock: Callable[[], datetime] = utcnow,
         lanes: int = LANES,
         sleep: Callable[[float], None] = time.sleep,
         pacer: Pacer | None = None,
         claim_for: timedelta = CLAIM_FOR,
+        clients: Clients | None = None,
     ) -> None:
         self.db = db
-        self.client = without_blind_retries(client)
+        if clients is None:  # one workspace, one client (and one pacer, shared if given)
+            assert client is not None, "a Delivery needs a client or the workspaces' clients"
+            one = without_blind_retries(client)
+            clients = Clients(lambda _token, _team, _pacer: one, token=client.token)
+            if pacer is not None:
+                clients.share_pacer(pacer)
+        # Per workspace: the installation's client and the pacer, shared with the listeners'
+        # client (`PacedClient`) so that answers go ahead of bulk.
+        self.clients = clients
         self.clock = clock
         # How long a claim holds a row: a sender that died with it lets it go after this. It
         # must outlast the longest call (the client's timeout), or a slow call would be sent
@@ -81,24 +92,58 @@ class Delivery(OutboxRows):
         self.claim_for = claim_for
         self.lanes = max(1, lanes)
         self.sleep = sleep
-        # Shared with the listeners' client (`PacedClient`), so that answers go ahead of bulk.
-        self.pacer = pacer or Pacer()
-        # Looks for posts whose outcome is unknown; `lookups.counts` says how often it asked.
-        self.lookups = Lookups(self.pacer, sleep)
+        # Per workspace, looks for posts whose outcome is unknown (paced in its pacer).
+        self._lookups: dict[str, Lookups] = {}
+        self._lookups_lock = threading.Lock()
         # Set when the process shuts down: a long delivery gives its rows back for the sweep.
         self.stopping = threading.Event()
+
+    @property
+    def pacer(self) -> Pacer:
+        """The one workspace's pacer (single-workspace mode)."""
+        return self.clients.pacer(None)
+
+    @property
+    def lookups(self) -> Lookups:
+        """The one workspace's lookups; `lookups.counts` says how often it asked Slack."""
+        return self.lookups_for(None)
+
+    def lookups_for(self, team: str | None) -> Lookups:
+        key = self.clients.key(team)
+        with self._lookups_lock:
+            found = self._lookups.get(key)
+            if found is None:
+                found = self._lookups[key] = Lookups(self.clients.pacer(team), self.sleep)
+            return found
 
     def deliver(self, ids: Iterable[int] | None = None, *, limit: int = 200) -> list[Outcome]:
         """Deliver due rows (only `ids` when given, and edits that queued up behind them), oldest
         first, in passes of at most `limit`; rows due again within a few seconds (after a 429
-        or a 5xx) are waited for rather than left to the next sweep."""
+        or a 5xx) are waited for rather than left to the next sweep.
+
+        With many workspaces, each workspace's rows are delivered on their own thread, all at
+        once: Slack's limits are per workspace, so one force's pacing (or 429s) never holds up
+        another's, and a national broadcast takes as long as one force's share of it."""
         wanted = None if ids is None else set(ids)
         if wanted is not None and not wanted:
             return []
+        teams = self.teams_waiting(wanted) if self.clients.multi_workspace else []
+        if len(teams) <= 1:
+            return self._deliver(wanted, limit, teams[0] if teams else None, self.lanes)
+        width = max(1, min(self.lanes, WORKSPACE_THREADS // len(teams)))
+        with ThreadPoolExecutor(max_workers=min(len(teams), WORKSPACE_THREADS)) as pool:
+            done = pool.map(lambda team: self._deliver(wanted, limit, team, width), teams)
+            return [o for outcomes in done for o in outcomes]
+
+    def _deliver(
+        self, wanted: set[int] | None, limit: int, team: str | None, width: int
+    ) -> list[Outcome]:
+        """`deliver`, for one workspace's rows (`team`; None: every workspace's)."""
+        wanted = None if wanted is None else set(wanted)
         outcomes: list[Outcome] = []
         started, idle = time.monotonic(), 0
         while True:
-            results = self._run(self.claim(wanted, limit))
+            results = self._run(self.claim(wanted, limit, team=team), width)
             outcomes += results
             sent = [o.outbox_id for o in results if o.sent]
             if wanted is not None and sent:
@@ -110,7 +155,7 @@ class Delivery(OutboxRows):
                 break
             if self.stopping.is_set():
                 break
-            wait = self.next_due(wanted)
+            wait = self.next_due(wanted, team=team)
             if wait is None or wait > HORIZON:
                 break
             if wait > 0:
@@ -120,17 +165,18 @@ class Delivery(OutboxRows):
                     break  # a clock that stands still (a test's): the next sweep carries on
         return outcomes
 
-    def _run(self, claimed: list[_Claimed]) -> list[Outcome]:
+    def _run(self, claimed: list[_Claimed], width: int | None = None) -> list[Outcome]:
         """Send claimed rows: each lane (a channel, or a message being edited) in order, and
-        several lanes at once."""
+        up to `width` lanes at once."""
         if not claimed:
             return []
+        width = self.lanes if width is None else width
         lanes: dict[str, list[_Claimed]] = {}
         for row in claimed:
             lanes.setdefault(row.lane, []).append(row)
-        if len(lanes) == 1 or self.lanes == 1:
+        if len(lanes) == 1 or width == 1:
             return [o for lane in lanes.values() for o in self._lane(lane)]
-        with ThreadPoolExecutor(max_workers=min(self.lanes, len(lanes))) as pool:
+        with ThreadPoolExecutor(max_workers=min(width, len(lanes))) as pool:
             return [o for done in pool.map(self._lane, lanes.values()) for o in done]
 
     def _lane(self, rows: list[_Claimed]) -> list[Outcome]:
@@ -140,10 +186,11 @@ class Delivery(OutboxRows):
             if self.stopping.is_set():
                 self.defer([r.id for r in rows[index:]], 0)
                 break
-            wait = self.pacer.reserve(row.method, row.channel, bulk=row.bulk)
+            pacer = self.clients.pacer(row.team_id)  # Slack's limits are per workspace
+            wait = pacer.reserve(row.method, row.channel, bulk=row.bulk)
             if wait is None:
                 # Its channel is held for a while: give this row and the rest of the lane back.
-                free = self.pacer.free_in(row.method, row.channel, bulk=row.bulk)
+                free = pacer.free_in(row.method, row.channel, bulk=row.bulk)
                 self.defer([r.id for r in rows[index:]], free)
                 break
             if wait > 0:
@@ -155,17 +202,18 @@ class Delivery(OutboxRows):
             outcome = self._send(row)
             outcomes.append(outcome)
             if outcome.retry_after is not None:
-                self.pacer.limited(row.method, row.channel, outcome.retry_after)
+                pacer.limited(row.method, row.channel, outcome.retry_after)
                 if index + 1 < len(rows):  # keep the lane's order: the rest wait too
                     self.defer([r.id for r in rows[index + 1 :]], outcome.retry_after)
                 break
         return outcomes
 
-    def client_for(self, payload: dict[str, Any]) -> WebClient:
-        """The Web API client a row is sent with: the one place it is chosen."""
-        return self.client
-
     def _send(self, row: _Claimed) -> Outcome:
+        # The one place a row's client is chosen: its workspace's installation.
+        client = self.clients.for_delivery(row.team_id, row.enterprise_id)
+        if client is None:
+            # The app is no longer installed there: nothing more goes to that workspace.
+            return self.withdrawn(row.id, "app_uninstalled")
         row_id, method, payload, attempts = (
             row.id,
             row.method,
@@ -175,9 +223,11 @@ class Delivery(OutboxRows):
         ref, unsure, created = row.ref, row.unsure_since, row.created_at or self.clock()
         target_ref, target_state = row.target_ref, None
         if target_ref:
-            with self.db.session() as session:
+            with self.db.everywhere() as session:
                 target = session.scalar(
-                    select(OutboxMessage).where(OutboxMessage.ref == target_ref)
+                    select(OutboxMessage).where(
+                        OutboxMessage.team_id == row.team_id, OutboxMessage.ref == target_ref
+                    )
                 )
                 target_state = (target.status, target.channel, target.ts) if target else None
         if target_ref:
@@ -204,11 +254,10 @@ class Delivery(OutboxRows):
             method, payload = self._response_or_fallback(row_id, payload, created)
             if method == "none":  # a replacement whose URL is gone: the message stays
                 return self.fail(row_id, "expired_url")
-        client = self.client_for(payload)
         if method in LOOKED_UP:
             payload["metadata"] = mark(row_id, ref)
             if unsure is not None:
-                found = self._look(client, row_id, attempts, method, payload, unsure)
+                found = self._look(client, row, method, payload, unsure)
                 if isinstance(found, Outcome):
                     return found
                 if found is not None:
@@ -242,16 +291,16 @@ class Delivery(OutboxRows):
     def _look(
         self,
         client: WebClient,
-        row_id: int,
-        attempts: int,
+        row: _Claimed,
         method: str,
         payload: dict[str, Any],
         unsure: datetime,
     ) -> str | Outcome | None:
         """The ts of the post, if Slack has it; an Outcome if the lookup must wait; None to
         post (not there, or it cannot be looked for: the post is then made again)."""
+        row_id, attempts = row.id, row.attempts
         try:
-            return self.lookups.find(client, method, payload, row_id, since=unsure)
+            return self.lookups_for(row.team_id).find(client, method, payload, row_id, since=unsure)
         except Paced as held:
             return self.later(
                 row_id, attempts, seconds=held.seconds, error="ratelimited", count_attempt=False
@@ -307,7 +356,7 @@ class Delivery(OutboxRows):
 
     def _refused_response(self, row_id: int, attempts: int, refused: responses.Refused) -> Outcome:
         if refused.gone:  # expired or used up: the reply goes as a DM on the next try
-            with self.db.session() as session:
+            with self.db.everywhere() as session:
                 row = session.get(OutboxMessage, row_id)
                 assert row is not None
                 method, fallback = responses.fallback(json.loads(row.payload))

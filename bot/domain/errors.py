@@ -290,6 +290,17 @@ class NotLead(NotAllowed):
     leads: tuple[str, ...]
 
 
+class NotNationalLead(NotAllowed):
+    """Only a national lead can send a broadcast to every force or see every force's figures.
+    Your own force's broadcasts and figures are still yours: `/broadcast` and
+    `/champbot stats`. National leads are named by the deployment's operator."""
+
+
+class OperatorGrantsNationalLead(NotAllowed):
+    """A national lead is named by the deployment's operator (`champbot roster add … --role
+    national-lead`), not in Slack, since the role reaches every force."""
+
+
 @dataclass(eq=False)
 class NoNetworkChannel(ServiceError):
     """Broadcasts can't be sent yet: no network channel is set up (CHAMPBOT_NETWORK_CHANNEL).
@@ -406,3 +417,23 @@ class SessionNotYet(ServiceError):
 
     title: str
     starts_at: str  # ISO 8601, UTC
+
+
+# Per-force settings ----------------------------------------------------------------------
+
+
+@dataclass(eq=False)
+class UnknownSetting(ServiceError):
+    """There is no such setting."""
+
+    name: str
+    known: tuple[str, ...]
+
+
+@dataclass(eq=False)
+class BadSettingValue(ServiceError):
+    """That value doesn't suit this setting."""
+
+    name: str
+    value: str
+    kind: str  # "channel", "seconds" or "people"

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
-from bot.domain.errors import UnknownRole
+from bot.domain.errors import OperatorGrantsNationalLead, UnknownRole
 from bot.domain.figures import FIGURES_DAYS
 from bot.models import CurationItem, Member, Question, Role
 from bot.services import audit, questions, roster, stats
@@ -93,6 +93,8 @@ def set_role(
         role = Role(role_name.lower())
     except ValueError:
         raise UnknownRole() from None
+    if role is Role.NATIONAL_LEAD:
+        raise OperatorGrantsNationalLead()
     target_id = roster.check_user_id(target)
     roster.ensure_not_self_demotion(actor_id=actor_id, target_id=target_id, role=role)
     return roster.add(

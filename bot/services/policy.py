@@ -15,6 +15,7 @@ from bot.domain.errors import (
     NotAsker,
     NotDraftAuthor,
     NotHolder,
+    NotNationalLead,
     NotOffered,
     OnlyChampionsSetAvailability,
     OwnRequest,
@@ -22,12 +23,13 @@ from bot.domain.errors import (
 )
 from bot.models import Member, Role
 
-LEADS = frozenset({Role.LEAD, Role.ADMIN})
+# A national lead does what a lead does in their own force, and more (Act.NATIONAL).
+LEADS = frozenset({Role.LEAD, Role.ADMIN, Role.NATIONAL_LEAD})
 ADMINS = frozenset({Role.ADMIN})
 # Only champions are routed requests, so only they have an availability to set; leads may
 # still claim from the queue (CLAIMERS).
 CHAMPIONS = frozenset({Role.CHAMPION})
-CLAIMERS = frozenset({Role.CHAMPION, Role.LEAD})
+CLAIMERS = frozenset({Role.CHAMPION, Role.LEAD, Role.NATIONAL_LEAD})
 
 
 class Act(Enum):
@@ -46,6 +48,9 @@ class Act(Enum):
     ACKNOWLEDGE = "acknowledge broadcasts"
     KEEP_CPD = "keep a CPD record"
     RECORD_TRAINING = "record a training session for champions"
+    NATIONAL = "broadcast to every force and see every force's figures"
+    SEE_SETTINGS = "see the force's settings"
+    CHANGE_SETTINGS = "change the force's settings"
 
 
 MAY: dict[Act, frozenset[Role]] = {
@@ -67,6 +72,9 @@ MAY: dict[Act, frozenset[Role]] = {
     # CPD is the champions' own record; leads record sessions for them and see where they stand
     Act.KEEP_CPD: CHAMPIONS,
     Act.RECORD_TRAINING: LEADS,
+    Act.NATIONAL: frozenset({Role.NATIONAL_LEAD}),
+    Act.SEE_SETTINGS: LEADS,
+    Act.CHANGE_SETTINGS: ADMINS,
 }
 
 
@@ -102,7 +110,11 @@ def require(caller: Member | None, act: Act, *, refusal: NotAllowed | None = Non
             raise refusal
         if act is Act.SET_AVAILABILITY:
             raise OnlyChampionsSetAvailability()
-        raise RoleRequired(tuple(sorted(r.value for r in MAY[act])), act.value)
+        if act is Act.NATIONAL:
+            raise NotNationalLead()
+        # A force's people are told of its own roles: the national lead stands above them.
+        named = (r.value for r in MAY[act] if r is not Role.NATIONAL_LEAD)
+        raise RoleRequired(tuple(sorted(named)), act.value)
     return role(caller)
 
 

@@ -21,7 +21,8 @@ HELP = (
     "knowledge base could not answer.\n"
     "• *Leads and admins*: `/champbot roster list` shows who is on the roster.\n"
     "• *Admins*: `/champbot roster add @someone champion [area]`, "
-    "`/champbot roster remove @someone`.\n"
+    "`/champbot roster remove @someone`; `/champbot settings` for this force's channels, "
+    "SLAs and knowledge-base reviewers (leads see them, admins change them).\n"
     "Please leave out names and details that identify a victim or suspect. "
     "This bot is not an emergency service: if anyone is in immediate danger, call 999."
 )

@@ -148,3 +148,22 @@ def _(error: e.AwayTimeNotUnderstood) -> str:
     if not error.phrase:
         return UNTIL_EXAMPLES
     return f"I didn't understand {plain(truncate(error.phrase, 80))!r} as a time. {UNTIL_EXAMPLES}"
+
+
+SETTING_VALUES = {
+    "channel": "a channel, e.g. `#stalking-queue`",
+    "seconds": "a time such as `30m`, `2h` or `600s` (at least a minute, at most a week)",
+    "people": "one or more people, e.g. `@lena @chris`",
+}
+
+
+@refusal.register
+def _setting(error: e.UnknownSetting) -> str:
+    names = ", ".join(f"`{n}`" for n in error.known)
+    return f"There is no setting `{plain(truncate(error.name, 40))}`. The settings are {names}."
+
+
+@refusal.register
+def _setting_value(error: e.BadSettingValue) -> str:
+    wanted = SETTING_VALUES.get(error.kind, "another value")
+    return f"`{error.name}` needs {wanted}; `{plain(truncate(error.value, 60))}` isn't one."

@@ -127,7 +127,9 @@ def home_view(*, home: Home, network_name: str, subject: str) -> dict[str, Any]:
         section(EMERGENCY),
         {"type": "divider"},
     ]
-    if home.role in (Role.CHAMPION, Role.LEAD, Role.ADMIN) and home.member is not None:
+    if home.role in (Role.CHAMPION, Role.LEAD, Role.ADMIN, Role.NATIONAL_LEAD) and (
+        home.member is not None
+    ):
         m = home.member
         if home.routed:  # only champions are offered requests, so only they set availability
             if m.away_until:
@@ -189,7 +191,7 @@ def home_view(*, home: Home, network_name: str, subject: str) -> dict[str, Any]:
         blocks.append({"type": "divider"})
     if home.figures is not None:
         blocks += _figure_blocks(home.figures)
-    if home.role in (Role.LEAD, Role.ADMIN):
+    if home.role in (Role.LEAD, Role.ADMIN, Role.NATIONAL_LEAD):
         blocks += broadcast_blocks(home.scheduled_broadcasts, home.recent_broadcasts)
         blocks.append({"type": "divider"})
     blocks.append(section("*Your requests*" + ("" if home.my_requests else "\nNone yet.")))

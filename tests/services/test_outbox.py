@@ -16,7 +16,7 @@ from bot.services import outbox, refs
 
 
 def _rows(db: Database) -> list[OutboxMessage]:
-    with db.session() as s:
+    with db.everywhere() as s:  # the rows of every workspace
         rows = list(s.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
         s.expunge_all()
         return rows

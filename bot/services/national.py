@@ -1,0 +1,189 @@
+"""National leads: one broadcast to every force's network channel (one post per force, each in
+that force's own workspace and outbox), acknowledgements per force and nationally, and every
+force's figures side by side.
+
+A national broadcast is a `NationalBroadcast` row and, in each served force, a `Broadcast` row
+of that force (`national_id`), written in a session of that force's workspace, so that each
+force's copy, its acknowledgements and its outbox rows are that force's like any other. Each
+force's copy commits on its own; a repeat of the same national broadcast skips the forces that
+already have theirs (one per force, a unique index).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.config import Settings
+from bot.db import Database
+from bot.domain.national import ForceAcks, ForceFigures, NationalAcks, NationalFigures
+from bot.models import (
+    Broadcast,
+    BroadcastCategory,
+    BroadcastStatus,
+    KnownWorkspace,
+    Member,
+    NationalBroadcast,
+)
+from bot.services import forces as force_settings
+from bot.services import policy, roster, stats
+from bot.services.audit import record
+from bot.services.broadcasts.access import counts
+from bot.services.broadcasts.sending import announce
+from bot.tenancy import PENDING_TEAM, Workspace
+
+RECENT = 5  # national broadcasts listed with their counts
+
+
+def check(*, session: Session, user_id: str) -> None:
+    """Refuse, politely, anyone but a national lead (a force's leads are refused too)."""
+    policy.require(roster.get(session=session, slack_user_id=user_id), policy.Act.NATIONAL)
+
+
+def served(db: Database, *, with_left: bool = False) -> list[Workspace]:
+    """Every force the deployment serves (and, `with_left`, those that uninstalled the app)."""
+    with db.everywhere() as s:
+        query = select(KnownWorkspace).where(KnownWorkspace.team_id != PENDING_TEAM)
+        if not with_left:
+            query = query.where(KnownWorkspace.left_at.is_(None))
+        return [
+            Workspace(k.team_id, k.enterprise_id)
+            for k in s.scalars(query.order_by(KnownWorkspace.team_id))
+        ]
+
+
+def broadcast(
+    *,
+    session: Session,
+    db: Database,
+    defaults: Settings,
+    author_id: str,
+    author: Workspace,
+    title: str,
+    body: str,
+    dm_champions: bool,
+    now: datetime,
+) -> NationalAcks:
+    """Post one broadcast to every force's network channel now, asking its champions to
+    acknowledge (and by DM with `dm_champions`). `session` is the national lead's own unit's:
+    the outbox rows written in every force join it, to be delivered once it commits."""
+    check(session=session, user_id=author_id)
+    with db.everywhere() as s:
+        national = NationalBroadcast(
+            author_id=author_id, author_team_id=author.team_id, title=title, created_at=now
+        )
+        s.add(national)
+        s.flush()
+        national_id = national.id
+    queued: list[int] = []
+    for force in served(db):
+        with db.session(force) as fs:
+            settings = force_settings.effective(session=fs, defaults=defaults)
+            if not settings.network_channel:
+                continue  # reported as not posted in the counts
+            if fs.scalar(select(Broadcast.id).where(Broadcast.national_id == national_id)):
+                continue
+            copy = Broadcast(
+                author_id=author_id,
+                category=BroadcastCategory.NATIONAL_POLICY,
+                title=title,
+                body=body,
+                links="[]",
+                ask_ack=True,
+                dm_champions=dm_champions,
+                status=BroadcastStatus.SENT,
+                sent_at=now,
+                created_at=now,
+                national_id=national_id,
+            )
+            fs.add(copy)
+            fs.flush()
+            announce(fs, settings, copy)
+            record(
+                session=fs,
+                actor_id=author_id,
+                action="broadcast.national",
+                subject_type="broadcast",
+                subject_id=copy.id,
+                detail=f"national={national_id}; from={author.team_id}; "
+                f"dm={'yes' if dm_champions else 'no'}",
+                at=now,
+            )
+            queued += fs.info.get("outbox_ids", [])
+    record(
+        session=session,
+        actor_id=author_id,
+        action="broadcast.national.send",
+        subject_type="national_broadcast",
+        subject_id=national_id,
+        at=now,
+    )
+    # Delivered with the national lead's unit, right after it commits (each force's rows were
+    # committed already), each by its own workspace's client and pacer.
+    session.info.setdefault("outbox_ids", []).extend(queued)
+    return acks(db=db, national_id=national_id)
+
+
+def acks(*, db: Database, national_id: int) -> NationalAcks:
+    """A national broadcast's acknowledgements: each force's champions, and the nation's."""
+    with db.everywhere() as s:
+        national = s.get(NationalBroadcast, national_id)
+        title = national.title if national else ""
+    out = []
+    for force in served(db, with_left=True):
+        with db.session(force) as fs:
+            copy = fs.scalar(select(Broadcast.id).where(Broadcast.national_id == national_id))
+            if copy is None:
+                out.append(ForceAcks(force.team_id, 0, 0, posted=False))
+                continue
+            acked, total = counts(fs, copy)
+            out.append(ForceAcks(force.team_id, acked, total, posted=True))
+    return NationalAcks(national_id, title, out)
+
+
+def recent(*, session: Session, db: Database, user_id: str) -> list[NationalAcks]:
+    """The latest national broadcasts with their counts, for a national lead."""
+    check(session=session, user_id=user_id)
+    with db.everywhere() as s:
+        ids = list(
+            s.scalars(
+                select(NationalBroadcast.id).order_by(NationalBroadcast.id.desc()).limit(RECENT)
+            )
+        )
+    return [acks(db=db, national_id=i) for i in ids]
+
+
+def figures(
+    *, db: Database, since: datetime | None = None, until: datetime | None = None
+) -> NationalFigures:
+    """Every force's figures over [since, until), each computed in its own workspace, side by
+    side (forces that uninstalled the app are kept, marked)."""
+    left = {w.team_id for w in served(db, with_left=True)} - {w.team_id for w in served(db)}
+    out = []
+    for force in served(db, with_left=True):
+        with db.session(force) as fs:
+            found = stats.figures(session=fs, since=since, until=until)
+        out.append(ForceFigures(force.team_id, found, left=force.team_id in left))
+    return NationalFigures(out)
+
+
+def figures_for(
+    *, session: Session, db: Database, user_id: str, since: datetime | None = None
+) -> NationalFigures:
+    """`figures`, for a national lead only."""
+    check(session=session, user_id=user_id)
+    return figures(db=db, since=since)
+
+
+def home(
+    *, session: Session, db: Database, user_id: str
+) -> tuple[NationalFigures, list[NationalAcks]] | None:
+    """What a national lead's App Home adds: every force's figures and the latest national
+    broadcasts' counts; None for anyone else (their App Home is their force's alone)."""
+    if not policy.may(
+        session.scalar(select(Member).where(Member.slack_user_id == user_id)), policy.Act.NATIONAL
+    ):
+        return None
+    return figures(db=db), recent(session=session, db=db, user_id=user_id)[:2]
