@@ -8,6 +8,7 @@ import secrets
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
@@ -51,6 +52,8 @@ class Console(ConsoleForms):
     user: str = "olivia"
     clock: ConsoleClock = field(default_factory=ConsoleClock)
     scheduler: ConsoleScheduler | None = None
+    # Whether the bot is still working on what was sent (the work after an ack); quiet until not.
+    busy: Callable[[], bool] = lambda: False
     buttons: list[Button] = field(default_factory=list)
     seen_calls: int = 0
     seen_responses: int = 0
@@ -184,7 +187,7 @@ class Console(ConsoleForms):
         form on top is printed once, as it stands when the bot has finished with it."""
         deadline, quiet_since = time.monotonic() + limit, time.monotonic()
         while time.monotonic() < deadline:
-            if self._drain():
+            if self._drain() or self.busy():
                 quiet_since = time.monotonic()
             elif time.monotonic() - quiet_since > settle:
                 break
@@ -341,6 +344,7 @@ def run_console(settings: Settings, *, script: str | None = None) -> int:
         slack=SlackSender(f"http://127.0.0.1:{server.port}/slack/events", secret),
         clock=clock,
         scheduler=scheduler,
+        busy=lambda: not runtime.work_pool.wait_idle(timeout=0),
     )
     console.seen_calls = len(emu.calls)
     print(
