@@ -68,6 +68,17 @@ def officers(*, session: Session, since: datetime, until: datetime) -> tuple[int
     return int(asked or 0), int(helped or 0)
 
 
+def active_before(*, session: Session, moment: datetime) -> bool:
+    """Whether the network had any question or request before `moment` (a month before the
+    first has nothing to report)."""
+    asked = session.scalar(select(Question.id).where(Question.asked_at < moment).limit(1))
+    if asked is not None:
+        return True
+    return (
+        session.scalar(select(Request.id).where(Request.created_at < moment).limit(1)) is not None
+    )
+
+
 def _topic(entry_ids: Sequence[str], tags: Mapping[str, Sequence[str]]) -> str:
     """A question's topic: the first tag of the first entry named that the knowledge base
     still has (the closest, for a question it could not answer)."""

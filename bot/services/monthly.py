@@ -92,6 +92,8 @@ def send_summary(
         return False
     if session.scalar(select(ReportRun.id).where(ReportRun.month == summary.month)) is not None:
         return False
+    if not impact.active_before(session=session, moment=summary.end):
+        return False  # the network had not begun: nothing to report for that month
     leads = roster.leads(session=session)
     if not leads:
         return False  # nobody to tell yet; a lead added within the grace still hears

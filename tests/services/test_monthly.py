@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select
 
 from bot.db import Database
-from bot.models import OutboxMessage, ReportRun, Role
+from bot.models import OutboxMessage, Outcome, Question, ReportRun, Role, Surface
 from bot.services import monthly, roster
 from tests.conftest import SERVICE_SETTINGS
 
@@ -31,7 +31,21 @@ def _impact_rows(db: Database) -> int:
         )
 
 
+def _asked_in_november(db: Database) -> None:
+    with db.session() as s:
+        s.add(
+            Question(
+                asker_id="UOFF1",
+                surface=Surface.DM,
+                text=None,
+                outcome=Outcome.OFF_TOPIC,
+                asked_at=datetime(2026, 11, 20, 10, tzinfo=UTC),
+            )
+        )
+
+
 def test_two_clocks_at_once_post_the_summary_once(pg: Database) -> None:
+    _asked_in_november(pg)
     with pg.session() as s:
         roster.add(session=s, slack_user_id="ULEAD1", role=Role.LEAD)
     barrier = threading.Barrier(2)
@@ -56,7 +70,14 @@ def test_two_clocks_at_once_post_the_summary_once(pg: Database) -> None:
     assert _impact_rows(pg) == 2
 
 
-def test_no_lead_no_claim(db: Database) -> None:
+def test_no_activity_or_no_lead_no_claim(db: Database) -> None:
+    with db.session() as s:
+        roster.add(session=s, slack_user_id="ULEAD1", role=Role.LEAD)
+    with db.session() as s:  # nothing asked before December: no November to report
+        assert not monthly.send_summary(session=s, settings=SETTINGS, tags={}, now=NOW)
+    _asked_in_november(db)
+    with db.session() as s:
+        roster.remove(session=s, slack_user_id="ULEAD1")
     with db.session() as s:
         assert not monthly.send_summary(session=s, settings=SETTINGS, tags={}, now=NOW)
         assert s.scalar(select(func.count()).select_from(ReportRun)) == 0
