@@ -26,6 +26,7 @@ from bot.db import Database
 from bot.knowledge import KnowledgeBase
 from bot.reports import document
 from bot.services import impact
+from bot.tenancy import Workspace
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGETS = {1: 5.0, 43: 30.0}
@@ -59,6 +60,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--forces", type=int, default=43)
     args = parser.parse_args()
+    # One force's workspace: its year is seeded and reported in it (the 43 forces' copies too).
+    Database.default_workspace = Workspace("T0001")
     settings = Settings.from_env({"CHAMPBOT_QUEUE_CHANNEL": "CQUEUE"}, dotenv=None)
     kb = KnowledgeBase.load(ROOT / "knowledge")
     tags = {e.id: list(e.tags) for e in kb.entries}

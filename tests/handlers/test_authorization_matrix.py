@@ -45,7 +45,9 @@ PLAYERS: dict[str, tuple[str, Role | None]] = {
 # whose work runs after its ack (its body cleared once done), refused or not.
 RECEIPTS: frozenset[str] = frozenset({"inbox"})
 # What a refusal says: every policy refusal names who may ("Only …"), or says it is their own.
-REFUSED = re.compile(r"\bOnly (the|champions|admins|leads|officers)\b|You asked request #\d+")
+REFUSED = re.compile(
+    r"\bOnly (the|champions|admins|leads|officers|a national lead)\b|You asked request #\d+"
+)
 WRITES = frozenset(
     {
         "chat.postMessage",
@@ -300,6 +302,18 @@ ROUTES: dict[policy.Act, dict[str, Send]] = {
             {**CPD_FIELDS, cpd_fields.ATTENDEES: {"selected_users": [CHAMPION]}},
         ),
     },
+    policy.Act.NATIONAL: {
+        "/broadcast national": command("/broadcast", "national Charging guidance | Read it."),
+        "/broadcast national dm": command("/broadcast", "national dm Guidance | Read it."),
+        "/broadcast national status": command("/broadcast", "national status"),
+        "/broadcast national figures": command("/broadcast", "national figures"),
+    },
+    policy.Act.SEE_SETTINGS: {"/champbot settings": command("/champbot", "settings")},
+    policy.Act.CHANGE_SETTINGS: {
+        "/champbot settings queue": command("/champbot", "settings queue CQUEUE2"),
+        "/champbot settings claim-sla": command("/champbot", "settings claim-sla 60"),
+        "/champbot settings queue default": command("/champbot", "settings queue default"),
+    },
     policy.Act.SEE_FIGURES: {"/champbot stats": command("/champbot", "stats")},
     policy.Act.REVIEW_UNANSWERED: {"/champbot unanswered": command("/champbot", "unanswered")},
     policy.Act.SEE_ROSTER: {
@@ -419,21 +433,26 @@ def refused_roles(act: policy.Act) -> list[str]:
 def test_the_table_is_the_one_agreed() -> None:
     """The matrix trusts the table, so the table itself is pinned: widening who may do
     something is a deliberate change here, not a side effect."""
-    champion, lead, admin = Role.CHAMPION, Role.LEAD, Role.ADMIN
+    champion, lead, admin = Role.CHAMPION.value, Role.LEAD.value, Role.ADMIN.value
+    national = Role.NATIONAL_LEAD.value  # a lead in their own force, and more
+    leads = {lead, admin, national}
     assert {act.name: {r.value for r in roles} for act, roles in policy.MAY.items()} == {
-        "SEE_FIGURES": {lead.value, admin.value},
-        "REVIEW_UNANSWERED": {lead.value, admin.value},
-        "SEE_ROSTER": {lead.value, admin.value},
-        "CHANGE_ROSTER": {admin.value},
-        "SET_AVAILABILITY": {champion.value},
-        "TAKE_REQUESTS": {champion.value, lead.value},
-        "HANDLE_ANY_REQUEST": {lead.value, admin.value},
-        "CANCEL_ANY_REQUEST": {lead.value, admin.value},
-        "BROADCAST": {lead.value, admin.value},
-        "CONFIRM_BROADCAST": {lead.value, admin.value},
-        "ACKNOWLEDGE": {champion.value},
-        "KEEP_CPD": {champion.value},
-        "RECORD_TRAINING": {lead.value, admin.value},
+        "SEE_FIGURES": leads,
+        "REVIEW_UNANSWERED": leads,
+        "SEE_ROSTER": leads,
+        "CHANGE_ROSTER": {admin},
+        "SET_AVAILABILITY": {champion},
+        "TAKE_REQUESTS": {champion, lead, national},
+        "HANDLE_ANY_REQUEST": leads,
+        "CANCEL_ANY_REQUEST": leads,
+        "BROADCAST": leads,
+        "CONFIRM_BROADCAST": leads,
+        "ACKNOWLEDGE": {champion},
+        "KEEP_CPD": {champion},
+        "RECORD_TRAINING": leads,
+        "NATIONAL": {national},
+        "SEE_SETTINGS": leads,
+        "CHANGE_SETTINGS": {admin},
     }
 
 

@@ -47,6 +47,7 @@ def _populate(db: Database, kb: KnowledgeBase) -> None:
                     settings=SETTINGS,
                     request_id=req.id,
                     champion_id="UCHAMP1",
+                    caller=roster.get(session=s, slack_user_id="UCHAMP1"),
                     now=start + timedelta(minutes=minutes),
                 )
 

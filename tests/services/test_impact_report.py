@@ -58,7 +58,7 @@ def _report(
     monkeypatch.setenv("CHAMPBOT_KB_DIR", str(KB_DIR))
     monkeypatch.chdir(tmp)
     html, pdf = tmp / "impact.html", tmp / "impact.pdf"
-    args = ["report", "--since", "2025-12-01", "--until", "2026-11-30"]
+    args = ["report", "--team", "T0001", "--since", "2025-12-01", "--until", "2026-11-30"]
     assert main([*args, *flags, "--html", str(html), "--pdf", str(pdf)]) == 0
     return html, pdf
 

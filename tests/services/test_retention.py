@@ -33,7 +33,7 @@ from bot.models import (
 )
 from bot.runtime import Runtime
 from bot.scheduler import purge_expired_text
-from bot.services import cpd, flows, outbox, refs, requests, retention, roster
+from bot.services import cpd, flows, inbox, outbox, refs, requests, retention, roster
 from bot.services.retention import steps
 from tests.conftest import CHAMPION, LEAD, OFFICER, OTHER_OFFICER, SERVICE_SETTINGS, settings_for
 
@@ -102,6 +102,17 @@ def build(emulator: SlackEmulator, db: Database, kb: KnowledgeBase, **env: objec
         for uid in (CHAMPION, CHAMPION2):
             roster.add(session=s, slack_user_id=uid, role=Role.CHAMPION)
         roster.add(session=s, slack_user_id=LEAD, role=Role.LEAD)
+    with db.session() as s:  # a request a crash left in the inbox, 100 days ago
+        inbox.receive(
+            session=s,
+            item=inbox.Received(
+                kind="event_callback",
+                body=json.dumps({"event": {"text": f"he follows her {MARKER}"}}),
+                signature="v0=left-by-a-crash",
+                event_id="EvLEFT",
+            ),
+            now=old,
+        )
     with db.session() as s:  # a champion's own CPD note, 100 days ago
         cpd.log_activity(
             session=s,

@@ -162,6 +162,12 @@ NOT_TYPED_TEXT: dict[str, str] = {
     "inbox.repeat_even": "a keyed digest of a slash command, never its text",
     "inbox.repeat_odd": "a keyed digest of a slash command, never its text",
     "inbox.claimed_by": "the worker process that took the row (host and pid)",
+    "force_settings.queue_channel": _SLACK_ID,
+    "force_settings.network_channel": _SLACK_ID,
+    "force_settings.kb_review_owners": "Slack user ids, comma-separated",
+    "force_settings.updated_by": _SLACK_ID,
+    "national_broadcasts.author_id": _SLACK_ID,
+    "national_broadcasts.author_team_id": _SLACK_ID,
     "report_runs.month": "the month a summary was sent for (YYYY-MM)",
 }
 
@@ -173,6 +179,7 @@ KEPT: dict[str, str] = {
     "broadcasts.title": "a lead's update published to the whole network: its record",
     "broadcasts.body": "a lead's update published to the whole network: its record",
     "broadcasts.links": "a lead's update published to the whole network: its record",
+    "national_broadcasts.title": "a national lead's update published to every force: its record",
     "cpd_activities.title": "a champion's training record (the course's name), not about a case",
     "cpd_activities.provider": "a champion's training record (who ran it), not about a case",
 }
