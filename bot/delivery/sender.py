@@ -241,7 +241,7 @@ class Delivery(OutboxRows):
                 return self.later(
                     row_id, attempts, seconds=0.25, error="waiting_for_target", count_attempt=False
                 )
-            if method in ("chat.update", "chat.postMessage"):
+            if method in ("chat.update", "chat.postMessage", "files.upload_v2"):
                 payload["channel"] = target_state[1]
             if method == "chat.update":
                 payload["ts"] = target_state[2]
