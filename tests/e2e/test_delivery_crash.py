@@ -68,12 +68,13 @@ def _copies(emu: SlackEmulator, row: OutboxMessage) -> list[str]:
 
 @pytest.mark.parametrize(
     ("what", "slack_has_it"),
-    [("answer", True), ("answer", False), ("offer", True), ("offer", False)],
+    [("answer", True), ("answer", False), ("offer", True), ("offer", False), ("queue", True)],
     ids=[
         "answer-after-slack-posted",
         "answer-before-slack-posted",
         "offer-after-slack-posted",
         "offer-before-slack-posted",
+        "queue-card-after-slack-posted",
     ],
 )
 def test_a_kill_in_flight_loses_nothing_and_doubles_nothing(
@@ -81,13 +82,13 @@ def test_a_kill_in_flight_loses_nothing_and_doubles_nothing(
 ) -> None:
     slack = SlackSender(f"http://127.0.0.1:{served.port}/slack/events", SIGNING_SECRET)
     dm = emulator.im_channel(OFFICER)
-    target = dm if what == "answer" else CHAMPION
+    target = {"answer": dm, "offer": CHAMPION, "queue": "CQUEUE"}[what]
     held = emulator.hold("chat.postMessage", applied=slack_has_it, channel=target)
     slack.dm(user=OFFICER, channel=dm, text=GENERAL if what == "answer" else LIVE)
     assert held.wait_reached(timeout=30)
     served.kill()  # the call is in flight: the row is claimed, its ts not recorded
     held.release()
-    prefix = "answer:" if what == "answer" else "offer:"
+    prefix = f"{what}:"
     left = _row(db, prefix)
     assert left is not None and left.status is OutboxStatus.PENDING and left.locked_until
     posts_before = len(emulator.find_calls("chat.postMessage", ok=True))
