@@ -90,8 +90,11 @@ def test_two_processes_sweeping_one_inbox_work_on_each_row_once(
         assert int(s.scalar(select(func.count()).select_from(Question)) or 0) == ROWS
     assert all(r.handled_at is not None and r.body is None for r in rows)
     assert [r.attempts for r in rows] == [1] * ROWS  # each claimed once, by one process
+    # Which process took which row is the sweeps' race: usually both take some, but one whose
+    # sweep came first may take them all. Exactly once is what must hold either way (above);
+    # the claim's race itself is proved row by row in tests/services/test_inbox.py.
     claimers = {(r.claimed_by or "").rsplit(":", 1)[0] for r in rows}
-    assert len(claimers) == 2, "both processes swept"
+    assert 1 <= len(claimers) <= 2
 
 
 def test_a_request_replayed_to_the_other_process_is_refused(
