@@ -25,7 +25,7 @@ import socket
 import threading
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from slack_bolt import App
 from slack_bolt.request import BoltRequest
@@ -53,14 +53,12 @@ class Claim:
     finished: bool = field(default=False)
 
 
-class Transport:
+class Transport(Protocol):
     """How the receiving app hands over a row's work, and a form's outbox rows."""
 
-    def hand_over(self, inbox_id: int) -> None:
-        raise NotImplementedError
+    def hand_over(self, inbox_id: int) -> None: ...
 
-    def deliver(self, ids: list[int]) -> None:
-        raise NotImplementedError
+    def deliver(self, ids: list[int]) -> None: ...
 
 
 class Processor:

@@ -17,9 +17,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
-from bot.models import KnownWorkspace, Member, Offer, Request
+from bot.models import Member, Offer, Request
 from bot.runtime import Runtime
-from bot.services import broadcasts, cpd, curation, digest, monthly, retention, sweeps
+from bot.services import broadcasts, cpd, curation, digest, monthly, national, retention, sweeps
 from bot.tenancy import Tenanted, Workspace
 
 log = logging.getLogger(__name__)
@@ -88,11 +88,8 @@ def every_workspace_with_data(runtime: Runtime) -> list[Workspace]:
     """The workspaces served, and those the app has left (whose rows retention must still
     purge, though nothing more is sent there)."""
     found = {w.team_id: w for w in runtime.installations.workspaces()}
-    with runtime.db.everywhere() as session:
-        for team, enterprise in session.execute(
-            select(KnownWorkspace.team_id, KnownWorkspace.enterprise_id)
-        ):
-            found.setdefault(team, Workspace(team, enterprise))
+    for left in national.served(runtime.db, with_left=True):
+        found.setdefault(left.team_id, left)
     return [found[team] for team in sorted(found)]
 
 
