@@ -145,6 +145,26 @@ class SlackEmulator(EmulatorCore):
             ws.add_message(channel, {"type": "message", "user": user, "text": text, "ts": ts})
             return ts
 
+    def app_message(
+        self,
+        channel: str,
+        text: str,
+        *,
+        bot_user: str,
+        metadata: dict[str, Any] | None = None,
+        team_id: str | None = None,
+    ) -> str:
+        """Another app (its bot user `bot_user`) posts in a channel, with any metadata it
+        likes; its ts."""
+        with self._lock:
+            ws = self._dir.workspace(team_id)
+            ts = ws.next_ts()
+            message: dict[str, Any] = {"type": "message", "user": bot_user, "text": text, "ts": ts}
+            if metadata is not None:
+                message["metadata"] = metadata
+            ws.add_message(ws.ims.get(channel, channel), message)
+            return ts
+
     def ephemeral_messages(
         self, channel: str, user: str, *, team_id: str | None = None
     ) -> list[dict[str, Any]]:

@@ -141,6 +141,11 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(Reply({"ok": False, "error": "request_too_large"}, status=413))
             return
         body = self.rfile.read(length) if length > 0 else b""
+        if len(body) < length:
+            # The caller went away mid-request (killed between sending its headers and its
+            # body, as http.client sends them apart): Slack never acts on half a request.
+            self.close_connection = True
+            return
         content_type = self.headers.get("Content-Type") or ""
         try:
             if url.path.startswith("/api/"):

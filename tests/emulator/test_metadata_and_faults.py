@@ -124,3 +124,33 @@ def test_a_held_call_waits_for_its_release(emu: SlackEmulator) -> None:
         t.join(timeout=5)
     assert answers == {"C1": True, "C2": 500}
     assert emu.messages("C2") == []
+
+
+@pytest.mark.parametrize("sent", [0, 10], ids=["headers-only", "part-of-the-body"])
+def test_a_request_cut_off_before_its_body_arrived_is_never_acted_on(
+    emu: SlackEmulator, sent: int
+) -> None:
+    """http.client sends a request's headers and its body in two writes: a caller killed
+    between them leaves headers promising a body that never comes. Slack acts on no such
+    request, so neither does the emulator (before, it read an empty body and recorded a
+    `chat.postMessage` with no channel and no text)."""
+    import socket
+    from urllib.parse import urlsplit
+
+    body = b'{"channel": "C1", "text": "never whole"}'
+    where = urlsplit(emu.api_url)
+    with socket.create_connection((where.hostname, where.port), timeout=5) as raw:
+        raw.sendall(
+            b"POST /api/chat.postMessage HTTP/1.1\r\n"
+            b"Host: 127.0.0.1\r\n"
+            b"Authorization: Bearer " + TOKEN.encode() + b"\r\n"
+            b"Content-Type: application/json; charset=utf-8\r\n"
+            b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body[:sent]
+        )
+        raw.shutdown(socket.SHUT_WR)  # the caller is gone: nothing more will come
+        assert raw.recv(1024) == b""  # no answer: the connection is simply closed
+    # The server is still answering, and the cut-off request left no trace.
+    _client(emu).chat_postMessage(channel="C1", text="whole")
+    assert [c.args.get("text") for c in emu.find_calls("chat.postMessage")] == ["whole"]
+    assert [m["text"] for m in emu.messages("C1")] == ["whole"]
+    assert emu.violations == []
