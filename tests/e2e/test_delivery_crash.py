@@ -68,12 +68,13 @@ def _copies(emu: SlackEmulator, row: OutboxMessage) -> list[str]:
 
 @pytest.mark.parametrize(
     ("what", "slack_has_it"),
-    [("answer", True), ("answer", False), ("offer", True), ("offer", False)],
+    [("answer", True), ("answer", False), ("offer", True), ("offer", False), ("queue", True)],
     ids=[
         "answer-after-slack-posted",
         "answer-before-slack-posted",
         "offer-after-slack-posted",
         "offer-before-slack-posted",
+        "queue-card-after-slack-posted",
     ],
 )
 def test_a_kill_in_flight_loses_nothing_and_doubles_nothing(
