@@ -3,8 +3,11 @@ metadata, so before a row that Slack may already have is sent again, the convers
 history since its first unsure attempt is read for it.
 
 An unknown outcome is a 5xx or a broken connection after the request went out, or a claim
-that a crashed sender left behind. Ephemeral messages and response_url replies keep no
-metadata and cannot be looked up: those are sent again (at least once, never lost).
+that a crashed sender left behind. A message counts only if this app posted it (its bot user,
+learnt once per workspace from `auth.test`): another app in the channel could copy the
+metadata, and a copy must never stand in for the post. Ephemeral messages and response_url
+replies keep no metadata and cannot be looked up: those are sent again (at least once, never
+lost).
 """
 
 from __future__ import annotations
@@ -43,8 +46,11 @@ def mark(row_id: int, ref: str | None) -> dict[str, Any]:
     return {"event_type": EVENT_TYPE, "event_payload": payload}
 
 
-def made_by(message: dict[str, Any], row_id: int) -> bool:
-    """Whether `message` (from history with all metadata) was posted for outbox row `row_id`."""
+def made_by(message: dict[str, Any], row_id: int, poster: str) -> bool:
+    """Whether `message` (from history with all metadata) was posted for outbox row `row_id`
+    by `poster` (this app's bot user: in an organisation, one ID in every workspace of it)."""
+    if message.get("user") != poster:
+        return False
     metadata = message.get("metadata") or {}
     if not isinstance(metadata, dict) or metadata.get("event_type") != EVENT_TYPE:
         return False
@@ -69,6 +75,7 @@ class Lookups:
         self.sleep = sleep
         self.counts: Counter[str] = Counter()
         self._lock = threading.Lock()
+        self._poster: str | None = None  # the user this token posts as, once asked
 
     def find(
         self,
@@ -83,6 +90,7 @@ class Lookups:
         `payload["channel"]` to the conversation looked in when it was opened here (a DM
         addressed by user ID, a group DM), so the post that may follow goes to it directly.
         Raises what the Web API raised (the caller decides: a 429 waits, others post)."""
+        poster = self._who(client)
         channel = self._conversation(client, method, payload)
         oldest = f"{(since - SKEW).timestamp():.6f}"
         thread = payload.get("thread_ts")
@@ -103,7 +111,7 @@ class Lookups:
                 lookup = "conversations.history"
                 page = self._call(client, lookup, channel, **args)
             for message in page.get("messages") or []:
-                if isinstance(message, dict) and made_by(message, row_id):
+                if isinstance(message, dict) and made_by(message, row_id, poster):
                     self._count("found")
                     return str(message["ts"])
             cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
@@ -111,6 +119,12 @@ class Lookups:
                 break
         self._count("missing")
         return None
+
+    def _who(self, client: WebClient) -> str:
+        """The user this workspace's token posts as, its bot user (asked once, then kept)."""
+        if self._poster is None:
+            self._poster = str(self._call(client, "auth.test", None).get("user_id"))
+        return self._poster
 
     def _conversation(self, client: WebClient, method: str, payload: dict[str, Any]) -> str:
         if method == "conversations.open+chat.postMessage":
@@ -136,6 +150,7 @@ class Lookups:
             self.sleep(wait)
         self._count(method)
         calls = {
+            "auth.test": client.auth_test,
             "conversations.open": client.conversations_open,
             "conversations.history": client.conversations_history,
             "conversations.replies": client.conversations_replies,

@@ -67,6 +67,7 @@ def test_a_500_makes_the_next_try_look_first_and_a_429_does_not(
     sender.deliver([first])
     assert calls(emulator) == [
         ("chat.postMessage", 500),
+        ("auth.test", 200),  # who this bot is, asked once: only its own posts count
         ("conversations.history", 200),  # not there: Slack had not posted it
         ("chat.postMessage", 200),
     ]
@@ -79,6 +80,23 @@ def test_a_500_makes_the_next_try_look_first_and_a_429_does_not(
     clock.move(5)
     sender.deliver([second])
     assert calls(emulator) == [("chat.postMessage", 429), ("chat.postMessage", 200)]
+
+
+def test_a_copy_of_its_metadata_posted_by_another_app_is_not_taken_for_the_post(
+    db: Database, emulator: SlackEmulator
+) -> None:
+    clock = Clock()
+    sender = delivery(db, emulator, clock)
+    first = queue(db, channel="CGENERAL", text="the real one", ref=refs.queue_card(1))
+    emulator.inject("chat.postMessage", status=500)  # never posted: the outcome is unknown
+    sender.deliver([first])
+    # Another app in the channel posts a message carrying the same metadata.
+    emulator.app_message("CGENERAL", "a copy", bot_user="UOTHERAPP", metadata=mark(first, None))
+    clock.move(5)
+    sender.deliver([first])
+    assert [m["text"] for m in emulator.messages("CGENERAL")] == ["a copy", "the real one"]
+    assert row(db, first).ts == emulator.messages("CGENERAL")[1]["ts"]
+    assert sender.lookups.counts["missing"] == 1 and sender.lookups.counts["found"] == 0
 
 
 def test_a_post_slack_made_before_its_500_is_found_not_posted_again(
