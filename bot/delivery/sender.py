@@ -70,7 +70,7 @@ class Delivery(OutboxRows):
         *,
         clock: Callable[[], datetime] = utcnow,
         lanes: int = LANES,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
         pacer: Pacer | None = None,
         claim_for: timedelta = CLAIM_FOR,
         clients: Clients | None = None,
@@ -91,12 +91,16 @@ class Delivery(OutboxRows):
         # again beside itself.
         self.claim_for = claim_for
         self.lanes = max(1, lanes)
-        self.sleep = sleep
+        # Set when the process shuts down: a long delivery gives its rows back for the sweep,
+        # and every wait (a channel's pace, a lookup's, the next due row) ends at once.
+        self.stopping = threading.Event()
+        self.sleep = sleep or self._wait
         # Per workspace, looks for posts whose outcome is unknown (paced in its pacer).
         self._lookups: dict[str, Lookups] = {}
         self._lookups_lock = threading.Lock()
-        # Set when the process shuts down: a long delivery gives its rows back for the sweep.
-        self.stopping = threading.Event()
+
+    def _wait(self, seconds: float) -> None:
+        self.stopping.wait(seconds)
 
     @property
     def pacer(self) -> Pacer:
@@ -161,8 +165,8 @@ class Delivery(OutboxRows):
             if wait > 0:
                 before = self.clock()
                 self.sleep(wait)
-                if self.clock() <= before:
-                    break  # a clock that stands still (a test's): the next sweep carries on
+                if self.clock() <= before or self.stopping.is_set():
+                    break  # a clock that stands still (a test's), or a shutdown: the sweep goes on
         return outcomes
 
     def _run(self, claimed: list[_Claimed], width: int | None = None) -> list[Outcome]:
@@ -195,6 +199,9 @@ class Delivery(OutboxRows):
                 break
             if wait > 0:
                 self.sleep(wait)
+                if self.stopping.is_set():  # woken by the shutdown: the row goes back
+                    self.defer([r.id for r in rows[index:]], 0)
+                    break
             if time.monotonic() - claimed_at > self.claim_for.total_seconds() / 2:
                 if not self.still_ours(row):
                     continue  # our claim ran out and another sender took the row
