@@ -112,6 +112,7 @@ def test_a_lead_cannot_log_for_a_stranger_and_a_half_valid_form_saves_nothing(db
             session=s,
             settings=SERVICE_SETTINGS,
             lead_id="ULEAD1",
+            caller=roster.get(session=s, slack_user_id="ULEAD1"),
             form=ActivityForm(title="Day", held_on=cpd.today_of(utcnow()), hours="3"),
             attendees=[CHAMPION, "USTRANGER"],
             key="v1",
