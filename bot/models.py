@@ -145,16 +145,6 @@ class CurationItem(Tenanted, Base):
     question: Mapped[Question] = relationship(back_populates="curation")
 
 
-class ProcessedEvent(Tenanted, Base):
-    """A Slack event id already received, so a retried delivery is answered once."""
-
-    __tablename__ = "processed_events"
-
-    event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
-    handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-
-
 class InboxItem(Base):
     """A request from Slack whose work runs after its ack, written before the ack: a crash
     after it loses nothing (`bot.services.inbox`). Its unique columns also refuse a replayed
