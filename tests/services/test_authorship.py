@@ -14,6 +14,7 @@ from bot.models import AuditEvent, Broadcast, BroadcastStatus, OutboxMessage, Re
 from bot.services import broadcasts, requests, roster
 from bot.services.broadcasts import Form
 from bot.views.errors import refusal
+from tests import seeding
 from tests.conftest import SERVICE_SETTINGS
 from tests.services.test_broadcasts import SETTINGS
 
@@ -34,7 +35,7 @@ def draft(db: Database, user: str, edit_of: int | None = None, **form: object) -
             session=s,
             settings=SETTINGS,
             author_id=user,
-            caller=roster.get(session=s, slack_user_id=user),
+            caller=seeding.member(s, user),
             form=Form(category="national_policy", title="CPS guidance", message="Read it.", **form),  # type: ignore[arg-type]
             now=now,
             edit_of=edit_of,
@@ -48,7 +49,7 @@ def confirm(db: Database, user: str, draft_id: int) -> Broadcast:
             settings=SETTINGS,
             draft_id=draft_id,
             user_id=user,
-            caller=roster.get(session=s, slack_user_id=user),
+            caller=seeding.member(s, user),
             now=utcnow(),
         )
         s.expunge(b)
@@ -86,7 +87,7 @@ def test_an_edit_is_its_editors_to_send_and_the_post_keeps_its_author(db: Databa
             session=s,
             settings=SETTINGS,
             author_id=ADMIN,
-            caller=roster.get(session=s, slack_user_id=ADMIN),
+            caller=seeding.member(s, ADMIN),
             form=Form(category="national_policy", title="Moved", message="Read it."),
             now=utcnow(),
             edit_of=original.id,
@@ -106,24 +107,12 @@ def test_nobody_takes_their_own_request_and_it_stays_in_the_queue(db: Database) 
             session=s, settings=SERVICE_SETTINGS, asker_id=CHAMP, text="he follows her"
         )[0].id
     with db.session() as s, pytest.raises(OwnRequest) as refused:
-        requests.claim(
-            session=s,
-            settings=SERVICE_SETTINGS,
-            request_id=rid,
-            champion_id=CHAMP,
-            caller=roster.get(session=s, slack_user_id=CHAMP),
-        )
+        seeding.claim(s, SERVICE_SETTINGS, rid, CHAMP)
     assert "stays in the queue" in refusal(refused.value)
     with db.session() as s:
         req = s.get(Request, rid)
         assert req is not None and req.champion_id is None and req.claims == 0
-        requests.claim(
-            session=s,
-            settings=SERVICE_SETTINGS,
-            request_id=rid,
-            champion_id=LEAD,
-            caller=roster.get(session=s, slack_user_id=LEAD),
-        )
+        seeding.claim(s, SERVICE_SETTINGS, rid, LEAD)
 
 
 def test_a_caller_who_is_not_the_user_is_a_mistake_not_a_permission(db: Database) -> None:
@@ -140,5 +129,5 @@ def test_a_caller_who_is_not_the_user_is_a_mistake_not_a_permission(db: Database
             settings=SERVICE_SETTINGS,
             request_id=rid,
             user_id="UOFFICER2",
-            caller=roster.get(session=s, slack_user_id=LEAD),
+            caller=seeding.member(s, LEAD),
         )
