@@ -53,6 +53,7 @@ def _toggle(unit: Unit, client: WebClient, on: bool) -> None:
         session=unit.session,
         settings=unit.settings,
         user_id=unit.user_id or "",
+        caller=unit.caller,
         on=on,
         now=unit.now,
     )

@@ -70,9 +70,16 @@ def test_never_the_asker_nor_someone_away_off_or_full(db: Database) -> None:
     seed(db, CHAMPS[:4])
     now = utcnow()
     with db.session() as s:
-        availability.set_on(session=s, user_id="UCHAMP2", on=False, now=now)
+        availability.set_on(
+            session=s, user_id="UCHAMP2", caller=seeding.member(s, "UCHAMP2"), on=False, now=now
+        )
         availability.set_away(
-            session=s, settings=SETTINGS, user_id="UCHAMP3", until=now + timedelta(hours=2), now=now
+            session=s,
+            settings=SETTINGS,
+            user_id="UCHAMP3",
+            caller=seeding.member(s, "UCHAMP3"),
+            until=now + timedelta(hours=2),
+            now=now,
         )
         roster.get(session=s, slack_user_id="UCHAMP4").max_active = 0  # type: ignore[union-attr]
     _, offered = new_request(db, asker="UCHAMP1")
@@ -229,7 +236,12 @@ def test_sweeps_expire_warn_escalate_and_end_away(db: Database) -> None:
     with db.session() as s:
         assert sweeps.due_escalations(session=s, now=breach) == []
         availability.set_away(
-            session=s, settings=SETTINGS, user_id="UCHAMP1", until=breach, now=utcnow()
+            session=s,
+            settings=SETTINGS,
+            user_id="UCHAMP1",
+            caller=seeding.member(s, "UCHAMP1"),
+            until=breach,
+            now=utcnow(),
         )
     with db.session() as s:
         (member_id,) = sweeps.due_returns(session=s, now=breach)
@@ -283,7 +295,12 @@ def test_away_in_the_past_is_refused_with_examples(db: Database) -> None:
     now = utcnow()
     with db.session() as s, pytest.raises(ServiceError, match=r"already passed.*for 3h"):
         availability.set_away(
-            session=s, settings=SETTINGS, user_id="UCHAMP1", until=now - timedelta(hours=1), now=now
+            session=s,
+            settings=SETTINGS,
+            user_id="UCHAMP1",
+            caller=seeding.member(s, "UCHAMP1"),
+            until=now - timedelta(hours=1),
+            now=now,
         )
 
 
