@@ -21,7 +21,7 @@ from bot.domain.home import Workload
 from bot.models import Member
 from bot.services import requests
 from bot.services.audit import record
-from bot.services.policy import Act, may, require
+from bot.services.policy import Act, may, require_own
 
 MAX_AWAY = timedelta(days=366)
 MAX_AREA = 80  # characters
@@ -44,8 +44,8 @@ class Availability:
         return self.workload.count
 
 
-def _champion(caller: Member | None) -> Member:
-    require(caller, Act.SET_AVAILABILITY)
+def _champion(caller: Member | None, user_id: str) -> Member:
+    require_own(caller, Act.SET_AVAILABILITY, user_id=user_id)
     assert caller is not None  # the policy lets no one off the roster set availability
     return caller
 
@@ -53,10 +53,11 @@ def _champion(caller: Member | None) -> Member:
 def status(*, session: Session, user_id: str, caller: Member | None, now: datetime) -> Availability:
     """Where a champion stands now; for a lead or admin who may claim, only what they hold."""
     if may(caller, Act.TAKE_REQUESTS) and not may(caller, Act.SET_AVAILABILITY):
+        require_own(caller, Act.TAKE_REQUESTS, user_id=user_id)
         assert caller is not None  # the policy lets no one off the roster take requests
         load = requests.workload(session=session, champion_id=user_id)
         return Availability(caller, False, load, routed=False)
-    member = _champion(caller)
+    member = _champion(caller, user_id)
     return Availability(
         member,
         requests.is_available(member, now),
@@ -68,7 +69,7 @@ def set_on(
     *, session: Session, user_id: str, caller: Member | None, on: bool, now: datetime
 ) -> Availability:
     """On duty (and back from away) or off duty."""
-    member = _champion(caller)
+    member = _champion(caller, user_id)
     member.on_duty, member.away_until = on, None
     record(
         session=session,
@@ -114,7 +115,7 @@ def set_away(
         raise AwayInPast()
     if until - now > MAX_AWAY:
         raise AwayTooLong()
-    member = _champion(caller)
+    member = _champion(caller, user_id)
     member.away_until = until
     record(
         session=session,
@@ -137,7 +138,7 @@ def set_profile(
     skills: list[str] | None = None,
 ) -> Member:
     """A champion's own area or skills, used to match requests."""
-    member = _champion(caller)
+    member = _champion(caller, user_id)
     if area is not None:
         if len(area) > MAX_AREA:
             raise AreaTooLong(MAX_AREA)

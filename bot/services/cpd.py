@@ -84,7 +84,7 @@ def log(
 ) -> CpdActivity | None:
     """A champion logs one of their own activities; None when this form was already logged."""
     now = now or utcnow()
-    policy.require(caller, policy.Act.KEEP_CPD)
+    policy.require_own(caller, policy.Act.KEEP_CPD, user_id=user_id)
     title, held_on, hours, provider, note = check_form(form, today=today_of(now))
     row = CpdActivity(
         user_id=user_id,
@@ -136,7 +136,7 @@ def record_session(
     """A lead logs one training session for every champion picked; each is told by DM. A
     champion not on the roster refuses the whole form, and nothing is saved."""
     now = now or utcnow()
-    policy.require(caller, policy.Act.RECORD_TRAINING)
+    policy.require_own(caller, policy.Act.RECORD_TRAINING, user_id=lead_id)
     errors: dict[str, str] = {}
     try:
         title, held_on, hours, provider, _ = check_form(form, today=today_of(now))
@@ -189,7 +189,7 @@ def attend(
     """*I attended* on a training broadcast: the session is logged for the champion once it
     has started; before then, or pressed again, nothing more is logged."""
     now = now or utcnow()
-    policy.require(caller, policy.Act.KEEP_CPD)
+    policy.require_own(caller, policy.Act.KEEP_CPD, user_id=user_id)
     b = get_broadcast(session=session, broadcast_id=broadcast_id)
     if b.category is not BroadcastCategory.TRAINING or b.session_at is None or not b.cpd_hours:
         raise NotATrainingSession()
@@ -255,7 +255,7 @@ def standings_for_lead(
     *, session: Session, settings: Settings, lead_id: str, caller: Member | None, now: datetime
 ) -> list[Standing]:
     """`standings`, for a lead to see (leads only); the viewing is audited."""
-    policy.require(caller, policy.Act.RECORD_TRAINING)
+    policy.require_own(caller, policy.Act.RECORD_TRAINING, user_id=lead_id)
     found = standings(session=session, settings=settings, now=now)
     audit(
         session=session,
@@ -286,7 +286,7 @@ def record_of(
     *, session: Session, settings: Settings, user_id: str, caller: Member | None, now: datetime
 ) -> CpdRecord:
     """A champion's own CPD record: where they stand and every activity, newest first."""
-    policy.require(caller, policy.Act.KEEP_CPD)
+    policy.require_own(caller, policy.Act.KEEP_CPD, user_id=user_id)
     rows = list(
         session.scalars(
             select(CpdActivity)

@@ -1,5 +1,6 @@
 """Who may send a draft, and who may take a request: the rules beyond the role, at the service
-(whatever a button or a view's metadata said)."""
+(whatever a button or a view's metadata said); and whose CPD record and availability a caller's
+entry is for."""
 
 from __future__ import annotations
 
@@ -9,9 +10,19 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.db import Database
+from bot.domain.cpd import ActivityForm
 from bot.domain.errors import NotDraftAuthor, OwnRequest
-from bot.models import AuditEvent, Broadcast, BroadcastStatus, OutboxMessage, Request, Role, utcnow
-from bot.services import broadcasts, requests, roster
+from bot.models import (
+    AuditEvent,
+    Broadcast,
+    BroadcastStatus,
+    CpdActivity,
+    OutboxMessage,
+    Request,
+    Role,
+    utcnow,
+)
+from bot.services import availability, broadcasts, cpd, requests, roster
 from bot.services.broadcasts import Form
 from bot.views.errors import refusal
 from tests import seeding
@@ -131,3 +142,31 @@ def test_a_caller_who_is_not_the_user_is_a_mistake_not_a_permission(db: Database
             user_id="UOFFICER2",
             caller=seeding.member(s, LEAD),
         )
+
+
+def test_a_champion_entry_lends_no_one_their_cpd_record_or_their_availability(
+    db: Database,
+) -> None:
+    """The same for what is the caller's own: a champion's entry with an officer's id logs no
+    CPD for the officer, changes no one's availability and shows no one's record."""
+    seed(db)
+    activity = ActivityForm(title="Webinar", held_on=cpd.today_of(utcnow()), hours="1")
+    with db.session() as s:
+        champion = seeding.member(s, CHAMP)
+        with pytest.raises(ValueError, match="different people"):
+            cpd.log(session=s, user_id="UOFFICER1", caller=champion, form=activity, key="k")
+        with pytest.raises(ValueError, match="different people"):
+            availability.set_on(
+                session=s, user_id="UOFFICER1", caller=champion, on=False, now=utcnow()
+            )
+        with pytest.raises(ValueError, match="different people"):
+            cpd.record_of(
+                session=s,
+                settings=SERVICE_SETTINGS,
+                user_id="UOFFICER1",
+                caller=champion,
+                now=utcnow(),
+            )
+        assert s.query(CpdActivity).count() == 0
+        cpd.log(session=s, user_id=CHAMP, caller=champion, form=activity, key="k")  # their own
+        assert s.query(CpdActivity).count() == 1
