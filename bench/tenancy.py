@@ -49,7 +49,7 @@ from bot.models import (
     Surface,
     utcnow,
 )
-from bot.services import home, requests
+from bot.services import home, requests, roster
 from bot.tenancy import Workspace
 from bot.views.home import home_view
 
@@ -232,7 +232,8 @@ def operations(n: int) -> dict[str, Callable[[Any], object]]:
         assert routed.offered_to, "nobody was offered the request"
 
     def app_home(session: Any) -> None:
-        data = home.home_for(session=session, user_id=lead, now=utcnow())
+        caller = roster.get(session=session, slack_user_id=lead)
+        data = home.home_for(session=session, user_id=lead, caller=caller, now=utcnow())
         assert data.figures is not None and len(data.champions) == CHAMPIONS
         home_view(home=data, network_name="Stalking Champions", subject="stalking")
 

@@ -37,27 +37,38 @@ def on_champion(unit: Unit, command: dict[str, Any], client: WebClient) -> None:
 
 
 def _run(unit: Unit, client: WebClient, sub: str, rest: str) -> str:
-    session, user_id, now = unit.session, unit.user_id or "", unit.now
+    session, user_id, caller, now = unit.session, unit.user_id or "", unit.caller, unit.now
     a: Availability
     if sub in ("on", "off"):
         a = availability.set_duty(
-            session=session, settings=unit.settings, user_id=user_id, on=sub == "on", now=now
+            session=session,
+            settings=unit.settings,
+            user_id=user_id,
+            caller=caller,
+            on=sub == "on",
+            now=now,
         )
     elif sub == "away":
-        availability.status(session=session, user_id=user_id, now=now)  # refuse non-champions
+        # refuse non-champions before reading the time
+        availability.status(session=session, user_id=user_id, caller=caller, now=now)
         until = availability.parse_until(rest, now=now, tz=profiles.zone(client, user_id))
         a = availability.set_away(
-            session=session, settings=unit.settings, user_id=user_id, until=until, now=now
+            session=session,
+            settings=unit.settings,
+            user_id=user_id,
+            caller=caller,
+            until=until,
+            now=now,
         )
     elif sub == "status":
-        a = availability.status(session=session, user_id=user_id, now=now)
+        a = availability.status(session=session, user_id=user_id, caller=caller, now=now)
     elif sub == "area":
-        availability.set_profile(session=session, user_id=user_id, area=rest)
-        a = availability.status(session=session, user_id=user_id, now=now)
+        availability.set_profile(session=session, user_id=user_id, caller=caller, area=rest)
+        a = availability.status(session=session, user_id=user_id, caller=caller, now=now)
     elif sub == "skills":
         skills = rest.replace(" ", ",").split(",")
-        availability.set_profile(session=session, user_id=user_id, skills=skills)
-        a = availability.status(session=session, user_id=user_id, now=now)
+        availability.set_profile(session=session, user_id=user_id, caller=caller, skills=skills)
+        a = availability.status(session=session, user_id=user_id, caller=caller, now=now)
     else:
         return CHAMPION_USAGE
     return describe(

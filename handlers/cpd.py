@@ -35,7 +35,11 @@ def register(app: App) -> None:
 def cpd_reply(unit: Unit) -> Reply:
     """`/champion cpd`: a champion's record, or for a lead where the champions stand."""
     found = cpd.overview(
-        session=unit.session, settings=unit.settings, user_id=unit.user_id or "", now=unit.now
+        session=unit.session,
+        settings=unit.settings,
+        user_id=unit.user_id or "",
+        caller=unit.caller,
+        now=unit.now,
     )
     if isinstance(found, CpdRecord):
         return views.record_reply(found)
@@ -44,7 +48,7 @@ def cpd_reply(unit: Unit) -> Reply:
 
 def on_log_button(unit: Unit, body: dict[str, Any], client: WebClient) -> None:
     """*Log CPD activity*: a quick check, then the form at once (trigger ids die in 3 s)."""
-    cpd.check_may_log(session=unit.session, user_id=unit.user_id or "")
+    cpd.check_may_log(caller=unit.caller)
     client.views_open(
         trigger_id=body["trigger_id"], view=views.activity_modal(today=cpd.today_of(unit.now))
     )
@@ -52,7 +56,7 @@ def on_log_button(unit: Unit, body: dict[str, Any], client: WebClient) -> None:
 
 def on_session_button(unit: Unit, body: dict[str, Any], client: WebClient) -> None:
     """*Record a training session*: leads only, then the form."""
-    cpd.check_may_record(session=unit.session, user_id=unit.user_id or "")
+    cpd.check_may_record(caller=unit.caller)
     client.views_open(
         trigger_id=body["trigger_id"], view=views.session_modal(today=cpd.today_of(unit.now))
     )
@@ -90,15 +94,20 @@ def _done(unit: Unit, ack: Ack, client: WebClient, text: str) -> None:
 def on_activity_form(unit: Unit, ack: Ack, view: dict[str, Any], client: WebClient) -> None:
     """A champion's activity form: logged once, however often it is sent."""
     user_id = unit.user_id or ""
-    logged = cpd.log_activity(
+    logged = cpd.log(
         session=unit.session,
         user_id=user_id,
+        caller=unit.caller,
         form=_form(view, note=True),
         key=str(view.get("id") or "") or None,
         now=unit.now,
     )
     record = cpd.record_of(
-        session=unit.session, settings=unit.settings, user_id=user_id, now=unit.now
+        session=unit.session,
+        settings=unit.settings,
+        user_id=user_id,
+        caller=unit.caller,
+        now=unit.now,
     )
     _done(unit, ack, client, views.logged_notice(record, again=logged is None))
 
@@ -110,6 +119,7 @@ def on_session_form(unit: Unit, ack: Ack, view: dict[str, Any], client: WebClien
         session=unit.session,
         settings=unit.settings,
         lead_id=unit.user_id or "",
+        caller=unit.caller,
         form=_form(view, note=False),
         attendees=[str(u) for u in picked if isinstance(u, str)],
         key=str(view.get("id") or "") or None,
@@ -124,6 +134,7 @@ def on_attended(unit: Unit, action: dict[str, Any], respond: Respond) -> None:
         session=unit.session,
         broadcast_id=button_id(action),
         user_id=unit.user_id or "",
+        caller=unit.caller,
         now=unit.now,
     )
     text = views.attended_reply(result)

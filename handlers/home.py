@@ -24,13 +24,17 @@ def register(app: App) -> None:
 def publish_home(unit: Unit, client: WebClient) -> None:
     """Render the caller's App Home now and publish it once the unit has committed."""
     data = home.home_for(
-        session=unit.session, user_id=unit.user_id or "", now=unit.now, settings=unit.settings
+        session=unit.session,
+        user_id=unit.user_id or "",
+        caller=unit.caller,
+        now=unit.now,
+        settings=unit.settings,
     )
     view = home_view(
         home=data, network_name=unit.settings.network_name, subject=unit.settings.subject
     )
     user_id = unit.user_id or ""
-    nationally = national.home(session=unit.session, db=unit.db, user_id=user_id)
+    nationally = national.home(db=unit.db, caller=unit.caller)
     if nationally is not None:  # a national lead also sees every force side by side
         blocks = view["blocks"] + national_views.home_blocks(*nationally)
         view = {**view, "blocks": blocks[:100]}  # Slack's limit for a Home tab
@@ -49,6 +53,7 @@ def _toggle(unit: Unit, client: WebClient, on: bool) -> None:
         session=unit.session,
         settings=unit.settings,
         user_id=unit.user_id or "",
+        caller=unit.caller,
         on=on,
         now=unit.now,
     )

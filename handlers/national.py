@@ -17,13 +17,13 @@ def on_national(unit: Unit, command: dict[str, Any], respond: Respond, words: li
     """`/broadcast national [dm] Title | Message`, `… status`, `… figures`; a force lead (or
     anyone else) is refused politely and nothing is sent."""
     user = unit.user_id or ""
-    national.check(session=unit.session, user_id=user)
+    national.check(caller=unit.caller)
     rest = words[1:]
     sub = rest[0].lower() if rest else ""
     if sub in ("", "status"):
-        reply = views.status_reply(national.recent(session=unit.session, db=unit.db, user_id=user))
+        reply = views.status_reply(national.recent(db=unit.db, caller=unit.caller))
     elif sub == "figures":
-        found = national.figures_for(session=unit.session, db=unit.db, user_id=user)
+        found = national.figures_for(db=unit.db, caller=unit.caller)
         reply = views.figures_reply(found)
     else:
         dm = sub == "dm"
@@ -40,6 +40,7 @@ def on_national(unit: Unit, command: dict[str, Any], respond: Respond, words: li
             db=unit.db,
             defaults=unit.defaults,
             author_id=user,
+            caller=unit.caller,
             author=unit.workspace or Workspace(str(command.get("team_id") or "-")),
             title=title,
             body=body,

@@ -19,9 +19,9 @@ from bot.domain.errors import (
 )
 from bot.domain.home import Workload
 from bot.models import Member
-from bot.services import requests, roster
+from bot.services import requests
 from bot.services.audit import record
-from bot.services.policy import Act, may, require
+from bot.services.policy import Act, may, require_own
 
 MAX_AWAY = timedelta(days=366)
 MAX_AREA = 80  # characters
@@ -44,21 +44,20 @@ class Availability:
         return self.workload.count
 
 
-def _champion(session: Session, user_id: str) -> Member:
-    member = roster.get(session=session, slack_user_id=user_id)
-    require(member, Act.SET_AVAILABILITY)
-    assert member is not None  # the policy lets no one off the roster set availability
-    return member
+def _champion(caller: Member | None, user_id: str) -> Member:
+    require_own(caller, Act.SET_AVAILABILITY, user_id=user_id)
+    assert caller is not None  # the policy lets no one off the roster set availability
+    return caller
 
 
-def status(*, session: Session, user_id: str, now: datetime) -> Availability:
+def status(*, session: Session, user_id: str, caller: Member | None, now: datetime) -> Availability:
     """Where a champion stands now; for a lead or admin who may claim, only what they hold."""
-    member = roster.get(session=session, slack_user_id=user_id)
-    if may(member, Act.TAKE_REQUESTS) and not may(member, Act.SET_AVAILABILITY):
-        assert member is not None  # the policy lets no one off the roster take requests
+    if may(caller, Act.TAKE_REQUESTS) and not may(caller, Act.SET_AVAILABILITY):
+        require_own(caller, Act.TAKE_REQUESTS, user_id=user_id)
+        assert caller is not None  # the policy lets no one off the roster take requests
         load = requests.workload(session=session, champion_id=user_id)
-        return Availability(member, False, load, routed=False)
-    member = _champion(session, user_id)
+        return Availability(caller, False, load, routed=False)
+    member = _champion(caller, user_id)
     return Availability(
         member,
         requests.is_available(member, now),
@@ -66,9 +65,11 @@ def status(*, session: Session, user_id: str, now: datetime) -> Availability:
     )
 
 
-def set_on(*, session: Session, user_id: str, on: bool, now: datetime) -> Availability:
+def set_on(
+    *, session: Session, user_id: str, caller: Member | None, on: bool, now: datetime
+) -> Availability:
     """On duty (and back from away) or off duty."""
-    member = _champion(session, user_id)
+    member = _champion(caller, user_id)
     member.on_duty, member.away_until = on, None
     record(
         session=session,
@@ -77,32 +78,44 @@ def set_on(*, session: Session, user_id: str, on: bool, now: datetime) -> Availa
         subject_type="member",
         subject_id=user_id,
     )
-    return status(session=session, user_id=user_id, now=now)
+    return status(session=session, user_id=user_id, caller=caller, now=now)
 
 
 def set_duty(
-    *, session: Session, settings: Settings, user_id: str, on: bool, now: datetime
+    *,
+    session: Session,
+    settings: Settings,
+    user_id: str,
+    caller: Member | None,
+    on: bool,
+    now: datetime,
 ) -> Availability:
     """On or off duty, from `/champion` or App Home; a champion coming on duty is offered the
     requests that were waiting for someone free, and one going off duty has their offers moved
     on to the next champion at once."""
-    set_on(session=session, user_id=user_id, on=on, now=now)
+    set_on(session=session, user_id=user_id, caller=caller, on=on, now=now)
     if on:
         requests.route_waiting(session=session, settings=settings, now=now)
     else:
         requests.move_offers_on(session=session, settings=settings, champion_id=user_id, now=now)
-    return status(session=session, user_id=user_id, now=now)
+    return status(session=session, user_id=user_id, caller=caller, now=now)
 
 
 def set_away(
-    *, session: Session, settings: Settings, user_id: str, until: datetime, now: datetime
+    *,
+    session: Session,
+    settings: Settings,
+    user_id: str,
+    caller: Member | None,
+    until: datetime,
+    now: datetime,
 ) -> Availability:
     """Away until a time; it ends by itself. Offers awaiting the champion move on at once."""
     if until <= now:
         raise AwayInPast()
     if until - now > MAX_AWAY:
         raise AwayTooLong()
-    member = _champion(session, user_id)
+    member = _champion(caller, user_id)
     member.away_until = until
     record(
         session=session,
@@ -113,14 +126,19 @@ def set_away(
         detail=until.isoformat(timespec="minutes"),
     )
     requests.move_offers_on(session=session, settings=settings, champion_id=user_id, now=now)
-    return status(session=session, user_id=user_id, now=now)
+    return status(session=session, user_id=user_id, caller=caller, now=now)
 
 
 def set_profile(
-    *, session: Session, user_id: str, area: str | None = None, skills: list[str] | None = None
+    *,
+    session: Session,
+    user_id: str,
+    caller: Member | None,
+    area: str | None = None,
+    skills: list[str] | None = None,
 ) -> Member:
     """A champion's own area or skills, used to match requests."""
-    member = _champion(session, user_id)
+    member = _champion(caller, user_id)
     if area is not None:
         if len(area) > MAX_AREA:
             raise AreaTooLong(MAX_AREA)

@@ -32,7 +32,7 @@ from bot.domain.cpd import (
 )
 from bot.domain.errors import InvalidActivity, NotATrainingSession, SessionNotYet
 from bot.domain.figures import CpdFigures
-from bot.models import BroadcastCategory, CpdActivity, CpdReminder, Role, utcnow
+from bot.models import BroadcastCategory, CpdActivity, CpdReminder, Member, Role, utcnow
 from bot.notify import cpd as notify
 from bot.services import policy, roster
 from bot.services.audit import record as audit
@@ -73,17 +73,18 @@ def _add_once(session: Session, row: CpdActivity) -> bool:
     return True
 
 
-def log_activity(
+def log(
     *,
     session: Session,
     user_id: str,
+    caller: Member | None,
     form: ActivityForm,
     key: str | None,
     now: datetime | None = None,
 ) -> CpdActivity | None:
     """A champion logs one of their own activities; None when this form was already logged."""
     now = now or utcnow()
-    policy.require(roster.get(session=session, slack_user_id=user_id), policy.Act.KEEP_CPD)
+    policy.require_own(caller, policy.Act.KEEP_CPD, user_id=user_id)
     title, held_on, hours, provider, note = check_form(form, today=today_of(now))
     row = CpdActivity(
         user_id=user_id,
@@ -101,11 +102,32 @@ def log_activity(
     return row if _add_once(session, row) else None
 
 
+def log_activity(
+    *,
+    session: Session,
+    user_id: str,
+    form: ActivityForm,
+    key: str | None,
+    now: datetime | None = None,
+) -> CpdActivity | None:
+    """`log` outside a request (seeding, an import): the champion named acts for themselves,
+    as the roster knows them."""
+    return log(
+        session=session,
+        user_id=user_id,
+        caller=roster.get(session=session, slack_user_id=user_id),
+        form=form,
+        key=key,
+        now=now,
+    )
+
+
 def record_session(
     *,
     session: Session,
     settings: Settings,
     lead_id: str,
+    caller: Member | None,
     form: ActivityForm,
     attendees: list[str],
     key: str | None,
@@ -114,7 +136,7 @@ def record_session(
     """A lead logs one training session for every champion picked; each is told by DM. A
     champion not on the roster refuses the whole form, and nothing is saved."""
     now = now or utcnow()
-    policy.require(roster.get(session=session, slack_user_id=lead_id), policy.Act.RECORD_TRAINING)
+    policy.require_own(caller, policy.Act.RECORD_TRAINING, user_id=lead_id)
     errors: dict[str, str] = {}
     try:
         title, held_on, hours, provider, _ = check_form(form, today=today_of(now))
@@ -157,12 +179,17 @@ def record_session(
 
 
 def attend(
-    *, session: Session, broadcast_id: int, user_id: str, now: datetime | None = None
+    *,
+    session: Session,
+    broadcast_id: int,
+    user_id: str,
+    caller: Member | None,
+    now: datetime | None = None,
 ) -> AttendResult:
     """*I attended* on a training broadcast: the session is logged for the champion once it
     has started; before then, or pressed again, nothing more is logged."""
     now = now or utcnow()
-    policy.require(roster.get(session=session, slack_user_id=user_id), policy.Act.KEEP_CPD)
+    policy.require_own(caller, policy.Act.KEEP_CPD, user_id=user_id)
     b = get_broadcast(session=session, broadcast_id=broadcast_id)
     if b.category is not BroadcastCategory.TRAINING or b.session_at is None or not b.cpd_hours:
         raise NotATrainingSession()
@@ -225,10 +252,10 @@ def standings(*, session: Session, settings: Settings, now: datetime) -> list[St
 
 
 def standings_for_lead(
-    *, session: Session, settings: Settings, lead_id: str, now: datetime
+    *, session: Session, settings: Settings, lead_id: str, caller: Member | None, now: datetime
 ) -> list[Standing]:
     """`standings`, for a lead to see (leads only); the viewing is audited."""
-    policy.require(roster.get(session=session, slack_user_id=lead_id), policy.Act.RECORD_TRAINING)
+    policy.require_own(caller, policy.Act.RECORD_TRAINING, user_id=lead_id)
     found = standings(session=session, settings=settings, now=now)
     audit(
         session=session,
@@ -255,10 +282,11 @@ def figures(*, session: Session, settings: Settings, now: datetime) -> CpdFigure
     )
 
 
-def record_of(*, session: Session, settings: Settings, user_id: str, now: datetime) -> CpdRecord:
+def record_of(
+    *, session: Session, settings: Settings, user_id: str, caller: Member | None, now: datetime
+) -> CpdRecord:
     """A champion's own CPD record: where they stand and every activity, newest first."""
-    member = roster.get(session=session, slack_user_id=user_id)
-    policy.require(member, policy.Act.KEEP_CPD)
+    policy.require_own(caller, policy.Act.KEEP_CPD, user_id=user_id)
     rows = list(
         session.scalars(
             select(CpdActivity)
@@ -304,7 +332,9 @@ def remind(*, session: Session, settings: Settings, user_id: str, now: datetime)
     member = roster.get(session=session, slack_user_id=user_id)
     if member is None or member.role is not Role.CHAMPION:
         return False
-    found = record_of(session=session, settings=settings, user_id=user_id, now=now).standing
+    found = record_of(
+        session=session, settings=settings, user_id=user_id, caller=member, now=now
+    ).standing
     if found.state is not CpdState.DUE_SOON or found.due_on is None:
         return False
     try:
@@ -342,21 +372,22 @@ def purge_expired_notes(*, session: Session, retention_days: int, now: datetime)
     return purge_notes(session, now - timedelta(days=retention_days))
 
 
-def check_may_log(*, session: Session, user_id: str) -> None:
-    """Raise unless `user_id` keeps a CPD record (a champion)."""
-    policy.require(roster.get(session=session, slack_user_id=user_id), policy.Act.KEEP_CPD)
+def check_may_log(*, caller: Member | None) -> None:
+    """Raise unless the caller keeps a CPD record (a champion)."""
+    policy.require(caller, policy.Act.KEEP_CPD)
 
 
-def check_may_record(*, session: Session, user_id: str) -> None:
-    """Raise unless `user_id` may record training sessions for champions (a lead)."""
-    policy.require(roster.get(session=session, slack_user_id=user_id), policy.Act.RECORD_TRAINING)
+def check_may_record(*, caller: Member | None) -> None:
+    """Raise unless the caller may record training sessions for champions (a lead)."""
+    policy.require(caller, policy.Act.RECORD_TRAINING)
 
 
 def overview(
-    *, session: Session, settings: Settings, user_id: str, now: datetime
+    *, session: Session, settings: Settings, user_id: str, caller: Member | None, now: datetime
 ) -> CpdRecord | list[Standing]:
     """`/champion cpd`: a champion's own record; for a lead, where every champion stands."""
-    member = roster.get(session=session, slack_user_id=user_id)
-    if policy.may(member, policy.Act.RECORD_TRAINING):
-        return standings_for_lead(session=session, settings=settings, lead_id=user_id, now=now)
-    return record_of(session=session, settings=settings, user_id=user_id, now=now)
+    if policy.may(caller, policy.Act.RECORD_TRAINING):
+        return standings_for_lead(
+            session=session, settings=settings, lead_id=user_id, caller=caller, now=now
+        )
+    return record_of(session=session, settings=settings, user_id=user_id, caller=caller, now=now)

@@ -28,24 +28,33 @@ def _cpd(
     if policy.may(member, policy.Act.RECORD_TRAINING):
         return {
             "cpd_standings": cpd.standings_for_lead(
-                session=session, settings=settings, lead_id=member.slack_user_id, now=now
+                session=session,
+                settings=settings,
+                lead_id=member.slack_user_id,
+                caller=member,
+                now=now,
             ),
             "cpd_required": float(settings.cpd_hours_per_year),
         }
     if policy.may(member, policy.Act.KEEP_CPD):
         record = cpd.record_of(
-            session=session, settings=settings, user_id=member.slack_user_id, now=now
+            session=session, settings=settings, user_id=member.slack_user_id, caller=member, now=now
         )
         return {"cpd": record, "cpd_required": float(settings.cpd_hours_per_year)}
     return {}
 
 
 def home_for(
-    *, session: Session, user_id: str, now: datetime, settings: Settings | None = None
+    *,
+    session: Session,
+    user_id: str,
+    caller: Member | None,
+    now: datetime,
+    settings: Settings | None = None,
 ) -> Home:
-    """Gather one person's App Home; viewing the queue is audited."""
+    """Gather one person's App Home (the caller's); viewing the queue is audited."""
     settings = settings or Settings()
-    member = roster.get(session=session, slack_user_id=user_id)
+    member = caller
     role = policy.role(member)
     home = Home(
         user_id=user_id,

@@ -28,7 +28,7 @@ from bot.models import (
     NationalBroadcast,
 )
 from bot.services import forces as force_settings
-from bot.services import policy, roster, stats
+from bot.services import policy, stats
 from bot.services.audit import record
 from bot.services.broadcasts.access import counts
 from bot.services.broadcasts.sending import announce
@@ -37,9 +37,9 @@ from bot.tenancy import PENDING_TEAM, Workspace
 RECENT = 5  # national broadcasts listed with their counts
 
 
-def check(*, session: Session, user_id: str) -> None:
+def check(*, caller: Member | None) -> None:
     """Refuse, politely, anyone but a national lead (a force's leads are refused too)."""
-    policy.require(roster.get(session=session, slack_user_id=user_id), policy.Act.NATIONAL)
+    policy.require(caller, policy.Act.NATIONAL)
 
 
 def served(db: Database, *, with_left: bool = False) -> list[Workspace]:
@@ -60,6 +60,7 @@ def broadcast(
     db: Database,
     defaults: Settings,
     author_id: str,
+    caller: Member | None,
     author: Workspace,
     title: str,
     body: str,
@@ -69,7 +70,7 @@ def broadcast(
     """Post one broadcast to every force's network channel now, asking its champions to
     acknowledge (and by DM with `dm_champions`). `session` is the national lead's own unit's:
     the outbox rows written in every force join it, to be delivered once it commits."""
-    check(session=session, user_id=author_id)
+    check(caller=caller)
     with db.everywhere() as s:
         national = NationalBroadcast(
             author_id=author_id, author_team_id=author.team_id, title=title, created_at=now
@@ -143,9 +144,9 @@ def acks(*, db: Database, national_id: int) -> NationalAcks:
     return NationalAcks(national_id, title, out)
 
 
-def recent(*, session: Session, db: Database, user_id: str) -> list[NationalAcks]:
+def recent(*, db: Database, caller: Member | None) -> list[NationalAcks]:
     """The latest national broadcasts with their counts, for a national lead."""
-    check(session=session, user_id=user_id)
+    check(caller=caller)
     with db.everywhere() as s:
         ids = list(
             s.scalars(
@@ -170,20 +171,18 @@ def figures(
 
 
 def figures_for(
-    *, session: Session, db: Database, user_id: str, since: datetime | None = None
+    *, db: Database, caller: Member | None, since: datetime | None = None
 ) -> NationalFigures:
     """`figures`, for a national lead only."""
-    check(session=session, user_id=user_id)
+    check(caller=caller)
     return figures(db=db, since=since)
 
 
 def home(
-    *, session: Session, db: Database, user_id: str
+    *, db: Database, caller: Member | None
 ) -> tuple[NationalFigures, list[NationalAcks]] | None:
     """What a national lead's App Home adds: every force's figures and the latest national
     broadcasts' counts; None for anyone else (their App Home is their force's alone)."""
-    if not policy.may(
-        session.scalar(select(Member).where(Member.slack_user_id == user_id)), policy.Act.NATIONAL
-    ):
+    if not policy.may(caller, policy.Act.NATIONAL):
         return None
-    return figures(db=db), recent(session=session, db=db, user_id=user_id)[:2]
+    return figures(db=db), recent(db=db, caller=caller)[:2]

@@ -124,6 +124,13 @@ def _same(caller: Member | None, user_id: str) -> None:
         raise ValueError("the caller and the user id name different people")
 
 
+def require_own(caller: Member | None, act: Act, *, user_id: str) -> Role:
+    """`require`, for an act on the caller's own things (their CPD record, their availability,
+    a session they record): `user_id` names whose, and must be the caller."""
+    _same(caller, user_id)
+    return require(caller, act)
+
+
 def require_taker(
     caller: Member | None,
     *,

@@ -1,5 +1,6 @@
 """Who may send a draft, and who may take a request: the rules beyond the role, at the service
-(whatever a button or a view's metadata said)."""
+(whatever a button or a view's metadata said); and whose CPD record and availability a caller's
+entry is for."""
 
 from __future__ import annotations
 
@@ -9,11 +10,22 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.db import Database
+from bot.domain.cpd import ActivityForm
 from bot.domain.errors import NotDraftAuthor, OwnRequest
-from bot.models import AuditEvent, Broadcast, BroadcastStatus, OutboxMessage, Request, Role, utcnow
-from bot.services import broadcasts, requests, roster
+from bot.models import (
+    AuditEvent,
+    Broadcast,
+    BroadcastStatus,
+    CpdActivity,
+    OutboxMessage,
+    Request,
+    Role,
+    utcnow,
+)
+from bot.services import availability, broadcasts, cpd, requests, roster
 from bot.services.broadcasts import Form
 from bot.views.errors import refusal
+from tests import seeding
 from tests.conftest import SERVICE_SETTINGS
 from tests.services.test_broadcasts import SETTINGS
 
@@ -34,7 +46,7 @@ def draft(db: Database, user: str, edit_of: int | None = None, **form: object) -
             session=s,
             settings=SETTINGS,
             author_id=user,
-            caller=roster.get(session=s, slack_user_id=user),
+            caller=seeding.member(s, user),
             form=Form(category="national_policy", title="CPS guidance", message="Read it.", **form),  # type: ignore[arg-type]
             now=now,
             edit_of=edit_of,
@@ -48,7 +60,7 @@ def confirm(db: Database, user: str, draft_id: int) -> Broadcast:
             settings=SETTINGS,
             draft_id=draft_id,
             user_id=user,
-            caller=roster.get(session=s, slack_user_id=user),
+            caller=seeding.member(s, user),
             now=utcnow(),
         )
         s.expunge(b)
@@ -86,7 +98,7 @@ def test_an_edit_is_its_editors_to_send_and_the_post_keeps_its_author(db: Databa
             session=s,
             settings=SETTINGS,
             author_id=ADMIN,
-            caller=roster.get(session=s, slack_user_id=ADMIN),
+            caller=seeding.member(s, ADMIN),
             form=Form(category="national_policy", title="Moved", message="Read it."),
             now=utcnow(),
             edit_of=original.id,
@@ -106,24 +118,12 @@ def test_nobody_takes_their_own_request_and_it_stays_in_the_queue(db: Database) 
             session=s, settings=SERVICE_SETTINGS, asker_id=CHAMP, text="he follows her"
         )[0].id
     with db.session() as s, pytest.raises(OwnRequest) as refused:
-        requests.claim(
-            session=s,
-            settings=SERVICE_SETTINGS,
-            request_id=rid,
-            champion_id=CHAMP,
-            caller=roster.get(session=s, slack_user_id=CHAMP),
-        )
+        seeding.claim(s, SERVICE_SETTINGS, rid, CHAMP)
     assert "stays in the queue" in refusal(refused.value)
     with db.session() as s:
         req = s.get(Request, rid)
         assert req is not None and req.champion_id is None and req.claims == 0
-        requests.claim(
-            session=s,
-            settings=SERVICE_SETTINGS,
-            request_id=rid,
-            champion_id=LEAD,
-            caller=roster.get(session=s, slack_user_id=LEAD),
-        )
+        seeding.claim(s, SERVICE_SETTINGS, rid, LEAD)
 
 
 def test_a_caller_who_is_not_the_user_is_a_mistake_not_a_permission(db: Database) -> None:
@@ -140,5 +140,33 @@ def test_a_caller_who_is_not_the_user_is_a_mistake_not_a_permission(db: Database
             settings=SERVICE_SETTINGS,
             request_id=rid,
             user_id="UOFFICER2",
-            caller=roster.get(session=s, slack_user_id=LEAD),
+            caller=seeding.member(s, LEAD),
         )
+
+
+def test_a_champion_entry_lends_no_one_their_cpd_record_or_their_availability(
+    db: Database,
+) -> None:
+    """The same for what is the caller's own: a champion's entry with an officer's id logs no
+    CPD for the officer, changes no one's availability and shows no one's record."""
+    seed(db)
+    activity = ActivityForm(title="Webinar", held_on=cpd.today_of(utcnow()), hours="1")
+    with db.session() as s:
+        champion = seeding.member(s, CHAMP)
+        with pytest.raises(ValueError, match="different people"):
+            cpd.log(session=s, user_id="UOFFICER1", caller=champion, form=activity, key="k")
+        with pytest.raises(ValueError, match="different people"):
+            availability.set_on(
+                session=s, user_id="UOFFICER1", caller=champion, on=False, now=utcnow()
+            )
+        with pytest.raises(ValueError, match="different people"):
+            cpd.record_of(
+                session=s,
+                settings=SERVICE_SETTINGS,
+                user_id="UOFFICER1",
+                caller=champion,
+                now=utcnow(),
+            )
+        assert s.query(CpdActivity).count() == 0
+        cpd.log(session=s, user_id=CHAMP, caller=champion, form=activity, key="k")  # their own
+        assert s.query(CpdActivity).count() == 1

@@ -28,6 +28,7 @@ from bot.services import NotAllowed, ServiceError, broadcasts, digest, roster
 from bot.services.broadcasts import Form, InvalidBroadcast
 from bot.views import broadcasts as views
 from bot.views import digest as digest_views
+from tests import seeding
 
 if TYPE_CHECKING:
     from bot.emulator import SlackEmulator
@@ -69,7 +70,7 @@ def send(
             session=s,
             settings=SETTINGS,
             author_id=user,
-            caller=roster.get(session=s, slack_user_id=user),
+            caller=seeding.member(s, user),
             form=form(**overrides),
             now=now,
         )
@@ -80,7 +81,7 @@ def send(
             settings=SETTINGS,
             draft_id=draft_id,
             user_id=user,
-            caller=roster.get(session=s, slack_user_id=user),
+            caller=seeding.member(s, user),
             now=now,
         )
         return b.id, list(s.info.get("outbox_ids", []))
@@ -121,7 +122,7 @@ def test_only_leads_and_admins_may_broadcast_and_the_refusal_names_them(db: Data
                 session=s,
                 settings=SETTINGS,
                 author_id=user,
-                caller=roster.get(session=s, slack_user_id=user),
+                caller=seeding.member(s, user),
                 form=form(),
                 now=now,
             )
@@ -148,7 +149,7 @@ def test_every_field_is_checked_and_each_problem_is_on_its_field(db: Database) -
             session=s,
             settings=SETTINGS,
             author_id=LEAD,
-            caller=roster.get(session=s, slack_user_id=LEAD),
+            caller=seeding.member(s, LEAD),
             form=bad,
             now=now,
         )
@@ -167,7 +168,7 @@ def test_every_field_is_checked_and_each_problem_is_on_its_field(db: Database) -
                 session=s,
                 settings=SETTINGS,
                 author_id=LEAD,
-                caller=roster.get(session=s, slack_user_id=LEAD),
+                caller=seeding.member(s, LEAD),
                 form=form(**{field: value}),
                 now=now,
             )
@@ -211,7 +212,7 @@ def test_send_now_writes_the_post_and_a_dm_per_champion_once(db: Database) -> No
             settings=SETTINGS,
             draft_id=broadcast_id,
             user_id=LEAD,
-            caller=roster.get(session=s, slack_user_id=LEAD),
+            caller=seeding.member(s, LEAD),
             now=now,
         )
         assert not s.info.get("outbox_ids")
@@ -237,7 +238,7 @@ def test_a_scheduled_broadcast_is_queued_for_its_time_and_can_be_edited_moved_an
                 session=s,
                 settings=SETTINGS,
                 author_id=LEAD,
-                caller=roster.get(session=s, slack_user_id=LEAD),
+                caller=seeding.member(s, LEAD),
                 form=form(send_at=at, **changes),
                 now=now,
                 edit_of=broadcast_id,
@@ -249,7 +250,7 @@ def test_a_scheduled_broadcast_is_queued_for_its_time_and_can_be_edited_moved_an
                 settings=SETTINGS,
                 draft_id=draft_id,
                 user_id=LEAD,
-                caller=roster.get(session=s, slack_user_id=LEAD),
+                caller=seeding.member(s, LEAD),
                 now=now,
             )
 
@@ -270,7 +271,7 @@ def test_a_scheduled_broadcast_is_queued_for_its_time_and_can_be_edited_moved_an
             settings=SETTINGS,
             broadcast_id=broadcast_id,
             user_id=LEAD,
-            caller=roster.get(session=s, slack_user_id=LEAD),
+            caller=seeding.member(s, LEAD),
             now=now,
         )
     assert all(r.status is OutboxStatus.CANCELLED for r in rows(db))
@@ -280,7 +281,7 @@ def test_a_scheduled_broadcast_is_queued_for_its_time_and_can_be_edited_moved_an
             settings=SETTINGS,
             broadcast_id=broadcast_id,
             user_id=LEAD,
-            caller=roster.get(session=s, slack_user_id=LEAD),
+            caller=seeding.member(s, LEAD),
             now=now,
         )
     assert (
@@ -310,7 +311,7 @@ def test_a_broadcast_being_sent_can_no_longer_be_moved_or_cancelled(db: Database
             settings=SETTINGS,
             broadcast_id=broadcast_id,
             user_id=LEAD,
-            caller=roster.get(session=s, slack_user_id=LEAD),
+            caller=seeding.member(s, LEAD),
             now=now,
         )
     (post,) = rows(db)
@@ -329,7 +330,7 @@ def test_editing_a_sent_broadcast_edits_the_posted_message(db: Database) -> None
             session=s,
             settings=SETTINGS,
             author_id=LEAD,
-            caller=roster.get(session=s, slack_user_id=LEAD),
+            caller=seeding.member(s, LEAD),
             form=form(message="Corrected: s2A *and* s4A."),
             now=now,
             edit_of=broadcast_id,
@@ -342,7 +343,7 @@ def test_editing_a_sent_broadcast_edits_the_posted_message(db: Database) -> None
             settings=SETTINGS,
             draft_id=draft_id,
             user_id=LEAD,
-            caller=roster.get(session=s, slack_user_id=LEAD),
+            caller=seeding.member(s, LEAD),
             now=now,
         )
     with db.session() as s:
@@ -366,7 +367,7 @@ def test_acknowledgements_count_once_per_champion_and_edits_coalesce(db: Databas
                 settings=SETTINGS,
                 broadcast_id=broadcast_id,
                 user_id=user,
-                caller=roster.get(session=s, slack_user_id=user),
+                caller=seeding.member(s, user),
                 now=now,
             )
 
@@ -381,7 +382,7 @@ def test_acknowledgements_count_once_per_champion_and_edits_coalesce(db: Databas
             settings=SETTINGS,
             broadcast_id=broadcast_id,
             user_id=LEAD,
-            caller=roster.get(session=s, slack_user_id=LEAD),
+            caller=seeding.member(s, LEAD),
             now=now,
         )
     with db.session() as s:
@@ -424,7 +425,7 @@ def test_reminders_one_from_a_lead_and_one_from_the_bot(db: Database) -> None:
             settings=SETTINGS,
             broadcast_id=broadcast_id,
             user_id=CHAMPS[0],
-            caller=roster.get(session=s, slack_user_id=CHAMPS[0]),
+            caller=seeding.member(s, CHAMPS[0]),
             now=now,
         )
     with db.session() as s:
@@ -432,7 +433,7 @@ def test_reminders_one_from_a_lead_and_one_from_the_bot(db: Database) -> None:
             session=s,
             settings=SETTINGS,
             broadcast_id=broadcast_id,
-            caller=roster.get(session=s, slack_user_id=LEAD),
+            caller=seeding.member(s, LEAD),
         )
         assert [uid for uid, _ in pending.missing] == CHAMPS[1:]
     with db.session() as s, pytest.raises(NotAllowed):
@@ -441,7 +442,7 @@ def test_reminders_one_from_a_lead_and_one_from_the_bot(db: Database) -> None:
             settings=SETTINGS,
             broadcast_id=broadcast_id,
             user_id=OFFICER,
-            caller=roster.get(session=s, slack_user_id=OFFICER),
+            caller=seeding.member(s, OFFICER),
             now=now,
         )
 
@@ -452,7 +453,7 @@ def test_reminders_one_from_a_lead_and_one_from_the_bot(db: Database) -> None:
                 settings=SETTINGS,
                 broadcast_id=broadcast_id,
                 user_id=LEAD,
-                caller=roster.get(session=s, slack_user_id=LEAD),
+                caller=seeding.member(s, LEAD),
                 now=now,
             )
 
@@ -486,7 +487,7 @@ def test_the_bot_reminds_everyone_who_has_not_acknowledged_once(db: Database) ->
             settings=SETTINGS,
             broadcast_id=broadcast_id,
             user_id=CHAMPS[1],
-            caller=roster.get(session=s, slack_user_id=CHAMPS[1]),
+            caller=seeding.member(s, CHAMPS[1]),
             now=now,
         )
     later = now + timedelta(hours=48, minutes=1)

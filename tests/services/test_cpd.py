@@ -14,6 +14,7 @@ from bot.domain.errors import InvalidActivity
 from bot.domain.outcomes import OffenceAdvised, OutcomePicks, RiskStep, SpoAdvice
 from bot.models import CpdActivity, CpdReminder, OutboxMessage, Role, utcnow
 from bot.services import cpd, outcomes, requests, roster, stats
+from tests import seeding
 from tests.conftest import CHAMPION, OFFICER, SERVICE_SETTINGS
 
 TODAY = date(2026, 12, 1)
@@ -112,6 +113,7 @@ def test_a_lead_cannot_log_for_a_stranger_and_a_half_valid_form_saves_nothing(db
             session=s,
             settings=SERVICE_SETTINGS,
             lead_id="ULEAD1",
+            caller=seeding.member(s, "ULEAD1"),
             form=ActivityForm(title="Day", held_on=cpd.today_of(utcnow()), hours="3"),
             attendees=[CHAMPION, "USTRANGER"],
             key="v1",
@@ -133,23 +135,7 @@ def test_outcome_figures_are_shares_of_the_consults_resolved(db: Database) -> No
             req, _ = requests.create(
                 session=s, settings=SERVICE_SETTINGS, asker_id=OFFICER, text="he follows her"
             )
-            champion = roster.get(session=s, slack_user_id=CHAMPION)
-            requests.claim(
-                session=s,
-                settings=SERVICE_SETTINGS,
-                request_id=req.id,
-                champion_id=CHAMPION,
-                caller=champion,
-            )
-            requests.resolve(
-                session=s,
-                settings=SERVICE_SETTINGS,
-                request_id=req.id,
-                user_id=CHAMPION,
-                caller=champion,
-                outcome="advised",
-                picks=chosen,
-            )
+            seeding.claim_and_resolve(s, SERVICE_SETTINGS, req.id, CHAMPION, picks=chosen)
         outcomes.record_changed(session=s, request_id=1, user_id=OFFICER, changed=True)
         outcomes.record_changed(session=s, request_id=2, user_id=OFFICER, changed=False)
     with db.session() as s:

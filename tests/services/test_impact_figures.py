@@ -10,6 +10,7 @@ from bot.knowledge import KnowledgeBase
 from bot.models import Role, Surface
 from bot.services import flows, impact, questions, requests, roster
 from bot.views.impact import Words, cpd_rows, gap_rows
+from tests import seeding
 from tests.conftest import SERVICE_SETTINGS as SETTINGS
 
 START = datetime(2026, 10, 5, 9, tzinfo=UTC)
@@ -45,7 +46,7 @@ def test_officers_helped_months_and_gaps(db: Database, kb: KnowledgeBase) -> Non
         ).request  # fmt: skip
         assert waiting is not None  # routed, never taken: UOFF6 asked but was not helped
         requests.claim(session=s, settings=SETTINGS, request_id=case.id, champion_id="UCHAMP1",
-                       caller=roster.get(session=s, slack_user_id="UCHAMP1"),
+                       caller=seeding.member(s, "UCHAMP1"),
                        now=START + timedelta(days=30, minutes=7))  # fmt: skip
     with db.session() as s:
         report = impact.build(

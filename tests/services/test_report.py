@@ -16,6 +16,7 @@ from bot.knowledge import KnowledgeBase
 from bot.models import Role, Surface, utcnow
 from bot.report import chart, period_words, weekly, write_report
 from bot.services import questions, requests, roster, stats
+from tests import seeding
 from tests.conftest import SERVICE_SETTINGS as SETTINGS
 
 
@@ -37,22 +38,13 @@ def populate(db: Database, kb: KnowledgeBase) -> None:
             req, _ = requests.create(
                 session=s, settings=SETTINGS, asker_id="UOFF1", text="he follows her", now=start
             )
-            requests.claim(
-                session=s,
-                settings=SETTINGS,
-                request_id=req.id,
-                champion_id="UCHAMP1",
-                caller=roster.get(session=s, slack_user_id="UCHAMP1"),
-                now=start + timedelta(minutes=minutes),
-            )
-            requests.resolve(
-                session=s,
-                settings=SETTINGS,
-                request_id=req.id,
-                user_id="UCHAMP1",
-                caller=roster.get(session=s, slack_user_id="UCHAMP1"),
-                outcome="advised",
-                now=start + timedelta(minutes=minutes * 2),
+            seeding.claim_and_resolve(
+                s,
+                SETTINGS,
+                req.id,
+                "UCHAMP1",
+                claimed_at=start + timedelta(minutes=minutes),
+                resolved_at=start + timedelta(minutes=minutes * 2),
             )
 
 
@@ -78,30 +70,15 @@ def test_request_states_do_not_overlap(db: Database, kb: KnowledgeBase) -> None:
             for _ in range(4)
         ]
         for rid in made[1:]:  # three taken by a champion; the first still waits
-            requests.claim(
-                session=s,
-                settings=SETTINGS,
-                request_id=rid,
-                champion_id="UCHAMP1",
-                caller=roster.get(session=s, slack_user_id="UCHAMP1"),
-                now=start + timedelta(minutes=1),
-            )
-        requests.resolve(
-            session=s,
-            settings=SETTINGS,
-            request_id=made[2],
-            user_id="UCHAMP1",
-            caller=roster.get(session=s, slack_user_id="UCHAMP1"),
-            outcome="advised",
-            now=start + timedelta(minutes=5),
-        )
+            seeding.claim(s, SETTINGS, rid, "UCHAMP1", now=start + timedelta(minutes=1))
+        seeding.resolve(s, SETTINGS, made[2], "UCHAMP1", now=start + timedelta(minutes=5))
         requests.record_helped(session=s, request_id=made[2], user_id="UOFF1", helped=True)
         requests.cancel(
             session=s,
             settings=SETTINGS,
             request_id=made[3],
             user_id="UOFF1",
-            caller=roster.get(session=s, slack_user_id="UOFF1"),
+            caller=seeding.member(s, "UOFF1"),
             now=start,
         )
     with db.session() as s:

@@ -30,6 +30,7 @@ from bot.services import (
     roster,
     sweeps,
 )
+from tests import seeding
 from tests.conftest import SERVICE_SETTINGS as SETTINGS
 
 CHAMPS = [f"UCHAMP{i}" for i in range(1, 9)]
@@ -69,9 +70,16 @@ def test_never_the_asker_nor_someone_away_off_or_full(db: Database) -> None:
     seed(db, CHAMPS[:4])
     now = utcnow()
     with db.session() as s:
-        availability.set_on(session=s, user_id="UCHAMP2", on=False, now=now)
+        availability.set_on(
+            session=s, user_id="UCHAMP2", caller=seeding.member(s, "UCHAMP2"), on=False, now=now
+        )
         availability.set_away(
-            session=s, settings=SETTINGS, user_id="UCHAMP3", until=now + timedelta(hours=2), now=now
+            session=s,
+            settings=SETTINGS,
+            user_id="UCHAMP3",
+            caller=seeding.member(s, "UCHAMP3"),
+            until=now + timedelta(hours=2),
+            now=now,
         )
         roster.get(session=s, slack_user_id="UCHAMP4").max_active = 0  # type: ignore[union-attr]
     _, offered = new_request(db, asker="UCHAMP1")
@@ -94,7 +102,7 @@ def test_pass_moves_on_and_nobody_is_offered_twice_in_a_round(db: Database) -> N
             settings=SETTINGS,
             offer_id=offer.id,
             champion_id=str(first),
-            caller=roster.get(session=s, slack_user_id=str(first)),
+            caller=seeding.member(s, str(first)),
         )
     assert routed.offered_to not in (None, first)
     with db.session() as s:
@@ -106,7 +114,7 @@ def test_pass_moves_on_and_nobody_is_offered_twice_in_a_round(db: Database) -> N
                 settings=SETTINGS,
                 offer_id=second.id,
                 champion_id=second.champion_id,
-                caller=roster.get(session=s, slack_user_id=second.champion_id),
+                caller=seeding.member(s, second.champion_id),
             ).offered_to
             is None
         )
@@ -118,7 +126,7 @@ def test_pass_moves_on_and_nobody_is_offered_twice_in_a_round(db: Database) -> N
                 settings=SETTINGS,
                 offer_id=second.id,
                 champion_id=second.champion_id,
-                caller=roster.get(session=s, slack_user_id=second.champion_id),
+                caller=seeding.member(s, second.champion_id),
             )
 
 
@@ -126,56 +134,17 @@ def test_claim_resolve_and_the_roles_that_may(db: Database) -> None:
     seed(db)
     rid, _ = new_request(db)
     with db.session() as s, pytest.raises(NotAllowed, match="Only champions or leads"):
-        requests.claim(
-            session=s,
-            settings=SETTINGS,
-            request_id=rid,
-            champion_id="UOFFICER9",
-            caller=roster.get(session=s, slack_user_id="UOFFICER9"),
-        )
+        seeding.claim(s, SETTINGS, rid, "UOFFICER9")
     with db.session() as s:
-        requests.claim(
-            session=s,
-            settings=SETTINGS,
-            request_id=rid,
-            champion_id="UCHAMP2",
-            caller=roster.get(session=s, slack_user_id="UCHAMP2"),
-        )
+        seeding.claim(s, SETTINGS, rid, "UCHAMP2")
     with db.session() as s, pytest.raises(requests.AlreadyTaken, match="<@UCHAMP2>"):
-        requests.claim(
-            session=s,
-            settings=SETTINGS,
-            request_id=rid,
-            champion_id="UCHAMP3",
-            caller=roster.get(session=s, slack_user_id="UCHAMP3"),
-        )
+        seeding.claim(s, SETTINGS, rid, "UCHAMP3")
     with db.session() as s, pytest.raises(NotAllowed):
-        requests.resolve(
-            session=s,
-            settings=SETTINGS,
-            request_id=rid,
-            user_id="UCHAMP3",
-            caller=roster.get(session=s, slack_user_id="UCHAMP3"),
-            outcome="x",
-        )
+        seeding.resolve(s, SETTINGS, rid, "UCHAMP3", outcome="x")
     with db.session() as s, pytest.raises(ServiceError, match="short outcome"):
-        requests.resolve(
-            session=s,
-            settings=SETTINGS,
-            request_id=rid,
-            user_id="UCHAMP2",
-            caller=roster.get(session=s, slack_user_id="UCHAMP2"),
-            outcome="  ",
-        )
+        seeding.resolve(s, SETTINGS, rid, "UCHAMP2", outcome="  ")
     with db.session() as s:
-        req = requests.resolve(
-            session=s,
-            settings=SETTINGS,
-            request_id=rid,
-            user_id="UCHAMP2",
-            caller=roster.get(session=s, slack_user_id="UCHAMP2"),
-            outcome="advised s2A and an SPO",
-        )
+        req = seeding.resolve(s, SETTINGS, rid, "UCHAMP2", outcome="advised s2A and an SPO")
         assert req.status is RequestStatus.RESOLVED
     with db.session() as s:
         offers = list(s.scalars(select(Offer)))
@@ -191,32 +160,19 @@ def test_release_reroutes_elsewhere_and_reassign_and_cancel(db: Database) -> Non
     seed(db)
     rid, _ = new_request(db)
     with db.session() as s:
-        requests.claim(
-            session=s,
-            settings=SETTINGS,
-            request_id=rid,
-            champion_id="UCHAMP1",
-            caller=roster.get(session=s, slack_user_id="UCHAMP1"),
-        )
+        seeding.claim(s, SETTINGS, rid, "UCHAMP1")
     with db.session() as s:
         requests.release(
             session=s,
             settings=SETTINGS,
             request_id=rid,
             user_id="UCHAMP1",
-            caller=roster.get(session=s, slack_user_id="UCHAMP1"),
+            caller=seeding.member(s, "UCHAMP1"),
         )
     with db.session() as s:
         pending = requests.pending_offer_for(session=s, request_id=rid)
         assert pending is not None and pending.champion_id != "UCHAMP1"
-        requests.claim(
-            session=s,
-            settings=SETTINGS,
-            request_id=rid,
-            champion_id=pending.champion_id,
-            caller=roster.get(session=s, slack_user_id=pending.champion_id),
-            offer_id=pending.id,
-        )
+        seeding.claim(s, SETTINGS, rid, pending.champion_id, offer_id=pending.id)
     with db.session() as s:
         req = requests.reassign(
             session=s,
@@ -235,7 +191,7 @@ def test_release_reroutes_elsewhere_and_reassign_and_cancel(db: Database) -> Non
             settings=SETTINGS,
             request_id=rid,
             user_id="UCHAMP2",
-            caller=roster.get(session=s, slack_user_id="UCHAMP2"),
+            caller=seeding.member(s, "UCHAMP2"),
         )
     with db.session() as s:
         requests.cancel(
@@ -243,7 +199,7 @@ def test_release_reroutes_elsewhere_and_reassign_and_cancel(db: Database) -> Non
             settings=SETTINGS,
             request_id=rid,
             user_id="UOFFICER1",
-            caller=roster.get(session=s, slack_user_id="UOFFICER1"),
+            caller=seeding.member(s, "UOFFICER1"),
         )
     with db.session() as s, pytest.raises(ServiceError, match="already cancelled"):
         requests.cancel(
@@ -251,7 +207,7 @@ def test_release_reroutes_elsewhere_and_reassign_and_cancel(db: Database) -> Non
             settings=SETTINGS,
             request_id=rid,
             user_id="ULEAD1",
-            caller=roster.get(session=s, slack_user_id="ULEAD1"),
+            caller=seeding.member(s, "ULEAD1"),
         )
 
 
@@ -280,7 +236,12 @@ def test_sweeps_expire_warn_escalate_and_end_away(db: Database) -> None:
     with db.session() as s:
         assert sweeps.due_escalations(session=s, now=breach) == []
         availability.set_away(
-            session=s, settings=SETTINGS, user_id="UCHAMP1", until=breach, now=utcnow()
+            session=s,
+            settings=SETTINGS,
+            user_id="UCHAMP1",
+            caller=seeding.member(s, "UCHAMP1"),
+            until=breach,
+            now=utcnow(),
         )
     with db.session() as s:
         (member_id,) = sweeps.due_returns(session=s, now=breach)
@@ -334,7 +295,12 @@ def test_away_in_the_past_is_refused_with_examples(db: Database) -> None:
     now = utcnow()
     with db.session() as s, pytest.raises(ServiceError, match=r"already passed.*for 3h"):
         availability.set_away(
-            session=s, settings=SETTINGS, user_id="UCHAMP1", until=now - timedelta(hours=1), now=now
+            session=s,
+            settings=SETTINGS,
+            user_id="UCHAMP1",
+            caller=seeding.member(s, "UCHAMP1"),
+            until=now - timedelta(hours=1),
+            now=now,
         )
 
 
@@ -356,13 +322,7 @@ def test_fifty_requests_eight_champions_claim_at_once_exactly_one_wins(pg: Datab
             barrier.wait()
             try:
                 with pg.session() as s:
-                    requests.claim(
-                        session=s,
-                        settings=SETTINGS,
-                        request_id=rid,
-                        champion_id=champion,
-                        caller=roster.get(session=s, slack_user_id=champion),
-                    )
+                    seeding.claim(s, SETTINGS, rid, champion)
                 winners.append(champion)
             except requests.AlreadyTaken as taken:
                 losers.append(str(taken))
@@ -440,21 +400,9 @@ def test_refusals_carry_what_happened(db: Database) -> None:
     seed(db)
     rid, _ = new_request(db)
     with db.session() as s:
-        requests.claim(
-            session=s,
-            settings=SETTINGS,
-            request_id=rid,
-            champion_id="UCHAMP1",
-            caller=roster.get(session=s, slack_user_id="UCHAMP1"),
-        )
+        seeding.claim(s, SETTINGS, rid, "UCHAMP1")
     with db.session() as s, pytest.raises(requests.AlreadyTaken) as late:
-        requests.claim(
-            session=s,
-            settings=SETTINGS,
-            request_id=rid,
-            champion_id="UCHAMP2",
-            caller=roster.get(session=s, slack_user_id="UCHAMP2"),
-        )
+        seeding.claim(s, SETTINGS, rid, "UCHAMP2")
     assert (late.value.request_id, late.value.holder, late.value.by_caller) == (
         rid,
         "UCHAMP1",
@@ -467,7 +415,7 @@ def test_refusals_carry_what_happened(db: Database) -> None:
             settings=SETTINGS,
             request_id=rid,
             user_id="UCHAMP1",
-            caller=roster.get(session=s, slack_user_id="UCHAMP1"),
+            caller=seeding.member(s, "UCHAMP1"),
             to_champion="UCHAMP1",
         )
     assert (same.value.user_id, same.value.request_id) == ("UCHAMP1", rid)
@@ -495,7 +443,7 @@ def test_a_request_is_checked_like_a_question_and_detail_by_one_rule(db: Databas
             settings=SETTINGS,
             request_id=rid,
             user_id="UOFFICER1",
-            caller=roster.get(session=s, slack_user_id="UOFFICER1"),
+            caller=seeding.member(s, "UOFFICER1"),
         )
     # ...and one that is closed.
     for check in (requests.check_may_add_detail, _add_detail):

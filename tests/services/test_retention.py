@@ -35,6 +35,7 @@ from bot.runtime import Runtime
 from bot.scheduler import purge_expired_text
 from bot.services import cpd, flows, inbox, outbox, refs, requests, retention, roster
 from bot.services.retention import steps
+from tests import seeding
 from tests.conftest import CHAMPION, LEAD, OFFICER, OTHER_OFFICER, SERVICE_SETTINGS, settings_for
 
 MARKER = "zqxmarker"
@@ -133,14 +134,7 @@ def build(emulator: SlackEmulator, db: Database, kb: KnowledgeBase, **env: objec
         stale_open = flows.ask(session=s, asker_id=OFFICER, text=LIVE, **ask).request  # type: ignore[arg-type]
         claimed = flows.ask(session=s, asker_id=OTHER_OFFICER, text=LIVE, **ask).request  # type: ignore[arg-type]
         assert stale_open is not None and claimed is not None
-        requests.claim(
-            session=s,
-            settings=settings,
-            request_id=claimed.id,
-            champion_id=CHAMPION2,
-            now=old,
-            caller=roster.get(session=s, slack_user_id=CHAMPION2),
-        )
+        seeding.claim(s, settings, claimed.id, CHAMPION2, now=old)
         requests.add_detail(
             session=s,
             settings=settings,
@@ -156,22 +150,14 @@ def build(emulator: SlackEmulator, db: Database, kb: KnowledgeBase, **env: objec
         requests.add_detail(
             session=s, settings=settings, request_id=late.id, user_id=OFFICER, detail=MARKER
         )
-        requests.claim(
-            session=s,
-            settings=settings,
-            request_id=late.id,
-            champion_id=CHAMPION,
-            now=lately,
-            caller=roster.get(session=s, slack_user_id=CHAMPION),
-        )
-        requests.resolve(
-            session=s,
-            settings=settings,
-            request_id=late.id,
-            user_id=CHAMPION,
-            caller=roster.get(session=s, slack_user_id=CHAMPION),
+        seeding.claim_and_resolve(
+            s,
+            settings,
+            late.id,
+            CHAMPION,
             outcome=f"advised s2A and an SPO {MARKER}",
-            now=lately,
+            claimed_at=lately,
+            resolved_at=lately,
         )
     with db.session() as s:
         recent = flows.ask(

@@ -43,64 +43,51 @@ def _retype_role(old: tuple[str, ...], new: tuple[str, ...]) -> None:
     op.create_check_constraint("role", "members", f"role IN ({quoted})")
 
 
+def _installation_table(name: str, *, per_user: bool) -> None:
+    """slack_sdk's `slack_bots` (a workspace's bot) or, `per_user`, `slack_installations` (the
+    bot and the user who installed it: their token, their webhook), and its lookup index."""
+
+    def only_per_user(*columns: sa.Column) -> tuple[sa.Column, ...]:
+        return columns if per_user else ()
+
+    op.create_table(
+        name,
+        sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
+        sa.Column("client_id", sa.String(32), nullable=False),
+        sa.Column("app_id", sa.String(32), nullable=False),
+        sa.Column("enterprise_id", sa.String(32)),
+        sa.Column("enterprise_name", sa.String(200)),
+        *only_per_user(sa.Column("enterprise_url", sa.String(200))),
+        sa.Column("team_id", sa.String(32)),
+        sa.Column("team_name", sa.String(200)),
+        sa.Column("bot_token", sa.String(SECRET)),
+        sa.Column("bot_id", sa.String(32)),
+        sa.Column("bot_user_id", sa.String(32)),
+        sa.Column("bot_scopes", sa.String(1000)),
+        sa.Column("bot_refresh_token", sa.String(SECRET)),
+        sa.Column("bot_token_expires_at", sa.DateTime()),
+        *only_per_user(
+            sa.Column("user_id", sa.String(32), nullable=False),
+            sa.Column("user_token", sa.String(SECRET)),
+            sa.Column("user_scopes", sa.String(1000)),
+            sa.Column("user_refresh_token", sa.String(SECRET)),
+            sa.Column("user_token_expires_at", sa.DateTime()),
+            sa.Column("incoming_webhook_url", sa.String(SECRET)),
+            sa.Column("incoming_webhook_channel", sa.String(200)),
+            sa.Column("incoming_webhook_channel_id", sa.String(200)),
+            sa.Column("incoming_webhook_configuration_url", sa.String(200)),
+        ),
+        sa.Column("is_enterprise_install", sa.Boolean(), nullable=False, server_default=sa.false()),
+        *only_per_user(sa.Column("token_type", sa.String(32))),
+        sa.Column("installed_at", sa.DateTime(), nullable=False, server_default=sa.func.now()),
+    )
+    keys = ["client_id", "enterprise_id", "team_id", *(["user_id"] if per_user else [])]
+    op.create_index(f"{name}_idx", name, [*keys, "installed_at"])
+
+
 def upgrade() -> None:
-    op.create_table(
-        "slack_installations",
-        sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
-        sa.Column("client_id", sa.String(32), nullable=False),
-        sa.Column("app_id", sa.String(32), nullable=False),
-        sa.Column("enterprise_id", sa.String(32)),
-        sa.Column("enterprise_name", sa.String(200)),
-        sa.Column("enterprise_url", sa.String(200)),
-        sa.Column("team_id", sa.String(32)),
-        sa.Column("team_name", sa.String(200)),
-        sa.Column("bot_token", sa.String(SECRET)),
-        sa.Column("bot_id", sa.String(32)),
-        sa.Column("bot_user_id", sa.String(32)),
-        sa.Column("bot_scopes", sa.String(1000)),
-        sa.Column("bot_refresh_token", sa.String(SECRET)),
-        sa.Column("bot_token_expires_at", sa.DateTime()),
-        sa.Column("user_id", sa.String(32), nullable=False),
-        sa.Column("user_token", sa.String(SECRET)),
-        sa.Column("user_scopes", sa.String(1000)),
-        sa.Column("user_refresh_token", sa.String(SECRET)),
-        sa.Column("user_token_expires_at", sa.DateTime()),
-        sa.Column("incoming_webhook_url", sa.String(SECRET)),
-        sa.Column("incoming_webhook_channel", sa.String(200)),
-        sa.Column("incoming_webhook_channel_id", sa.String(200)),
-        sa.Column("incoming_webhook_configuration_url", sa.String(200)),
-        sa.Column("is_enterprise_install", sa.Boolean(), nullable=False, server_default=sa.false()),
-        sa.Column("token_type", sa.String(32)),
-        sa.Column("installed_at", sa.DateTime(), nullable=False, server_default=sa.func.now()),
-    )
-    op.create_index(
-        "slack_installations_idx",
-        "slack_installations",
-        ["client_id", "enterprise_id", "team_id", "user_id", "installed_at"],
-    )
-    op.create_table(
-        "slack_bots",
-        sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
-        sa.Column("client_id", sa.String(32), nullable=False),
-        sa.Column("app_id", sa.String(32), nullable=False),
-        sa.Column("enterprise_id", sa.String(32)),
-        sa.Column("enterprise_name", sa.String(200)),
-        sa.Column("team_id", sa.String(32)),
-        sa.Column("team_name", sa.String(200)),
-        sa.Column("bot_token", sa.String(SECRET)),
-        sa.Column("bot_id", sa.String(32)),
-        sa.Column("bot_user_id", sa.String(32)),
-        sa.Column("bot_scopes", sa.String(1000)),
-        sa.Column("bot_refresh_token", sa.String(SECRET)),
-        sa.Column("bot_token_expires_at", sa.DateTime()),
-        sa.Column("is_enterprise_install", sa.Boolean(), nullable=False, server_default=sa.false()),
-        sa.Column("installed_at", sa.DateTime(), nullable=False, server_default=sa.func.now()),
-    )
-    op.create_index(
-        "slack_bots_idx",
-        "slack_bots",
-        ["client_id", "enterprise_id", "team_id", "installed_at"],
-    )
+    _installation_table("slack_installations", per_user=True)
+    _installation_table("slack_bots", per_user=False)
     op.create_table(
         "slack_oauth_states",
         sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),

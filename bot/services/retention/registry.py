@@ -100,12 +100,6 @@ REGISTRY: tuple[Retained, ...] = (
         "later; any row older than retention goes, handled or not",
         (steps.by_age("inbox", inbox.purge),),
     ),
-    Retained(
-        "processed_events",
-        (),
-        "no text: Slack's event ids, forgotten a day after Slack's retries could come",
-        (lambda s, cfg, now: steps.forget_events(session=s, settings=cfg, now=now),),
-    ),
 )
 
 _SLACK_ID = "a Slack id"
@@ -127,7 +121,6 @@ NOT_TYPED_TEXT: dict[str, str] = {
     "questions.shown_ids": _ENTRY_IDS,
     "questions.also_ids": _ENTRY_IDS,
     "curation_items.reviewed_by": _SLACK_ID,
-    "processed_events.event_id": _SLACK_ID,
     "audit_events.actor_id": _SLACK_ID,
     "audit_events.action": "the bot's name for an action",
     "audit_events.subject_type": "the bot's name for a kind of thing",

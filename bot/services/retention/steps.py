@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, String, cast, delete, exists, literal, or_, select, update
+from sqlalchemy import ColumnElement, String, cast, exists, literal, or_, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from bot.config import Settings
@@ -20,7 +20,6 @@ from bot.models import (
     OfferStatus,
     OutboxMessage,
     OutboxStatus,
-    ProcessedEvent,
     Question,
     Request,
     RequestStatus,
@@ -36,8 +35,6 @@ SYSTEM = "system"
 PURGED_PAYLOAD = "{}"
 # Calls that leave a message in Slack the bot may edit later.
 POSTS = ("chat.postMessage", "conversations.open+chat.postMessage")
-# Event ids only matter while Slack may still retry (minutes); a day is kept to be safe.
-EVENT_IDS_KEPT = timedelta(days=1)
 
 
 def cutoff(settings: Settings, now: datetime) -> datetime:
@@ -283,12 +280,6 @@ def purge_outbox(*, session: Session, settings: Settings, now: datetime) -> Coun
     counts = +counts
     _audit(session, "table", "outbox", counts)
     return counts
-
-
-def forget_events(*, session: Session, settings: Settings, now: datetime) -> Counts:
-    """Slack event ids past Slack's retries (no text: kept only to answer a retry once)."""
-    session.execute(delete(ProcessedEvent).where(ProcessedEvent.received_at < now - EVENT_IDS_KEPT))
-    return Counter()
 
 
 def by_age(table: str, purge: Callable[[Session, datetime], int]) -> Callable[..., Counts]:
