@@ -13,12 +13,20 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
 from bot.db import Database
-from bot.domain.national import ForceAcks, ForceFigures, NationalAcks, NationalFigures
+from bot.domain.broadcasts import SEND_AT, SESSION_AT, Form, Preview
+from bot.domain.errors import InvalidBroadcast, PreviewExpired
+from bot.domain.national import (
+    ForceAcks,
+    ForceFigures,
+    NationalAcks,
+    NationalFigures,
+    NationalReach,
+)
 from bot.models import (
     Broadcast,
     BroadcastCategory,
@@ -28,9 +36,10 @@ from bot.models import (
     NationalBroadcast,
 )
 from bot.services import forces as force_settings
-from bot.services import policy, roster, stats
+from bot.services import policy, roster, rows_changed, stats
 from bot.services.audit import record
 from bot.services.broadcasts.access import counts
+from bot.services.broadcasts.form import save_draft as save_force_draft
 from bot.services.broadcasts.sending import announce
 from bot.tenancy import PENDING_TEAM, Workspace
 
@@ -65,6 +74,9 @@ def broadcast(
     body: str,
     dm_champions: bool,
     now: datetime,
+    category: BroadcastCategory = BroadcastCategory.NATIONAL_POLICY,
+    links: str = "[]",
+    ask_ack: bool = True,
 ) -> NationalAcks:
     """Post one broadcast to every force's network channel now, asking its champions to
     acknowledge (and by DM with `dm_champions`). `session` is the national lead's own unit's:
@@ -87,11 +99,11 @@ def broadcast(
                 continue
             copy = Broadcast(
                 author_id=author_id,
-                category=BroadcastCategory.NATIONAL_POLICY,
+                category=category,
                 title=title,
                 body=body,
-                links="[]",
-                ask_ack=True,
+                links=links,
+                ask_ack=ask_ack,
                 dm_champions=dm_champions,
                 status=BroadcastStatus.SENT,
                 sent_at=now,
@@ -187,3 +199,100 @@ def home(
     ):
         return None
     return figures(db=db), recent(session=session, db=db, user_id=user_id)[:2]
+
+
+def may(caller: Member | None) -> bool:
+    """Whether the caller may broadcast to every force (the form offers it only then)."""
+    return policy.may(caller, policy.Act.NATIONAL)
+
+
+def reach(*, db: Database, defaults: Settings) -> NationalReach:
+    """Where a national broadcast would go now: the forces with a network channel, and their
+    champions."""
+    forces = champions = 0
+    for force in served(db):
+        with db.session(force) as fs:
+            if force_settings.effective(session=fs, defaults=defaults).network_channel:
+                forces += 1
+                champions += len(roster.champions(session=fs))
+    return NationalReach(forces, champions)
+
+
+def save_draft(
+    *,
+    session: Session,
+    db: Database,
+    settings: Settings,
+    author_id: str,
+    caller: Member | None,
+    form: Form,
+    now: datetime,
+) -> tuple[Preview, NationalReach]:
+    """The broadcast form with "every force" chosen: checked as any broadcast (and kept as a
+    draft in the national lead's own force, for the preview), and where it would go. Only a
+    national lead may; it goes as soon as it is sent, and is no force's training session."""
+    policy.require(caller, policy.Act.NATIONAL)
+    problems: dict[str, str] = {}
+    if form.send_at is not None:
+        problems[SEND_AT] = (
+            "A broadcast to every force goes as soon as you send it: leave the time empty, or "
+            "choose your own network to schedule it."
+        )
+    if form.session_at is not None or form.cpd_hours.strip():
+        problems[SESSION_AT] = "A training session belongs to one force: choose your own network."
+    if problems:
+        raise InvalidBroadcast(problems)
+    preview = save_force_draft(
+        session=session, settings=settings, author_id=author_id, caller=caller, form=form, now=now
+    )
+    return preview, reach(db=db, defaults=settings)
+
+
+def confirm(
+    *,
+    session: Session,
+    db: Database,
+    defaults: Settings,
+    draft_id: int,
+    user_id: str,
+    caller: Member | None,
+    author: Workspace,
+    now: datetime,
+) -> NationalAcks | None:
+    """*Send* on a national preview: the draft goes to every force (`broadcast`); None if it
+    was sent already (a repeated confirmation sends nothing more). Only a national lead, and
+    only the draft's author: its id came from the preview's metadata, which a client can
+    change."""
+    policy.require(caller, policy.Act.NATIONAL)
+    # The draft is used up in a transaction of its own, committed before any force's copy is
+    # written (each force's in its own too): the conditional update is what makes a repeated
+    # *Send* send nothing, and it must not hold a lock the forces' sessions would wait on.
+    with db.session(author) as own:
+        draft = own.scalar(select(Broadcast).where(Broadcast.id == draft_id))
+        if draft is None or draft.edit_of is not None:
+            raise PreviewExpired()
+        policy.require_author(caller, user_id=user_id, author_id=draft.author_id)
+        used = own.execute(
+            update(Broadcast)
+            .where(Broadcast.id == draft.id, Broadcast.status == BroadcastStatus.DRAFT)
+            .values(status=BroadcastStatus.CANCELLED)  # used up: each force has its own copy
+            .execution_options(synchronize_session=False)
+        )
+        if rows_changed(used) != 1:
+            return None
+        title, body, category = draft.title, draft.body, draft.category
+        links, ask_ack, dm = draft.links, draft.ask_ack, draft.dm_champions
+    return broadcast(
+        session=session,
+        db=db,
+        defaults=defaults,
+        author_id=user_id,
+        author=author,
+        title=title,
+        body=body,
+        dm_champions=dm,
+        now=now,
+        category=category,
+        links=links,
+        ask_ack=ask_ack,
+    )
