@@ -117,7 +117,9 @@ class Pacer:
             if start - now > max_wait:
                 return None
             if method in POSTS:
-                if self._workspace_due <= now:  # idle for a burst's time: Slack's bucket is full
+                if self._workspace_due <= now - self._burst_seconds:
+                    # Nothing sent for a burst's time after the bucket was full again: Slack's is
+                    # full too (however small its burst), and the count starts from there.
                     self._since, self._from_full, self._accepted = now, True, 0
                 self._accepted += 1  # counted back out if Slack answers 429 (`limited`)
                 self._probe += 1
