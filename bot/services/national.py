@@ -11,7 +11,10 @@ already have theirs (one per force, a unique index).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
+from typing import TypeVar
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -44,6 +47,8 @@ from bot.services.broadcasts.sending import announce
 from bot.tenancy import PENDING_TEAM, Workspace
 
 RECENT = 5  # national broadcasts listed with their counts
+FORCES_AT_ONCE = 4  # forces written (or counted) at the same time, each in its own session
+T = TypeVar("T")
 
 
 def check(*, session: Session, user_id: str) -> None:
@@ -89,14 +94,15 @@ def broadcast(
         s.add(national)
         s.flush()
         national_id = national.id
-    queued: list[int] = []
-    for force in served(db):
+
+    def copy_in(force: Workspace) -> list[int]:
+        """Force `force`'s copy and its outbox rows, committed on their own; their ids."""
         with db.session(force) as fs:
             settings = force_settings.effective(session=fs, defaults=defaults)
             if not settings.network_channel:
-                continue  # reported as not posted in the counts
+                return []  # reported as not posted in the counts
             if fs.scalar(select(Broadcast.id).where(Broadcast.national_id == national_id)):
-                continue
+                return []
             copy = Broadcast(
                 author_id=author_id,
                 category=category,
@@ -123,7 +129,9 @@ def broadcast(
                 f"dm={'yes' if dm_champions else 'no'}",
                 at=now,
             )
-            queued += fs.info.get("outbox_ids", [])
+            return list(fs.info.get("outbox_ids", []))
+
+    queued = [i for ids in _in_each_force(db, served(db), copy_in) for i in ids]
     record(
         session=session,
         actor_id=author_id,
@@ -143,16 +151,28 @@ def acks(*, db: Database, national_id: int) -> NationalAcks:
     with db.everywhere() as s:
         national = s.get(NationalBroadcast, national_id)
         title = national.title if national else ""
-    out = []
-    for force in served(db, with_left=True):
+
+    def counted(force: Workspace) -> ForceAcks:
         with db.session(force) as fs:
             copy = fs.scalar(select(Broadcast.id).where(Broadcast.national_id == national_id))
             if copy is None:
-                out.append(ForceAcks(force.team_id, 0, 0, posted=False))
-                continue
+                return ForceAcks(force.team_id, 0, 0, posted=False)
             acked, total = counts(fs, copy)
-            out.append(ForceAcks(force.team_id, acked, total, posted=True))
-    return NationalAcks(national_id, title, out)
+            return ForceAcks(force.team_id, acked, total, posted=True)
+
+    return NationalAcks(national_id, title, _in_each_force(db, served(db, with_left=True), counted))
+
+
+def _in_each_force(
+    db: Database, forces: list[Workspace], work: Callable[[Workspace], T]
+) -> list[T]:
+    """`work` in each force, in order of `forces`: each opens its own session, so on
+    PostgreSQL several forces go at once (their time is mostly round trips to the database);
+    SQLite has one writer at a time, so there they go one after another."""
+    if db.engine.dialect.name == "sqlite" or len(forces) <= 1:
+        return [work(force) for force in forces]
+    with ThreadPoolExecutor(max_workers=FORCES_AT_ONCE) as pool:
+        return list(pool.map(work, forces))
 
 
 def recent(*, session: Session, db: Database, user_id: str) -> list[NationalAcks]:
