@@ -95,14 +95,16 @@ def broadcast(
         s.flush()
         national_id = national.id
 
-    def copy_in(force: Workspace) -> list[int]:
-        """Force `force`'s copy and its outbox rows, committed on their own; their ids."""
+    def copy_in(force: Workspace) -> tuple[list[int], ForceAcks]:
+        """Force `force`'s copy and its outbox rows, committed on their own; their ids, and
+        the force's count."""
         with db.session(force) as fs:
             settings = force_settings.effective(session=fs, defaults=defaults)
-            if not settings.network_channel:
-                return []  # reported as not posted in the counts
-            if fs.scalar(select(Broadcast.id).where(Broadcast.national_id == national_id)):
-                return []
+            if not settings.network_channel:  # reported as not posted
+                return [], ForceAcks(force.team_id, 0, 0, posted=False)
+            done = fs.scalar(select(Broadcast.id).where(Broadcast.national_id == national_id))
+            if done is not None:
+                return [], ForceAcks(force.team_id, *counts(fs, done), posted=True)
             copy = Broadcast(
                 author_id=author_id,
                 category=category,
@@ -118,7 +120,7 @@ def broadcast(
             )
             fs.add(copy)
             fs.flush()
-            announce(fs, settings, copy)
+            total = announce(fs, settings, copy, new=True)
             record(
                 session=fs,
                 actor_id=author_id,
@@ -129,9 +131,10 @@ def broadcast(
                 f"dm={'yes' if dm_champions else 'no'}",
                 at=now,
             )
-            return list(fs.info.get("outbox_ids", []))
+            return list(fs.info.get("outbox_ids", [])), ForceAcks(force.team_id, 0, total, True)
 
-    queued = [i for ids in _in_each_force(db, served(db), copy_in) for i in ids]
+    written = _in_each_force(db, served(db), copy_in)
+    queued = [i for ids, _ in written for i in ids]
     record(
         session=session,
         actor_id=author_id,
@@ -143,7 +146,16 @@ def broadcast(
     # Delivered with the national lead's unit, right after it commits (each force's rows were
     # committed already), each by its own workspace's client and pacer.
     session.info.setdefault("outbox_ids", []).extend(queued)
-    return acks(db=db, national_id=national_id)
+    # The counts as `acks` gives them (forces that left the app too), from what was written.
+    counted = {force.team_id: force for _, force in written}
+    return NationalAcks(
+        national_id,
+        title,
+        [
+            counted.get(w.team_id) or ForceAcks(w.team_id, 0, 0, posted=False)
+            for w in served(db, with_left=True)
+        ],
+    )
 
 
 def acks(*, db: Database, national_id: int) -> NationalAcks:
