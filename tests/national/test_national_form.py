@@ -6,6 +6,7 @@ and a forged one is refused with nothing written or sent."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -82,7 +83,7 @@ def test_a_national_lead_sends_to_every_force_through_the_form(
         state = form_values(dm=True, title="National stalking guidance") | {
             "audience": _audience("national")
         }
-        later = form_values(send_at=__import__("datetime").datetime(2099, 1, 1)) | {
+        later = form_values(send_at=datetime(2099, 1, 1, tzinfo=UTC)) | {
             "audience": _audience("national")
         }
         refused = _submit(live, "TFORCEA", NATIONAL_LEAD, form, later)
@@ -101,6 +102,7 @@ def test_a_national_lead_sends_to_every_force_through_the_form(
 
         sent = _submit(live, "TFORCEA", NATIONAL_LEAD, preview, {})
         assert sent["response_action"] == "update"
+        assert check_view(sent["view"], method="views.update") == []
         assert "Sent to 3 forces" in json.dumps(sent["view"])
         for team in FORCES:
             post = _network_post(live, team)
