@@ -67,6 +67,8 @@ class Result:
     bound: float
     limited: int
     written: float  # seconds until every force's rows were written (the command's own work)
+    started_by: float  # seconds until every force's first message was accepted
+    longest: float  # the longest any one force took, from its first message to its last
 
     @property
     def ratio(self) -> float:
@@ -212,12 +214,18 @@ def run_once(
         if len(posted) != expected or len(channels) != expected:
             raise RuntimeError("a message was posted twice, or someone was missed")
         limited = sum(1 for c in emu.calls if c.status == 429)
+        spans: dict[str, list[float]] = {}
+        for c in posted:
+            spans.setdefault(str(c.team_id), []).append(c.time)
+        started_by = max(min(times) for times in spans.values()) - started
+        longest = max(max(times) - min(times) for times in spans.values())
     finally:
         scheduler.shutdown(wait=False)
         server.close()
         runtime.close()
         emu.stop()
-    return Result(expected, elapsed, bound_seconds(champions, per_minute), limited, written)
+    bound = bound_seconds(champions, per_minute)
+    return Result(expected, elapsed, bound, limited, written, started_by, longest)
 
 
 def main() -> None:
@@ -239,8 +247,9 @@ def main() -> None:
             f"{int(args.per_minute / 10)}).\n"
         )
         print(
-            "| run | messages | rows written s | elapsed s | bound s | ratio | 429s |\n"
-            "| --- | --- | --- | --- | --- | --- | --- |"
+            "| run | messages | rows written s | every force started s | longest force s "
+            "| elapsed s | bound s | ratio | 429s |\n"
+            "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
         )
         results = []
         try:
@@ -249,7 +258,8 @@ def main() -> None:
                 results.append(result)
                 print(
                     f"| {run} | {result.messages} | {result.written:.1f} | "
-                    f"{result.elapsed:.1f} | {result.bound:.1f} | {result.ratio:.3f} | "
+                    f"{result.started_by:.1f} | {result.longest:.1f} | {result.elapsed:.1f} | "
+                    f"{result.bound:.1f} | {result.ratio:.3f} | "
                     f"{result.limited} |",
                     flush=True,
                 )
@@ -259,7 +269,7 @@ def main() -> None:
                 with Database(PG_URL).engine.begin() as conn:
                     conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
         print(
-            f"| **median** | | | **{statistics.median(r.elapsed for r in results):.1f}** | "
+            f"| **median** | | | | | **{statistics.median(r.elapsed for r in results):.1f}** | "
             f"**{statistics.median(r.bound for r in results):.1f}** | "
             f"**{statistics.median(r.ratio for r in results):.3f}** | |"
         )

@@ -14,10 +14,13 @@ from slack_sdk.errors import SlackApiError
 from bot.domain.broadcasts import CPD_HOURS, SESSION_AT
 from bot.domain.errors import FormDidNotOpen
 from bot.services import broadcasts
+from bot.services import national as national_service
 from bot.services.broadcasts import Form
+from bot.tenancy import Workspace
 from bot.unit import Unit, listen
 from bot.views import broadcasts as views
 from bot.views import ids
+from bot.views import national as national_views
 from bot.views.replies import (
     ACK_RECORDED,
     BROADCAST_USAGE,
@@ -66,13 +69,19 @@ def _open_form(
     values: views.FormValues | None = None,
     editing: int | None = None,
     sent: bool = False,
+    every_force: bool = False,
 ) -> None:
     """Open the form at once (a trigger id lasts 3 seconds), then add the lead's time zone. If
-    Slack could not open it, the lead is told so and asked to try again."""
-    try:
-        opened = client.views_open(
-            trigger_id=trigger_id, view=views.form_modal(values=values, editing=editing, sent=sent)
+    Slack could not open it, the lead is told so and asked to try again. A national lead's
+    (`every_force`) also offers every force as the audience."""
+
+    def form(zone: str | None = None) -> dict[str, Any]:
+        return views.form_modal(
+            values=values, zone=zone, editing=editing, sent=sent, national=every_force
         )
+
+    try:
+        opened = client.views_open(trigger_id=trigger_id, view=form())
     except SlackApiError as exc:
         log.warning("the broadcast form could not open: %s", exc.response.get("error"))
         raise FormDidNotOpen(None if editing else "/broadcast") from None
@@ -82,9 +91,7 @@ def _open_form(
     if view.get("hash"):
         target["hash"] = view["hash"]  # never overwrite a form the lead has moved on from
     try:
-        client.views_update(
-            view=views.form_modal(values=values, zone=zone, editing=editing, sent=sent), **target
-        )
+        client.views_update(view=form(zone), **target)
     except SlackApiError as exc:
         # The submission looks the zone up again, so the form still works without it.
         log.info("could not add the time zone to the broadcast form: %s", exc.response.get("error"))
@@ -132,7 +139,8 @@ def on_broadcast(unit: Unit, command: dict[str, Any], client: WebClient, respond
         return
     broadcasts.check_may_broadcast(session=unit.session, settings=unit.settings, caller=unit.caller)
     if sub in ("", "new"):
-        _open_form(client, str(command.get("trigger_id", "")), user)
+        every_force = national_service.may(unit.caller)
+        _open_form(client, str(command.get("trigger_id", "")), user, every_force=every_force)
     elif sub == "list":
         zone = profiles.zone(client, user)
         scheduled, recent = broadcasts.listing(session=unit.session, now=unit.now)
@@ -148,6 +156,10 @@ def on_form(unit: Unit, ack: Ack, view: dict[str, Any], client: WebClient) -> No
     zone = views.zone_or_default(meta.get("zone") or profiles.zone(client, user))
     form = _parse_form(view, zone)
     editing = number(meta["edit"], stale=STALE_FORM) if meta.get("edit") else None
+    audience = (field_of(view, views.AUDIENCE).get("selected_option") or {}).get("value")
+    if audience == views.EVERY_FORCE and editing is None:
+        _national_preview(unit, ack, form, zone)
+        return
     preview = broadcasts.save_draft(
         session=unit.session,
         settings=unit.settings,
@@ -171,9 +183,53 @@ def on_form(unit: Unit, ack: Ack, view: dict[str, Any], client: WebClient) -> No
     unit.after_commit(lambda: ack(response_action="push", view=shown))
 
 
+def _national_preview(unit: Unit, ack: Ack, form: Form, zone: str) -> None:
+    """The form with "every force" chosen (national leads only): its preview."""
+    preview, reach = national_service.save_draft(
+        session=unit.session,
+        db=unit.db,
+        settings=unit.settings,
+        author_id=unit.user_id or "",
+        caller=unit.caller,
+        form=form,
+        now=unit.now,
+    )
+    shown = views.preview_modal(
+        draft_id=preview.draft.id,
+        draft=preview.shown,
+        links=preview.links,
+        total=preview.total,
+        acked=preview.acked,
+        network_channel=str(unit.settings.network_channel),
+        zone=zone,
+        now=unit.now,
+        national=reach,
+    )
+    unit.after_commit(lambda: ack(response_action="push", view=shown))
+
+
 def on_preview(unit: Unit, ack: Ack, view: dict[str, Any]) -> None:
-    """*Send* on the preview: the broadcast goes out (or is scheduled)."""
-    draft_id = number(metadata(view).get("draft"), stale=STALE_PREVIEW)
+    """*Send* on the preview: the broadcast goes out (or is scheduled); a national one to every
+    force, and the counts shown."""
+    meta = metadata(view)
+    draft_id = number(meta.get("draft"), stale=STALE_PREVIEW)
+    if meta.get("national"):
+        acks = national_service.confirm(
+            session=unit.session,
+            db=unit.db,
+            defaults=unit.defaults,
+            draft_id=draft_id,
+            user_id=unit.user_id or "",
+            caller=unit.caller,
+            author=unit.workspace or Workspace("-"),
+            now=unit.now,
+        )
+        if acks is None:  # sent already: this was a repeat
+            unit.after_commit(lambda: ack(response_action="clear"))
+            return
+        done = views.national_sent_modal(national_views.sent_reply(acks))
+        unit.after_commit(lambda: ack(response_action="update", view=done))
+        return
     broadcasts.confirm(
         session=unit.session,
         settings=unit.settings,

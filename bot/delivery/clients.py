@@ -25,6 +25,33 @@ TokenLookup = Callable[[str | None, str | None], str | None]
 ClientFactory = Callable[[str | None, str | None, Pacer | None], WebClient]
 TOKEN_TTL = 60.0  # seconds a looked-up token is reused before the store is read again
 SINGLE = ""  # the key of the one workspace of a single-workspace deployment
+# Errors that no retry will cure: the row is marked failed and logged for an operator.
+PERMANENT = frozenset(
+    {
+        "account_inactive",
+        "cant_update_message",
+        "channel_not_found",
+        "edit_window_closed",
+        "invalid_arguments",
+        "invalid_auth",
+        "invalid_blocks",
+        "is_archived",
+        "message_not_found",
+        "missing_scope",
+        "msg_too_long",
+        "not_agent_app",
+        "no_text",
+        "not_allowed_token_type",
+        "not_authed",
+        "not_in_channel",
+        "restricted_action",
+        "too_many_users",
+        "user_not_found",
+        "user_not_in_channel",
+        "users_list_not_supplied",
+        "team_access_not_granted",
+    }
+)
 
 
 class Clients:

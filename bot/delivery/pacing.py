@@ -33,12 +33,23 @@ POSTS = frozenset({"chat.postMessage", "conversations.open+chat.postMessage"})
 MAX_WAIT = 2.0  # a lane waits this long for its channel; beyond it the rows go back, with a time
 # The workspace's posts, all channels together, as one token bucket this process keeps in step
 # with Slack's: posts a second and the burst above it. Slack does not publish the figure ("several
-# hundred a minute"); 600 a minute is where it is commonly met, and a workspace-wide 429 lowers
-# the estimate (never below MIN_RATE), so a smaller workspace allowance is learnt, not assumed.
+# hundred a minute"); 600 a minute is where it is commonly met, and a smaller allowance is learnt
+# from Slack's answers, not assumed (`Pacer.limited`): a workspace-wide 429 means Slack's bucket
+# is empty at that moment, so the posts Slack accepted since it was last empty (or full) are
+# what it refilled meanwhile, which is its rate. The burst and the reserve below keep their
+# shape (seconds' worth of posts) as the rate is learnt.
 WORKSPACE_RATE = 10.0
 WORKSPACE_BURST = 60
-MIN_RATE = 1.0
-LEARN = 0.9  # the estimate is multiplied by this after each workspace-wide 429
+MIN_RATE = 0.1  # Slack's smallest published tier is a few calls a minute
+LEARN = 0.9  # with nothing to measure by (no post accepted since), the estimate is cut by this
+# Posts accepted before an estimate is trusted over a cut by LEARN: one token more or less in
+# Slack's bucket than counted moves the estimate by 1/MEASURE at most.
+MEASURE = 4
+# An estimate may be low (a short first measure, a burst smaller than assumed): after every
+# PROBE posts accepted without a 429 it is raised by RAISE, up to where it started, so a low one
+# climbs until Slack answers 429 again and the posts between two such answers measure the rate.
+PROBE = 5
+RAISE = 1.05
 # Slots of the workspace's burst that bulk posts (broadcast copies, digests, reminders) never
 # take: an answer to an officer, or a reply to a champion's or a lead's action, always finds one
 # at once, however long the broadcast, and gets ahead of every bulk post still waiting. Each
@@ -74,7 +85,19 @@ class Pacer:
         self.rate = rate
         self.burst = max(1, burst)
         self.reserve_slots = max(0, min(reserve, self.burst - 1))
+        # The shape the burst and the reserve keep as the rate is learnt: seconds of posts.
+        self._start_rate = rate
+        self._burst_seconds = self.burst / rate
+        self._reserve_seconds = max(0, reserve) / rate
         self._lock = threading.Lock()
+        # What the estimate is learnt from: the posts Slack accepted since `_since`, when its
+        # bucket was empty (a workspace-wide 429), or full (`_from_full`: the pacer's own
+        # bucket had refilled, so nothing had been spent for a burst's time).
+        self._since = 0.0
+        self._from_full = True
+        self._accepted = 0
+        self._learnt = rate  # the last estimate; probing raises the rate above it
+        self._probe = 0  # posts since the last raise or 429
         # Per channel, when its next post would be due at an even pace ("theoretical arrival
         # time"): a post may go up to BURST - 1 paces ahead of it. The same for the workspace.
         self._channel_due: dict[str, float] = {}
@@ -94,6 +117,16 @@ class Pacer:
             if start - now > max_wait:
                 return None
             if method in POSTS:
+                if self._workspace_due <= now - self._burst_seconds:
+                    # Nothing sent for a burst's time after the bucket was full again: Slack's is
+                    # full too (however small its burst), and the count starts from there.
+                    self._since, self._from_full, self._accepted = now, True, 0
+                self._accepted += 1  # counted back out if Slack answers 429 (`limited`)
+                self._probe += 1
+                if self._probe >= PROBE and self.rate < self._start_rate:
+                    # The rate only: a burst larger than Slack's would be refused at once.
+                    self.rate = min(self._start_rate, self.rate * RAISE)
+                    self._probe = 0
                 self._workspace_due = max(self._workspace_due, start) + 1 / self.rate
                 if channel is not None:
                     due = max(now, self._channel_due.get(str(channel), 0.0))
@@ -137,13 +170,46 @@ class Pacer:
             )
             if method not in POSTS or channel is None or across_channels:
                 self._method_free[method] = max(self._method_free.get(method, 0.0), until)
+            if method in POSTS:
+                self._accepted = max(0, self._accepted - 1)  # this one was not
+                self._probe = 0
+                if self.rate > self._learnt:
+                    # Probed too high: one step back, which is then the estimate (Slack took
+                    # every post at it), and nothing more to learn from this 429.
+                    self.rate = self._learnt = max(self._learnt, self.rate / RAISE)
+                    across_channels = False
             if method in POSTS and across_channels:
                 # The workspace's bucket is empty until `until`: Slack allows less than thought.
-                self.rate = max(MIN_RATE, self.rate * LEARN)
+                self._learn(now)
                 empty = until + (self.burst - 1) / self.rate
                 self._workspace_due = max(self._workspace_due, empty)
-                log.warning("workspace post rate lowered to %.1f a second after a 429", self.rate)
             self._last_limited[method] = (channel or "", now)
+
+    def _resize(self, rate: float) -> None:
+        self.rate = rate
+        self.burst = max(1, round(rate * self._burst_seconds))
+        self.reserve_slots = max(0, min(round(rate * self._reserve_seconds), self.burst - 1))
+
+    def _learn(self, now: float) -> None:
+        """Slack's bucket is empty at `now`: estimate its rate from the posts it accepted since
+        it was last empty (they are what it refilled) or full (then its burst, the same seconds'
+        worth as ours, came first), and resize the burst and the reserve to it."""
+        span = now - self._since + (self._burst_seconds if self._from_full else 0.0)
+        accepted = self._accepted
+        # Slack's bucket held less than one post's token when it refused: half of one more.
+        estimate = (accepted + 0.5) / span if accepted and span > 0 else self.rate
+        if accepted >= MEASURE and estimate < self.rate:
+            rate = estimate
+        else:  # too few to go by alone, or no lower than thought: at least the cut
+            rate = min(estimate, self.rate * LEARN)
+        self._resize(max(MIN_RATE, rate))
+        self._learnt = self.rate
+        self._since, self._from_full, self._accepted = now, False, 0
+        log.warning(
+            "workspace post rate lowered to %.2f a second (bursts of %d) after a 429",
+            self.rate,
+            self.burst,
+        )
 
 
 def without_rate_limit_retries(client: WebClient) -> WebClient:

@@ -68,3 +68,12 @@ class NationalAcks:
     @property
     def total(self) -> int:
         return sum(f.total for f in self.forces)
+
+
+@dataclass(frozen=True)
+class NationalReach:
+    """Where a national broadcast would go: the forces with a network channel, and their
+    champions (for the preview)."""
+
+    forces: int
+    champions: int

@@ -73,10 +73,15 @@ def send(
     due = b.send_at if b.status is BroadcastStatus.SCHEDULED else None
     message = views.broadcast_message(b, links, acked=acked, total=total)
     _post(session, channel, message, ref=post_ref(b), due_at=due)
-    if b.dm_champions:
-        for uid in champions:
-            copy = views.broadcast_dm(b, links, acknowledged_at=acks.get(uid))
-            _post(session, uid, copy, ref=dm_ref(b, uid), due_at=due)
+    if b.dm_champions and champions:
+        copies = [
+            (uid, views.broadcast_dm(b, links, acknowledged_at=acks.get(uid))) for uid in champions
+        ]
+        outbox.post_many(
+            session=session,
+            posts=[(uid, c.text, c.blocks, dm_ref(b, uid)) for uid, c in copies],
+            due_at=due,
+        )
 
 
 def refresh(

@@ -11,14 +11,25 @@ already have theirs (one per force, a unique index).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
+from typing import TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
 from bot.db import Database
-from bot.domain.national import ForceAcks, ForceFigures, NationalAcks, NationalFigures
+from bot.domain.broadcasts import SEND_AT, SESSION_AT, Form, Preview
+from bot.domain.errors import InvalidBroadcast, PreviewExpired
+from bot.domain.national import (
+    ForceAcks,
+    ForceFigures,
+    NationalAcks,
+    NationalFigures,
+    NationalReach,
+)
 from bot.models import (
     Broadcast,
     BroadcastCategory,
@@ -28,13 +39,16 @@ from bot.models import (
     NationalBroadcast,
 )
 from bot.services import forces as force_settings
-from bot.services import policy, stats
+from bot.services import policy, roster, rows_changed, stats
 from bot.services.audit import record
 from bot.services.broadcasts.access import counts
+from bot.services.broadcasts.form import save_draft as save_force_draft
 from bot.services.broadcasts.sending import announce
 from bot.tenancy import PENDING_TEAM, Workspace
 
 RECENT = 5  # national broadcasts listed with their counts
+FORCES_AT_ONCE = 4  # forces written (or counted) at the same time, each in its own session
+T = TypeVar("T")
 
 
 def check(*, caller: Member | None) -> None:
@@ -66,6 +80,9 @@ def broadcast(
     body: str,
     dm_champions: bool,
     now: datetime,
+    category: BroadcastCategory = BroadcastCategory.NATIONAL_POLICY,
+    links: str = "[]",
+    ask_ack: bool = True,
 ) -> NationalAcks:
     """Post one broadcast to every force's network channel now, asking its champions to
     acknowledge (and by DM with `dm_champions`). `session` is the national lead's own unit's:
@@ -78,21 +95,24 @@ def broadcast(
         s.add(national)
         s.flush()
         national_id = national.id
-    queued: list[int] = []
-    for force in served(db):
+
+    def copy_in(force: Workspace) -> tuple[list[int], ForceAcks]:
+        """Force `force`'s copy and its outbox rows, committed on their own; their ids, and
+        the force's count."""
         with db.session(force) as fs:
             settings = force_settings.effective(session=fs, defaults=defaults)
-            if not settings.network_channel:
-                continue  # reported as not posted in the counts
-            if fs.scalar(select(Broadcast.id).where(Broadcast.national_id == national_id)):
-                continue
+            if not settings.network_channel:  # reported as not posted
+                return [], ForceAcks(force.team_id, 0, 0, posted=False)
+            done = fs.scalar(select(Broadcast.id).where(Broadcast.national_id == national_id))
+            if done is not None:
+                return [], ForceAcks(force.team_id, *counts(fs, done), posted=True)
             copy = Broadcast(
                 author_id=author_id,
-                category=BroadcastCategory.NATIONAL_POLICY,
+                category=category,
                 title=title,
                 body=body,
-                links="[]",
-                ask_ack=True,
+                links=links,
+                ask_ack=ask_ack,
                 dm_champions=dm_champions,
                 status=BroadcastStatus.SENT,
                 sent_at=now,
@@ -101,7 +121,7 @@ def broadcast(
             )
             fs.add(copy)
             fs.flush()
-            announce(fs, settings, copy)
+            total = announce(fs, settings, copy, new=True)
             record(
                 session=fs,
                 actor_id=author_id,
@@ -112,7 +132,10 @@ def broadcast(
                 f"dm={'yes' if dm_champions else 'no'}",
                 at=now,
             )
-            queued += fs.info.get("outbox_ids", [])
+            return list(fs.info.get("outbox_ids", [])), ForceAcks(force.team_id, 0, total, True)
+
+    written = _in_each_force(db, served(db), copy_in)
+    queued = [i for ids, _ in written for i in ids]
     record(
         session=session,
         actor_id=author_id,
@@ -124,7 +147,16 @@ def broadcast(
     # Delivered with the national lead's unit, right after it commits (each force's rows were
     # committed already), each by its own workspace's client and pacer.
     session.info.setdefault("outbox_ids", []).extend(queued)
-    return acks(db=db, national_id=national_id)
+    # The counts as `acks` gives them (forces that left the app too), from what was written.
+    counted = {force.team_id: force for _, force in written}
+    return NationalAcks(
+        national_id,
+        title,
+        [
+            counted.get(w.team_id) or ForceAcks(w.team_id, 0, 0, posted=False)
+            for w in served(db, with_left=True)
+        ],
+    )
 
 
 def acks(*, db: Database, national_id: int) -> NationalAcks:
@@ -132,16 +164,28 @@ def acks(*, db: Database, national_id: int) -> NationalAcks:
     with db.everywhere() as s:
         national = s.get(NationalBroadcast, national_id)
         title = national.title if national else ""
-    out = []
-    for force in served(db, with_left=True):
+
+    def counted(force: Workspace) -> ForceAcks:
         with db.session(force) as fs:
             copy = fs.scalar(select(Broadcast.id).where(Broadcast.national_id == national_id))
             if copy is None:
-                out.append(ForceAcks(force.team_id, 0, 0, posted=False))
-                continue
+                return ForceAcks(force.team_id, 0, 0, posted=False)
             acked, total = counts(fs, copy)
-            out.append(ForceAcks(force.team_id, acked, total, posted=True))
-    return NationalAcks(national_id, title, out)
+            return ForceAcks(force.team_id, acked, total, posted=True)
+
+    return NationalAcks(national_id, title, _in_each_force(db, served(db, with_left=True), counted))
+
+
+def _in_each_force(
+    db: Database, forces: list[Workspace], work: Callable[[Workspace], T]
+) -> list[T]:
+    """`work` in each force, in order of `forces`: each opens its own session, so on
+    PostgreSQL several forces go at once (their time is mostly round trips to the database);
+    SQLite has one writer at a time, so there they go one after another."""
+    if db.engine.dialect.name == "sqlite" or len(forces) <= 1:
+        return [work(force) for force in forces]
+    with ThreadPoolExecutor(max_workers=FORCES_AT_ONCE) as pool:
+        return list(pool.map(work, forces))
 
 
 def recent(*, db: Database, caller: Member | None) -> list[NationalAcks]:
@@ -186,3 +230,101 @@ def home(
     if not policy.may(caller, policy.Act.NATIONAL):
         return None
     return figures(db=db), recent(db=db, caller=caller)[:2]
+
+
+def may(caller: Member | None) -> bool:
+    """Whether the caller may broadcast to every force (the form offers it only then)."""
+    return policy.may(caller, policy.Act.NATIONAL)
+
+
+def reach(*, db: Database, defaults: Settings) -> NationalReach:
+    """Where a national broadcast would go now: the forces with a network channel, and their
+    champions."""
+    forces = champions = 0
+    for force in served(db):
+        with db.session(force) as fs:
+            if force_settings.effective(session=fs, defaults=defaults).network_channel:
+                forces += 1
+                champions += len(roster.champions(session=fs))
+    return NationalReach(forces, champions)
+
+
+def save_draft(
+    *,
+    session: Session,
+    db: Database,
+    settings: Settings,
+    author_id: str,
+    caller: Member | None,
+    form: Form,
+    now: datetime,
+) -> tuple[Preview, NationalReach]:
+    """The broadcast form with "every force" chosen: checked as any broadcast (and kept as a
+    draft in the national lead's own force, for the preview), and where it would go. Only a
+    national lead may; it goes as soon as it is sent, and is no force's training session."""
+    policy.require(caller, policy.Act.NATIONAL)
+    problems: dict[str, str] = {}
+    if form.send_at is not None:
+        problems[SEND_AT] = (
+            "A broadcast to every force goes as soon as you send it: leave the time empty, or "
+            "choose your own network to schedule it."
+        )
+    if form.session_at is not None or form.cpd_hours.strip():
+        problems[SESSION_AT] = "A training session belongs to one force: choose your own network."
+    if problems:
+        raise InvalidBroadcast(problems)
+    preview = save_force_draft(
+        session=session, settings=settings, author_id=author_id, caller=caller, form=form, now=now
+    )
+    return preview, reach(db=db, defaults=settings)
+
+
+def confirm(
+    *,
+    session: Session,
+    db: Database,
+    defaults: Settings,
+    draft_id: int,
+    user_id: str,
+    caller: Member | None,
+    author: Workspace,
+    now: datetime,
+) -> NationalAcks | None:
+    """*Send* on a national preview: the draft goes to every force (`broadcast`); None if it
+    was sent already (a repeated confirmation sends nothing more). Only a national lead, and
+    only the draft's author: its id came from the preview's metadata, which a client can
+    change."""
+    policy.require(caller, policy.Act.NATIONAL)
+    # The draft is used up in a transaction of its own, committed before any force's copy is
+    # written (each force's in its own too): the conditional update is what makes a repeated
+    # *Send* send nothing, and it must not hold a lock the forces' sessions would wait on.
+    with db.session(author) as own:
+        draft = own.scalar(select(Broadcast).where(Broadcast.id == draft_id))
+        if draft is None or draft.edit_of is not None:
+            raise PreviewExpired()
+        policy.require_author(caller, user_id=user_id, author_id=draft.author_id)
+        used = own.execute(
+            update(Broadcast)
+            .where(Broadcast.id == draft.id, Broadcast.status == BroadcastStatus.DRAFT)
+            .values(status=BroadcastStatus.CANCELLED)  # used up: each force has its own copy
+            .execution_options(synchronize_session=False)
+        )
+        if rows_changed(used) != 1:
+            return None
+        title, body, category = draft.title, draft.body, draft.category
+        links, ask_ack, dm = draft.links, draft.ask_ack, draft.dm_champions
+    return broadcast(
+        session=session,
+        db=db,
+        defaults=defaults,
+        author_id=user_id,
+        caller=caller,
+        author=author,
+        title=title,
+        body=body,
+        dm_champions=dm,
+        now=now,
+        category=category,
+        links=links,
+        ask_ack=ask_ack,
+    )

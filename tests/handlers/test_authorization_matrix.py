@@ -307,6 +307,13 @@ ROUTES: dict[policy.Act, dict[str, Send]] = {
         "/broadcast national dm": command("/broadcast", "national dm Guidance | Read it."),
         "/broadcast national status": command("/broadcast", "national status"),
         "/broadcast national figures": command("/broadcast", "national figures"),
+        "the form, every force": form(
+            lambda w: bviews.form_modal(national=True),
+            {**BROADCAST_FIELDS, bviews.AUDIENCE: {"selected_option": {"value": "national"}}},
+        ),
+        "Send on a preview, every force, a guessed draft": form(
+            lambda w: PREVIEW, metadata=lambda w: {"draft": w.draft, "national": True}
+        ),
     },
     policy.Act.SEE_SETTINGS: {"/champbot settings": command("/champbot", "settings")},
     policy.Act.CHANGE_SETTINGS: {

@@ -38,10 +38,16 @@ from bot.services.broadcasts.access import (
 )
 
 
-def announce(session: Session, settings: Settings, b: Broadcast) -> None:
-    """Queue the post (and each champion's copy), due at the broadcast's time."""
+def announce(session: Session, settings: Settings, b: Broadcast, *, new: bool = False) -> int:
+    """Queue the post (and each champion's copy), due at the broadcast's time; the champions
+    asked to acknowledge. A `new` broadcast (written in this transaction) has no
+    acknowledgements yet, so none are looked for."""
     assert settings.network_channel
-    acked, total = counts(session, b.id)
+    everyone = champions(session)
+    if new:
+        acked, total, acks = 0, len(everyone), {}
+    else:
+        (acked, total), acks = counts(session, b.id), ack_times(session, b.id)
     notify.send(
         session=session,
         channel=settings.network_channel,
@@ -49,9 +55,10 @@ def announce(session: Session, settings: Settings, b: Broadcast) -> None:
         links=links_of(b),
         acked=acked,
         total=total,
-        champions=champions(session) if b.dm_champions else [],
-        acks=ack_times(session, b.id),
+        champions=everyone if b.dm_champions else [],
+        acks=acks,
     )
+    return total
 
 
 def refresh(session: Session, b: Broadcast, *, only: str | None = None) -> None:

@@ -22,7 +22,16 @@ from bot.domain.broadcasts import (
     Listed,
     zone_or_default,
 )
-from bot.views.broadcasts.form import form_modal, form_values, notice_modal, preview_modal
+from bot.views.broadcasts.form import (
+    AUDIENCE,
+    EVERY_FORCE,
+    OWN_NETWORK,
+    form_modal,
+    form_values,
+    national_sent_modal,
+    notice_modal,
+    preview_modal,
+)
 from bot.views.broadcasts.lead import (
     cancelled_text,
     home_blocks,
@@ -47,17 +56,20 @@ from bot.views.text import defuse, plain
 
 __all__ = [
     "ACK_OPTION",
+    "AUDIENCE",
     "CATEGORY",
     "CATEGORY_ICONS",
     "CATEGORY_LABELS",
     "DEFAULT_ZONE",
     "DM_OPTION",
+    "EVERY_FORCE",
     "LINKS",
     "MAX_LINKS_TEXT",
     "MAX_MESSAGE",
     "MAX_TITLE",
     "MESSAGE",
     "OPTIONS",
+    "OWN_NETWORK",
     "SEND_AT",
     "TITLE",
     "FormValues",
@@ -76,6 +88,7 @@ __all__ = [
     "list_blocks",
     "list_reply",
     "local_time",
+    "national_sent_modal",
     "notice_modal",
     "pending_modal",
     "plain",

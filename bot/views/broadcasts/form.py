@@ -25,12 +25,17 @@ from bot.domain.broadcasts import (
     Link,
     zone_or_default,
 )
+from bot.domain.national import NationalReach
 from bot.models import Broadcast, BroadcastCategory, BroadcastStatus
 from bot.views import ids
-from bot.views.blocks import Block, context, input_block, section, text_input
+from bot.views.blocks import Block, Reply, context, input_block, section, text_input
 from bot.views.broadcasts.message import CATEGORY_LABELS, broadcast_message
 from bot.views.text import truncate
 from bot.views.time import slack_time
+
+# The audience a national lead chooses on the form: their own force's network, or every force.
+AUDIENCE = "audience"
+OWN_NETWORK, EVERY_FORCE = "network", "national"
 
 
 def _option(text: str, value: str, description: str | None = None) -> dict[str, Any]:
@@ -83,8 +88,10 @@ def form_modal(
     zone: str | None = None,
     editing: int | None = None,
     sent: bool = False,
+    national: bool = False,
 ) -> dict[str, Any]:
-    """The broadcast form. An edit of a broadcast already sent has no send time or DM option."""
+    """The broadcast form. An edit of a broadcast already sent has no send time or DM option;
+    a national lead's new broadcast (`national`) first asks who it is for."""
     v = values or FormValues()
     options = [_option(CATEGORY_LABELS[c], c.value) for c in BroadcastCategory]
     category: Block = {
@@ -94,7 +101,15 @@ def form_modal(
     }
     if v.category is not None:
         category["initial_option"] = _option(CATEGORY_LABELS[v.category], v.category.value)
-    blocks: list[Block] = [
+    blocks: list[Block] = []
+    if national and editing is None:
+        own = _option("Your force's network", OWN_NETWORK, "Its network channel, as any lead's.")
+        every = _option(
+            "Every force", EVERY_FORCE, "Every force's network channel at once, sent now."
+        )
+        audience: Block = {"type": "radio_buttons", "options": [own, every], "initial_option": own}
+        blocks.append(input_block(AUDIENCE, "Send to", audience, optional=False))
+    blocks += [
         input_block(CATEGORY, "Category", category, optional=False),
         input_block(
             TITLE,
@@ -192,10 +207,19 @@ def preview_modal(
     zone: str,
     now: datetime,
     editing: Broadcast | None = None,
+    national: NationalReach | None = None,
 ) -> dict[str, Any]:
-    """Exactly the blocks that will be posted, with what will happen when the lead confirms."""
+    """Exactly the blocks that will be posted, with what will happen when the lead confirms;
+    with `national`, in every force's network channel (each post counting its own champions)."""
     scheduled = draft.send_at is not None and draft.send_at > now
-    if editing is not None and editing.status is BroadcastStatus.SENT:
+    if national is not None:
+        forces = "1 force" if national.forces == 1 else f"{national.forces} forces"
+        what = (
+            f"This is what will be posted in every force's network channel ({forces}) as soon "
+            "as you send it; each force's post counts its own champions."
+        )
+        submit = "Send to every force"
+    elif editing is not None and editing.status is BroadcastStatus.SENT:
         what = f"The post in <#{network_channel}> will be changed to this"
         what += " (and each champion's copy)." if editing.dm_champions else "."
         submit = "Save changes"
@@ -212,7 +236,10 @@ def preview_modal(
         )
         submit = "Save and send" if editing else "Send now"
     notes = [what]
-    if draft.dm_champions and (editing is None or editing.status is not BroadcastStatus.SENT):
+    if national is not None and draft.dm_champions:
+        people = "1 champion" if national.champions == 1 else f"{national.champions:,} champions"
+        notes.append(f"It will also go to each of the {people} in every force as a direct message.")
+    elif draft.dm_champions and (editing is None or editing.status is not BroadcastStatus.SENT):
         people = "1 champion" if total == 1 else f"{total} champions"
         notes.append(f"It will also go to each of the {people} as a direct message.")
     blocks: list[Block] = [context(*notes), {"type": "divider"}]
@@ -224,8 +251,20 @@ def preview_modal(
         "title": {"type": "plain_text", "text": "Preview"},
         "submit": {"type": "plain_text", "text": submit},
         "close": {"type": "plain_text", "text": "Back"},
-        "private_metadata": json.dumps({"draft": draft_id, "zone": zone}),
+        "private_metadata": json.dumps(
+            {"draft": draft_id, "zone": zone} | ({"national": True} if national else {})
+        ),
         "blocks": blocks,
+    }
+
+
+def national_sent_modal(reply: Reply) -> dict[str, Any]:
+    """What the national lead sees once it has gone: where, and the counts so far."""
+    return {
+        "type": "modal",
+        "title": {"type": "plain_text", "text": "Sent to every force"},
+        "close": {"type": "plain_text", "text": "Close"},
+        "blocks": reply.blocks[:50],
     }
 
 
