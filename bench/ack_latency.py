@@ -50,7 +50,9 @@ def emulation(conn: Connection, urls: int) -> None:
     emu.stop()
 
 
-def server(conn: Connection, kind: str, api_url: str, database_url: str) -> None:
+def server(
+    conn: Connection, kind: str, api_url: str, database_url: str, watch: str | None = None
+) -> None:
     """Child process: the bare app or this app behind waitress; sends its port, serves until
     told to stop."""
     from concurrent.futures import ThreadPoolExecutor as Pool
@@ -73,6 +75,12 @@ def server(conn: Connection, kind: str, api_url: str, database_url: str) -> None
     }
     settings = Settings.from_env(env, dotenv=None)
     runtime = worker = None
+    if watch:  # time every transaction, here and in the worker process
+        import lockwatch
+
+        lockwatch.install(watch, kind)
+        env["CHAMPBOT_LOCKWATCH"] = watch
+        env["PYTHONPATH"] = str(ROOT / "bench" / "lockwatch_site")
     if kind == "bare":
         db = Database(database_url)
         app = App(
@@ -147,7 +155,10 @@ def measure(kind: str, api_url: str, urls: list[str], args: argparse.Namespace) 
     with tempfile.TemporaryDirectory() as tmp:
         mine, theirs = ctx.Pipe()
         url = args.database_url or f"sqlite:///{tmp}/b.db"
-        child = ctx.Process(target=server, args=(theirs, kind, api_url, url))
+        watch = None
+        if args.watch:
+            watch = str(Path(args.watch) / f"{kind}-{next(SEQUENCE)}")
+        child = ctx.Process(target=server, args=(theirs, kind, api_url, url, watch))
         child.start()
         port = mine.recv()
         acks(port, urls[: args.clients * 2], args.clients, 2)  # warm up: first search, first insert
@@ -156,6 +167,10 @@ def measure(kind: str, api_url: str, urls: list[str], args: argparse.Namespace) 
         time.sleep(1.0)  # let the app finish its replies before it is stopped
         mine.send("stop")
         child.join(timeout=60)
+    if watch:
+        import lockwatch
+
+        print(f"{kind} (transactions in {watch}):\n{lockwatch.summary(watch)}", flush=True)
     return timings
 
 
@@ -166,6 +181,9 @@ def main() -> None:
     parser.add_argument("--commands", type=int, default=50, help="per client")
     parser.add_argument(
         "--database-url", help="a database to EMPTY and use (default: a fresh SQLite file per run)"
+    )
+    parser.add_argument(
+        "--watch", help="a directory: time every transaction of each run there (lockwatch.py)"
     )
     args = parser.parse_args()
     ctx = multiprocessing.get_context("spawn")
