@@ -13,6 +13,10 @@ response URL), so what is measured is what that work costs the next ack on the s
 `--clients` threads in this process send `--commands` signed `/faq` commands each, and time
 each from sending to the HTTP response: the ack. Every command is distinct (the app answers a
 command sent twice within seconds once), and the run checks that every one was answered.
+
+`--watch DIR` also times every database transaction of this app's web and worker processes
+(`bench/lockwatch.py`: the wait for SQLite's write lock or the first round trip, how long the
+lock was held, the commit) and prints a summary per process after each run.
 """
 
 from __future__ import annotations

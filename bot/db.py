@@ -32,6 +32,9 @@ class SchemaOutOfDate(Exception):
 FIRST_STEP = 0.0001
 LONGEST_STEP = {"foreground": 0.0005, "background": 0.002}
 GIVE_UP = 30.0
+# In the background, the lock is left free this long after each of the process's commits
+# before its next writer tries for it: a foreground writer polling for it gets it first.
+BREATHER = 0.001
 PING_IDLE = 10.0  # PostgreSQL: seconds a pooled connection may sit unused and not be pinged
 _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "SAVEPOINT")
 
@@ -46,6 +49,7 @@ class _Writes:
     def __init__(self) -> None:
         self.mode = "foreground"
         self.gate = threading.Lock()
+        self.released_at = 0.0  # (background) when the process's last writer let go
 
 
 class _Connection(sqlite3.Connection):
@@ -70,6 +74,9 @@ class _Connection(sqlite3.Connection):
         longest = LONGEST_STEP[writes.mode]
         step, deadline = FIRST_STEP, time.monotonic() + GIVE_UP
         try:
+            pause = writes.released_at + BREATHER - time.monotonic()
+            if self._gated and pause > 0:
+                time.sleep(pause)
             # SQLite's own busy handler off for this statement only: the wait is ours.
             self.execute("PRAGMA busy_timeout=0")
             while True:
@@ -112,6 +119,7 @@ class _Connection(sqlite3.Connection):
     def _release(self) -> None:
         if self._gated:
             self._gated = False
+            self.writes.released_at = time.monotonic()
             self.writes.gate.release()
 
 
