@@ -173,6 +173,7 @@ def make_engine(url: str, writes: _Writes | None = None) -> Engine:
     # A pooled connection is pinged before use only after PING_IDLE seconds unused (a restart
     # of the server, or a firewall, is what breaks an idle one), not on every checkout: an
     # ack's INSERT is then its only round trip. A connection found broken is replaced.
+    @event.listens_for(engine, "connect")
     @event.listens_for(engine, "checkin")
     def _used(_dbapi_conn: Any, record: Any) -> None:
         record.info["used_at"] = time.monotonic()
