@@ -13,6 +13,10 @@ response URL), so what is measured is what that work costs the next ack on the s
 `--clients` threads in this process send `--commands` signed `/faq` commands each, and time
 each from sending to the HTTP response: the ack. Every command is distinct (the app answers a
 command sent twice within seconds once), and the run checks that every one was answered.
+
+`--watch DIR` also times every database transaction of this app's web and worker processes
+(`bench/lockwatch.py`: the wait for SQLite's write lock or the first round trip, how long the
+lock was held, the commit) and prints a summary per process after each run.
 """
 
 from __future__ import annotations
@@ -50,7 +54,9 @@ def emulation(conn: Connection, urls: int) -> None:
     emu.stop()
 
 
-def server(conn: Connection, kind: str, api_url: str, database_url: str) -> None:
+def server(
+    conn: Connection, kind: str, api_url: str, database_url: str, watch: str | None = None
+) -> None:
     """Child process: the bare app or this app behind waitress; sends its port, serves until
     told to stop."""
     from concurrent.futures import ThreadPoolExecutor as Pool
@@ -73,6 +79,12 @@ def server(conn: Connection, kind: str, api_url: str, database_url: str) -> None
     }
     settings = Settings.from_env(env, dotenv=None)
     runtime = worker = None
+    if watch:  # time every transaction, here and in the worker process
+        import lockwatch
+
+        lockwatch.install(watch, kind)
+        env["CHAMPBOT_LOCKWATCH"] = watch
+        env["PYTHONPATH"] = str(ROOT / "bench" / "lockwatch_site")
     if kind == "bare":
         db = Database(database_url)
         app = App(
@@ -147,7 +159,10 @@ def measure(kind: str, api_url: str, urls: list[str], args: argparse.Namespace) 
     with tempfile.TemporaryDirectory() as tmp:
         mine, theirs = ctx.Pipe()
         url = args.database_url or f"sqlite:///{tmp}/b.db"
-        child = ctx.Process(target=server, args=(theirs, kind, api_url, url))
+        watch = None
+        if args.watch:
+            watch = str(Path(args.watch) / f"{kind}-{next(SEQUENCE)}")
+        child = ctx.Process(target=server, args=(theirs, kind, api_url, url, watch))
         child.start()
         port = mine.recv()
         acks(port, urls[: args.clients * 2], args.clients, 2)  # warm up: first search, first insert
@@ -156,6 +171,10 @@ def measure(kind: str, api_url: str, urls: list[str], args: argparse.Namespace) 
         time.sleep(1.0)  # let the app finish its replies before it is stopped
         mine.send("stop")
         child.join(timeout=60)
+    if watch:
+        import lockwatch
+
+        print(f"{kind} (transactions in {watch}):\n{lockwatch.summary(watch)}", flush=True)
     return timings
 
 
@@ -166,6 +185,9 @@ def main() -> None:
     parser.add_argument("--commands", type=int, default=50, help="per client")
     parser.add_argument(
         "--database-url", help="a database to EMPTY and use (default: a fresh SQLite file per run)"
+    )
+    parser.add_argument(
+        "--watch", help="a directory: time every transaction of each run there (lockwatch.py)"
     )
     args = parser.parse_args()
     ctx = multiprocessing.get_context("spawn")

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import copy
+import sqlite3
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
@@ -12,7 +15,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.tenancy import EVERYWHERE, Workspace, enforce, open_in
@@ -24,29 +27,168 @@ class SchemaOutOfDate(Exception):
     """The database schema is behind the code; `champbot db upgrade` fixes it."""
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for `url`, tuned for many short transactions from a thread pool."""
+# How a thread waits for SQLite's one write lock (`_Connection.begin_write`), in seconds: the
+# first retry, the longest step (the wait doubles up to it), and when it gives up.
+FIRST_STEP = 0.0001
+LONGEST_STEP = {"foreground": 0.0005, "background": 0.002}
+GIVE_UP = 30.0
+# In the background, the lock is left free this long after each of the process's commits
+# before its next writer tries for it: a foreground writer polling for it gets it first.
+BREATHER = 0.001
+PING_IDLE = 10.0  # PostgreSQL: seconds a pooled connection may sit unused and not be pinged
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "SAVEPOINT")
+
+
+class _Writes:
+    """An engine's policy for taking SQLite's write lock. `foreground` (the web process, whose
+    acks write the inbox): poll for it every half millisecond at most. `background` (the
+    worker process, `Database.writes_in_background`): one thread of the process at a time
+    waits for it or holds it (the others queue on `gate`, in the process), polling more
+    slowly, so that an ack polling beside it gets the lock first when it comes free."""
+
+    def __init__(self) -> None:
+        self.mode = "foreground"
+        self.gate = threading.Lock()
+        self.released_at = 0.0  # (background) when the process's last writer let go
+
+
+class _Connection(sqlite3.Connection):
+    """pysqlite's connection, with its write transactions begun here (`isolation_level` is
+    None, so pysqlite sends no `BEGIN` of its own): `BEGIN IMMEDIATE` just before the first
+    write (or savepoint) of a transaction, never at a read, so that a transaction never
+    upgrades a read to a write (SQLITE_BUSY without the busy handler) and takes the lock only
+    for its writes; reads before it run outside a transaction, as with pysqlite's own
+    deferred `BEGIN`. The wait for the lock is `begin_write`'s, not SQLite's busy handler's,
+    whose steps (1, 2, 5, 10, … then 100 ms) leave a waiter asleep long after the lock is
+    free while others take it in turn."""
+
+    writes: _Writes
+    _gated = False
+
+    def begin_write(self) -> None:
+        writes = self.writes
+        if writes.mode == "background":
+            if not writes.gate.acquire(timeout=GIVE_UP):
+                raise sqlite3.OperationalError("database is locked (this process's writes)")
+            self._gated = True
+        longest = LONGEST_STEP[writes.mode]
+        step, deadline = FIRST_STEP, time.monotonic() + GIVE_UP
+        try:
+            pause = writes.released_at + BREATHER - time.monotonic()
+            if self._gated and pause > 0:
+                time.sleep(pause)
+            # SQLite's own busy handler off for this statement only: the wait is ours.
+            self.execute("PRAGMA busy_timeout=0")
+            while True:
+                try:
+                    self.execute("BEGIN IMMEDIATE")
+                    return
+                except sqlite3.OperationalError as error:
+                    if self.in_transaction or "locked" not in str(error):
+                        raise
+                    if time.monotonic() > deadline:
+                        raise
+                time.sleep(step)
+                step = min(step * 2, longest)
+        except BaseException:
+            self._release()
+            raise
+        finally:
+            self.execute(f"PRAGMA busy_timeout={int(GIVE_UP * 1000)}")
+
+    def commit(self) -> None:
+        try:
+            super().commit()
+        finally:
+            if not self.in_transaction:
+                self._release()
+
+    def rollback(self) -> None:
+        try:
+            super().rollback()
+        finally:
+            if not self.in_transaction:
+                self._release()
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self._release()
+
+    def _release(self) -> None:
+        if self._gated:
+            self._gated = False
+            self.writes.released_at = time.monotonic()
+            self.writes.gate.release()
+
+
+def _is_file(url: str) -> bool:
+    return ":memory:" not in url and url not in ("sqlite://", "sqlite:///")
+
+
+def make_engine(url: str, writes: _Writes | None = None) -> Engine:
+    """An engine for `url`, tuned for many short transactions from a thread pool; on SQLite,
+    its write transactions wait for the lock as `writes` says."""
     if url.startswith("sqlite"):
+        writes = writes or _Writes()
         engine = create_engine(
-            url, connect_args={"check_same_thread": False, "timeout": 30}, pool_pre_ping=True
+            url,
+            connect_args={"check_same_thread": False, "timeout": GIVE_UP, "factory": _Connection},
         )
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
             # WAL lets readers run beside the one writer; foreign keys are off by default.
+            # synchronous=FULL (SQLite's default, said here): every commit is on the disk
+            # before it returns, so an inbox row is there after a power cut once acked.
+            dbapi_conn.isolation_level = None
+            dbapi_conn.writes = writes
             cur = dbapi_conn.cursor()
-            if ":memory:" not in url and url not in ("sqlite://", "sqlite:///"):
+            if _is_file(url):
                 cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=FULL")
             cur.execute("PRAGMA foreign_keys=ON")
-            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute(f"PRAGMA busy_timeout={int(GIVE_UP * 1000)}")
             cur.close()
+
+        @event.listens_for(engine, "before_cursor_execute")
+        def _begin_before_writing(conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+            raw = conn.connection.dbapi_connection
+            if (
+                isinstance(raw, _Connection)
+                and not raw.in_transaction
+                and conn.get_execution_options().get("isolation_level") != "AUTOCOMMIT"
+                and statement.lstrip()[:9].upper().startswith(_WRITES)
+            ):
+                raw.begin_write()
 
         return engine
     if url.startswith("postgres://"):
         url = "postgresql://" + url.removeprefix("postgres://")
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    engine = create_engine(url, pool_size=10, max_overflow=10)
+
+    # A pooled connection is pinged before use only after PING_IDLE seconds unused (a restart
+    # of the server, or a firewall, is what breaks an idle one), not on every checkout: an
+    # ack's INSERT is then its only round trip. A connection found broken is replaced.
+    @event.listens_for(engine, "connect")
+    @event.listens_for(engine, "checkin")
+    def _used(_dbapi_conn: Any, record: Any) -> None:
+        record.info["used_at"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping_if_idle(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        if time.monotonic() - record.info.get("used_at", 0.0) < PING_IDLE:
+            return
+        try:
+            dbapi_conn.execute("SELECT 1")
+            dbapi_conn.rollback()
+        except Exception as error:  # the driver's: the connection is gone
+            raise exc.DisconnectionError() from error
+
+    return engine
 
 
 class Database:
@@ -58,7 +200,8 @@ class Database:
 
     def __init__(self, url: str) -> None:
         self.url = url
-        self.engine = make_engine(url)
+        self._writes = _Writes()
+        self.engine = make_engine(url, self._writes)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         enforce(self._sessions)
 
@@ -124,6 +267,12 @@ class Database:
             self.upgrade()
             return
         raise SchemaOutOfDate("the database schema is out of date: run `champbot db upgrade` first")
+
+    def writes_in_background(self) -> None:
+        """This process's writes give way to another's (the worker process's to the web
+        process's acks): on SQLite, one of its threads at a time waits for the write lock, and
+        more patiently (see `_Writes`). Nothing changes on PostgreSQL."""
+        self._writes.mode = "background"
 
     def dispose(self) -> None:
         """Close every pooled connection."""

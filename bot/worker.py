@@ -148,6 +148,7 @@ def run_worker(settings: Settings, *, fd: int, scheduler: bool) -> int:
         )
     sock = socket.socket(fileno=fd)
     runtime = Runtime.from_settings(settings)
+    runtime.db.writes_in_background()  # the web process's acks take SQLite's lock first
     processor = Processor(runtime, create_processing_app(runtime))
     sweeper = Sweeper(processor).start()
     clock = start_background(runtime) if scheduler else None

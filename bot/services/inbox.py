@@ -80,7 +80,11 @@ def receive(
         keys = {n % 2: _slot_key(item.repeat, n) for n in (slot, slot + 1)}
         even, odd = keys[0], keys[1]
     # One statement, no savepoint: the ack waits for it. A repeat fails on a unique column,
-    # and the session (this insert's own) is rolled back.
+    # and the session (this insert's own) is rolled back. On PostgreSQL the statement commits
+    # itself (no BEGIN and COMMIT round trips: a committed row once it returns); SQLite's
+    # transaction around it is local and begins IMMEDIATE (`bot.db`).
+    if session.get_bind().dialect.name == "postgresql":
+        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
     try:
         inserted = session.execute(
             insert(InboxItem)
@@ -108,7 +112,7 @@ def claim(
 ) -> str | None:
     """Take the row for `claimer`; its body, or None if it is handled or someone else holds a
     live claim on it (or it has been tried `MAX_ATTEMPTS` times: then it is given up)."""
-    taken = session.execute(
+    row = session.execute(
         update(InboxItem)
         .where(
             InboxItem.id == inbox_id,
@@ -116,13 +120,11 @@ def claim(
             or_(InboxItem.claimed_at.is_(None), InboxItem.claimed_at < now - stale_after),
         )
         .values(claimed_by=claimer, claimed_at=now, attempts=InboxItem.attempts + 1)
+        .returning(InboxItem.body, InboxItem.attempts)
         .execution_options(synchronize_session=False)
-    )
-    if not rows_changed(taken):
+    ).one_or_none()
+    if row is None:
         return None
-    row = session.execute(
-        select(InboxItem.body, InboxItem.attempts).where(InboxItem.id == inbox_id)
-    ).one()
     if row.attempts > MAX_ATTEMPTS or row.body is None:
         finish(session=session, inbox_id=inbox_id, claimer=claimer, now=now)
         return None
