@@ -31,3 +31,16 @@ def test_services_raise_errors_as_data_and_leave_the_wording_to_the_views() -> N
             if re.search(r"\b(ServiceError|NotAllowed)\(f?[\"']", line):
                 worded.append(f"{path.relative_to(ROOT)}:{number}")
     assert worded == []
+
+
+def test_no_module_in_bot_or_handlers_is_over_400_lines() -> None:
+    """A module that outgrows this is split along its seams (migrations aside: each is one
+    revision, written once)."""
+    over = {
+        str(path.relative_to(ROOT)): length
+        for top in ("bot", "handlers")
+        for path in (ROOT / top).rglob("*.py")
+        if "migrations" not in path.parts
+        and (length := len(path.read_text(encoding="utf-8").splitlines())) > 400
+    }
+    assert over == {}
