@@ -157,6 +157,10 @@ def cmd_kb(settings: Settings, args: argparse.Namespace) -> int:
             f"related_threshold: {chosen.related_threshold}  "
             f"topic_threshold: {chosen.topic_threshold}  sure_threshold: {chosen.sure_threshold}"
         )
+        print(
+            f"also_margin: {chosen.also_margin}  second_margin: {chosen.second_margin}  "
+            f"second_share: {chosen.second_share}"
+        )
         print(f"tune split with these: {100 * chosen.accuracy:.1f}% in the right case\n")
     report = evaluate(kb, questions)
     print(format_report(report, show_failures=args.failures))

@@ -54,7 +54,8 @@ class KnowledgeBase:
     pool: int = 8
     generic_weight: float = 1.0
     # Raw-score margins: a runner-up this close is offered ("Also: …"); one within
-    # `second_margin` adding `second_share` of the question's weight is shown whole too.
+    # `second_margin` adding `second_share` of the question's weight is shown whole too
+    # (words only: as first set by hand; with the sentence model, fitted by `tuning.fit_margins`).
     also_margin: float = 0.15
     second_margin: float = 0.3
     second_share: float = 0.2
@@ -62,13 +63,19 @@ class KnowledgeBase:
     # `semantic_weight` x the cosine similarity of the question to the entry's nearest
     # phrasing; the thresholds and calibration above are then these, tuned the same way.
     semantic_weight: float = 1.0
+    # Fitted by `champbot kb tune` on the tune split (the procedure is in bot/knowledge/tuning.py:
+    # off-topic precision 100% and at most 10% of uncovered questions answered, then the most
+    # questions in the right case; the margins by F1 of the runner-ups worth showing).
     SEMANTIC_SETTINGS: ClassVar[Mapping[str, object]] = {
-        "answer_threshold": 0.4,
+        "answer_threshold": 0.58,
         "related_threshold": 0.2,
         "live_threshold": 0.15,
-        "topic_threshold": 0.45,
-        "sure_threshold": 0.5,
+        "topic_threshold": 0.3,
+        "sure_threshold": 0.7,
         "calibration": (9.01, -9.5),
+        "also_margin": 0.03,
+        "second_margin": 0.18,
+        "second_share": 0.1,
     }
     # ... and the word-match confidence leans less on coverage and more on the answer's
     # first paragraph (coordinate ascent on the tune split's mean reciprocal rank)
@@ -330,10 +337,12 @@ class KnowledgeBase:
         related_threshold: float | None = None,
         topic_threshold: float | None = None,
         sure_threshold: float | None = None,
+        margins: tuple[float, float, float] | None = None,
     ) -> Triage:
-        """The case for an assessed question, with this knowledge base's thresholds unless
-        others are given (as `evaluation.tune` does). A question whose words are mostly not
-        the subject's is answered only if the match is sure; otherwise it is off topic."""
+        """The case for an assessed question, with this knowledge base's thresholds and
+        margins (also, second, share) unless others are given (as `tuning.tune` does). A
+        question whose words are mostly not the subject's is answered only if the match is
+        sure; otherwise it is off topic."""
         answer = self.answer_threshold if answer_threshold is None else answer_threshold
         close = self.related_threshold if related_threshold is None else related_threshold
         topic = self.topic_threshold if topic_threshold is None else topic_threshold
@@ -361,7 +370,7 @@ class KnowledgeBase:
                 heads=lambda e: self._profiles[self._number[e.id]].head,
                 close=max(close, answer * 0.75),
                 joined=assessment.joined,
-                margins=(self.also_margin, self.second_margin, self.second_share),
+                margins=margins or (self.also_margin, self.second_margin, self.second_share),
             )
             return Triage("answered", related, best, False, second, also)
         if on_topic:

@@ -1,0 +1,226 @@
+"""Fits the search's calibration, thresholds and margins on the "tune" split of the evaluation
+set (`champbot kb tune` prints them for `bot/knowledge/search.py`); the "test" split is held
+back and only reported on.
+
+The procedure, in order:
+
+1. `calibrate`: Platt scaling of the top hit's raw score to the chance that it is right
+   (logistic regression by Newton's method).
+2. `tune`: a grid over (answer, topic, sure) thresholds. A setting is admissible when, on the
+   tune split, its off-topic precision is at least `min_off_topic_precision` (nothing on the
+   subject declined as off topic) and at most `max_uncovered_answered` of the on-topic
+   questions no entry answers are given an entry as the answer; among admissible settings
+   (or, when none is, those that fail fewest constraints) the most questions put in the right
+   case wins, ties going to the middle of the best range, which generalises better than its
+   edge.
+3. `fit_margins`, with those thresholds: the raw-score margins for what is shown beside an
+   answer. A close runner-up offered as "Also: ..." is worth a tap exactly when the answer is
+   the wrong entry and the runner-up the right one; a second entry shown whole, when a question
+   joins two asks and the answer alone is not the right entry. Each margin is the one whose
+   offers best match those cases (F1 on the tune split), ties going to the smaller margin, so
+   fewer buttons (for the second, the larger share). The evaluation set labels one entry per
+   question, so a question that two entries answer between them is fitted through the second
+   case only."""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from bot.knowledge.evalset import (
+    CASES,
+    LIVE_CASE,
+    NOT_COVERED,
+    OFF_TOPIC,
+    EvalQuestion,
+    is_correct,
+    ratio,
+)
+from bot.knowledge.search import Assessment, KnowledgeBase
+
+
+def calibrate(
+    kb: KnowledgeBase, questions: Iterable[EvalQuestion], *, apply: bool = True
+) -> tuple[float, float]:
+    """Fit the Platt scaling of the knowledge base's scores on the "tune" split: for each
+    question that expects an entry or is off topic, the top hit's raw score against whether
+    that hit is right (an off-topic question's never is). Returns (a, b); with `apply` the
+    knowledge base reports calibrated scores from then on."""
+    saved, kb.calibration = kb.calibration, None
+    try:
+        points: list[tuple[float, float]] = []
+        for q in questions:
+            if q.split != "tune" or q.expect == LIVE_CASE:
+                continue
+            hits = kb.search(q.q, limit=1)
+            if hits:
+                points.append((hits[0].score, float(hits[0].entry.id == q.expect)))
+            else:
+                points.append((0.0, 0.0))  # nothing matched: no answer would have been right
+    finally:
+        kb.calibration = saved
+    if not points or len({y for _, y in points}) < 2:
+        raise ValueError("calibration needs right and wrong top hits in the tune split")
+    a, b = 1.0, 0.0
+    for _ in range(200):  # Newton's method on the logistic loss, lightly regularised
+        ga = gb = 0.0
+        haa, hab, hbb = 1e-3, 0.0, 1e-3
+        for x, y in points:
+            p = 1.0 / (1.0 + math.exp(-(a * x + b)))
+            ga += (p - y) * x
+            gb += p - y
+            w = p * (1.0 - p)
+            haa += w * x * x
+            hab += w * x
+            hbb += w
+        det = haa * hbb - hab * hab
+        if det <= 0:
+            break
+        da = (hbb * ga - hab * gb) / det
+        db = (haa * gb - hab * ga) / det
+        a, b = a - da, b - db
+        if abs(da) + abs(db) < 1e-9:
+            break
+    if apply:
+        kb.calibration = (a, b)
+    return a, b
+
+
+@dataclass(frozen=True)
+class Tuning:
+    """The thresholds and margins chosen on the tune split, and how the tune split fared."""
+
+    answer_threshold: float
+    related_threshold: float
+    topic_threshold: float
+    sure_threshold: float
+    accuracy: float
+    off_topic_precision: float | None
+    uncovered_answered: float | None = None
+    also_margin: float | None = None
+    second_margin: float | None = None
+    second_share: float | None = None
+
+
+def _grid(start: float, stop: float, step: float) -> list[float]:
+    count = round((stop - start) / step)
+    return [round(start + i * step, 4) for i in range(count + 1)]
+
+
+def _middle(values: Iterable[float]) -> float:
+    ordered = sorted(set(values))
+    return ordered[len(ordered) // 2]
+
+
+def tune(
+    kb: KnowledgeBase,
+    questions: Iterable[EvalQuestion],
+    *,
+    min_off_topic_precision: float = 1.0,
+    max_uncovered_answered: float = 0.10,
+    apply: bool = True,
+) -> Tuning:
+    """Grid-search the thresholds (answer, topic, sure) on the "tune" split only, then fit the
+    margins with them (see the module's docstring). With `apply`, the knowledge base keeps
+    what was chosen."""
+    tuning = [q for q in questions if q.split == "tune"]
+    if not tuning:
+        raise ValueError("the evaluation set has no questions in the tune split")
+    assessed: list[tuple[EvalQuestion, Assessment]] = [(q, kb.assess(q.q)) for q in tuning]
+    results: list[tuple[int, int, float, float, float, float, float | None, float | None]] = []
+    grid = itertools.product(_grid(0.2, 0.9, 0.01), _grid(0.1, 1.0, 0.05), _grid(0.4, 0.9, 0.1))
+    uncovered = sum(q.expect == NOT_COVERED for q in tuning)
+    for answer, topic, sure in grid:
+        triages = [
+            (q, kb.decide(a, answer_threshold=answer, topic_threshold=topic, sure_threshold=sure))
+            for q, a in assessed
+        ]
+        correct = sum(is_correct(q, t) for q, t in triages)
+        predicted_off = [q for q, t in triages if t.kind == "off_topic"]
+        precision = ratio(sum(q.expect == OFF_TOPIC for q in predicted_off), len(predicted_off))
+        answered = sum(q.expect == NOT_COVERED and t.kind == "answered" for q, t in triages)
+        wrongly = ratio(answered, uncovered)
+        met = (precision is None or precision >= min_off_topic_precision) + (
+            wrongly is None or wrongly <= max_uncovered_answered
+        )
+        share = correct / len(tuning)
+        results.append((met, correct, answer, topic, sure, share, precision, wrongly))
+    best_key = max((r[0], r[1]) for r in results)
+    best = [r for r in results if (r[0], r[1]) == best_key]
+    answer = _middle(r[2] for r in best)
+    topic = _middle(r[3] for r in best if r[2] == answer)
+    sure = _middle(r[4] for r in best if r[2] == answer and r[3] == topic)
+    chosen = next(r for r in best if r[2:5] == (answer, topic, sure))
+    related = min(kb.related_threshold, answer)
+    thresholds = {"answer_threshold": answer, "topic_threshold": topic, "sure_threshold": sure}
+    also, second, share = fit_margins(kb, assessed, thresholds)
+    if apply:
+        kb.answer_threshold = answer
+        kb.topic_threshold = topic
+        kb.sure_threshold = sure
+        kb.related_threshold = related
+        kb.also_margin, kb.second_margin, kb.second_share = also, second, share
+    return Tuning(
+        answer_threshold=answer,
+        related_threshold=related,
+        topic_threshold=topic,
+        sure_threshold=sure,
+        accuracy=chosen[5],
+        off_topic_precision=chosen[6],
+        uncovered_answered=chosen[7],
+        also_margin=also,
+        second_margin=second,
+        second_share=share,
+    )
+
+
+def _f1(offered: Sequence[bool], useful: Sequence[bool]) -> float:
+    hit = sum(o and u for o, u in zip(offered, useful, strict=True))
+    if not hit:
+        return 0.0
+    return 2 * hit / (sum(offered) + sum(useful))
+
+
+def fit_margins(
+    kb: KnowledgeBase,
+    assessed: Sequence[tuple[EvalQuestion, Assessment]],
+    thresholds: dict[str, float],
+) -> tuple[float, float, float]:
+    """The (also, second, share) margins that best match when a runner-up is worth showing on
+    the answered questions among `assessed` (see the module's docstring); the knowledge base's
+    own margins where nothing on the split tells them apart."""
+    answered = []
+    for q, a in assessed:
+        if q.expect in CASES:
+            continue
+        t = kb.decide(a, **thresholds)  # type: ignore[arg-type]
+        if t.kind == "answered" and t.best is not None and len(t.hits) > 1:
+            answered.append((q, a, t))
+    also_scores: list[tuple[float, float]] = []
+    for margin in _grid(0.0, 0.4, 0.01):
+        offered, useful = [], []
+        for q, a, t in answered:
+            assert t.best is not None
+            right_first = t.best.entry.id == q.expect
+            runner = t.hits[1]
+            offered.append(not a.joined and t.best.raw - runner.raw <= margin)
+            useful.append(not a.joined and not right_first and runner.entry.id == q.expect)
+        also_scores.append((_f1(offered, useful), -margin))
+    f1, negative = max(also_scores)
+    also = -negative if f1 > 0 else kb.also_margin
+    second_scores: list[tuple[float, float, float]] = []
+    joined = [(q, a, t) for q, a, t in answered if a.joined]
+    for margin, share in itertools.product(_grid(0.0, 0.5, 0.02), _grid(0.0, 0.5, 0.05)):
+        offered, useful = [], []
+        for q, a, t in joined:
+            shown = kb.decide(a, **thresholds, margins=(also, margin, share))
+            assert t.best is not None
+            offered.append(shown.second is not None)
+            useful.append(t.best.entry.id != q.expect and t.hits[1].entry.id == q.expect)
+        second_scores.append((_f1(offered, useful), -margin, share))
+    f1, neg_margin, share = max(second_scores)
+    if f1 <= 0:
+        return also, kb.second_margin, kb.second_share
+    return also, -neg_margin, share
