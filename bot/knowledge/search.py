@@ -67,13 +67,13 @@ class KnowledgeBase:
     # off-topic precision 100% and at most 10% of uncovered questions answered, then the most
     # questions in the right case; the margins by F1 of the runner-ups worth showing).
     SEMANTIC_SETTINGS: ClassVar[Mapping[str, object]] = {
-        "answer_threshold": 0.58,
-        "related_threshold": 0.2,
+        "answer_threshold": 0.67,
+        "related_threshold": 0.04,
         "live_threshold": 0.15,
-        "topic_threshold": 0.3,
-        "sure_threshold": 0.7,
+        "topic_threshold": 0.45,
+        "sure_threshold": 0.5,
         "calibration": (9.01, -9.5),
-        "also_margin": 0.03,
+        "also_margin": 0.01,
         "second_margin": 0.18,
         "second_share": 0.1,
     }

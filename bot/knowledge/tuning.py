@@ -13,7 +13,9 @@ The procedure, in order:
    (or, when none is, those that fail fewest constraints) the most questions put in the right
    case wins, ties going to the middle of the best range, which generalises better than its
    edge.
-3. `fit_margins`, with those thresholds: the raw-score margins for what is shown beside an
+3. `fit_related`: the highest related threshold (the bar for the closest entries offered beside
+   an uncovered question) at which the most questions are shown their entry first.
+4. `fit_margins`, with those thresholds: the raw-score margins for what is shown beside an
    answer. A close runner-up offered as "Also: ..." is worth a tap exactly when the answer is
    the wrong entry and the runner-up the right one; a second entry shown whole, when a question
    joins two asks and the answer alone is not the right entry. Each margin is the one whose
@@ -153,8 +155,8 @@ def tune(
     topic = _middle(r[3] for r in best if r[2] == answer)
     sure = _middle(r[4] for r in best if r[2] == answer and r[3] == topic)
     chosen = next(r for r in best if r[2:5] == (answer, topic, sure))
-    related = min(kb.related_threshold, answer)
     thresholds = {"answer_threshold": answer, "topic_threshold": topic, "sure_threshold": sure}
+    related = fit_related(kb, assessed, thresholds, ceiling=min(kb.related_threshold, answer))
     also, second, share = fit_margins(kb, assessed, thresholds)
     if apply:
         kb.answer_threshold = answer
@@ -174,6 +176,27 @@ def tune(
         second_margin=second,
         second_share=share,
     )
+
+
+def fit_related(
+    kb: KnowledgeBase,
+    assessed: Sequence[tuple[EvalQuestion, Assessment]],
+    thresholds: dict[str, float],
+    *,
+    ceiling: float,
+) -> float:
+    """The related threshold: the highest, up to `ceiling`, at which the most questions that
+    expect an entry are shown it first (answered, or the closest entry to a question judged
+    not covered), so that no more near-misses are offered than help."""
+    expecting = [(q, a) for q, a in assessed if q.expect not in CASES]
+    scored: list[tuple[int, float]] = []
+    for related in _grid(0.0, ceiling, 0.01):
+        shown = 0
+        for q, a in expecting:
+            t = kb.decide(a, related_threshold=related, **thresholds)  # type: ignore[arg-type]
+            shown += t.kind != "off_topic" and bool(t.hits) and t.hits[0].entry.id == q.expect
+        scored.append((shown, related))
+    return max(scored)[1]
 
 
 def _f1(offered: Sequence[bool], useful: Sequence[bool]) -> float:
