@@ -72,7 +72,7 @@ class KnowledgeBase:
         "live_threshold": 0.15,
         "topic_threshold": 0.45,
         "sure_threshold": 0.5,
-        "calibration": (9.01, -9.5),
+        "calibration": (10.88, -11.17),
         "also_margin": 0.01,
         "second_margin": 0.18,
         "second_share": 0.1,
