@@ -18,8 +18,10 @@ The procedure, in order:
 4. `fit_margins`, with those thresholds: the raw-score margins for what is shown beside an
    answer. A close runner-up offered as "Also: ..." is worth a tap exactly when the answer is
    the wrong entry and the runner-up the right one; a second entry shown whole, when a question
-   joins two asks and the answer alone is not the right entry. Each margin is the one whose
-   offers best match those cases (F1 on the tune split), ties going to the smaller margin, so
+   joins two asks and the answer alone is not the right entry; both judged on the ranking (the
+   first two entries), whatever the thresholds decide, as it has more such cases than the
+   answered questions alone. Each margin is the one whose offers best match those cases (F2 on
+   the tune split: recall first, as a button costs a tap), ties going to the smaller margin, so
    fewer buttons (for the second, the larger share). The evaluation set labels one entry per
    question, so a question that two entries answer between them is fitted through the second
    case only."""
@@ -199,11 +201,13 @@ def fit_related(
     return max(scored)[1]
 
 
-def _f1(offered: Sequence[bool], useful: Sequence[bool]) -> float:
+def _f2(offered: Sequence[bool], useful: Sequence[bool]) -> float:
+    """F-beta with beta 2: recall counts four times precision, as a button costs a tap and a
+    missing one the answer."""
     hit = sum(o and u for o, u in zip(offered, useful, strict=True))
     if not hit:
         return 0.0
-    return 2 * hit / (sum(offered) + sum(useful))
+    return 5 * hit / (4 * sum(useful) + sum(offered))
 
 
 def fit_margins(
@@ -211,39 +215,32 @@ def fit_margins(
     assessed: Sequence[tuple[EvalQuestion, Assessment]],
     thresholds: dict[str, float],
 ) -> tuple[float, float, float]:
-    """The (also, second, share) margins that best match when a runner-up is worth showing on
-    the answered questions among `assessed` (see the module's docstring); the knowledge base's
-    own margins where nothing on the split tells them apart."""
-    answered = []
-    for q, a in assessed:
-        if q.expect in CASES:
-            continue
-        t = kb.decide(a, **thresholds)  # type: ignore[arg-type]
-        if t.kind == "answered" and t.best is not None and len(t.hits) > 1:
-            answered.append((q, a, t))
-    also_scores: list[tuple[float, float]] = []
-    for margin in _grid(0.0, 0.4, 0.01):
-        offered, useful = [], []
-        for q, a, t in answered:
-            assert t.best is not None
-            right_first = t.best.entry.id == q.expect
-            runner = t.hits[1]
-            offered.append(not a.joined and t.best.raw - runner.raw <= margin)
-            useful.append(not a.joined and not right_first and runner.entry.id == q.expect)
-        also_scores.append((_f1(offered, useful), -margin))
-    f1, negative = max(also_scores)
-    also = -negative if f1 > 0 else kb.also_margin
+    """The (also, second, share) margins that best match when a runner-up is worth showing
+    (see the module's docstring) on the questions among `assessed` that expect an entry; the
+    knowledge base's own margins where no runner-up on the split was worth showing."""
+    ranked = [(q, a) for q, a in assessed if q.expect not in CASES and len(a.hits) > 1]
+
+    def useful(q: EvalQuestion, a: Assessment) -> bool:
+        return a.hits[0].entry.id != q.expect and a.hits[1].entry.id == q.expect
+
+    wanted = [useful(q, a) for q, a in ranked]
+    also = kb.also_margin
+    if any(wanted):
+        gaps = [a.hits[0].raw - a.hits[1].raw for _, a in ranked]
+        scored = [(_f2([g <= m for g in gaps], wanted), -m) for m in _grid(0.0, 0.4, 0.01)]
+        also = -max(scored)[1]
+    joined = [(q, a) for q, a in ranked if a.joined]
+    wanted = [useful(q, a) for q, a in joined]
+    if not any(wanted):
+        return also, kb.second_margin, kb.second_share
     second_scores: list[tuple[float, float, float]] = []
-    joined = [(q, a, t) for q, a, t in answered if a.joined]
     for margin, share in itertools.product(_grid(0.0, 0.5, 0.02), _grid(0.0, 0.5, 0.05)):
-        offered, useful = [], []
-        for q, a, t in joined:
-            shown = kb.decide(a, **thresholds, margins=(also, margin, share))
-            assert t.best is not None
-            offered.append(shown.second is not None)
-            useful.append(t.best.entry.id != q.expect and t.hits[1].entry.id == q.expect)
-        second_scores.append((_f1(offered, useful), -margin, share))
-    f1, neg_margin, share = max(second_scores)
-    if f1 <= 0:
+        offered = [
+            kb.decide(a, **thresholds, margins=(also, margin, share)).second is not None  # type: ignore[arg-type]
+            for _, a in joined
+        ]
+        second_scores.append((_f2(offered, wanted), -margin, share))
+    f2, neg_margin, share = max(second_scores)
+    if f2 <= 0:  # no setting shows a useful second entry: the split cannot tell them apart
         return also, kb.second_margin, kb.second_share
     return also, -neg_margin, share
