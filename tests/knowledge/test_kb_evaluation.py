@@ -8,6 +8,7 @@ import pytest
 
 from bot.knowledge import KnowledgeBase
 from bot.knowledge.evaluation import (
+    EvalQuestion,
     EvalSetError,
     calibrate,
     evaluate,
@@ -15,6 +16,7 @@ from bot.knowledge.evaluation import (
     load_eval_set,
     tune,
 )
+from bot.knowledge.tuning import fit_margins
 
 EVAL = """
 - {q: "whats max for 4a", expect: s4a-maximum-sentence, split: tune}
@@ -124,3 +126,31 @@ def test_the_perturbation_report(fixture_kb: KnowledgeBase, eval_file: Path) -> 
     assert any("with an spo breach" in c for c in changed["all"].changes)
     text = format_report(report, show_failures=True)
     assert "case changed" in text and "live cases changed" in text and "0/2" in text
+
+
+def test_tuning_keeps_to_its_constraints_on_the_tune_split(
+    fixture_kb: KnowledgeBase, eval_file: Path
+) -> None:
+    kb = KnowledgeBase.from_entries(fixture_kb.entries, normaliser=fixture_kb.normaliser)
+    questions = load_eval_set(eval_file)
+    result = tune(kb, questions)
+    assert result.off_topic_precision == 1.0
+    assert result.uncovered_answered is None or result.uncovered_answered <= 0.10
+    assert (kb.also_margin, kb.second_margin, kb.second_share) == (
+        result.also_margin,
+        result.second_margin,
+        result.second_share,
+    )
+    assert 0.0 <= result.related_threshold <= result.answer_threshold
+
+
+def test_the_also_margin_is_fitted_to_the_runner_ups_worth_offering(kb: KnowledgeBase) -> None:
+    close = kb.assess("does an english spo work in scotland")
+    clear = kb.assess("what is the penalty for breaching an spo")
+    first, second = close.hits[:2]
+    # the close question's right entry is its runner-up; the clear one's first entry is right
+    useful = EvalQuestion("does an english spo work in scotland", second.entry.id, "tune")
+    right = EvalQuestion("what is the penalty", clear.hits[0].entry.id, "tune")
+    also, _, _ = fit_margins(kb, [(useful, close), (right, clear)], {})
+    gap = first.raw - second.raw
+    assert gap <= also < gap + 0.011  # just wide enough to offer it, no wider
