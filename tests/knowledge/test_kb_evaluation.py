@@ -154,3 +154,30 @@ def test_the_also_margin_is_fitted_to_the_runner_ups_worth_offering(kb: Knowledg
     also, _, _ = fit_margins(kb, [(useful, close), (right, clear)], {})
     gap = first.raw - second.raw
     assert gap <= also < gap + 0.011  # just wide enough to offer it, no wider
+
+
+BINDING = """
+- {q: "whats max for 4a", expect: s4a-maximum-sentence, split: tune}
+- {q: "how quickly can I arrest for stalking", expect: arrest-powers, split: tune}
+- {q: "how long does an SPO last", expect: spo-duration, split: tune}
+- {q: "how long does an spo take to get granted", expect: not-covered, split: tune}
+- {q: "how much does an spo application cost", expect: not-covered, split: tune}
+- {q: "annual leave form?", expect: off-topic, split: tune}
+"""
+
+
+def test_uncovered_questions_are_not_answered_to_win_more_answers(
+    fixture_kb: KnowledgeBase, tmp_path: Path
+) -> None:
+    path = tmp_path / "questions.yaml"
+    path.write_text(BINDING, encoding="utf-8")
+    questions = load_eval_set(path)
+
+    def fresh() -> KnowledgeBase:
+        return KnowledgeBase.from_entries(fixture_kb.entries, normaliser=fixture_kb.normaliser)
+
+    # left free, the middle of the best range answers an uncovered question as well
+    free = tune(fresh(), questions, max_uncovered_answered=1.0)
+    assert free.uncovered_answered is not None and free.uncovered_answered > 0.1
+    held = tune(fresh(), questions)
+    assert held.uncovered_answered == 0.0 and held.answer_threshold > free.answer_threshold
