@@ -147,11 +147,11 @@ def cmd_kb(settings: Settings, args: argparse.Namespace) -> int:
         # Fits the calibration and thresholds on the tune split and prints them, for the
         # settings in bot/knowledge/search.py; the test split is only reported on.
         try:
-            a, b = calibrate(kb, questions)
+            fitted = calibrate(kb, questions)
             chosen = tune(kb, questions)
         except ValueError as exc:  # no tune split, or nothing to calibrate on
             raise CliError(str(exc)) from None
-        print(f"calibration: ({a:.2f}, {b:.2f})")
+        print(f"calibration: {fitted}")
         print(
             f"answer_threshold: {chosen.answer_threshold}  "
             f"related_threshold: {chosen.related_threshold}  "

@@ -49,8 +49,10 @@ class KnowledgeBase:
     topic_threshold: float = 0.75
     sure_threshold: float = 0.5
     # Platt scaling of the raw match score to the chance that the entry is right: (a, b) in
-    # 1 / (1 + e^-(a * raw + b)); `evaluation.calibrate` fits it; None reports the raw score.
-    calibration: tuple[float, float] | None = (10.73, -4.61)
+    # 1 / (1 + e^-(a * raw + b)), or (a, b, c) in 1 / (1 + e^-(a * raw + c * lacking + b)) with
+    # `lacking` the share of the question the entry does not hold; `tuning.calibrate` fits
+    # the second; None reports the raw score.
+    calibration: tuple[float, ...] | None = (10.73, -4.61)
     pool: int = 8
     generic_weight: float = 1.0
     # Raw-score margins: a runner-up this close is offered ("Also: …"); one within
@@ -69,12 +71,12 @@ class KnowledgeBase:
     # off-topic precision 100% and at most 10% of uncovered questions answered, then the most
     # questions in the right case; the margins by F1 of the runner-ups worth showing).
     SEMANTIC_SETTINGS: ClassVar[Mapping[str, object]] = {
-        "answer_threshold": 0.67,
-        "related_threshold": 0.04,
+        "answer_threshold": 0.59,
+        "related_threshold": 0.02,
         "live_threshold": 0.15,
         "topic_threshold": 0.45,
-        "sure_threshold": 0.5,
-        "calibration": (10.88, -11.17),
+        "sure_threshold": 0.6,
+        "calibration": (8.87, -7.63, -2.9),
         "also_margin": 0.08,
     }
     # ... and the word-match confidence leans less on coverage and more on the answer's
@@ -287,10 +289,30 @@ class KnowledgeBase:
         entries = self._entries
         if self.calibration is None:
             return [Hit(entries[d], round(sure, 4), sure) for sure, d in ranked]
-        a, b = self.calibration
+        a, b, *rest = self.calibration
+        if not rest:
+            return [
+                Hit(entries[d], round(1.0 / (1.0 + exp(-a * sure - b)), 4), sure)
+                for sure, d in ranked
+            ]
+        c = rest[0]
         return [
-            Hit(entries[d], round(1.0 / (1.0 + exp(-a * sure - b)), 4), sure) for sure, d in ranked
+            Hit(
+                entries[d],
+                round(1.0 / (1.0 + exp(-a * sure - c * self.lacking(query, d) - b)), 4),
+                sure,
+            )
+            for sure, d in ranked
         ]
+
+    def lacking(self, query: Query, number: int) -> float:
+        """The share of the question's weight in words that entry `number` (its position in
+        load order) does not use anywhere: what it leaves unanswered."""
+        if query.total <= 0:
+            return 1.0
+        postings = self.index.postings
+        missing = sum(w for t, w in query.weights.items() if number not in postings.get(t, ()))
+        return missing / query.total
 
     def topic_score(self, query: Query) -> float:
         """How much of the question is the network's subject: 1.0 when it names a core subject

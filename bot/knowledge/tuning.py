@@ -29,9 +29,10 @@ The procedure, in order:
 from __future__ import annotations
 
 import itertools
-import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+
+import numpy as np
 
 from bot.knowledge.evalset import (
     CASES,
@@ -47,49 +48,47 @@ from bot.knowledge.search import Assessment, KnowledgeBase
 
 def calibrate(
     kb: KnowledgeBase, questions: Iterable[EvalQuestion], *, apply: bool = True
-) -> tuple[float, float]:
-    """Fit the Platt scaling of the knowledge base's scores on the "tune" split: for each
-    question that expects an entry or is off topic, the top hit's raw score against whether
-    that hit is right (an off-topic question's never is). Returns (a, b); with `apply` the
-    knowledge base reports calibrated scores from then on."""
+) -> tuple[float, ...]:
+    """Fit the calibration of the knowledge base's scores on the "tune" split: for each
+    question that expects an entry or is off topic, the top hit's raw score and the share of
+    the question its entry lacks (`KnowledgeBase.lacking`) against whether that hit is right
+    (an off-topic question's never is), by logistic regression. Returns (a, b, c): the chance
+    is 1 / (1 + e^-(a raw + c lacking + b)); with `apply` the knowledge base reports calibrated
+    scores from then on."""
     saved, kb.calibration = kb.calibration, None
     try:
-        points: list[tuple[float, float]] = []
+        rows: list[tuple[float, float, float]] = []
+        outcome: list[float] = []
         for q in questions:
             if q.split != "tune" or q.expect == LIVE_CASE:
                 continue
-            hits = kb.search(q.q, limit=1)
+            query = kb.query(q.q)
+            hits = kb.rank(query, 1, kb.vector(q.q))
             if hits:
-                points.append((hits[0].score, float(hits[0].entry.id == q.expect)))
-            else:
-                points.append((0.0, 0.0))  # nothing matched: no answer would have been right
+                number = kb.entries.index(hits[0].entry)
+                rows.append((hits[0].raw, kb.lacking(query, number), 1.0))
+                outcome.append(float(hits[0].entry.id == q.expect))
+            else:  # nothing matched: no answer would have been right
+                rows.append((0.0, 1.0, 1.0))
+                outcome.append(0.0)
     finally:
         kb.calibration = saved
-    if not points or len({y for _, y in points}) < 2:
+    if not rows or len(set(outcome)) < 2:
         raise ValueError("calibration needs right and wrong top hits in the tune split")
-    a, b = 1.0, 0.0
+    x, y = np.array(rows), np.array(outcome)
+    w = np.zeros(3)
     for _ in range(200):  # Newton's method on the logistic loss, lightly regularised
-        ga = gb = 0.0
-        haa, hab, hbb = 1e-3, 0.0, 1e-3
-        for x, y in points:
-            p = 1.0 / (1.0 + math.exp(-(a * x + b)))
-            ga += (p - y) * x
-            gb += p - y
-            w = p * (1.0 - p)
-            haa += w * x * x
-            hab += w * x
-            hbb += w
-        det = haa * hbb - hab * hab
-        if det <= 0:
+        p = 1.0 / (1.0 + np.exp(-(x @ w)))
+        gradient = x.T @ (p - y) + 1e-3 * w
+        hessian = (x * (p * (1.0 - p))[:, None]).T @ x + 1e-3 * np.eye(3)
+        step = np.linalg.solve(hessian, gradient)
+        w -= step
+        if float(np.abs(step).sum()) < 1e-9:
             break
-        da = (hbb * ga - hab * gb) / det
-        db = (haa * gb - hab * ga) / det
-        a, b = a - da, b - db
-        if abs(da) + abs(db) < 1e-9:
-            break
+    a, c, b = (round(float(v), 2) for v in w)
     if apply:
-        kb.calibration = (a, b)
-    return a, b
+        kb.calibration = (a, b, c)
+    return a, b, c
 
 
 @dataclass(frozen=True)
@@ -236,7 +235,7 @@ def fit_margins(
     second_scores: list[tuple[float, float, float]] = []
     for margin, share in itertools.product(_grid(0.0, 0.5, 0.02), _grid(0.0, 0.5, 0.05)):
         offered = [
-            kb.decide(a, **thresholds, margins=(also, margin, share)).second is not None  # type: ignore[arg-type]
+            kb.decide(a, **thresholds, margins=(also, margin, share)).second is not None
             for _, a in joined
         ]
         second_scores.append((_f2(offered, wanted), -margin, share))

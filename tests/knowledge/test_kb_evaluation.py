@@ -74,8 +74,8 @@ def test_calibration_is_fitted_on_the_tune_split(
     fixture_kb: KnowledgeBase, eval_file: Path
 ) -> None:
     kb = KnowledgeBase.from_entries(fixture_kb.entries, normaliser=fixture_kb.normaliser)
-    a, b = calibrate(kb, load_eval_set(eval_file))
-    assert a > 0 and kb.calibration == (a, b)
+    a, b, c = calibrate(kb, load_eval_set(eval_file))
+    assert a > 0 and kb.calibration == (a, b, c)
     hits = kb.search("spo breach sentance", limit=10)
     assert hits[0].score > 0.5 > hits[-1].score  # a right answer is likely, a stray one not
 
@@ -165,3 +165,13 @@ def test_uncovered_questions_are_not_answered_to_win_more_answers(
     assert free.uncovered_answered is not None and free.uncovered_answered > 0.1
     held = tune(fresh(), questions)
     assert held.uncovered_answered == 0.0 and held.answer_threshold > free.answer_threshold
+
+
+def test_an_answer_that_leaves_much_of_the_question_out_is_less_sure(kb: KnowledgeBase) -> None:
+    query = kb.query("how long does an spo last")
+    more = kb.query("how long does an spo last when the respondent emigrates to portugal")
+    number = [e.id for e in kb.entries].index("spo-duration")
+    assert kb.lacking(query, number) == 0.0
+    assert kb.lacking(more, number) > 0.3
+    if kb.calibration is not None and len(kb.calibration) == 3:
+        assert kb.calibration[2] < 0  # what the entry lacks counts against it
