@@ -37,6 +37,14 @@ def make_query(terms: Sequence[str], weights: Mapping[str, float]) -> Query:
     )
 
 
+def lacking(query: Query, number: int, postings: Mapping[str, Mapping[int, float]]) -> float:
+    """The share of the query's weight in terms entry `number` does not hold anywhere."""
+    if query.total <= 0:
+        return 1.0
+    missing = sum(w for t, w in query.weights.items() if number not in postings.get(t, {}))
+    return missing / query.total
+
+
 @dataclass(frozen=True)
 class Profile:
     """What the confidence needs of an entry: the terms of its title, questions and tags

@@ -19,6 +19,7 @@ from bot.knowledge.results import Assessment, Hit, Triage
 from bot.knowledge.scoring import (
     ConfidenceWeights,
     Query,
+    lacking,
     make_query,
     profile,
     rerank,
@@ -290,16 +291,11 @@ class KnowledgeBase:
         if self.calibration is None:
             return [Hit(entries[d], round(sure, 4), sure) for sure, d in ranked]
         a, b, *rest = self.calibration
-        if not rest:
-            return [
-                Hit(entries[d], round(1.0 / (1.0 + exp(-a * sure - b)), 4), sure)
-                for sure, d in ranked
-            ]
-        c = rest[0]
+        c, postings = (rest[0] if rest else 0.0), self.index.postings
         return [
             Hit(
                 entries[d],
-                round(1.0 / (1.0 + exp(-a * sure - c * self.lacking(query, d) - b)), 4),
+                round(1 / (1 + exp(-a * sure - c * lacking(query, d, postings) - b)), 4),
                 sure,
             )
             for sure, d in ranked
@@ -308,11 +304,7 @@ class KnowledgeBase:
     def lacking(self, query: Query, number: int) -> float:
         """The share of the question's weight in words that entry `number` (its position in
         load order) does not use anywhere: what it leaves unanswered."""
-        if query.total <= 0:
-            return 1.0
-        postings = self.index.postings
-        missing = sum(w for t, w in query.weights.items() if number not in postings.get(t, ()))
-        return missing / query.total
+        return lacking(query, number, self.index.postings)
 
     def topic_score(self, query: Query) -> float:
         """How much of the question is the network's subject: 1.0 when it names a core subject
