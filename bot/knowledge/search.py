@@ -42,43 +42,41 @@ class KnowledgeBase:
     subject for it to be on topic), `sure_threshold` (how confident a match must be to answer
     a question that is not on topic by its words)."""
 
-    # Words only (no sentence model): as tuned on the tune split of knowledge/eval/questions.yaml
-    # (`champbot kb tune` with CHAMPBOT_SEMANTIC=off).
-    answer_threshold: float = 0.29
-    related_threshold: float = 0.2
+    # Words only (no sentence model): as fitted on the tune split of knowledge/eval/questions.yaml
+    # by `champbot kb tune` with CHAMPBOT_SEMANTIC=off (the procedure: bot/knowledge/tuning.py).
+    answer_threshold: float = 0.43
+    related_threshold: float = 0.09
     live_threshold: float = 0.15
-    topic_threshold: float = 0.75
-    sure_threshold: float = 0.5
-    # Platt scaling of the raw match score to the chance that the entry is right: (a, b) in
-    # 1 / (1 + e^-(a * raw + b)), or (a, b, c) in 1 / (1 + e^-(a * raw + c * lacking + b)) with
-    # `lacking` the share of the question the entry does not hold; `tuning.calibrate` fits
-    # the second; None reports the raw score.
-    calibration: tuple[float, ...] | None = (10.73, -4.61)
+    topic_threshold: float = 0.45
+    sure_threshold: float = 0.8
+    # The chance that the entry is right: (a, b, c) in 1 / (1 + e^-(a raw + c lacking + b)),
+    # `lacking` what the entry does not hold (`scoring.lacking`); (a, b): c = 0; None: raw.
+    calibration: tuple[float, ...] | None = (10.98, -3.65, -3.61)
     pool: int = 8
     generic_weight: float = 1.0
     # Raw-score margins: a runner-up this close is offered ("Also: …"); one within
-    # `second_margin` adding `second_share` of the question's weight is shown whole too
-    # (words only: as first set by hand; with the sentence model `also_margin` is fitted by
-    # `tuning.fit_margins`; the tune split has no question whose second entry shown whole is
-    # the right one, so the second-entry margins stay as set by hand until it has).
-    also_margin: float = 0.15
-    second_margin: float = 0.3
-    second_share: float = 0.2
+    # `second_margin` adding `second_share` of the question's weight is shown whole too; fitted
+    # by `tuning.fit_margins` (with the model the tune split cannot tell second margins apart).
+    also_margin: float = 0.08
+    second_margin: float = 0.1
+    second_share: float = 0.1
     # With the sentence encoder, an entry's raw score is its word-match confidence plus
     # `semantic_weight` x the cosine similarity of the question to the entry's nearest
     # phrasing; the thresholds and calibration above are then these, tuned the same way.
     semantic_weight: float = 1.0
     # Fitted by `champbot kb tune` on the tune split (the procedure is in bot/knowledge/tuning.py:
     # off-topic precision 100% and at most 10% of uncovered questions answered, then the most
-    # questions in the right case; the margins by F1 of the runner-ups worth showing).
+    # questions in the right case; the margins by F2 of the runner-ups worth showing).
     SEMANTIC_SETTINGS: ClassVar[Mapping[str, object]] = {
-        "answer_threshold": 0.59,
+        "answer_threshold": 0.54,
         "related_threshold": 0.02,
         "live_threshold": 0.15,
         "topic_threshold": 0.45,
         "sure_threshold": 0.6,
-        "calibration": (8.87, -7.63, -2.9),
+        "calibration": (10.51, -9.6, -3.85),
         "also_margin": 0.08,
+        "second_margin": 0.3,
+        "second_share": 0.2,
     }
     # ... and the word-match confidence leans less on coverage and more on the answer's
     # first paragraph (coordinate ascent on the tune split's mean reciprocal rank)
@@ -239,15 +237,20 @@ class KnowledgeBase:
 
     def query(self, text: str) -> Query:
         """Analyse a question: normalise, correct typos against the index, weigh the terms."""
-        idf = self.index.idf
-        terms = self.normaliser.analyse(text, known=idf, correct=self._correct)
-        generic = self.normaliser.generic
+        idf, nz, fixed = self.index.idf, self.normaliser, []
+
+        def correct(word: str) -> str | None:
+            fixed.append(self._correct(word))
+            return fixed[-1]
+
+        terms = nz.analyse(text, known=idf, correct=correct)
         weights = {}
         for t in terms:
             weight = idf.get(t) or self._unknown_weight(t)
             # an everyday word says little about which entry is meant, however rare it is
-            weights[t] = min(weight, self.generic_weight) if t in generic else weight
-        return make_query(terms, weights)
+            weights[t] = min(weight, self.generic_weight) if t in nz.generic else weight
+        guessed = frozenset(t for w in fixed if w for t in nz.analyse(w))
+        return make_query(terms, weights, guessed)
 
     def search(self, text: str, limit: int = 5) -> list[Hit]:
         """The entries that best answer `text`, most confident first."""

@@ -133,7 +133,7 @@ def tune(
         raise ValueError("the evaluation set has no questions in the tune split")
     assessed: list[tuple[EvalQuestion, Assessment]] = [(q, kb.assess(q.q)) for q in tuning]
     results: list[tuple[int, int, float, float, float, float, float | None, float | None]] = []
-    grid = itertools.product(_grid(0.2, 0.9, 0.01), _grid(0.1, 1.0, 0.05), _grid(0.4, 0.9, 0.1))
+    grid = itertools.product(_grid(0.2, 0.99, 0.01), _grid(0.1, 1.0, 0.05), _grid(0.4, 0.9, 0.1))
     uncovered = sum(q.expect == NOT_COVERED for q in tuning)
     for answer, topic, sure in grid:
         triages = [

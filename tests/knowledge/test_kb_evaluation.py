@@ -142,10 +142,10 @@ def test_the_also_margin_is_fitted_to_the_runner_ups_worth_offering(kb: Knowledg
 
 BINDING = """
 - {q: "whats max for 4a", expect: s4a-maximum-sentence, split: tune}
-- {q: "how quickly can I arrest for stalking", expect: arrest-powers, split: tune}
 - {q: "how long does an SPO last", expect: spo-duration, split: tune}
+- {q: "who is allowed to ask the court for an spo", expect: spo-who-can-apply, split: tune}
+- {q: "what number can a victim ring for support", expect: national-stalking-helpline, split: tune}
 - {q: "how long does an spo take to get granted", expect: not-covered, split: tune}
-- {q: "how much does an spo application cost", expect: not-covered, split: tune}
 - {q: "annual leave form?", expect: off-topic, split: tune}
 """
 
@@ -160,7 +160,7 @@ def test_uncovered_questions_are_not_answered_to_win_more_answers(
     def fresh() -> KnowledgeBase:
         return KnowledgeBase.from_entries(fixture_kb.entries, normaliser=fixture_kb.normaliser)
 
-    # left free, the middle of the best range answers an uncovered question as well
+    # left free, answering the uncovered question wins two more answers than it costs
     free = tune(fresh(), questions, max_uncovered_answered=1.0)
     assert free.uncovered_answered is not None and free.uncovered_answered > 0.1
     held = tune(fresh(), questions)
@@ -169,7 +169,9 @@ def test_uncovered_questions_are_not_answered_to_win_more_answers(
 
 def test_an_answer_that_leaves_much_of_the_question_out_is_less_sure(kb: KnowledgeBase) -> None:
     query = kb.query("how long does an spo last")
-    more = kb.query("how long does an spo last when the respondent emigrates to portugal")
+    more = kb.query(
+        "how long does an spo last if she moves to scotland and gets a non molestation order"
+    )
     number = [e.id for e in kb.entries].index("spo-duration")
     assert kb.lacking(query, number) == 0.0
     assert kb.lacking(more, number) > 0.3
