@@ -177,3 +177,13 @@ def test_an_answer_that_leaves_much_of_the_question_out_is_less_sure(kb: Knowled
     assert kb.lacking(more, number) > 0.3
     if kb.calibration is not None and len(kb.calibration) == 3:
         assert kb.calibration[2] < 0  # what the entry lacks counts against it
+
+
+def test_a_typo_guess_or_an_unknown_word_is_not_what_an_entry_lacks(kb: KnowledgeBase) -> None:
+    number = [e.id for e in kb.entries].index("stalking-prevalence")
+    guessed = kb.query("how many people get stalked in their lifetime")
+    assert guessed.guessed  # "lifetime" is in no entry, and is read as a word one uses
+    assert kb.lacking(guessed, number) == 0.0
+    assert kb.lacking(kb.query("how many people get stalked in a nutshell"), number) == 0.0
+    # a word other entries use and this one does not still counts against it
+    assert kb.lacking(kb.query("how many people get stalked by spyware"), number) > 0.3
