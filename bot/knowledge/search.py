@@ -45,7 +45,7 @@ class KnowledgeBase:
     # Words only (no sentence model): as fitted on the tune split of knowledge/eval/questions.yaml
     # by `champbot kb tune` with CHAMPBOT_SEMANTIC=off (the procedure: bot/knowledge/tuning.py).
     answer_threshold: float = 0.43
-    related_threshold: float = 0.09
+    related_threshold: float = 0.17
     live_threshold: float = 0.15
     topic_threshold: float = 0.45
     sure_threshold: float = 0.8
@@ -69,7 +69,7 @@ class KnowledgeBase:
     # questions in the right case; the margins by F2 of the runner-ups worth showing).
     SEMANTIC_SETTINGS: ClassVar[Mapping[str, object]] = {
         "answer_threshold": 0.54,
-        "related_threshold": 0.02,
+        "related_threshold": 0.1,
         "live_threshold": 0.15,
         "topic_threshold": 0.45,
         "sure_threshold": 0.6,

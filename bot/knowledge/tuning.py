@@ -157,7 +157,7 @@ def tune(
     sure = _middle(r[4] for r in best if r[2] == answer and r[3] == topic)
     chosen = next(r for r in best if r[2:5] == (answer, topic, sure))
     thresholds = {"answer_threshold": answer, "topic_threshold": topic, "sure_threshold": sure}
-    related = fit_related(kb, assessed, thresholds, ceiling=min(kb.related_threshold, answer))
+    related = fit_related(kb, assessed, thresholds, ceiling=answer)
     also, second, share = fit_margins(kb, assessed, thresholds)
     if apply:
         kb.answer_threshold = answer
