@@ -64,9 +64,7 @@ class KnowledgeBase:
     # `semantic_weight` x the cosine similarity of the question to the entry's nearest
     # phrasing; the thresholds and calibration above are then these, tuned the same way.
     semantic_weight: float = 1.0
-    # Fitted by `champbot kb tune` on the tune split (the procedure is in bot/knowledge/tuning.py:
-    # off-topic precision 100% and at most 10% of uncovered questions answered, then the most
-    # questions in the right case; the margins by F2 of the runner-ups worth showing).
+    # Fitted by `champbot kb tune` on the tune split, by the procedure in tuning.py's docstring.
     SEMANTIC_SETTINGS: ClassVar[Mapping[str, object]] = {
         "answer_threshold": 0.54,
         "related_threshold": 0.1,
