@@ -227,11 +227,11 @@ def main(argv: list[str] | None = None) -> int:
         bases[name] = kb = KnowledgeBase.from_entries(
             entries, normaliser=nz, scope=vocabulary.scope, encoder=models[name]
         )
-        a, b = calibrate(kb, questions)
+        a, b, c = calibrate(kb, questions)
         chosen = tune(kb, questions)
         test = evaluate(kb, questions)["test"]
         print(
-            f"| {name} | ({a:.2f}, {b:.2f}) | {chosen.answer_threshold} / "
+            f"| {name} | ({a:.2f}, {b:.2f}, {c:.2f}) | {chosen.answer_threshold} / "
             f"{chosen.topic_threshold} / {chosen.sure_threshold} | {_pct(test.shown_top1)} | "
             f"{_pct(test.top1)} | {_pct(test.off_topic_precision)} | "
             f"{_pct(test.live_case_recall)} | {_pct(test.not_covered_answered)} |"

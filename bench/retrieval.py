@@ -400,7 +400,7 @@ def main(argv: list[str] | None = None) -> int:
             f"{_pct(off_r)} | top score < {threshold:.3f} |"
         )
     print(
-        f"\nCalibration (a, b) = ({settings[0][0]:.2f}, {settings[0][1]:.2f}); "
+        f"\nCalibration (a, b, c) = {tuple(round(v, 2) for v in settings[0])}; "
         f"sure threshold {settings[1].sure_threshold}.\n"
         f"This search's own triage on the test split: top-1 answered {_pct(report.top1)}, "
         f"shown first {_pct(report.shown_top1)}, "

@@ -147,15 +147,19 @@ def cmd_kb(settings: Settings, args: argparse.Namespace) -> int:
         # Fits the calibration and thresholds on the tune split and prints them, for the
         # settings in bot/knowledge/search.py; the test split is only reported on.
         try:
-            a, b = calibrate(kb, questions)
+            fitted = calibrate(kb, questions)
             chosen = tune(kb, questions)
         except ValueError as exc:  # no tune split, or nothing to calibrate on
             raise CliError(str(exc)) from None
-        print(f"calibration: ({a:.2f}, {b:.2f})")
+        print(f"calibration: {fitted}")
         print(
             f"answer_threshold: {chosen.answer_threshold}  "
             f"related_threshold: {chosen.related_threshold}  "
             f"topic_threshold: {chosen.topic_threshold}  sure_threshold: {chosen.sure_threshold}"
+        )
+        print(
+            f"also_margin: {chosen.also_margin}  second_margin: {chosen.second_margin}  "
+            f"second_share: {chosen.second_share}"
         )
         print(f"tune split with these: {100 * chosen.accuracy:.1f}% in the right case\n")
     report = evaluate(kb, questions)

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
+
+if TYPE_CHECKING:
+    from bot.knowledge.results import Triage
 
 OFF_TOPIC = "off-topic"
 LIVE_CASE = "live-case"
@@ -57,3 +61,21 @@ def load_eval_set(path: str | Path) -> list[EvalQuestion]:
 
 def ratio(num: int, den: int) -> float | None:
     return num / den if den else None
+
+
+def is_correct(question: EvalQuestion, triage: Triage) -> bool:
+    """Whether the triage put the question in its labelled case, or answered it (or showed
+    it beside a live case) with its labelled entry first."""
+    if question.expect == OFF_TOPIC:
+        return triage.kind == "off_topic"
+    if question.expect == LIVE_CASE:
+        return triage.kind == "live_case"
+    if question.expect == NOT_COVERED:
+        return triage.kind == "not_covered"
+    if question.expect == GREETING:
+        return triage.kind == "greeting"
+    return (
+        triage.kind in ("answered", "live_case")
+        and triage.best is not None
+        and triage.best.entry.id == question.expect
+    )

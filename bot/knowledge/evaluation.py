@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
-import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -16,11 +14,13 @@ from bot.knowledge.evalset import (
     SPLITS,
     EvalQuestion,
     EvalSetError,
+    is_correct,
     load_eval_set,
 )
 from bot.knowledge.evalset import ratio as _ratio
 from bot.knowledge.perturbation import WRAPPERS, Perturbation, combine, perturb
-from bot.knowledge.search import Assessment, KnowledgeBase, Triage
+from bot.knowledge.search import KnowledgeBase, Triage
+from bot.knowledge.tuning import Tuning, calibrate, tune
 
 __all__ = [
     "CASES",
@@ -34,6 +34,7 @@ __all__ = [
     "EvalReport",
     "EvalSetError",
     "Perturbation",
+    "Tuning",
     "calibrate",
     "evaluate",
     "format_report",
@@ -102,28 +103,12 @@ class EvalReport:
         return self.splits[split]
 
 
-def _is_correct(question: EvalQuestion, triage: Triage) -> bool:
-    if question.expect == OFF_TOPIC:
-        return triage.kind == "off_topic"
-    if question.expect == LIVE_CASE:
-        return triage.kind == "live_case"
-    if question.expect == NOT_COVERED:
-        return triage.kind == "not_covered"
-    if question.expect == GREETING:
-        return triage.kind == "greeting"
-    return (
-        triage.kind in ("answered", "live_case")
-        and triage.best is not None
-        and triage.best.entry.id == question.expect
-    )
-
-
 def _report(
     split: str,
     items: Sequence[tuple[EvalQuestion, Triage, list[str]]],
 ) -> SplitReport:
     entry_items = [(q, t, r) for q, t, r in items if q.expect not in CASES]
-    top1 = sum(_is_correct(q, t) for q, t, _ in entry_items)
+    top1 = sum(is_correct(q, t) for q, t, _ in entry_items)
     top3 = sum(
         t.kind != "off_topic" and q.expect in [h.entry.id for h in t.hits[:3]]
         for q, t, _ in entry_items
@@ -150,7 +135,7 @@ def _report(
     failures = tuple(
         Failure(q, t.kind, tuple((h.entry.id, h.score) for h in t.hits[:3]))
         for q, t, _ in items
-        if not _is_correct(q, t)
+        if not is_correct(q, t)
     )
     n = len(entry_items)
     return SplitReport(
@@ -257,119 +242,3 @@ def format_report(report: EvalReport, *, show_failures: bool = False) -> str:
             )
             lines.extend(f"  {c}" for c in changes)
     return "\n".join(lines)
-
-
-def calibrate(
-    kb: KnowledgeBase, questions: Iterable[EvalQuestion], *, apply: bool = True
-) -> tuple[float, float]:
-    """Fit the Platt scaling of the knowledge base's scores on the "tune" split: for each
-    question that expects an entry or is off topic, the top hit's raw score against whether
-    that hit is right (an off-topic question's never is). Returns (a, b); with `apply` the
-    knowledge base reports calibrated scores from then on."""
-    saved, kb.calibration = kb.calibration, None
-    try:
-        points: list[tuple[float, float]] = []
-        for q in questions:
-            if q.split != "tune" or q.expect == LIVE_CASE:
-                continue
-            hits = kb.search(q.q, limit=1)
-            if hits:
-                points.append((hits[0].score, float(hits[0].entry.id == q.expect)))
-            else:
-                points.append((0.0, 0.0))  # nothing matched: no answer would have been right
-    finally:
-        kb.calibration = saved
-    if not points or len({y for _, y in points}) < 2:
-        raise ValueError("calibration needs right and wrong top hits in the tune split")
-    a, b = 1.0, 0.0
-    for _ in range(200):  # Newton's method on the logistic loss, lightly regularised
-        ga = gb = 0.0
-        haa, hab, hbb = 1e-3, 0.0, 1e-3
-        for x, y in points:
-            p = 1.0 / (1.0 + math.exp(-(a * x + b)))
-            ga += (p - y) * x
-            gb += p - y
-            w = p * (1.0 - p)
-            haa += w * x * x
-            hab += w * x
-            hbb += w
-        det = haa * hbb - hab * hab
-        if det <= 0:
-            break
-        da = (hbb * ga - hab * gb) / det
-        db = (haa * gb - hab * ga) / det
-        a, b = a - da, b - db
-        if abs(da) + abs(db) < 1e-9:
-            break
-    if apply:
-        kb.calibration = (a, b)
-    return a, b
-
-
-@dataclass(frozen=True)
-class Tuning:
-    """The thresholds chosen on the tune split, and how the tune split fared with them."""
-
-    answer_threshold: float
-    related_threshold: float
-    topic_threshold: float
-    sure_threshold: float
-    accuracy: float
-    off_topic_precision: float | None
-
-
-def _grid(start: float, stop: float, step: float) -> list[float]:
-    count = round((stop - start) / step)
-    return [round(start + i * step, 4) for i in range(count + 1)]
-
-
-def tune(
-    kb: KnowledgeBase,
-    questions: Iterable[EvalQuestion],
-    *,
-    min_off_topic_precision: float = 0.95,
-    apply: bool = True,
-) -> Tuning:
-    """Grid-search the thresholds (answer, topic, sure) on the "tune" split only: the most
-    questions put in the right case, among settings whose off-topic precision is at least the
-    minimum (when any reaches it); ties go to the middle of the best range, which generalises
-    better than its edge. With `apply`, the knowledge base keeps the chosen thresholds."""
-    tuning = [q for q in questions if q.split == "tune"]
-    if not tuning:
-        raise ValueError("the evaluation set has no questions in the tune split")
-    assessed: list[tuple[EvalQuestion, Assessment]] = [(q, kb.assess(q.q)) for q in tuning]
-    results: list[tuple[bool, int, float, float, float, float, float | None]] = []
-    grid = itertools.product(_grid(0.2, 0.9, 0.01), _grid(0.1, 1.0, 0.05), _grid(0.4, 0.9, 0.1))
-    for answer, topic, sure in grid:
-        triages = [
-            (q, kb.decide(a, answer_threshold=answer, topic_threshold=topic, sure_threshold=sure))
-            for q, a in assessed
-        ]
-        correct = sum(_is_correct(q, t) for q, t in triages)
-        predicted_off = [q for q, t in triages if t.kind == "off_topic"]
-        precision = _ratio(sum(q.expect == OFF_TOPIC for q in predicted_off), len(predicted_off))
-        meets = precision is None or precision >= min_off_topic_precision
-        results.append((meets, correct, answer, topic, sure, correct / len(tuning), precision))
-    best_key = max((r[0], r[1]) for r in results)
-    best = [r for r in results if (r[0], r[1]) == best_key]
-    answers = sorted({r[2] for r in best})
-    answer = answers[len(answers) // 2]
-    topics = sorted({r[3] for r in best if r[2] == answer})
-    topic = topics[len(topics) // 2]
-    sures = sorted({r[4] for r in best if r[2] == answer and r[3] == topic})
-    sure = sures[len(sures) // 2]
-    chosen = next(r for r in best if r[2:5] == (answer, topic, sure))
-    related = min(kb.related_threshold, answer)
-    if apply:
-        kb.answer_threshold = answer
-        kb.topic_threshold = topic
-        kb.sure_threshold = sure
-        kb.related_threshold = related
-    return Tuning(
-        answer_threshold=answer,
-        related_threshold=related,
-        topic_threshold=topic,
-        sure_threshold=sure,
-        accuracy=chosen[5],
-        off_topic_precision=chosen[6],
-    )

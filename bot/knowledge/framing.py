@@ -135,4 +135,8 @@ class Scope:
         other, named, own, core = self._patterns
         if named is not None and named.search(text) and not (core and core.search(text)):
             return True
-        return bool(other and other.search(text)) and not (own and own.search(text))
+        if other is None or not other.search(text):
+            return False
+        # the subject's words inside another area's name ("bullying and harassment at work")
+        # name that area, not the subject
+        return not (own and own.search(other.sub(" ", text)))

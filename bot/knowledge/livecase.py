@@ -26,7 +26,10 @@ _STRONG: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
          r"mispers|da job|dv job|stalking job|harassment job|file|case file|mg3|mg5|mg6|"
          r"oic|statement|interview|charging decision)s?\b"),
         ("this job", r"\b(?:this|the current)\s+(?:job|case|incident|report|investigation|"
-         r"matter|crime)\b|\bon a job\b|\bdealing with a\b|\b(?:i|we)(?:ve| have)? got an? "
+         r"matter|crime)\b|\bon a job\b|\bdealing with a\b|\b(?:on|in|for|with) mine\b|"
+         r"\bthe (?:stalking|harassment|dv|da|domestic) (?:job|case)\b|"
+         r"\b(?:we|i)(?:ve| have)? (?:got|obtained|secured|applied for|put) (?:an? |the )?"
+         r"[^.?!]{0,30}\b(?:for|on|against) (?:her|him)\b|\b(?:i|we)(?:ve| have)? got an? "
          r"|\b(?:i|we)(?:ve| have) (?:a|an) (?:job|case|victim|report|incident)\b"),
         ("this person", r"\bthis (?:lad|guy|bloke|man|woman|girl|boy|male|female|fella|fellow|"
          r"person|suspect|victim|couple|family|lady|gent|kid|teenager|youth|offender)\b"),
@@ -34,7 +37,14 @@ _STRONG: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
          r"warning|conditions?|curfew)\s+(?:on|against)\s+(?:him|her|them)\b"),
         ("facts about him or her", r"\b(?:hes|shes|he has|she has|he is|she is|hes been|"
          r"shes been)\s+(?:come|been|got|gone|done|made|sent|had|never|already|just|"
-         r"previously|recently|still)\b"),
+         r"previously|recently|still|parked|outside|sat|sitting|waiting|standing|in bits|"
+         r"terrified|petrified|scared|frightened|distraught|in pieces)\b"),
+        ("the victim's state", r"\b(?:victim|vic|ip|complainant)\s+(?:is|was|has been|feels)\s+"
+         r"(?:(?:very|really|so|extremely|now|still)\s+)?(?:anxious|scared|terrified|petrified|"
+         r"frightened|distraught|devastated|furious|in bits|in pieces|traumatised)\b"),
+        ("someone's act today", r"\b(?:suspect|offender|perpetrator|stalker|he|she)\s+"
+         r"(?:sent|left|delivered|gave|dropped off|put)\b[^.?!]{0,40}\b(?:today|tonight|"
+         r"this morning|yesterday|last night)\b"),
         ("what to charge", r"\bwhat\s+(?:should|shall|do|can|could|would)\s+(?:i|we)\s+"
          r"charge\b|\b(?:should|shall)\s+(?:i|we)\s+charge\b|\bcharge (?:him|her|them) with\b"),
         ("a decision about someone", r"\b(?:can|could|should|shall|do|must)\s+(?:i|we)\s+"
@@ -51,7 +61,7 @@ _STRONG: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("case facts", rf"\b{_PERSON}\s+{_ACTS}\s+(?:\w+\s+)?(?:texting|calling|ringing|"
          r"following|messaging|contacting|watching|threatening|harassing|stalking|emailing|"
          r"posting|turning up|sending|waiting|sitting|parked|outside|loitering|tracking|"
-         r"turned up|sent|followed|threatened|messaged|texted|called)\b"),
+         r"turned up|sent|followed|threatened|messaged|texted|called|rang|rung|phoned)\b"),
         ("acts towards someone", r"\b(?:texting|calling|ringing|following|messaging|"
          r"contacting|watching|threatening|harassing|stalking|emailing|tracking|sending)\s+"
          r"(?:her|him|them|my|the victim|the ip)\b(?!\s+(?:is|be|an?|as)\b)"),
@@ -74,6 +84,8 @@ _STRONG: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
          r"thursday|friday|saturday|sunday))\b[^.?!]*\b(?:he|she|they|him|her)\b|"
          r"\b(?:he|she|they)\b[^.?!]*\b(?:last night|this morning|yesterday|earlier today|"
          r"tonight|this afternoon|this evening)\b"),
+        ("without the victim", r"\b(?:can|could|should|shall)\s+(?:i|we)\s+(?:\w+\s+){1,3}"
+         r"(?:without|for|against)\s+(?:her|him)\b"),
         ("what to do with someone", r"\b(?:do|should|can|shall)\s+(?:i|we)\s+(?:arrest|"
          r"charge|nfa|caution|bail|release|interview|seize|crime it|record it)\b[^.?!]*\b(?:him|"
          r"her|them|it)\b"),

@@ -19,6 +19,7 @@ class Query:
     terms: tuple[str, ...]
     weights: dict[str, float]
     pairs: frozenset[Pair]
+    guessed: frozenset[str] = frozenset()  # terms put in by typo correction
     termset: frozenset[str] = field(init=False)
     total: float = field(init=False)
 
@@ -27,14 +28,33 @@ class Query:
         object.__setattr__(self, "total", sum(self.weights.values()))
 
 
-def make_query(terms: Sequence[str], weights: Mapping[str, float]) -> Query:
-    """A Query from analysed terms and a weight for each."""
+def make_query(
+    terms: Sequence[str], weights: Mapping[str, float], guessed: frozenset[str] = frozenset()
+) -> Query:
+    """A Query from analysed terms and a weight for each (`guessed`: those typo correction put
+    in)."""
     ordered = dict.fromkeys(terms)
     return Query(
         terms=tuple(ordered),
         weights={t: weights[t] for t in ordered},
         pairs=frozenset(pairwise(terms)),
+        guessed=guessed,
     )
+
+
+def lacking(query: Query, number: int, postings: Mapping[str, Mapping[int, float]]) -> float:
+    """The share of the query's weight in terms that other entries use and entry `number` does
+    not (a word no entry uses, or one typo correction guessed, says little about which entry
+    answers, and the sentence model may still match its meaning)."""
+    if query.total <= 0:
+        return 1.0
+    guessed = query.guessed
+    missing = sum(
+        w
+        for t, w in query.weights.items()
+        if t in postings and number not in postings[t] and t not in guessed
+    )
+    return missing / query.total
 
 
 @dataclass(frozen=True)

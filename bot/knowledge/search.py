@@ -19,6 +19,7 @@ from bot.knowledge.results import Assessment, Hit, Triage
 from bot.knowledge.scoring import (
     ConfidenceWeights,
     Query,
+    lacking,
     make_query,
     profile,
     rerank,
@@ -41,34 +42,39 @@ class KnowledgeBase:
     subject for it to be on topic), `sure_threshold` (how confident a match must be to answer
     a question that is not on topic by its words)."""
 
-    # Words only (no sentence model): as tuned on the tune split of knowledge/eval/questions.yaml
-    # (`champbot kb tune` with CHAMPBOT_SEMANTIC=off).
-    answer_threshold: float = 0.29
-    related_threshold: float = 0.2
+    # Words only (no sentence model): as fitted on the tune split of knowledge/eval/questions.yaml
+    # by `champbot kb tune` with CHAMPBOT_SEMANTIC=off (the procedure: bot/knowledge/tuning.py).
+    answer_threshold: float = 0.43
+    related_threshold: float = 0.17
     live_threshold: float = 0.15
-    topic_threshold: float = 0.75
-    sure_threshold: float = 0.5
-    # Platt scaling of the raw match score to the chance that the entry is right: (a, b) in
-    # 1 / (1 + e^-(a * raw + b)); `evaluation.calibrate` fits it; None reports the raw score.
-    calibration: tuple[float, float] | None = (10.73, -4.61)
+    topic_threshold: float = 0.45
+    sure_threshold: float = 0.8
+    # The chance that the entry is right: (a, b, c) in 1 / (1 + e^-(a raw + c lacking + b)),
+    # `lacking` what the entry does not hold (`scoring.lacking`); (a, b): c = 0; None: raw.
+    calibration: tuple[float, ...] | None = (10.98, -3.65, -3.61)
     pool: int = 8
     generic_weight: float = 1.0
     # Raw-score margins: a runner-up this close is offered ("Also: …"); one within
-    # `second_margin` adding `second_share` of the question's weight is shown whole too.
-    also_margin: float = 0.15
-    second_margin: float = 0.3
-    second_share: float = 0.2
+    # `second_margin` adding `second_share` of the question's weight is shown whole too; fitted
+    # by `tuning.fit_margins` (with the model the tune split cannot tell second margins apart).
+    also_margin: float = 0.08
+    second_margin: float = 0.1
+    second_share: float = 0.1
     # With the sentence encoder, an entry's raw score is its word-match confidence plus
     # `semantic_weight` x the cosine similarity of the question to the entry's nearest
     # phrasing; the thresholds and calibration above are then these, tuned the same way.
     semantic_weight: float = 1.0
+    # Fitted by `champbot kb tune` on the tune split, by the procedure in tuning.py's docstring.
     SEMANTIC_SETTINGS: ClassVar[Mapping[str, object]] = {
-        "answer_threshold": 0.4,
-        "related_threshold": 0.2,
+        "answer_threshold": 0.54,
+        "related_threshold": 0.1,
         "live_threshold": 0.15,
         "topic_threshold": 0.45,
-        "sure_threshold": 0.5,
-        "calibration": (9.01, -9.5),
+        "sure_threshold": 0.6,
+        "calibration": (10.51, -9.6, -3.85),
+        "also_margin": 0.08,
+        "second_margin": 0.3,
+        "second_share": 0.2,
     }
     # ... and the word-match confidence leans less on coverage and more on the answer's
     # first paragraph (coordinate ascent on the tune split's mean reciprocal rank)
@@ -229,15 +235,20 @@ class KnowledgeBase:
 
     def query(self, text: str) -> Query:
         """Analyse a question: normalise, correct typos against the index, weigh the terms."""
-        idf = self.index.idf
-        terms = self.normaliser.analyse(text, known=idf, correct=self._correct)
-        generic = self.normaliser.generic
+        idf, nz, fixed = self.index.idf, self.normaliser, []
+
+        def correct(word: str) -> str | None:
+            fixed.append(self._correct(word))
+            return fixed[-1]
+
+        terms = nz.analyse(text, known=idf, correct=correct)
         weights = {}
         for t in terms:
             weight = idf.get(t) or self._unknown_weight(t)
             # an everyday word says little about which entry is meant, however rare it is
-            weights[t] = min(weight, self.generic_weight) if t in generic else weight
-        return make_query(terms, weights)
+            weights[t] = min(weight, self.generic_weight) if t in nz.generic else weight
+        guessed = frozenset(t for w in fixed if w for t in nz.analyse(w))
+        return make_query(terms, weights, guessed)
 
     def search(self, text: str, limit: int = 5) -> list[Hit]:
         """The entries that best answer `text`, most confident first."""
@@ -280,10 +291,21 @@ class KnowledgeBase:
         entries = self._entries
         if self.calibration is None:
             return [Hit(entries[d], round(sure, 4), sure) for sure, d in ranked]
-        a, b = self.calibration
+        a, b, *rest = self.calibration
+        c, postings = (rest[0] if rest else 0.0), self.index.postings
         return [
-            Hit(entries[d], round(1.0 / (1.0 + exp(-a * sure - b)), 4), sure) for sure, d in ranked
+            Hit(
+                entries[d],
+                round(1 / (1 + exp(-a * sure - c * lacking(query, d, postings) - b)), 4),
+                sure,
+            )
+            for sure, d in ranked
         ]
+
+    def lacking(self, query: Query, number: int) -> float:
+        """The share of the question's weight in words that entry `number` (its position in
+        load order) does not use anywhere: what it leaves unanswered."""
+        return lacking(query, number, self.index.postings)
 
     def topic_score(self, query: Query) -> float:
         """How much of the question is the network's subject: 1.0 when it names a core subject
@@ -330,10 +352,12 @@ class KnowledgeBase:
         related_threshold: float | None = None,
         topic_threshold: float | None = None,
         sure_threshold: float | None = None,
+        margins: tuple[float, float, float] | None = None,
     ) -> Triage:
-        """The case for an assessed question, with this knowledge base's thresholds unless
-        others are given (as `evaluation.tune` does). A question whose words are mostly not
-        the subject's is answered only if the match is sure; otherwise it is off topic."""
+        """The case for an assessed question, with this knowledge base's thresholds and
+        margins (also, second, share) unless others are given (as `tuning.tune` does). A
+        question whose words are mostly not the subject's is answered only if the match is
+        sure; otherwise it is off topic."""
         answer = self.answer_threshold if answer_threshold is None else answer_threshold
         close = self.related_threshold if related_threshold is None else related_threshold
         topic = self.topic_threshold if topic_threshold is None else topic_threshold
@@ -361,7 +385,7 @@ class KnowledgeBase:
                 heads=lambda e: self._profiles[self._number[e.id]].head,
                 close=max(close, answer * 0.75),
                 joined=assessment.joined,
-                margins=(self.also_margin, self.second_margin, self.second_share),
+                margins=margins or (self.also_margin, self.second_margin, self.second_share),
             )
             return Triage("answered", related, best, False, second, also)
         if on_topic:

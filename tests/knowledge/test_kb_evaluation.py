@@ -8,6 +8,7 @@ import pytest
 
 from bot.knowledge import KnowledgeBase
 from bot.knowledge.evaluation import (
+    EvalQuestion,
     EvalSetError,
     calibrate,
     evaluate,
@@ -15,6 +16,7 @@ from bot.knowledge.evaluation import (
     load_eval_set,
     tune,
 )
+from bot.knowledge.tuning import fit_margins
 
 EVAL = """
 - {q: "whats max for 4a", expect: s4a-maximum-sentence, split: tune}
@@ -72,8 +74,8 @@ def test_calibration_is_fitted_on_the_tune_split(
     fixture_kb: KnowledgeBase, eval_file: Path
 ) -> None:
     kb = KnowledgeBase.from_entries(fixture_kb.entries, normaliser=fixture_kb.normaliser)
-    a, b = calibrate(kb, load_eval_set(eval_file))
-    assert a > 0 and kb.calibration == (a, b)
+    a, b, c = calibrate(kb, load_eval_set(eval_file))
+    assert a > 0 and kb.calibration == (a, b, c)
     hits = kb.search("spo breach sentance", limit=10)
     assert hits[0].score > 0.5 > hits[-1].score  # a right answer is likely, a stray one not
 
@@ -124,3 +126,64 @@ def test_the_perturbation_report(fixture_kb: KnowledgeBase, eval_file: Path) -> 
     assert any("with an spo breach" in c for c in changed["all"].changes)
     text = format_report(report, show_failures=True)
     assert "case changed" in text and "live cases changed" in text and "0/2" in text
+
+
+def test_the_also_margin_is_fitted_to_the_runner_ups_worth_offering(kb: KnowledgeBase) -> None:
+    close = kb.assess("does an english spo work in scotland")
+    clear = kb.assess("what is the penalty for breaching an spo")
+    first, second = close.hits[:2]
+    # the close question's right entry is its runner-up; the clear one's first entry is right
+    useful = EvalQuestion("does an english spo work in scotland", second.entry.id, "tune")
+    right = EvalQuestion("what is the penalty", clear.hits[0].entry.id, "tune")
+    also, _, _ = fit_margins(kb, [(useful, close), (right, clear)], {})
+    gap = first.raw - second.raw
+    assert gap <= also < gap + 0.011  # just wide enough to offer it, no wider
+
+
+BINDING = """
+- {q: "whats max for 4a", expect: s4a-maximum-sentence, split: tune}
+- {q: "how long does an SPO last", expect: spo-duration, split: tune}
+- {q: "who is allowed to ask the court for an spo", expect: spo-who-can-apply, split: tune}
+- {q: "what number can a victim ring for support", expect: national-stalking-helpline, split: tune}
+- {q: "how long does an spo take to get granted", expect: not-covered, split: tune}
+- {q: "annual leave form?", expect: off-topic, split: tune}
+"""
+
+
+def test_uncovered_questions_are_not_answered_to_win_more_answers(
+    fixture_kb: KnowledgeBase, tmp_path: Path
+) -> None:
+    path = tmp_path / "questions.yaml"
+    path.write_text(BINDING, encoding="utf-8")
+    questions = load_eval_set(path)
+
+    def fresh() -> KnowledgeBase:
+        return KnowledgeBase.from_entries(fixture_kb.entries, normaliser=fixture_kb.normaliser)
+
+    # left free, answering the uncovered question wins two more answers than it costs
+    free = tune(fresh(), questions, max_uncovered_answered=1.0)
+    assert free.uncovered_answered is not None and free.uncovered_answered > 0.1
+    held = tune(fresh(), questions)
+    assert held.uncovered_answered == 0.0 and held.answer_threshold > free.answer_threshold
+
+
+def test_an_answer_that_leaves_much_of_the_question_out_is_less_sure(kb: KnowledgeBase) -> None:
+    query = kb.query("how long does an spo last")
+    more = kb.query(
+        "how long does an spo last if she moves to scotland and gets a non molestation order"
+    )
+    number = [e.id for e in kb.entries].index("spo-duration")
+    assert kb.lacking(query, number) == 0.0
+    assert kb.lacking(more, number) > 0.3
+    if kb.calibration is not None and len(kb.calibration) == 3:
+        assert kb.calibration[2] < 0  # what the entry lacks counts against it
+
+
+def test_a_typo_guess_or_an_unknown_word_is_not_what_an_entry_lacks(kb: KnowledgeBase) -> None:
+    number = [e.id for e in kb.entries].index("stalking-prevalence")
+    guessed = kb.query("how many people get stalked in their lifetime")
+    assert guessed.guessed  # "lifetime" is in no entry, and is read as a word one uses
+    assert kb.lacking(guessed, number) == 0.0
+    assert kb.lacking(kb.query("how many people get stalked in a nutshell"), number) == 0.0
+    # a word other entries use and this one does not still counts against it
+    assert kb.lacking(kb.query("how many people get stalked by spyware"), number) > 0.3

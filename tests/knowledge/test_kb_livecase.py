@@ -80,3 +80,35 @@ def test_immediate_risk(text: str) -> None:
 )
 def test_no_immediate_risk(text: str) -> None:
     assert not detect(text).immediate_risk
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("DASH came out at 12 yeses on mine, does it go to marac", "this job"),
+        ("victim wants to withdraw on the stalking job, what now", "this job"),
+        ("can he see the kids under the spo conditions we got for her", "this job"),
+        ("victim is very anxious about seeing him in court", "the victim's state"),
+        ("suspect sent a wreath to her work today, how do i grade it", "someone's act today"),
+        ("he's parked at the end of her road with the lights off", "facts about him or her"),
+        ("victim just rang to say he is outside", "case facts"),
+        ("the risk is high, can we run it without her", "without the victim"),
+    ],
+)
+def test_a_case_of_ones_own_in_other_words(text: str, reason: str) -> None:
+    signals = detect(text)
+    assert signals.live_case and reason in signals.reasons
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "what can go in an spo",
+        "can a victim withdraw her statement and the case still go ahead",
+        "which special measures can a stalking victim ask for in court",
+        "does a stalking protection order need a conviction first",
+        "should she block him on everything?",
+    ],
+)
+def test_general_questions_in_those_words_are_not_live_cases(text: str) -> None:
+    assert not detect(text).live_case

@@ -94,3 +94,51 @@ def test_a_close_runner_up_is_offered_beside_the_answer(kb: KnowledgeBase) -> No
     assert [h.entry.id for h in triage.also] == ["scotland-protective-orders"]
     # a clear answer has no runner-up named
     assert kb.triage("what is the penalty for breaching an spo").also == ()
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "when is the 2025 pay award being paid",
+        "where do I record my protected learning time",
+        "how long do we keep custody records for",
+        "PACE custody clock - when does a superintendent need to authorise an extension",
+        "member of the public wants to do a subject access request, how do they apply",
+        "whats the force policy on bullying n harassment at work, how do i raise a grievance",
+        "whats the max for breaching a criminal behaviour order",
+    ],
+)
+def test_a_forces_own_business_is_declined_never_answered(kb: KnowledgeBase, question: str) -> None:
+    triage = kb.triage(question)
+    assert triage.kind == "off_topic" and triage.best is None and triage.hits == []
+
+
+def test_another_areas_order_beside_the_subject_stays_on_the_subject(kb: KnowledgeBase) -> None:
+    # a stalking question that names a criminal behaviour order is not sent elsewhere
+    triage = kb.triage("is a criminal behaviour order any use in a stalking case")
+    assert triage.kind != "off_topic"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "urgent: victim just rang, he's parked at the end of her road with the engine running",
+        "suspect sent a funeral wreath to her work today, she's in bits, how do i grade the risk?",
+        "victim wants to withdraw on the stalking job but the risk is high, can we run it "
+        "without her",
+    ],
+)
+def test_a_greeting_or_reference_around_a_live_case_keeps_its_case(
+    kb: KnowledgeBase, question: str
+) -> None:
+    assert kb.triage(question).kind == "live_case"
+    for frame in FRAMES:
+        assert kb.triage(frame.replace("{q}", question)).kind == "live_case", frame
+
+
+def test_an_uncovered_question_shows_its_closest_entries_but_no_answer(kb: KnowledgeBase) -> None:
+    triage = kb.triage("can a stalker be hypnotised")
+    assert triage.kind == "not_covered" and not triage.also
+    # the closest entries are offered at the fitted bar, for the officer and the curators
+    assert triage.hits and triage.hits[0].entry.id == "stalking-perpetrator-interventions"
+    assert all(h.score >= kb.related_threshold for h in triage.hits)
