@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,6 +20,7 @@ from sqlalchemy import text
 from bot.config import Settings
 from bot.db import Database
 from bot.knowledge import KnowledgeBase
+from bot.knowledge.encoder import shared_encoder
 from bot.models import Base
 from bot.runtime import Runtime
 from bot.slack_requests import SlackResponse, SlackSender
@@ -134,18 +137,51 @@ def pg(postgres_db: Database) -> Database:
     return postgres_db
 
 
-@pytest.fixture(scope="session")
-def encodings_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One encodings cache for the whole run: the knowledge base is encoded once, and every
-    child process (`champbot serve`, `champbot console`) started by a test reads it back
-    (CHAMPBOT_CACHE_DIR) instead of encoding it again. Fresh each run, so no test depends on
-    an earlier one."""
-    return tmp_path_factory.mktemp("encodings")
+def _shared_dir(tmp_path_factory: pytest.TempPathFactory, name: str) -> Path:
+    """A directory this run's xdist workers share (the parent of their base temps), or one of
+    this process's own when the run has no workers."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        path = tmp_path_factory.getbasetemp().parent / name
+        path.mkdir(exist_ok=True)
+        return path
+    return tmp_path_factory.mktemp(name)
+
+
+@contextmanager
+def _exclusive(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on `path` (created if missing) across this run's processes."""
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 @pytest.fixture(scope="session")
-def kb(encodings_cache: Path) -> KnowledgeBase:
-    return KnowledgeBase.load(KB_DIR, encodings_cache=encodings_cache)
+def _warm_kb(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, KnowledgeBase]:
+    """The knowledge base, and one encodings cache for the whole run, shared by its xdist
+    workers: the first worker to get here encodes the knowledge base (and keeps the rewritten
+    model) under a lock, the others read it back. Fresh each run, so no test depends on an
+    earlier one."""
+    cache = _shared_dir(tmp_path_factory, "encodings")
+    with _exclusive(cache.parent / "encodings.lock"):
+        encoder = shared_encoder(None, cache)  # the rewritten model is kept in `cache` too
+        knowledge = KnowledgeBase.load(KB_DIR, encoder=encoder, encodings_cache=cache)
+    return cache, knowledge
+
+
+@pytest.fixture(scope="session")
+def encodings_cache(_warm_kb: tuple[Path, KnowledgeBase]) -> Path:
+    """The run's encodings cache, already holding the knowledge base's encodings and the
+    rewritten model: every child process (`champbot serve`, `champbot console`) started by a
+    test reads them back (CHAMPBOT_CACHE_DIR) instead of encoding the knowledge base again."""
+    return _warm_kb[0]
+
+
+@pytest.fixture(scope="session")
+def kb(_warm_kb: tuple[Path, KnowledgeBase]) -> KnowledgeBase:
+    return _warm_kb[1]
 
 
 @pytest.fixture(scope="session")
