@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import fcntl
 import os
+import shutil
+import sqlite3
+import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -60,6 +63,20 @@ SERVICE_SETTINGS = Settings.from_env(
 )
 
 
+# Most of a test's time is spent waiting (on the app's threads and processes, on Slack's
+# emulated Retry-After, on timers), not computing: `-n auto` starts this many workers a core,
+# so that one worker's waits are another's turn to compute.
+WORKERS_PER_CORE = 3
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """The number of workers `-n auto` starts (PYTEST_XDIST_AUTO_NUM_WORKERS overrides)."""
+    override = os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS")
+    if override:
+        return int(override)
+    return WORKERS_PER_CORE * (len(os.sched_getaffinity(0)) or 1)
+
+
 def _pg_reason() -> str | None:
     """None if PostgreSQL answers, else why not."""
     try:
@@ -96,10 +113,19 @@ def _reset(db: Database) -> None:
 
 @pytest.fixture(scope="session")
 def sqlite_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
-    db = Database(f"sqlite:///{tmp_path_factory.mktemp('db') / 'champbot.db'}")
+    """This worker's SQLite file, in memory-backed /dev/shm where there is one: a commit's
+    fsync then costs nothing, and nothing the tests look at depends on where the file is."""
+    shm = Path("/dev/shm")
+    if shm.is_dir() and os.access(shm, os.W_OK):
+        folder = Path(tempfile.mkdtemp(prefix="champbot-test-db-", dir=shm))
+    else:
+        folder = tmp_path_factory.mktemp("db")
+    db = Database(f"sqlite:///{folder / 'champbot.db'}")
     db.ensure_schema()
     yield db
     db.dispose()
+    if folder.parent == shm:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
@@ -112,7 +138,10 @@ def postgres_db() -> Iterator[Database]:
         conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
         conn.execute(text(f"CREATE SCHEMA {schema}"))
     sep = "&" if "?" in PG_URL else "?"
-    db = Database(f"{PG_URL}{sep}options=-csearch_path%3D{schema}")
+    # A commit does not wait for its WAL record to reach the disk (`synchronous_commit=off`):
+    # only a crash of PostgreSQL itself could lose one, which no test does.
+    options = f"-csearch_path%3D{schema}%20-csynchronous_commit%3Doff"
+    db = Database(f"{PG_URL}{sep}options={options}")
     db.upgrade()
     yield db
     db.dispose()
@@ -156,6 +185,37 @@ def _exclusive(path: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def sqlite_copy(
+    tmp_path_factory: pytest.TempPathFactory,
+    name: str,
+    make: Callable[[Database], None],
+    into: Path,
+) -> Database:
+    """A copy, at `into`, of a SQLite database that `make` fills once per run: the first
+    worker to ask makes it under a lock, every caller gets a copy of its own (so what one
+    test module writes no other sees)."""
+    template = _shared_dir(tmp_path_factory, "templates") / f"{name}.db"
+    with _exclusive(template.with_suffix(".lock")):
+        if not template.exists():
+            making = template.with_suffix(".making")
+            making.unlink(missing_ok=True)
+            db = Database(f"sqlite:///{making}")
+            db.ensure_schema()
+            make(db)
+            db.dispose()
+            _sqlite_backup(making, template)
+    _sqlite_backup(template, into)
+    db = Database(f"sqlite:///{into}")
+    db.ensure_schema()
+    return db
+
+
+def _sqlite_backup(source: Path, target: Path) -> None:
+    """Copy a SQLite database, its write-ahead log included, with SQLite's own backup."""
+    with closing(sqlite3.connect(source)) as src, closing(sqlite3.connect(target)) as dst:
+        src.backup(dst)
 
 
 @pytest.fixture(scope="session")
