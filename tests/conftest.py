@@ -250,6 +250,16 @@ def emulator_session() -> Iterator[SlackEmulator]:
 
     emu = SlackEmulator(token=BOT_TOKEN)
     emu.start()
+    _standard_users(emu)
+    for channel in ("CGENERAL", "CQUEUE", "CNETWORK"):
+        emu.add_channel(channel)
+    yield emu
+    emu.stop()
+
+
+def _standard_users(emu: SlackEmulator) -> None:
+    """The default workspace's people, as every test starts with them (a test that renames one,
+    or moves their time zone, does so for itself alone: the next test gets them back)."""
     for uid, name in [
         (OFFICER, "olivia"),
         (OTHER_OFFICER, "omar"),
@@ -260,16 +270,14 @@ def emulator_session() -> Iterator[SlackEmulator]:
         emu.add_user(uid, name=name, real_name=name.title(), tz="Europe/London")
     for uid in ("UCHAMP2", "UNEW1"):
         emu.add_user(uid, name=uid.lower())
-    for channel in ("CGENERAL", "CQUEUE", "CNETWORK"):
-        emu.add_channel(channel)
-    yield emu
-    emu.stop()
 
 
 @pytest.fixture
 def emulator(emulator_session: SlackEmulator) -> Iterator[SlackEmulator]:
-    """The Slack emulation, emptied for each test; no test may leave a reference violation."""
+    """The Slack emulation, emptied for each test, its people as they started; no test may leave
+    a reference violation."""
     emulator_session.reset()
+    _standard_users(emulator_session)
     yield emulator_session
     assert emulator_session.violations == [], "calls Slack would reject were made"
     from bot.manifest import METHOD_SCOPES
