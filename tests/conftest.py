@@ -145,6 +145,9 @@ def postgres_db() -> Iterator[Database]:
     db.upgrade()
     yield db
     db.dispose()
+    from tests.e2e.processes import stop_all
+
+    stop_all()  # no child process may go on sweeping a schema about to be dropped
     with admin.engine.begin() as conn:
         conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
     admin.dispose()
