@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 from typing import TYPE_CHECKING
 
@@ -25,8 +26,6 @@ def _runtime(settings: Settings) -> Runtime:
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     from bot.app import create_app, local_processor
-    from bot.inbox import Sweeper
-    from bot.scheduler import start_background
     from bot.server import HttpServer, wsgi_app
     from bot.worker import WorkerProcess
 
@@ -35,21 +34,23 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     # The work after each ack runs in a worker process of its own (with the clock's jobs),
     # unless --no-worker keeps it in this one.
     worker = None if args.no_worker else WorkerProcess(scheduler=not args.no_scheduler)
-    app = create_app(runtime, transport=worker.transport if worker else None)
-    port = args.port if args.port is not None else settings.port
-    ready = (lambda: worker.ready) if worker is not None else None
-    server = HttpServer(wsgi_app(app, runtime.db, ready=ready), host=args.host, port=port)
     scheduler = sweeper = None
-    if worker is None:
-        processor = local_processor(app)
-        assert processor is not None
-        sweeper = Sweeper(processor).start()
-        scheduler = None if args.no_scheduler else start_background(runtime)
-    log.info("serving on http://%s:%s/slack/events", args.host, server.port)
-    try:
-        server.run()
-    except KeyboardInterrupt:
-        pass
+    try:  # from here on, whatever fails stops the worker too: none is left sweeping alone
+        app = create_app(runtime, transport=worker.transport if worker else None)
+        port = args.port if args.port is not None else settings.port
+        ready = (lambda: worker.ready) if worker is not None else None
+        server = HttpServer(wsgi_app(app, runtime.db, ready=ready), host=args.host, port=port)
+        if worker is None:
+            from bot.inbox import Sweeper
+            from bot.scheduler import start_background
+
+            processor = local_processor(app)
+            assert processor is not None
+            sweeper = Sweeper(processor).start()
+            scheduler = None if args.no_scheduler else start_background(runtime)
+        log.info("serving on http://%s:%s/slack/events", args.host, server.port)
+        with contextlib.suppress(KeyboardInterrupt):
+            server.run()
     finally:
         if worker is not None:
             worker.close()

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
+import shutil
+import sqlite3
+import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,6 +23,7 @@ from sqlalchemy import text
 from bot.config import Settings
 from bot.db import Database
 from bot.knowledge import KnowledgeBase
+from bot.knowledge.encoder import shared_encoder
 from bot.models import Base
 from bot.runtime import Runtime
 from bot.slack_requests import SlackResponse, SlackSender
@@ -57,6 +63,20 @@ SERVICE_SETTINGS = Settings.from_env(
 )
 
 
+# Most of a test's time is spent waiting (on the app's threads and processes, on Slack's
+# emulated Retry-After, on timers), not computing: `-n auto` starts this many workers a core,
+# so that one worker's waits are another's turn to compute.
+WORKERS_PER_CORE = 3
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """The number of workers `-n auto` starts (PYTEST_XDIST_AUTO_NUM_WORKERS overrides)."""
+    override = os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS")
+    if override:
+        return int(override)
+    return WORKERS_PER_CORE * (len(os.sched_getaffinity(0)) or 1)
+
+
 def _pg_reason() -> str | None:
     """None if PostgreSQL answers, else why not."""
     try:
@@ -93,10 +113,19 @@ def _reset(db: Database) -> None:
 
 @pytest.fixture(scope="session")
 def sqlite_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
-    db = Database(f"sqlite:///{tmp_path_factory.mktemp('db') / 'champbot.db'}")
+    """This worker's SQLite file, in memory-backed /dev/shm where there is one: a commit's
+    fsync then costs nothing, and nothing the tests look at depends on where the file is."""
+    shm = Path("/dev/shm")
+    if shm.is_dir() and os.access(shm, os.W_OK):
+        folder = Path(tempfile.mkdtemp(prefix="champbot-test-db-", dir=shm))
+    else:
+        folder = tmp_path_factory.mktemp("db")
+    db = Database(f"sqlite:///{folder / 'champbot.db'}")
     db.ensure_schema()
     yield db
     db.dispose()
+    if folder.parent == shm:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
@@ -109,10 +138,16 @@ def postgres_db() -> Iterator[Database]:
         conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
         conn.execute(text(f"CREATE SCHEMA {schema}"))
     sep = "&" if "?" in PG_URL else "?"
-    db = Database(f"{PG_URL}{sep}options=-csearch_path%3D{schema}")
+    # A commit does not wait for its WAL record to reach the disk (`synchronous_commit=off`):
+    # only a crash of PostgreSQL itself could lose one, which no test does.
+    options = f"-csearch_path%3D{schema}%20-csynchronous_commit%3Doff"
+    db = Database(f"{PG_URL}{sep}options={options}")
     db.upgrade()
     yield db
     db.dispose()
+    from tests.e2e.processes import stop_all
+
+    stop_all()  # no child process may go on sweeping a schema about to be dropped
     with admin.engine.begin() as conn:
         conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
     admin.dispose()
@@ -134,18 +169,82 @@ def pg(postgres_db: Database) -> Database:
     return postgres_db
 
 
-@pytest.fixture(scope="session")
-def encodings_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One encodings cache for the whole run: the knowledge base is encoded once, and every
-    child process (`champbot serve`, `champbot console`) started by a test reads it back
-    (CHAMPBOT_CACHE_DIR) instead of encoding it again. Fresh each run, so no test depends on
-    an earlier one."""
-    return tmp_path_factory.mktemp("encodings")
+def _shared_dir(tmp_path_factory: pytest.TempPathFactory, name: str) -> Path:
+    """A directory this run's xdist workers share (the parent of their base temps), or one of
+    this process's own when the run has no workers."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        path = tmp_path_factory.getbasetemp().parent / name
+        path.mkdir(exist_ok=True)
+        return path
+    return tmp_path_factory.mktemp(name)
+
+
+@contextmanager
+def _exclusive(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on `path` (created if missing) across this run's processes."""
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def sqlite_copy(
+    tmp_path_factory: pytest.TempPathFactory,
+    name: str,
+    make: Callable[[Database], None],
+    into: Path,
+) -> Database:
+    """A copy, at `into`, of a SQLite database that `make` fills once per run: the first
+    worker to ask makes it under a lock, every caller gets a copy of its own (so what one
+    test module writes no other sees)."""
+    template = _shared_dir(tmp_path_factory, "templates") / f"{name}.db"
+    with _exclusive(template.with_suffix(".lock")):
+        if not template.exists():
+            making = template.with_suffix(".making")
+            making.unlink(missing_ok=True)
+            db = Database(f"sqlite:///{making}")
+            db.ensure_schema()
+            make(db)
+            db.dispose()
+            _sqlite_backup(making, template)
+    _sqlite_backup(template, into)
+    db = Database(f"sqlite:///{into}")
+    db.ensure_schema()
+    return db
+
+
+def _sqlite_backup(source: Path, target: Path) -> None:
+    """Copy a SQLite database, its write-ahead log included, with SQLite's own backup."""
+    with closing(sqlite3.connect(source)) as src, closing(sqlite3.connect(target)) as dst:
+        src.backup(dst)
 
 
 @pytest.fixture(scope="session")
-def kb(encodings_cache: Path) -> KnowledgeBase:
-    return KnowledgeBase.load(KB_DIR, encodings_cache=encodings_cache)
+def _warm_kb(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, KnowledgeBase]:
+    """The knowledge base, and one encodings cache for the whole run, shared by its xdist
+    workers: the first worker to get here encodes the knowledge base (and keeps the rewritten
+    model) under a lock, the others read it back. Fresh each run, so no test depends on an
+    earlier one."""
+    cache = _shared_dir(tmp_path_factory, "encodings")
+    with _exclusive(cache.parent / "encodings.lock"):
+        encoder = shared_encoder(None, cache)  # the rewritten model is kept in `cache` too
+        knowledge = KnowledgeBase.load(KB_DIR, encoder=encoder, encodings_cache=cache)
+    return cache, knowledge
+
+
+@pytest.fixture(scope="session")
+def encodings_cache(_warm_kb: tuple[Path, KnowledgeBase]) -> Path:
+    """The run's encodings cache, already holding the knowledge base's encodings and the
+    rewritten model: every child process (`champbot serve`, `champbot console`) started by a
+    test reads them back (CHAMPBOT_CACHE_DIR) instead of encoding the knowledge base again."""
+    return _warm_kb[0]
+
+
+@pytest.fixture(scope="session")
+def kb(_warm_kb: tuple[Path, KnowledgeBase]) -> KnowledgeBase:
+    return _warm_kb[1]
 
 
 @pytest.fixture(scope="session")
@@ -154,6 +253,16 @@ def emulator_session() -> Iterator[SlackEmulator]:
 
     emu = SlackEmulator(token=BOT_TOKEN)
     emu.start()
+    _standard_users(emu)
+    for channel in ("CGENERAL", "CQUEUE", "CNETWORK"):
+        emu.add_channel(channel)
+    yield emu
+    emu.stop()
+
+
+def _standard_users(emu: SlackEmulator) -> None:
+    """The default workspace's people, as every test starts with them (a test that renames one,
+    or moves their time zone, does so for itself alone: the next test gets them back)."""
     for uid, name in [
         (OFFICER, "olivia"),
         (OTHER_OFFICER, "omar"),
@@ -164,16 +273,14 @@ def emulator_session() -> Iterator[SlackEmulator]:
         emu.add_user(uid, name=name, real_name=name.title(), tz="Europe/London")
     for uid in ("UCHAMP2", "UNEW1"):
         emu.add_user(uid, name=uid.lower())
-    for channel in ("CGENERAL", "CQUEUE", "CNETWORK"):
-        emu.add_channel(channel)
-    yield emu
-    emu.stop()
 
 
 @pytest.fixture
 def emulator(emulator_session: SlackEmulator) -> Iterator[SlackEmulator]:
-    """The Slack emulation, emptied for each test; no test may leave a reference violation."""
+    """The Slack emulation, emptied for each test, its people as they started; no test may leave
+    a reference violation."""
     emulator_session.reset()
+    _standard_users(emulator_session)
     yield emulator_session
     assert emulator_session.violations == [], "calls Slack would reject were made"
     from bot.manifest import METHOD_SCOPES

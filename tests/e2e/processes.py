@@ -24,6 +24,17 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+# Every started `champbot serve` not yet stopped: a fixture that drops a database stops these
+# first (`stop_all`), so no child sweeps a schema that is gone.
+_LIVE: set[Process] = set()
+
+
+def stop_all() -> None:
+    """Stop every child process a test started and did not stop."""
+    for process in list(_LIVE):
+        process.stop()
+
+
 class Process:
     """`champbot serve`, scheduler embedded, as a real child process: the web process and the
     worker it starts, in a process group of their own (`kill` ends both at once, as a crash
@@ -63,6 +74,7 @@ class Process:
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
+        _LIVE.add(self)
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1", "--port", str(self.port)]
             + ([] if self.scheduler else ["--no-scheduler"]),
@@ -104,6 +116,7 @@ class Process:
         raise RuntimeError("the worker process outlived its web process")
 
     def stop(self) -> None:
+        _LIVE.discard(self)
         self.log.close()
         if self.proc and self.proc.poll() is None:
             self.proc.terminate()

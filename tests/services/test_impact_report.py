@@ -14,7 +14,7 @@ from bench.seeding import Plan, seed_force, year_before
 from bot.cli import main
 from bot.db import Database
 from bot.knowledge import KnowledgeBase
-from tests.conftest import KB_DIR
+from tests.conftest import KB_DIR, sqlite_copy
 from tests.conftest import SERVICE_SETTINGS as SETTINGS
 from tests.services.rendering import normal, read_pdf
 
@@ -46,9 +46,13 @@ def _seed(tmp: Path, kb: KnowledgeBase, plan: Plan) -> Database:
 
 @pytest.fixture(scope="module")
 def year(tmp_path_factory: pytest.TempPathFactory, kb: KnowledgeBase) -> Database:
-    """A year of one (small) force: 700 questions, 140 of them live cases."""
-    tmp = tmp_path_factory.mktemp("year")
-    return _seed(tmp, kb, Plan(since=SINCE, until=UNTIL, questions=700, consults=140))
+    """A year of one (small) force: 700 questions, 140 of them live cases; seeded once a run
+    and copied for each worker that runs this module."""
+    plan = Plan(since=SINCE, until=UNTIL, questions=700, consults=140)
+    into = tmp_path_factory.mktemp("year") / "champbot.db"
+    return sqlite_copy(
+        tmp_path_factory, "impact-year", lambda db: seed_force(db, kb, SETTINGS, plan), into
+    )
 
 
 def _report(

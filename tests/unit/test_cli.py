@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
 from bot.cli import main
+from bot.emulator import SlackEmulator
+from tests.conftest import BOT_TOKEN
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -144,3 +148,50 @@ def test_a_command_on_a_new_database_prints_only_its_result(tmp_path: Path) -> N
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "the roster is empty"
     assert proc.stderr == ""
+
+
+def _children() -> dict[int, str]:
+    """This process's live children: pid → command line."""
+    found = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            cmdline = (stat.parent / "cmdline").read_bytes()
+        except OSError:  # gone while we looked
+            continue
+        if int(fields[1]) == os.getpid() and fields[0] != "Z":
+            found[int(stat.parent.name)] = cmdline.replace(b"\0", b" ").decode()
+    return found
+
+
+def test_serve_that_fails_after_starting_its_worker_leaves_no_worker_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, emulator: SlackEmulator
+) -> None:
+    """A start-up error after the worker process was started (here: the app cannot be built)
+    stops that worker: a stray one would go on sweeping the inbox with nobody to stop it."""
+    import bot.app
+    from bot.config import ConfigError
+
+    def refuse(*args: object, **kwargs: object) -> object:
+        raise ConfigError("the app cannot be built")
+
+    monkeypatch.chdir(tmp_path)  # no .env of the developer's
+    for name, value in {
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": "secret",
+        "SLACK_API_URL": emulator.api_url,
+        "DATABASE_URL": f"sqlite:///{tmp_path}/serve.db",
+        "CHAMPBOT_KB_DIR": str(ROOT / "knowledge"),
+        "CHAMPBOT_SEMANTIC": "off",
+        "CHAMPBOT_CACHE_DIR": "off",
+    }.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setattr(bot.app, "create_app", refuse)
+    before = set(_children())
+    assert main(["serve", "--port", "0"]) == 2
+    deadline = time.monotonic() + 10
+    while (left := {p: c for p, c in _children().items() if p not in before}) and (
+        time.monotonic() < deadline
+    ):
+        time.sleep(0.05)
+    assert left == {}, left
