@@ -180,29 +180,55 @@ def test_the_weight_products_run_in_integers(
     int8 = {i.name for i in rewritten.graph.initializer if i.data_type == onnx.TensorProto.INT8}
     assert len(int8) >= 37
     assert not [n for n in rewritten.graph.node if n.op_type == "Cast" and set(n.input) & int8]
-    # kept in the cache and read back, not made again
+    # kept in the cache and read back, not made again: the graph, and its weights in a file
+    # beside it that ONNX Runtime maps into memory
     made = rw.integer_model(source, model_id=enc.MODEL_ID)
     assert isinstance(made, bytes)
     assert rw.integer_model(source, tmp_path, model_id=enc.MODEL_ID) == kept
-    assert kept.read_bytes() == made
+    weights = rw.weights_file(kept)
+    assert kept.stat().st_size < 1_000_000 < 20_000_000 < weights.stat().st_size
+    assert _same_model(onnx.load(str(kept)), onnx.load_from_string(made))
 
     def refuse(source: bytes) -> bytes:
         raise AssertionError("rewritten again")
 
     monkeypatch.setattr(rw, "_rewrite", refuse)
     assert rw.integer_model(source, tmp_path, model_id=enc.MODEL_ID) == kept
-    # a damaged kept file is not used: the model is made again
-    data = bytearray(made)
-    data[len(data) // 2] ^= 1
-    kept.write_bytes(bytes(data))
+    # a damaged kept file, graph or weights, is not used: the model is made again
+    for damaged in (kept, weights):
+        intact = damaged.read_bytes()
+        data = bytearray(intact)
+        data[len(data) // 2] ^= 1
+        damaged.write_bytes(bytes(data))
+        with pytest.raises(AssertionError, match="rewritten again"):
+            rw.integer_model(source, tmp_path, model_id=enc.MODEL_ID)
+        damaged.write_bytes(intact)
+    assert rw.integer_model(source, tmp_path, model_id=enc.MODEL_ID) == kept
+    weights.write_bytes(b"")
     monkeypatch.undo()
     assert rw.integer_model(source, tmp_path, model_id=enc.MODEL_ID) == kept
-    assert kept.read_bytes() == made
+    assert _same_model(onnx.load(str(kept)), onnx.load_from_string(made))
+    # and the encoder runs it as it ran the model handed over whole
+    from_files, whole = enc.SentenceEncoder(MODEL, tmp_path), enc.SentenceEncoder(MODEL)
+    assert np.array_equal(from_files.encode(TEXTS), whole.encode(TEXTS))
     # without a cache, or one that cannot be written, the model is loaded all the same
     unwritable = tmp_path / "a-file"
     unwritable.write_text("")
     assert rw.integer_model(source, unwritable, model_id=enc.MODEL_ID) == made
     assert enc.SentenceEncoder(MODEL, unwritable).encode(["x"]).shape == (1, 384)
+
+
+def _same_model(one: object, other: object) -> bool:
+    """The same nodes and the same weights (wherever each model keeps them)."""
+    from onnx import numpy_helper
+
+    def parts(model: object) -> tuple[list[bytes], dict[str, bytes]]:
+        graph = model.graph  # type: ignore[attr-defined]
+        nodes = [n.SerializeToString() for n in graph.node]
+        weights = {i.name: numpy_helper.to_array(i).tobytes() for i in graph.initializer}
+        return nodes, weights
+
+    return parts(one) == parts(other)
 
 
 class Constant:
