@@ -121,6 +121,7 @@ def run_once(
         if len(workers) != 1:
             raise RuntimeError(f"expected one worker process, found {len(workers)}")
         worker_cpu = _cpu_seconds(workers[0])
+        worker_ready = _status(workers[0])["VmRSS"] / 1024
         sender = SlackSender(f"http://127.0.0.1:{port}/slack/events", "bench-secret")
         channel = emu.im_channel("UBENCH")
         posted = threading.Semaphore(0)
@@ -138,6 +139,7 @@ def run_once(
             "rss": web["VmRSS"] / 1024,
             "hwm": web["VmHWM"] / 1024,
             "uss": web["USS"] / 1024,
+            "worker ready rss": worker_ready,
             "worker rss": worker["VmRSS"] / 1024,
             "worker hwm": worker["VmHWM"] / 1024,
             "worker uss": worker["USS"] / 1024,
@@ -156,6 +158,7 @@ COLUMNS = {
     "rss": "web RSS",
     "hwm": "web peak RSS",
     "uss": "web USS",
+    "worker ready rss": "worker RSS at start",
     "worker rss": "worker RSS",
     "worker hwm": "worker peak RSS",
     "worker uss": "worker USS",
