@@ -180,6 +180,9 @@ def test_the_weight_products_run_in_integers(
     int8 = {i.name for i in rewritten.graph.initializer if i.data_type == onnx.TensorProto.INT8}
     assert len(int8) >= 37
     assert not [n for n in rewritten.graph.node if n.op_type == "Cast" and set(n.input) & int8]
+    # the attention mask of an unpadded text is all ones: nothing is computed from it
+    assert not [n for n in rewritten.graph.node if "attention_mask" in n.input]
+    assert not {"IsNaN", "GatherND"} & set(ops) and ops.count("Softmax") == 6
     # kept in the cache and read back, not made again: the graph, and its weights in a file
     # beside it that ONNX Runtime maps into memory
     made = rw.integer_model(source, model_id=enc.MODEL_ID)
@@ -208,6 +211,11 @@ def test_the_weight_products_run_in_integers(
     monkeypatch.undo()
     assert rw.integer_model(source, tmp_path, model_id=enc.MODEL_ID) == kept
     assert _same_model(onnx.load(str(kept)), onnx.load_from_string(made))
+    # skipping the mask changes no encoding, to the last bit
+    monkeypatch.setattr(rw, "_without_padding", lambda nodes: nodes)
+    with_mask = enc.SentenceEncoder(MODEL, None)
+    monkeypatch.undo()
+    assert np.array_equal(with_mask.encode(TEXTS), enc.SentenceEncoder(MODEL).encode(TEXTS))
     # and the encoder runs it as it ran the model handed over whole
     from_files, whole = enc.SentenceEncoder(MODEL, tmp_path), enc.SentenceEncoder(MODEL)
     assert np.array_equal(from_files.encode(TEXTS), whole.encode(TEXTS))
