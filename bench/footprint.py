@@ -1,14 +1,19 @@
-"""Benchmark: the resident size of `champbot serve` with the sentence model loaded, and its start.
+"""Benchmark: the resident size of `champbot serve`'s two processes, and their start.
 
 Run on its own from the repository root: `python bench/footprint.py [--runs 5]`. Each run starts
 `champbot serve` as its own process (SQLite, the local emulation of Slack's Web API, loopback
 only), first with an empty encodings cache (the knowledge base is encoded) and then with the
 cache that start left (warm), in turn with `CHAMPBOT_SEMANTIC=off` (words only) for comparison,
 and with `--baseline-tree` an earlier version of the code in the same way.
-Start is the time from launching the process to `GET /healthz` answering, and the CPU time the
-process used until then (the figure a shared machine's load does not inflate); the resident size
-(VmRSS, and its peak VmHWM) is read from /proc once the server has answered questions by DM,
-so the model has run. Prints one Markdown row per run and mode, then the medians.
+`serve` is two processes: the web process, which acks and hands each request over, and its
+worker, which answers the questions and so is the one that loads the sentence model. Each is
+measured: start is the time from launching `serve` to `GET /healthz` answering (which waits
+for the worker), and the CPU time each process used until then (the figure a shared machine's
+load does not inflate); the resident size (VmRSS, its peak VmHWM, and the private pages, USS,
+from /proc/PID/smaps_rollup) is read from /proc once the server has answered questions by DM,
+so the model has run, and the worker's also at start. PSS adds the two processes' proportional
+sizes (a page they share counts half to each). Prints one Markdown row per run and mode, then
+the medians.
 """
 
 from __future__ import annotations
