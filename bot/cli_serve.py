@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import logging
 from typing import TYPE_CHECKING
 
@@ -30,6 +31,10 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     from bot.worker import WorkerProcess
 
     settings.require_http()
+    if not args.no_worker:
+        # Questions are answered in the worker, which loads the sentence model; this process
+        # only acks and hands over, so it keeps the entries and not the model (75 MB).
+        settings = dataclasses.replace(settings, semantic=False)
     runtime = _runtime(settings)
     # The work after each ack runs in a worker process of its own (with the clock's jobs),
     # unless --no-worker keeps it in this one.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import copy
 import sqlite3
 import threading
@@ -9,16 +10,15 @@ import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, exc
+from sqlalchemy import Engine, create_engine, event, exc, inspect, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.tenancy import EVERYWHERE, Workspace, enforce, open_in
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -237,7 +237,11 @@ class Database:
         view.default_workspace = None
         return view
 
+    # Alembic (with Mako and Pygments, 11 MB resident) is imported only where migrations are
+    # read or run: a start whose schema is current never imports it (`ensure_schema`).
     def _alembic_config(self) -> Config:
+        from alembic.config import Config
+
         cfg = Config()
         cfg.set_main_option("script_location", str(MIGRATIONS))
         cfg.set_main_option("sqlalchemy.url", self.url.replace("%", "%%"))
@@ -245,15 +249,21 @@ class Database:
 
     def head_revision(self) -> str | None:
         """The newest migration the code knows."""
+        from alembic.script import ScriptDirectory
+
         return ScriptDirectory.from_config(self._alembic_config()).get_current_head()
 
     def current_revision(self) -> str | None:
         """The migration the database is at, or None for an empty database."""
+        from alembic.runtime.migration import MigrationContext
+
         with self.engine.connect() as conn:
             return MigrationContext.configure(conn).get_current_revision()
 
     def upgrade(self) -> None:
         """Migrate the database to the newest schema."""
+        from alembic import command
+
         cfg = self._alembic_config()
         with self.engine.begin() as conn:
             cfg.attributes["connection"] = conn
@@ -261,6 +271,8 @@ class Database:
 
     def ensure_schema(self) -> None:
         """Upgrade SQLite by itself; refuse an out-of-date PostgreSQL with one line."""
+        if self._at_head_without_alembic():
+            return
         if self.current_revision() == self.head_revision():
             return
         if self.is_sqlite:
@@ -273,6 +285,37 @@ class Database:
         process's acks): on SQLite, one of its threads at a time waits for the write lock, and
         more patiently (see `_Writes`). Nothing changes on PostgreSQL."""
         self._writes.mode = "background"
+
+    def _at_head_without_alembic(self) -> bool:
+        """Whether the database is at the one newest migration, found without importing
+        Alembic: the revisions in its own table (`alembic_version`) against those the
+        migration files name and no other names as its `down_revision`. False when unsure
+        (no table, several heads, a file in another form): Alembic itself then decides."""
+        made: set[str] = set()
+        replaced: set[str] = set()
+        for path in (MIGRATIONS / "versions").glob("*.py"):
+            names = {}
+            for node in ast.parse(path.read_text(encoding="utf-8")).body:
+                if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant):
+                    for target in node.targets:
+                        if isinstance(target, ast.Name):
+                            names[target.id] = node.value.value
+            revision, down = names.get("revision"), names.get("down_revision", ...)
+            if not isinstance(revision, str) or not (down is None or isinstance(down, str)):
+                return False
+            made.add(revision)
+            if down is not None:
+                replaced.add(down)
+        heads = made - replaced
+        if len(heads) != 1:
+            return False
+        with self.engine.connect() as conn:
+            if not inspect(conn).has_table("alembic_version"):
+                return False
+            current = {
+                row[0] for row in conn.execute(text("SELECT version_num FROM alembic_version"))
+            }
+        return current == heads
 
     def dispose(self) -> None:
         """Close every pooled connection."""

@@ -142,7 +142,8 @@ class SentenceEncoder:
     def encode(self, texts: Sequence[str]) -> Vectors:
         """One unit vector per text (rows), in order. Each text is run alone: the model
         quantises its activations over the whole input, so in a batch one text's encoding
-        would depend on the others (and on padding)."""
+        would depend on the others (and on padding). Never padded, the rewritten model
+        computes nothing from the attention mask (`onnx_rewrite._without_padding`)."""
         out = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
         if not texts:
             return out

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import threading
+import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -33,7 +33,7 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-_REWRITE = 3  # the version of `_rewrite`, in the kept file's name: a new one is made again
+_REWRITE = 5  # the version of `_rewrite`, in the kept file's name: a new one is made again
 
 
 def _int8_scaled(
@@ -77,6 +77,58 @@ def _gather_rows(
         helper.make_node("Cast", [f"{out}__q"], [f"{out}__f"], to=1),  # to float32
         helper.make_node("Mul", [f"{out}__f", f"{out}__scale"], [out]),
     ]
+
+
+def _from_mask(name: str, made_by: Mapping[str, Any]) -> bool:
+    """Whether tensor `name` is computed from the `attention_mask` input."""
+    seen, todo = set(), [name]
+    while todo:
+        current = todo.pop()
+        if current == "attention_mask":
+            return True
+        node = made_by.get(current)
+        if node is not None and current not in seen:
+            seen.add(current)
+            todo += list(node.input)
+    return False
+
+
+def _without_padding(nodes: list[Any]) -> list[Any]:
+    # The encoder runs every text alone, unpadded (see `SentenceEncoder.encode`), so the
+    # attention mask is all ones: what each layer adds to its attention scores is zero, and
+    # the softmax has no row that is all masked (NaN) to be zeroed. Both are skipped here,
+    # which changes no number (x + 0 is x), and the mask's own computation goes with them:
+    # about 40 of the model's 300 operations run for every question.
+    made_by = {out: node for node in nodes for out in node.output}
+    readers: dict[str, list[Any]] = {}
+    for node in nodes:
+        for name in node.input:
+            readers.setdefault(name, []).append(node)
+    renamed: dict[str, str] = {}
+    dropped: set[int] = set()
+    for softmax in (n for n in nodes if n.op_type == "Softmax"):
+        add = made_by.get(softmax.input[0])
+        if add is None or add.op_type != "Add" or len(readers[add.output[0]]) != 1:
+            continue
+        masks = [i for i in add.input if _from_mask(i, made_by)]
+        if len(masks) != 1:
+            continue
+        scores = add.input[1] if add.input[0] == masks[0] else add.input[0]
+        softmax.input[0] = scores
+        dropped.add(id(add))
+        # Where(IsNaN(p), 0, p): p itself when nothing is masked
+        out = softmax.output[0]
+        isnan = [n for n in readers.get(out, []) if n.op_type == "IsNaN"]
+        for check in isnan:
+            for where in readers.get(check.output[0], []):
+                if where.op_type == "Where" and list(where.input)[::2] == [check.output[0], out]:
+                    renamed[where.output[0]] = out
+                    dropped.update((id(where), id(check)))
+    for node in nodes:
+        for i, name in enumerate(node.input):
+            if name in renamed:
+                node.input[i] = renamed[name]
+    return [n for n in nodes if id(n) not in dropped]
 
 
 def _rewrite(source: bytes) -> bytes:
@@ -136,6 +188,7 @@ def _rewrite(source: bytes) -> bytes:
         )
     if not any(n.op_type == "DynamicQuantizeMatMul" for n in nodes):
         raise EncoderUnavailable("the model has no int8 weight products to run as such")
+    nodes = _without_padding(nodes)
     # The float weights' Cast and Mul are now unused: dropped here, or ONNX Runtime would
     # fold them into float32 tensors at load (90 MB) before finding that nothing reads them.
     needed = {out.name for out in graph.output}
@@ -153,17 +206,52 @@ def _rewrite(source: bytes) -> bytes:
     return bytes(model.SerializeToString())
 
 
+def weights_file(kept: Path) -> Path:
+    """The file beside a kept model that holds its weights (see `integer_model`)."""
+    return kept.with_suffix(".weights")
+
+
+def _digests(kept: Path) -> str:
+    return f"{sha256_of(kept)} {sha256_of(weights_file(kept))}"
+
+
+def _keep(data: bytes, kept: Path) -> None:
+    # The graph and its weights in two files, written in a directory of their own and moved
+    # into place (a process reading the old ones keeps reading them): ONNX Runtime maps a
+    # model's external weights into memory instead of copying them, so the embedding table
+    # (11 MB) is read from the file only where a question's tokens fall, and the other weights
+    # are held once, in the layout its integer products use.
+    import onnx
+
+    model = onnx.load_from_string(data)
+    kept.parent.mkdir(parents=True, exist_ok=True)
+    weights = weights_file(kept)
+    with tempfile.TemporaryDirectory(prefix=".rewrite-", dir=kept.parent) as temporary:
+        graph = Path(temporary) / kept.name
+        onnx.save_model(
+            model,
+            str(graph),
+            save_as_external_data=True,
+            all_tensors_to_one_file=True,
+            location=weights.name,
+            size_threshold=1024,
+        )
+        os.replace(Path(temporary) / weights.name, weights)
+        os.replace(graph, kept)
+    kept.with_suffix(".sha256").write_text(_digests(kept))
+
+
 def integer_model(source: Path, cache: Path | None = None, *, model_id: str) -> Path | bytes:
     """The model at `source` with its weight products in integers (see `_rewrite`), made
     once and kept in `cache` when given: importing `onnx` and rewriting take about a second,
-    checking the kept file a few milliseconds. Returns the kept file (ONNX Runtime holds a
-    model it reads from a file in 20 MB less than one handed to it as bytes), or the model
-    itself when there is no cache or it cannot be written. The kept file is checked against
-    the digest written beside it, and made again if it differs."""
+    checking the kept files a few milliseconds. Returns the kept graph, its weights in the
+    file `weights_file` names beside it (ONNX Runtime maps them into memory: see `_keep`), or
+    the model itself when there is no cache or it cannot be written. The kept files are
+    checked against the digests written beside them, and made again if either differs."""
     kept = cache / f"model-{model_id}-integer{_REWRITE}.onnx" if cache is not None else None
     if kept is not None:
         try:
-            if sha256_of(kept) == kept.with_suffix(".sha256").read_text():
+            if _digests(kept) == kept.with_suffix(".sha256").read_text():
                 return kept
         except OSError:
             pass
@@ -171,11 +259,7 @@ def integer_model(source: Path, cache: Path | None = None, *, model_id: str) -> 
     if kept is None:
         return data
     try:
-        kept.parent.mkdir(parents=True, exist_ok=True)
-        temporary = kept.with_name(f".{kept.name}.{os.getpid()}.{threading.get_ident()}")
-        temporary.write_bytes(data)
-        os.replace(temporary, kept)
-        kept.with_suffix(".sha256").write_text(hashlib.sha256(data).hexdigest())
+        _keep(data, kept)
         for stale in kept.parent.glob("model-*-integer*.*"):  # older models or rewrites
             if stale.stem != kept.stem:
                 stale.unlink(missing_ok=True)

@@ -10,7 +10,7 @@ from pathlib import Path
 import yaml
 
 from bot.knowledge import lexicon
-from bot.knowledge.entries import KnowledgeError
+from bot.knowledge.entries import KnowledgeError, SafeLoader
 from bot.knowledge.entries import _describe as describe
 from bot.knowledge.framing import Scope
 from bot.knowledge.normalise import Normaliser
@@ -235,8 +235,8 @@ def parse_vocabulary(text: str, path: Path) -> Vocabulary:
     by section and key."""
     errors: Errors = []
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node = yaml.compose(text, Loader=SafeLoader)
+        data = yaml.load(text, Loader=SafeLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""

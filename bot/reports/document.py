@@ -5,20 +5,24 @@ from __future__ import annotations
 
 import base64
 from functools import cache
-from typing import Any
-
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from typing import TYPE_CHECKING, Any
 
 from bot.domain.impact import ImpactReport
 from bot.reports.charts import CHARTS
 from bot.views import impact as words
 from bot.views.time import plain_time
 
+if TYPE_CHECKING:
+    from jinja2 import Environment
+
 TEMPLATE = "impact.html.j2"
 
 
 @cache
 def _environment() -> Environment:
+    # imported here: the monthly job needs it, answering questions does not
+    from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
     # Every value is escaped, whatever a template says: a network name is configuration, not
     # markup, and nothing else reaches the page that a person typed.
     return Environment(

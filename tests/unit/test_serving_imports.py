@@ -1,0 +1,96 @@
+"""What a serving process holds: the web process and the worker import neither the libraries
+only other commands need (Alembic for migrations, Jinja2 and WeasyPrint for the report,
+matplotlib for its charts, Hypothesis for tests) nor, once the rewritten sentence model is
+kept, the `onnx` library that rewrote it. Each is megabytes resident in both processes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.db import Database
+
+ROOT = Path(__file__).resolve().parents[2]
+
+NOT_TO_SERVE = {"alembic", "mako", "pygments", "jinja2", "weasyprint", "matplotlib", "hypothesis"}
+
+# What `champbot serve` and `champbot worker` import and do before they take a request:
+# their modules, the app's listeners, and the runtime (the schema checked, the knowledge
+# base loaded with the model when it is installed).
+SERVE = """
+import json, sys
+import bot.cli, bot.cli_serve, bot.server, bot.worker, bot.app, bot.inbox, bot.scheduler
+from bot.config import Settings
+from bot.runtime import Runtime
+runtime = Runtime.from_settings(Settings.from_env(dotenv=None))
+print(json.dumps({
+    "modules": sorted({name.partition(".")[0] for name in sys.modules}),
+    "semantic": runtime.kb.semantic,
+}))
+"""
+
+
+def _serving_modules(tmp_path: Path, database: str) -> tuple[set[str], bool]:
+    env = {
+        **os.environ,
+        "HOME": str(tmp_path),
+        "SLACK_BOT_TOKEN": "xoxb-imports",
+        "SLACK_SIGNING_SECRET": "imports-secret",
+        "SLACK_API_URL": "http://127.0.0.1:9/api/",
+        "DATABASE_URL": database,
+        "CHAMPBOT_KB_DIR": str(ROOT / "knowledge"),
+        "CHAMPBOT_CACHE_DIR": str(tmp_path / "cache"),
+        "CHAMPBOT_LOG_LEVEL": "WARNING",
+    }
+    proc = subprocess.run(
+        [sys.executable, "-c", SERVE],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    report = json.loads(proc.stdout.strip().splitlines()[-1])
+    return set(report["modules"]), bool(report["semantic"])
+
+
+def test_serving_imports_nothing_it_does_not_use(tmp_path: Path) -> None:
+    database = f"sqlite:///{tmp_path}/serve.db"
+    Database(database).upgrade()  # as `champbot db upgrade` leaves it
+    # the first start rewrites the model and encodes the entries into the cache
+    first, semantic = _serving_modules(tmp_path, database)
+    assert not first & NOT_TO_SERVE, sorted(first & NOT_TO_SERVE)
+    # a start with the cache warm does neither, so it needs no `onnx`
+    again, _ = _serving_modules(tmp_path, database)
+    assert not again & NOT_TO_SERVE, sorted(again & NOT_TO_SERVE)
+    if semantic:
+        assert "onnxruntime" in again and "onnx" not in again
+    else:
+        pytest.skip("the sentence model is not installed: its part is not checked")
+
+
+def test_the_schema_check_agrees_with_alembic(tmp_path: Path) -> None:
+    # A current schema is recognised without Alembic; anything else is left to Alembic.
+    db = Database(f"sqlite:///{tmp_path}/fresh.db")
+    assert not db._at_head_without_alembic()  # empty: no version table
+    db.upgrade()
+    assert db.current_revision() == db.head_revision()
+    assert db._at_head_without_alembic()
+    with db.engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE alembic_version SET version_num = '0011'")
+    assert not db._at_head_without_alembic()
+    with db.engine.begin() as conn:
+        conn.exec_driver_sql("DELETE FROM alembic_version")
+    assert not db._at_head_without_alembic()  # no revision at all
+    with db.engine.begin() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO alembic_version VALUES (?), (?)", (db.head_revision(), "0011")
+        )
+    assert not db._at_head_without_alembic()  # two rows: a branch Alembic must judge
+    db.dispose()
