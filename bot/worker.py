@@ -21,7 +21,8 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Mapping
+from collections import deque
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 from bot.config import Settings
@@ -56,11 +57,11 @@ class PipeTransport(Transport):
     def replace(self, sock: socket.socket) -> None:
         with self._lock:
             old, self._sock = self._sock, sock
-        old.close()
+        _hang_up(old)
 
     def close(self) -> None:
         with self._lock:
-            self._sock.close()
+            _hang_up(self._sock)
 
     def _send(self, line: str) -> None:
         try:
@@ -68,6 +69,15 @@ class PipeTransport(Transport):
                 self._sock.sendall(line.encode())
         except OSError as error:
             log.warning("the worker process did not take a message (%s)", type(error).__name__)
+
+
+def _hang_up(sock: socket.socket) -> None:
+    """Close our end so that the worker reads the end of its input now: shut down first, since
+    `close` alone leaves the socket open while a file object on it (the thread that reads the
+    worker's "ready") is still open, and the worker would wait for a close that never came."""
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)
+    sock.close()
 
 
 class WorkerProcess:
@@ -86,6 +96,11 @@ class WorkerProcess:
     @property
     def pid(self) -> int:
         return self._proc.pid
+
+    @property
+    def returncode(self) -> int | None:
+        """How the worker process ended (None while it runs; negative: killed by that signal)."""
+        return self._proc.poll()
 
     @property
     def ready(self) -> bool:
@@ -155,16 +170,51 @@ def run_worker(settings: Settings, *, fd: int, scheduler: bool) -> int:
     sock.sendall(b"ready\n")
     log.info("worker started (pid %d)", os.getpid())
     try:
-        with sock.makefile("rb") as lines:
-            for line in lines:
-                _take(line.strip(), processor, runtime)
+        left = dispatch(sock, lambda line: _take(line, processor, runtime))
+        if left:
+            log.info("stopping: %d ids not taken are left to the sweeps", left)
     finally:
         sweeper.close()
         if clock is not None:
             clock.shutdown(wait=False)
-        runtime.close()  # lets the work already taken finish
+        # The units running finish; those queued behind them are left, like the ids above, to
+        # the next worker's sweep (each is an inbox row): a stop never waits for a backlog.
+        runtime.work_pool.close(leave_queued=True)
+        runtime.close()
         sock.close()
     return 0
+
+
+def dispatch(sock: socket.socket, take: Callable[[bytes], None]) -> int:
+    """Hand each line the web process sends to `take`, in order, until the socket closes (the
+    web process stopped or died); then stop at once and say how many lines were not taken.
+    The socket is read as lines come, not as `take` gets through them (it waits while the work
+    pool is full), so a close is seen behind any backlog of requests acked faster than they
+    are answered; what is left is in the database (inbox rows for the next worker's sweep,
+    outbox rows for the clock's)."""
+    waiting: deque[bytes] = deque()
+    arrived = threading.Condition()
+    closed = False
+
+    def read() -> None:
+        nonlocal closed
+        with contextlib.suppress(OSError), sock.makefile("rb") as lines:
+            for line in lines:
+                with arrived:
+                    waiting.append(line.strip())
+                    arrived.notify()
+        with arrived:
+            closed = True
+            arrived.notify()
+
+    threading.Thread(target=read, name="worker-read", daemon=True).start()
+    while True:
+        with arrived:
+            arrived.wait_for(lambda: bool(waiting) or closed)
+            if closed:
+                return len(waiting)
+            line = waiting.popleft()
+        take(line)
 
 
 def _take(line: bytes, processor: Processor, runtime: Runtime) -> None:

@@ -9,7 +9,7 @@ import logging
 import os
 import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +34,7 @@ class WorkPool:
         self._pending = 0
         self._closed = False
         self._executor: ThreadPoolExecutor | None = None
+        self._queued: set[Future[None]] = set()  # handed over, perhaps not started
 
     def submit(self, work: Callable[[], object]) -> None:
         """Run `work` on the pool soon; after `close`, in the caller's thread."""
@@ -53,7 +54,9 @@ class WorkPool:
                         self._size, thread_name_prefix="unit", initializer=_lower_priority
                     )
                 self._pending += 1
-                self._executor.submit(self._done_after, work)
+                future = self._executor.submit(self._done_after, work)
+                self._queued.add(future)
+                future.add_done_callback(self._forget)
         if closed:
             self._run(work)
 
@@ -62,15 +65,29 @@ class WorkPool:
         with self._idle:
             return self._idle.wait_for(lambda: self._pending == 0, timeout=timeout)
 
-    def close(self, timeout: float = 30.0) -> None:
-        """Take no more work; wait (up to `timeout`) for the units already handed over."""
+    def close(self, timeout: float = 30.0, *, leave_queued: bool = False) -> None:
+        """Take no more work; wait (up to `timeout`) for the units already handed over.
+        `leave_queued`: those not yet started are dropped instead, where each is an inbox row
+        that a sweep takes again (the worker process's units), and only the running ones are
+        waited for."""
         with self._lock:
             if self._closed:
                 return
             self._closed = True
             executor = self._executor
+            queued = list(self._queued) if leave_queued else []
         if executor is None:
             return
+        left = 0
+        for future in queued:
+            if future.cancel():  # not started: it never runs, so its room and count go here
+                left += 1
+                self._room.release()
+                with self._idle:
+                    self._pending -= 1
+                    self._idle.notify_all()
+        if left:
+            log.info("stopping: %d units not started are left to the inbox's sweep", left)
         if not self.wait_idle(timeout):
             log.warning("units of work still running after %.0fs at shutdown", timeout)
         executor.shutdown(wait=False)
@@ -78,6 +95,10 @@ class WorkPool:
     @property
     def closed(self) -> bool:
         return self._closed
+
+    def _forget(self, future: Future[None]) -> None:
+        with self._lock:
+            self._queued.discard(future)
 
     def _done_after(self, work: Callable[[], object]) -> None:
         try:
