@@ -27,6 +27,7 @@ import multiprocessing
 import statistics
 import tempfile
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -154,7 +155,15 @@ def acks(port: int, urls: list[str], clients: int, commands: int) -> list[float]
         return [t for batch in pool.map(client, range(clients)) for t in batch]
 
 
-def measure(kind: str, api_url: str, urls: list[str], args: argparse.Namespace) -> list[float]:
+def measure(
+    kind: str,
+    api_url: str,
+    urls: list[str],
+    args: argparse.Namespace,
+    settle: Callable[[], None] = lambda: time.sleep(1.0),
+) -> list[float]:
+    """Time the acks of `kind`'s app; `settle` waits before it is stopped (the app's answers:
+    a stopped worker leaves what it had not begun to the next start's sweep)."""
     ctx = multiprocessing.get_context("spawn")
     with tempfile.TemporaryDirectory() as tmp:
         mine, theirs = ctx.Pipe()
@@ -168,7 +177,7 @@ def measure(kind: str, api_url: str, urls: list[str], args: argparse.Namespace) 
         acks(port, urls[: args.clients * 2], args.clients, 2)  # warm up: first search, first insert
         time.sleep(0.5)
         timings = acks(port, urls[args.clients * 2 :], args.clients, args.commands)
-        time.sleep(1.0)  # let the app finish its replies before it is stopped
+        settle()
         mine.send("stop")
         child.join(timeout=60)
     if watch:
@@ -204,9 +213,19 @@ def main() -> None:
         emu = ctx.Process(target=emulation, args=(theirs, args.clients * (args.commands + 2)))
         emu.start()
         api_url, urls = mine.recv()
-        app_runs.append(measure("app", api_url, urls, args))
+        sent = args.clients * (args.commands + 2)
+
+        def answered_all(emu: Connection = mine, sent: int = sent) -> None:
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline:
+                emu.send("count")
+                if emu.recv() >= sent:
+                    return
+                time.sleep(0.2)
+
+        app_runs.append(measure("app", api_url, urls, args, settle=answered_all))
         mine.send("count")
-        answered, sent = mine.recv(), args.clients * (args.commands + 2)
+        answered = mine.recv()
         if answered != sent:
             raise RuntimeError(f"the app answered {answered} of {sent} commands")
         mine.send("stop")
