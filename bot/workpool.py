@@ -80,12 +80,9 @@ class WorkPool:
             return
         left = 0
         for future in queued:
-            if future.cancel():  # not started: it never runs, so its room and count go here
+            if future.cancel():  # not started: it never runs, so it is let go of here
                 left += 1
-                self._room.release()
-                with self._idle:
-                    self._pending -= 1
-                    self._idle.notify_all()
+                self._let_go()
         if left:
             log.info("stopping: %d units not started are left to the inbox's sweep", left)
         if not self.wait_idle(timeout):
@@ -104,10 +101,14 @@ class WorkPool:
         try:
             self._run(work)
         finally:
-            self._room.release()
-            with self._idle:
-                self._pending -= 1
-                self._idle.notify_all()
+            self._let_go()
+
+    def _let_go(self) -> None:
+        """One unit handed over is done with (run, or dropped before it started)."""
+        self._room.release()
+        with self._idle:
+            self._pending -= 1
+            self._idle.notify_all()
 
     @staticmethod
     def _run(work: Callable[[], object]) -> None:

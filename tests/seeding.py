@@ -1,5 +1,6 @@
-"""Seeding for the service tests: requests claimed and resolved by their champion, each call
-made with the caller a unit of work would resolve for that person (their roster entry)."""
+"""Seeding for the tests: requests claimed and resolved by their champion, CPD logged by the
+champion, each call made with the caller a unit of work would resolve for that person (their
+roster entry)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
+from bot.domain.cpd import ActivityForm
 from bot.domain.outcomes import OutcomePicks
-from bot.models import Member, Request
-from bot.services import requests, roster
+from bot.models import CpdActivity, Member, Request
+from bot.services import cpd, requests, roster
 
 
 def member(session: Session, user_id: str) -> Member | None:
@@ -78,4 +80,23 @@ def claim_and_resolve(
     claim(session, settings, request_id, champion_id, now=claimed_at)
     return resolve(
         session, settings, request_id, champion_id, outcome=outcome, now=resolved_at, picks=picks
+    )
+
+
+def log_cpd(
+    session: Session,
+    user_id: str,
+    form: ActivityForm,
+    *,
+    key: str | None,
+    now: datetime | None = None,
+) -> CpdActivity | None:
+    """`cpd.log` as the champion `user_id` themselves."""
+    return cpd.log(
+        session=session,
+        user_id=user_id,
+        caller=member(session, user_id),
+        form=form,
+        key=key,
+        now=now,
     )

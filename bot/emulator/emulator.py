@@ -133,34 +133,24 @@ class SlackEmulator(EmulatorFaults):
             return self._message_copies(ws, ws.ims.get(channel, channel))
 
     def user_message(
-        self, channel: str, user: str, text: str, *, team_id: str | None = None
-    ) -> str:
-        """A person writes in a channel (as in a consult's group DM); its ts. The app hears of
-        it only through events it subscribes to, which a caller sends itself."""
-        with self._lock:
-            ws = self._dir.workspace(team_id)
-            ts = ws.next_ts()
-            ws.add_message(channel, {"type": "message", "user": user, "text": text, "ts": ts})
-            return ts
-
-    def app_message(
         self,
         channel: str,
+        user: str,
         text: str,
         *,
-        bot_user: str,
         metadata: dict[str, Any] | None = None,
         team_id: str | None = None,
     ) -> str:
-        """Another app (its bot user `bot_user`) posts in a channel, with any metadata it
-        likes; its ts."""
+        """A person, or another app's bot user, writes in a channel (as in a consult's group
+        DM), with any `metadata` it likes; its ts. The app hears of it only through events it
+        subscribes to, which a caller sends itself."""
         with self._lock:
             ws = self._dir.workspace(team_id)
             ts = ws.next_ts()
-            message: dict[str, Any] = {"type": "message", "user": bot_user, "text": text, "ts": ts}
+            message: dict[str, Any] = {"type": "message", "user": user, "text": text, "ts": ts}
             if metadata is not None:
                 message["metadata"] = metadata
-            ws.add_message(ws.ims.get(channel, channel), message)
+            ws.add_message(channel, message)
             return ts
 
     def ephemeral_messages(

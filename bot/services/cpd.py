@@ -102,26 +102,6 @@ def log(
     return row if _add_once(session, row) else None
 
 
-def log_activity(
-    *,
-    session: Session,
-    user_id: str,
-    form: ActivityForm,
-    key: str | None,
-    now: datetime | None = None,
-) -> CpdActivity | None:
-    """`log` outside a request (seeding, an import): the champion named acts for themselves,
-    as the roster knows them."""
-    return log(
-        session=session,
-        user_id=user_id,
-        caller=roster.get(session=session, slack_user_id=user_id),
-        form=form,
-        key=key,
-        now=now,
-    )
-
-
 def record_session(
     *,
     session: Session,

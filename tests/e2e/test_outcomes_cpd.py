@@ -27,6 +27,7 @@ from tests.conftest import CHAMPION, LEAD, OFFICER, RunningApp
 from tests.e2e.admin_helpers import champbot
 from tests.e2e.helpers import blocks_of, buttons, ok_calls, posts_to, responses, text_of
 from tests.e2e.test_broadcasts import confirm, open_form, values
+from tests.seeding import log_cpd
 
 CHAMPION2, CHAMPION3 = "UCHAMP2", "UCHAMP3"
 LIVE = "my victim says her ex keeps turning up at her work, what should i charge him with"
@@ -158,10 +159,10 @@ def test_picks_outlive_the_purged_text_in_stats_and_app_home(app: RunningApp) ->
         lambda e: count(app, AuditEvent, AuditEvent.action == "outcome.changed_practice")
     )
     with app.runtime.db.session() as s:  # a CPD note is free text too: purged with the rest
-        cpd.log_activity(
-            session=s,
-            user_id=CHAMPION,
-            form=ActivityForm(title="Webinar", held_on=cpd.today_of(utcnow()), hours="1", note="x"),
+        log_cpd(
+            s,
+            CHAMPION,
+            ActivityForm(title="Webinar", held_on=cpd.today_of(utcnow()), hours="1", note="x"),
             key="note",
         )
     moved = utcnow() + timedelta(days=app.runtime.settings.retention_days + 1)
@@ -349,10 +350,10 @@ def test_a_lead_records_a_session_for_three_champions(app: RunningApp) -> None:
 def log_for(app: RunningApp, user: str, days_ago: int, hours: str) -> None:
     with app.runtime.db.session() as s:
         on = cpd.today_of(utcnow()) - timedelta(days=days_ago)
-        cpd.log_activity(
-            session=s,
-            user_id=user,
-            form=ActivityForm(title="Earlier CPD", held_on=on, hours=hours),
+        log_cpd(
+            s,
+            user,
+            ActivityForm(title="Earlier CPD", held_on=on, hours=hours),
             key=f"seed-{user}-{days_ago}",
         )
 

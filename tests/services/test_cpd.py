@@ -16,6 +16,7 @@ from bot.models import CpdActivity, CpdReminder, OutboxMessage, Role, utcnow
 from bot.services import cpd, outcomes, requests, roster, stats
 from tests import seeding
 from tests.conftest import CHAMPION, OFFICER, SERVICE_SETTINGS
+from tests.seeding import log_cpd
 
 TODAY = date(2026, 12, 1)
 
@@ -53,10 +54,10 @@ def test_a_29_february_activity_falls_due_on_28_february() -> None:
 def _seed(db: Database, days_ago: int = 345) -> None:
     with db.session() as s:
         roster.add(session=s, slack_user_id=CHAMPION, role=Role.CHAMPION)
-        cpd.log_activity(
-            session=s,
-            user_id=CHAMPION,
-            form=ActivityForm(
+        log_cpd(
+            s,
+            CHAMPION,
+            ActivityForm(
                 title="Webinar",
                 held_on=cpd.today_of(utcnow()) - timedelta(days=days_ago),
                 hours="6",

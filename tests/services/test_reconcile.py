@@ -91,7 +91,7 @@ def test_a_copy_of_its_metadata_posted_by_another_app_is_not_taken_for_the_post(
     emulator.inject("chat.postMessage", status=500)  # never posted: the outcome is unknown
     sender.deliver([first])
     # Another app in the channel posts a message carrying the same metadata.
-    emulator.app_message("CGENERAL", "a copy", bot_user="UOTHERAPP", metadata=mark(first, None))
+    emulator.user_message("CGENERAL", "UOTHERAPP", "a copy", metadata=mark(first, None))
     clock.move(5)
     sender.deliver([first])
     assert [m["text"] for m in emulator.messages("CGENERAL")] == ["a copy", "the real one"]

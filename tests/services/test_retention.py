@@ -33,10 +33,11 @@ from bot.models import (
 )
 from bot.runtime import Runtime
 from bot.scheduler import purge_expired_text
-from bot.services import cpd, flows, inbox, outbox, refs, requests, retention, roster
+from bot.services import flows, inbox, outbox, refs, requests, retention, roster
 from bot.services.retention import steps
 from tests import seeding
 from tests.conftest import CHAMPION, LEAD, OFFICER, OTHER_OFFICER, SERVICE_SETTINGS, settings_for
+from tests.seeding import log_cpd
 
 MARKER = "zqxmarker"
 CHAMPION2 = "UCHAMP2"
@@ -115,10 +116,10 @@ def build(emulator: SlackEmulator, db: Database, kb: KnowledgeBase, **env: objec
             now=old,
         )
     with db.session() as s:  # a champion's own CPD note, 100 days ago
-        cpd.log_activity(
-            session=s,
-            user_id=CHAMPION,
-            form=ActivityForm(
+        log_cpd(
+            s,
+            CHAMPION,
+            ActivityForm(
                 title="Stalking risk refresher",
                 held_on=old.date(),
                 hours="2",
