@@ -192,7 +192,8 @@ def _cpd(session: Session, rng: random.Random, champions: list[str], plan: Plan)
             kind=ActivityKind.INITIAL,
         )
         at = datetime.combine(course.held_on, datetime.min.time(), tzinfo=UTC)
-        cpd.log_activity(session=session, user_id=uid, form=course, key=f"seed-{uid}-0", now=at)
+        me = roster.get(session=session, slack_user_id=uid)  # the champion logs their own
+        cpd.log(session=session, user_id=uid, caller=me, form=course, key=f"seed-{uid}-0", now=at)
         sessions = 1 if n % 10 == 8 else 3
         for k in range(sessions):
             held = plan.until.date() - timedelta(days=rng.randint(20, 330))
@@ -200,8 +201,13 @@ def _cpd(session: Session, rng: random.Random, champions: list[str], plan: Plan)
                 held = plan.until.date() - timedelta(days=350)  # falls out of the year soon
             form = ActivityForm("Network CPD session", held, "2", provider="Paladin")
             at = datetime.combine(held, datetime.min.time(), tzinfo=UTC) + timedelta(hours=12)
-            cpd.log_activity(
-                session=session, user_id=uid, form=form, key=f"seed-{uid}-{k + 1}", now=at
+            cpd.log(
+                session=session,
+                user_id=uid,
+                caller=me,
+                form=form,
+                key=f"seed-{uid}-{k + 1}",
+                now=at,
             )
 
 
