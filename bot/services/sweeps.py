@@ -67,6 +67,10 @@ def act_offer_expired(
     *, session: Session, settings: Settings, offer_id: int, now: datetime
 ) -> bool:
     """Expire one offer and route the request to the next champion."""
+    request_id = session.scalar(select(Offer.request_id).where(Offer.id == offer_id))
+    if request_id is None:
+        return False
+    requests.lock(session, request_id)  # the request before its offer, as a claim takes them
     won = session.execute(
         update(Offer)
         .where(

@@ -456,3 +456,58 @@ def _add_detail(*, session: Session, request_id: int, user_id: str) -> None:
     requests.add_detail(
         session=session, settings=SETTINGS, request_id=request_id, user_id=user_id, detail="more"
     )
+
+
+def test_a_claim_and_an_offer_expiring_at_once_do_not_deadlock(pg: Database) -> None:
+    """A claim locks the request, then changes its offers; the clock expiring one of those
+    offers at the same moment takes the request first too, so it waits its turn instead of
+    holding the offer the claim needs (PostgreSQL would break that deadlock by failing one)."""
+    from sqlalchemy import update
+
+    seed(pg, CHAMPS[:2])
+    rid, _ = new_request(pg)
+    later = utcnow() + timedelta(seconds=601)
+    with pg.session() as s:
+        (offer_id,) = sweeps.due_offers(session=s, now=later)
+    claim_holds, failures, expired = threading.Event(), [], []
+
+    def claim_like() -> None:  # the claim's order: the request, then its offers
+        try:
+            with pg.session() as s:
+                s.execute(
+                    update(Request)
+                    .where(Request.id == rid)
+                    .values(status=RequestStatus.CLAIMED, champion_id=CHAMPS[1])
+                )
+                claim_holds.set()
+                threading.Event().wait(1.5)  # the clock's expiry starts meanwhile
+                s.execute(
+                    update(Offer)
+                    .where(Offer.request_id == rid, Offer.status == OfferStatus.PENDING)
+                    .values(status=OfferStatus.WITHDRAWN)
+                )
+        except Exception as error:  # a deadlock broken by PostgreSQL
+            failures.append(error)
+
+    def expire() -> None:
+        assert claim_holds.wait(10)
+        try:
+            with pg.session() as s:
+                expired.append(
+                    sweeps.act_offer_expired(
+                        session=s, settings=SETTINGS, offer_id=offer_id, now=later
+                    )
+                )
+        except Exception as error:
+            failures.append(error)
+
+    threads = [threading.Thread(target=claim_like), threading.Thread(target=expire)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert failures == []
+    assert expired == [False]  # by its turn the offer was withdrawn by the claim
+    with pg.session() as s:
+        offer = s.get(Offer, offer_id)
+        assert offer is not None and offer.status is OfferStatus.WITHDRAWN

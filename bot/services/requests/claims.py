@@ -29,7 +29,7 @@ from bot.notify import requests as notify
 from bot.services import outcomes, policy, roster, rows_changed
 from bot.services.questions import clean_question
 from bot.services.requests.queries import audit, get, offers_of
-from bot.services.requests.routing import Routed, route
+from bot.services.requests.routing import Routed, lock, route
 
 MAX_NOTE = 1000
 
@@ -119,6 +119,7 @@ def pass_offer(
         asker_id=asked.asker_id,
         offered_to=offer.champion_id,
     )
+    lock(session, offer.request_id)  # the request before its offer, as a claim takes them
     passed = session.execute(
         update(Offer)
         .where(Offer.id == offer_id, Offer.status == OfferStatus.PENDING)

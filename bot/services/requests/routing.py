@@ -95,6 +95,14 @@ def candidates(
     return [m for _, m in sorted(ranked, key=lambda pair: pair[0])]
 
 
+def lock(session: Session, request_id: int) -> None:
+    """Hold the request's row until the transaction ends (FOR UPDATE; PostgreSQL). Whatever
+    changes a request and its offers takes this first, before any offer's row: a claim
+    updates the request, then its offers, so an offer's expiry or a pass that locked the offer
+    first would wait on it crosswise (a deadlock PostgreSQL breaks by failing one)."""
+    session.execute(select(Request.id).where(Request.id == request_id).with_for_update())
+
+
 def route(
     *,
     session: Session,
@@ -106,7 +114,7 @@ def route(
     """Offer an open request to the best available champion, or tell people nobody is free."""
     now = now or utcnow()
     # Lock the request (PostgreSQL) so that two processes never offer it at the same moment.
-    session.execute(select(Request.id).where(Request.id == req.id).with_for_update())
+    lock(session, req.id)
     session.refresh(req)
     if req.status is not RequestStatus.OPEN:
         return Routed(req.id, None)
