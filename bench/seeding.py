@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from bot.config import Settings
 from bot.db import Database
+from bot.domain import question_text
 from bot.domain.cpd import ActivityForm, ActivityKind
 from bot.domain.outcomes import (
     ArrestAdvised,
@@ -43,7 +44,7 @@ from bot.models import (
     Role,
     Surface,
 )
-from bot.services import cpd, flows, outcomes, questions, requests, roster, sweeps
+from bot.services import cpd, outcomes, questions, requests, roster, sweeps
 
 # Questions as officers put them, by what the knowledge search makes of them (checked when a
 # seed starts: a text the search no longer places as listed is left out).
@@ -143,7 +144,9 @@ def pools(kb: CachedSearch, subject: str) -> dict[Outcome, list[str]]:
     """TEXTS, each kept only where the search still places it as listed."""
     out: dict[Outcome, list[str]] = {}
     for outcome, texts in TEXTS.items():
-        kept = [t for t in texts if kb.triage(questions.clean_question(t)).kind == outcome.value]
+        kept = [
+            t for t in texts if kb.triage(question_text.clean_question(t)).kind == outcome.value
+        ]
         if not kept:
             raise RuntimeError(f"no seed question is triaged {outcome.value} any more")
         out[outcome] = kept
@@ -313,7 +316,7 @@ def _consult(
     """One live case, routed, and (unless it is too recent or withdrawn) taken by a champion,
     past its SLA now and then, and resolved with the champion's picks. 1 if it was resolved
     with a MARAC referral."""
-    handled = flows.ask(
+    handled = questions.handle(
         session=s,
         settings=settings,
         kb=kb,

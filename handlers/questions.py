@@ -11,7 +11,7 @@ from slack_bolt import App, Respond
 
 from bot.domain.replies import ReplyTo
 from bot.models import Surface
-from bot.services import flows, replies, requests
+from bot.services import questions, replies, requests
 from bot.unit import Unit, listen
 from bot.views import ids
 from bot.views.answers import entry_blocks
@@ -45,7 +45,7 @@ def answer(
 ) -> None:
     """Triage and record the question (a live case becomes a request), its reply queued to
     `reply_to` in the same transaction: delivered once it commits, retried until Slack has it."""
-    handled = flows.ask(
+    handled = questions.handle(
         session=unit.session,
         settings=unit.settings,
         kb=unit.kb,
@@ -113,7 +113,7 @@ on_faq = _slash(Surface.FAQ)
 
 def _feedback(helpful: bool) -> Callable[..., None]:
     def on_feedback(unit: Unit, body: dict[str, Any], action: dict[str, Any]) -> None:
-        flows.feedback(
+        questions.rate(
             session=unit.session,
             settings=unit.settings,
             kb=unit.kb,

@@ -14,7 +14,7 @@ from bot.config import Settings
 from bot.domain.errors import OperatorGrantsNationalLead, UnknownRole
 from bot.domain.figures import FIGURES_DAYS
 from bot.models import CurationItem, Member, Question, Role
-from bot.services import audit, questions, roster, stats
+from bot.services import audit, curation, roster, stats
 from bot.services.policy import Act, require
 
 
@@ -56,7 +56,7 @@ def unanswered(
     """The questions the knowledge base could not answer, for leads; each viewing is audited
     (they hold what officers typed)."""
     require(caller, Act.REVIEW_UNANSWERED)
-    items = questions.for_curators(session=session)
+    items = curation.for_curators(session=session)
     audit.record(
         session=session,
         actor_id=user_id,

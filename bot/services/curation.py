@@ -1,4 +1,5 @@
-"""Keeping the knowledge base true: weekly reminders to owners of entries past review."""
+"""Keeping the knowledge base true: questions kept for the curators, and weekly reminders to
+owners of entries past review."""
 
 from __future__ import annotations
 
@@ -6,11 +7,15 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
 
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.knowledge import Entry, KnowledgeBase
+from bot.models import CurationItem, CurationReason, Question
 from bot.notify.curation import remind_owner
 from bot.services import roster
+from bot.services.audit import record
 
 
 def overdue(kb: KnowledgeBase, *, now: datetime) -> list[Entry]:
@@ -46,3 +51,47 @@ def remind_owners(
         remind_owner(session=session, owner=owner, entries=entries, now=now)
         for owner, entries in sorted(by_owner.items())
     )
+
+
+def keep_for_curators(
+    session: Session, question_id: int, reason: CurationReason, *, actor_id: str
+) -> None:
+    """Keep a question for the curators once per reason, audited as `actor_id`'s doing."""
+    exists = session.scalar(
+        select(CurationItem.id).where(
+            CurationItem.question_id == question_id, CurationItem.reason == reason
+        )
+    )
+    if exists:
+        return
+    item = CurationItem(question_id=question_id, reason=reason)
+    try:
+        with session.begin_nested():  # two clicks at once: the unique constraint decides
+            session.add(item)
+    except IntegrityError:
+        return
+    audit_kept(session, item, actor_id=actor_id)
+
+
+def audit_kept(session: Session, item: CurationItem, *, actor_id: str) -> None:
+    """The audit row of a question kept for the curators (ids and the reason, never its text)."""
+    record(
+        session=session,
+        actor_id=actor_id,
+        action="curation.add",
+        subject_type="curation",
+        subject_id=item.id,
+        detail=f"question {item.question_id}; {item.reason.value}",
+    )
+
+
+def for_curators(*, session: Session, limit: int = 50) -> list[tuple[CurationItem, Question]]:
+    """Questions awaiting the curators, newest first."""
+    rows = session.execute(
+        select(CurationItem, Question)
+        .join(Question, CurationItem.question_id == Question.id)
+        .where(CurationItem.reviewed_at.is_(None))
+        .order_by(CurationItem.created_at.desc(), CurationItem.id.desc())
+        .limit(limit)
+    )
+    return [(item, question) for item, question in rows]

@@ -1,18 +1,18 @@
-"""Officers' questions: triage against the knowledge base, record, feedback (their text is
-purged by `bot.services.retention`)."""
+"""Officers' questions: triage against the knowledge base, record, route a live case, reply,
+feedback (their text is purged by `bot.services.retention`)."""
 
 from __future__ import annotations
 
-import re
-import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.domain.errors import EmptyQuestion, NotTheAsker, QuestionGone, QuestionTooLong
+from bot.config import Settings
+from bot.domain.errors import NotTheAsker, QuestionGone
+from bot.domain.question_text import clean_question, validate_question
+from bot.domain.replies import ReplyTo
 from bot.knowledge import Entry, Hit, KnowledgeBase, Triage
 from bot.knowledge.shown import Shown
 from bot.models import (
@@ -25,13 +25,9 @@ from bot.models import (
     Surface,
     utcnow,
 )
+from bot.notify import answers
+from bot.services import curation, requests
 from bot.services.audit import record
-
-MAX_QUESTION_CHARS = 3000
-_CONTROL = re.compile(
-    r"[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2066-\u2069]"
-)
-_SPACES = re.compile(r"[ \t]+")
 
 
 @dataclass(frozen=True)
@@ -49,24 +45,6 @@ class Asked:
     def best(self) -> Hit | None:
         """The entry that answers it, when answered."""
         return self.triage.best if self.outcome is Outcome.ANSWERED else None
-
-
-def clean_question(text: str) -> str:
-    """The question with control and invisible characters removed and spacing tidied."""
-    text = unicodedata.normalize("NFC", text)
-    text = _CONTROL.sub(" ", text)
-    lines = [_SPACES.sub(" ", line).strip() for line in text.splitlines()]
-    return "\n".join(line for line in lines if line)
-
-
-def validate_question(text: str, *, subject: str) -> str:
-    """The cleaned question, or ServiceError saying plainly what to do instead."""
-    cleaned = clean_question(text)
-    if not cleaned:
-        raise EmptyQuestion(subject)
-    if len(cleaned) > MAX_QUESTION_CHARS:
-        raise QuestionTooLong(len(cleaned), MAX_QUESTION_CHARS)
-    return cleaned
 
 
 def ask(
@@ -123,7 +101,7 @@ def ask(
         item = CurationItem(question_id=question.id, reason=CurationReason.NO_MATCH)
         session.add(item)
         session.flush()
-        _audit_kept(session, item, actor_id=asker_id)
+        curation.audit_kept(session, item, actor_id=asker_id)
     shown = Shown(
         outcome.value,
         question.id,
@@ -231,54 +209,12 @@ def give_feedback(
             detail=verdict.value,
         )
         if verdict is Feedback.NOT_HELPFUL:
-            keep_for_curators(session, question.id, CurationReason.NOT_HELPFUL, actor_id=user_id)
+            curation.keep_for_curators(
+                session, question.id, CurationReason.NOT_HELPFUL, actor_id=user_id
+            )
     return FeedbackGiven(
         question_id=question.id, feedback=verdict, entry_id=question.entry_id, changed=changed
     )
-
-
-def keep_for_curators(
-    session: Session, question_id: int, reason: CurationReason, *, actor_id: str
-) -> None:
-    """Keep a question for the curators once per reason, audited as `actor_id`'s doing."""
-    exists = session.scalar(
-        select(CurationItem.id).where(
-            CurationItem.question_id == question_id, CurationItem.reason == reason
-        )
-    )
-    if exists:
-        return
-    item = CurationItem(question_id=question_id, reason=reason)
-    try:
-        with session.begin_nested():  # two clicks at once: the unique constraint decides
-            session.add(item)
-    except IntegrityError:
-        return
-    _audit_kept(session, item, actor_id=actor_id)
-
-
-def _audit_kept(session: Session, item: CurationItem, *, actor_id: str) -> None:
-    """The audit row of a question kept for the curators (ids and the reason, never its text)."""
-    record(
-        session=session,
-        actor_id=actor_id,
-        action="curation.add",
-        subject_type="curation",
-        subject_id=item.id,
-        detail=f"question {item.question_id}; {item.reason.value}",
-    )
-
-
-def for_curators(*, session: Session, limit: int = 50) -> list[tuple[CurationItem, Question]]:
-    """Questions awaiting the curators, newest first."""
-    rows = session.execute(
-        select(CurationItem, Question)
-        .join(Question, CurationItem.question_id == Question.id)
-        .where(CurationItem.reviewed_at.is_(None))
-        .order_by(CurationItem.created_at.desc(), CurationItem.id.desc())
-        .limit(limit)
-    )
-    return [(item, question) for item, question in rows]
 
 
 def recent_for(*, session: Session, asker_id: str, limit: int = 5) -> list[Question]:
@@ -291,3 +227,89 @@ def recent_for(*, session: Session, asker_id: str, limit: int = 5) -> list[Quest
             .limit(limit)
         )
     )
+
+
+@dataclass(frozen=True)
+class Handled:
+    """A question answered, and the request it opened if it was a live case."""
+
+    asked: Asked
+    request: Request | None
+
+    @property
+    def shown(self) -> Shown:
+        """What the reply shows, with the request a live case opened."""
+        shown = self.asked.shown
+        return replace(shown, request_id=self.request.id) if self.request else shown
+
+
+def handle(
+    *,
+    session: Session,
+    settings: Settings,
+    kb: KnowledgeBase,
+    asker_id: str,
+    text: str,
+    surface: Surface,
+    channel_id: str | None = None,
+    now: datetime | None = None,
+    reply_to: ReplyTo | None = None,
+    echo: bool = False,
+) -> Handled:
+    """Triage and record a question; route a live case to a champion at once (never for /faq).
+    With `reply_to`, the reply is queued there in the same transaction (`echo`: repeating the
+    question above it, for a reply only the asker sees)."""
+    asked = ask(
+        session=session,
+        kb=kb,
+        asker_id=asker_id,
+        text=text,
+        surface=surface,
+        subject=settings.subject,
+        channel_id=channel_id,
+        search_only=surface is Surface.FAQ,
+        now=now,
+    )
+    request = None
+    if asked.outcome is Outcome.LIVE_CASE and asked.question_id is not None:
+        topics = list(asked.triage.best.entry.tags) if asked.triage.best else []
+        request, _ = requests.create(
+            session=session,
+            settings=settings,
+            asker_id=asker_id,
+            text=text,
+            question_id=asked.question_id,
+            topics=topics,
+            immediate_risk=asked.triage.immediate_risk,
+            now=now,
+        )
+    handled = Handled(asked=asked, request=request)
+    if reply_to is not None:
+        shown = handled.shown.with_echo(clean_question(text) if echo else None)
+        answers.answered(
+            session=session,
+            settings=settings,
+            shown=shown,
+            to=reply_to,
+            today=(now or utcnow()).date(),
+        )
+    return handled
+
+
+def rate(
+    *,
+    session: Session,
+    settings: Settings,
+    kb: KnowledgeBase,
+    question_id: int,
+    user_id: str,
+    helpful: bool,
+    now: datetime,
+    reply_to: ReplyTo,
+) -> None:
+    """Record the asker's verdict on an answer and queue the answer redrawn with it."""
+    given = give_feedback(
+        session=session, question_id=question_id, user_id=user_id, helpful=helpful, now=now
+    )
+    shown = shown_for(session=session, kb=kb, question_id=given.question_id)
+    answers.redrawn(session=session, settings=settings, shown=shown, to=reply_to, today=now.date())

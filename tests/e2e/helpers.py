@@ -12,15 +12,16 @@ def ok_calls(app: RunningApp, method: str) -> list[Any]:
     return [c for c in app.emu.find_calls(method) if c.ok]
 
 
-def posts(app: RunningApp, *, count: int = 1, timeout: float = 5.0) -> list[Any]:
-    """Wait until the bot has made `count` successful chat.postMessage calls; return them."""
+def posts(app: RunningApp, *, count: int = 1, timeout: float = 15.0) -> list[Any]:
+    """Wait until the bot has made `count` successful chat.postMessage calls; return them (the
+    wait is long enough for a loaded 2-core machine: a passing test never waits it out)."""
     return app.emu.wait_for(
         lambda e: (lambda c: c if len(c) >= count else None)(ok_calls(app, "chat.postMessage")),
         timeout=timeout,
     )
 
 
-def responses(app: RunningApp, *, count: int = 1, timeout: float = 5.0) -> list[Any]:
+def responses(app: RunningApp, *, count: int = 1, timeout: float = 15.0) -> list[Any]:
     """Wait for `count` posts to response URLs."""
     return app.emu.wait_for(
         lambda e: e.responses if len(e.responses) >= count else None, timeout=timeout

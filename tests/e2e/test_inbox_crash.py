@@ -49,14 +49,14 @@ elif where == "before_commit":
         return got
     inbox.receive = held
 elif where == "mid_work":
-    from bot.services import flows
-    ask = flows.ask
+    from bot.services import questions
+    ask = questions.handle
     def held(**kwargs):
         got = ask(**kwargs)  # the question is written in the work's transaction, not committed
         marker.write_text("working")
         time.sleep(60)
         return got
-    flows.ask = held
+    questions.handle = held
 """
 
 

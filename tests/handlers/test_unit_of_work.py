@@ -160,12 +160,12 @@ def test_a_value_error_inside_a_service_is_a_failure_not_a_stale_button(
 def test_an_unexpected_failure_is_logged_by_reference_without_the_question(
     bolt: DispatchedApp, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from bot.services import flows
+    from bot.services import questions
 
     def broken(**kwargs: Any) -> None:
         raise RuntimeError(f"could not handle {kwargs['text']!r}")
 
-    monkeypatch.setattr(flows, "ask", broken)
+    monkeypatch.setattr(questions, "handle", broken)
     with caplog.at_level(logging.INFO):
         bolt.slack.dm(
             user=OFFICER, channel=bolt.im(OFFICER), text="my neighbour Jane Doe follows me"
@@ -225,20 +225,20 @@ def test_a_slow_delivery_never_holds_a_listener_thread(
 
 
 def _blocking_ask(monkeypatch: pytest.MonkeyPatch) -> tuple[Any, Any]:
-    """`flows.ask` held until the returned event is set; the second value counts the calls."""
+    """`questions.handle` held until the returned event is set; the second value counts calls."""
     import threading
 
-    from bot.services import flows
+    from bot.services import questions
 
     release, started = threading.Event(), threading.Semaphore(0)
-    ask = flows.ask
+    ask = questions.handle
 
     def held(**kwargs: Any) -> Any:
         started.release()
         release.wait(timeout=30)
         return ask(**kwargs)
 
-    monkeypatch.setattr(flows, "ask", held)
+    monkeypatch.setattr(questions, "handle", held)
     return release, started
 
 

@@ -22,7 +22,7 @@ from bot.models import (
     Surface,
     utcnow,
 )
-from bot.services import audit, questions, requests, roster, sweeps
+from bot.services import audit, curation, questions, requests, roster, sweeps
 from bot.services.broadcasts import mark_due
 from bot.services.broadcasts import sweep as broadcast_sweep
 from tests.conftest import SERVICE_SETTINGS as SETTINGS
@@ -214,7 +214,7 @@ def test_every_question_and_curation_item_is_audited_without_its_text(
         ),
     }
     with db.session() as s:  # a repeat keeps nothing new, and audits nothing new
-        questions.keep_for_curators(
+        curation.keep_for_curators(
             s, answered.question_id, CurationReason.NOT_HELPFUL, actor_id="UOFFICER1"
         )
     assert len(rows(db, "curation.add")) == 2

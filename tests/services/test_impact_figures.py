@@ -8,7 +8,7 @@ from bot.db import Database
 from bot.domain.impact import NO_CLOSE_ENTRY, Disclosure
 from bot.knowledge import KnowledgeBase
 from bot.models import Role, Surface
-from bot.services import flows, impact, questions, requests, roster
+from bot.services import impact, questions, requests, roster
 from bot.views.impact import Words, cpd_rows, gap_rows
 from tests import seeding
 from tests.conftest import SERVICE_SETTINGS as SETTINGS
@@ -33,13 +33,13 @@ def test_officers_helped_months_and_gaps(db: Database, kb: KnowledgeBase) -> Non
                 session=s, kb=kb, asker_id=who, text=text, surface=Surface.DM,
                 subject=SETTINGS.subject, now=START + timedelta(hours=n),
             )  # fmt: skip
-        case = flows.ask(
+        case = questions.handle(
             session=s, settings=SETTINGS, kb=kb, asker_id="UOFF5",
             text="my victim says her ex keeps following her home, should i arrest him",
             surface=Surface.DM, now=START + timedelta(days=30),
         ).request  # fmt: skip
         assert case is not None
-        waiting = flows.ask(
+        waiting = questions.handle(
             session=s, settings=SETTINGS, kb=kb, asker_id="UOFF6",
             text="the suspect keeps sending her messages from new accounts, can i arrest now",
             surface=Surface.DM, now=START + timedelta(days=31),

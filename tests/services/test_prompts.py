@@ -9,7 +9,7 @@ from bot.db import Database
 from bot.knowledge import KnowledgeBase
 from bot.models import Outcome, Question, Surface, utcnow
 from bot.services import prompts
-from bot.services.flows import ask
+from bot.services.questions import handle
 from bot.views.assistant import ASK_CHAMPION_MESSAGE
 from tests.conftest import SERVICE_SETTINGS
 
@@ -23,7 +23,7 @@ def test_each_example_is_answered_by_its_own_entry(db: Database, kb: KnowledgeBa
     assert not (tags[0] & tags[1] or tags[0] & tags[2] or tags[1] & tags[2])  # three topics
     for example in examples:
         with db.session() as s:
-            handled = ask(
+            handled = handle(
                 session=s,
                 settings=SERVICE_SETTINGS,
                 kb=kb,
@@ -38,7 +38,7 @@ def test_each_example_is_answered_by_its_own_entry(db: Database, kb: KnowledgeBa
 
 def test_the_ask_a_champion_prompt_is_a_live_case(db: Database, kb: KnowledgeBase) -> None:
     with db.session() as s:
-        handled = ask(
+        handled = handle(
             session=s,
             settings=SERVICE_SETTINGS,
             kb=kb,

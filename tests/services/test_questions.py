@@ -18,7 +18,7 @@ from bot.models import (
     Role,
     Surface,
 )
-from bot.services import NotAllowed, ServiceError, flows, questions, roster
+from bot.services import NotAllowed, ServiceError, questions, roster
 
 SUBJECT = "stalking and harassment"
 
@@ -146,7 +146,7 @@ def test_a_live_case_is_drawn_again_with_its_risk_line_and_request(
     with db.session() as s:
         roster.add(session=s, slack_user_id="UCHAMP1", role=Role.CHAMPION)
     with db.session() as s:
-        handled = flows.ask(
+        handled = questions.handle(
             session=s,
             settings=SETTINGS,
             kb=kb,

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.db import Database
-from bot.domain import errors
+from bot.domain import errors, question_text
 from bot.models import (
     AuditEvent,
     Offer,
@@ -25,7 +25,6 @@ from bot.services import (
     NotAllowed,
     ServiceError,
     availability,
-    questions,
     requests,
     roster,
     sweeps,
@@ -430,7 +429,7 @@ def test_a_request_is_checked_like_a_question_and_detail_by_one_rule(db: Databas
         with db.session() as s, pytest.raises(ServiceError) as as_request:
             requests.create(session=s, settings=SETTINGS, asker_id="UOFFICER1", text=text)
         with pytest.raises(ServiceError) as as_question:
-            questions.validate_question(text, subject=SETTINGS.subject)
+            question_text.validate_question(text, subject=SETTINGS.subject)
         assert str(as_request.value) == str(as_question.value)
     rid, _ = new_request(db)
     # The button's check and the submission refuse alike: someone else's request...

@@ -33,7 +33,7 @@ from bot.models import (
 )
 from bot.runtime import Runtime
 from bot.scheduler import purge_expired_text
-from bot.services import flows, inbox, outbox, refs, requests, retention, roster
+from bot.services import inbox, outbox, questions, refs, requests, retention, roster
 from bot.services.retention import steps
 from tests import seeding
 from tests.conftest import CHAMPION, LEAD, OFFICER, OTHER_OFFICER, SERVICE_SETTINGS, settings_for
@@ -130,10 +130,12 @@ def build(emulator: SlackEmulator, db: Database, kb: KnowledgeBase, **env: objec
         )
     ask = dict(settings=settings, kb=kb, surface=Surface.DM, now=old)
     with db.session() as s:
-        flows.ask(session=s, asker_id=OFFICER, text=f"what is an SPO {MARKER}", **ask)  # type: ignore[arg-type]
-        flows.ask(session=s, asker_id=OFFICER, text=f"{MARKER} what about tax returns", **ask)  # type: ignore[arg-type]
-        stale_open = flows.ask(session=s, asker_id=OFFICER, text=LIVE, **ask).request  # type: ignore[arg-type]
-        claimed = flows.ask(session=s, asker_id=OTHER_OFFICER, text=LIVE, **ask).request  # type: ignore[arg-type]
+        questions.handle(session=s, asker_id=OFFICER, text=f"what is an SPO {MARKER}", **ask)  # type: ignore[arg-type]
+        questions.handle(
+            session=s, asker_id=OFFICER, text=f"{MARKER} what about tax returns", **ask
+        )  # type: ignore[arg-type]
+        stale_open = questions.handle(session=s, asker_id=OFFICER, text=LIVE, **ask).request  # type: ignore[arg-type]
+        claimed = questions.handle(session=s, asker_id=OTHER_OFFICER, text=LIVE, **ask).request  # type: ignore[arg-type]
         assert stale_open is not None and claimed is not None
         seeding.claim(s, settings, claimed.id, CHAMPION2, now=old)
         requests.add_detail(
@@ -143,7 +145,7 @@ def build(emulator: SlackEmulator, db: Database, kb: KnowledgeBase, **env: objec
             user_id=OTHER_OFFICER,
             detail=f"he sent {MARKER} flowers",
         )
-        late = flows.ask(session=s, asker_id=OFFICER, text=LIVE, **ask).request  # type: ignore[arg-type]
+        late = questions.handle(session=s, asker_id=OFFICER, text=LIVE, **ask).request  # type: ignore[arg-type]
         assert late is not None
         ids = (stale_open.id, claimed.id, late.id)
     with db.session() as s:
@@ -161,7 +163,7 @@ def build(emulator: SlackEmulator, db: Database, kb: KnowledgeBase, **env: objec
             resolved_at=lately,
         )
     with db.session() as s:
-        recent = flows.ask(
+        recent = questions.handle(
             session=s,
             settings=settings,
             kb=kb,
@@ -512,7 +514,7 @@ def test_an_answer_that_quoted_the_question_is_redacted_with_it(
 ) -> None:
     runtime = _runtime(emulator, db, kb)
     with db.session() as s:
-        asked = flows.ask(
+        asked = questions.handle(
             session=s,
             settings=runtime.settings,
             kb=kb,
@@ -574,7 +576,7 @@ def test_a_request_is_as_old_as_the_question_it_came_from(
     now = utcnow()
     with db.session() as s:
         roster.add(session=s, slack_user_id=LEAD, role=Role.LEAD)
-        asked = flows.ask(
+        asked = questions.handle(
             session=s,
             settings=runtime.settings,
             kb=kb,

@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
+from bot.domain import question_text
 from bot.domain.errors import (
     AlreadyClosed,
     ClosedToDetail,
@@ -32,7 +33,7 @@ from bot.models import (
     utcnow,
 )
 from bot.notify import requests as notify
-from bot.services import policy, questions, roster, rows_changed
+from bot.services import curation, policy, roster, rows_changed
 from bot.services.requests.queries import LIVE, audit, get, offers_of
 from bot.services.requests.routing import Routed, route
 
@@ -61,7 +62,7 @@ def create(
         )
         if existing is not None:
             return existing, Routed(existing.id, None)
-    cleaned = questions.validate_question(text, subject=settings.subject)
+    cleaned = question_text.validate_question(text, subject=settings.subject)
     asker = roster.get(session=session, slack_user_id=asker_id)
     urgent = immediate_risk or detect_case(cleaned).immediate_risk
     req = Request(
@@ -102,7 +103,7 @@ def from_question(
         raise NotAsker("send this question to a champion")
     if not question.text:
         raise QuestionTextRemoved()
-    questions.keep_for_curators(
+    curation.keep_for_curators(
         session, question.id, CurationReason.ASKED_CHAMPION, actor_id=user_id
     )
     entry = kb.get(question.entry_id) if kb and question.entry_id else None
@@ -176,10 +177,10 @@ def add_detail(
 ) -> Request:
     """The asker adds detail; it goes to whoever has the request, or to the queue."""
     req = detail_target(session=session, request_id=request_id, user_id=user_id)
-    note = questions.clean_question(detail)
+    note = question_text.clean_question(detail)
     if not note:
         raise NoDetail()
-    if len((req.text or "") + note) > questions.MAX_QUESTION_CHARS * 2:
+    if len((req.text or "") + note) > question_text.MAX_QUESTION_CHARS * 2:
         raise DetailTooLong()
     req.text = f"{req.text or ''}\n\nAdded: {note}"
     audit(session, user_id, "request.detail", req.id)

@@ -24,10 +24,10 @@ from bot.domain.errors import (
     WrongStatus,
 )
 from bot.domain.outcomes import OutcomePicks
+from bot.domain.question_text import clean_question
 from bot.models import Member, Offer, OfferStatus, Request, RequestStatus, utcnow
 from bot.notify import requests as notify
 from bot.services import outcomes, policy, roster, rows_changed
-from bot.services.questions import clean_question
 from bot.services.requests.queries import audit, get, offers_of
 from bot.services.requests.routing import Routed, lock, route
 
