@@ -205,9 +205,10 @@ class SlackEmulator(EmulatorFaults):
             ]
 
     def wait_for(
-        self, predicate: Callable[[SlackEmulator], T | None], *, timeout: float = 5.0
+        self, predicate: Callable[[SlackEmulator], T | None], *, timeout: float = 15.0
     ) -> T:
-        """Poll until `predicate(self)` is truthy and return it; TimeoutError otherwise."""
+        """Poll until `predicate(self)` is truthy and return it; TimeoutError otherwise (the
+        default is long enough for a loaded machine; a condition that holds returns at once)."""
         deadline = time.monotonic() + timeout
         while True:
             result = predicate(self)
