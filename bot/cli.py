@@ -151,9 +151,9 @@ def cmd_kb(settings: Settings, args: argparse.Namespace) -> int:
             if args.cv:
                 from bot.knowledge.crossval import choose_cap
 
-                cap, fared = choose_cap(kb, questions, folds=args.cv)
+                cap, fared = choose_cap(kb, questions, folds=args.cv, deals=3)
                 for each in fared:
-                    print(f"held out in {args.cv} folds of the tune split, {each}")
+                    print(f"held out in {args.cv} folds of the tune split, 3 deals, {each}")
                 print(f"cap on uncovered questions answered: {cap}")
             fitted = calibrate(kb, questions)
             chosen = tune(kb, questions, max_uncovered_answered=cap)

@@ -5,7 +5,8 @@ tune split (the test split is never read).
 questions an entry as the answer. Fitted on the questions it is then measured on, that share
 is optimistic: a cap of 10% met on the tune split lets more than that through on questions it
 has not seen. `choose_cap` estimates the unseen share for each candidate cap: the tune split
-is cut into folds (each label dealt round them in file order), and for each fold the
+is cut into folds (each label dealt round them in turn; with several deals, each deals them
+differently and the figures are pooled over all), and for each fold the
 calibration and thresholds are fitted on the others and tried on it. The cap chosen is the
 one that puts the most held-out questions in the right case among those whose pooled
 held-out share of uncovered questions answered is within `target`; if none is, the
@@ -56,9 +57,12 @@ class CapReport:
         )
 
 
-def folds_of(questions: Sequence[EvalQuestion], folds: int) -> list[list[EvalQuestion]]:
+def folds_of(
+    questions: Sequence[EvalQuestion], folds: int, deal: int = 0
+) -> list[list[EvalQuestion]]:
     """The tune split's questions dealt into `folds` folds, each label round them in turn
-    (continuing from one label to the next), so every fold has its share of each case."""
+    (continuing from one label to the next), so every fold has its share of each case; each
+    `deal` deals them differently (every `deal`-th question of a label goes round first)."""
     dealt: list[list[EvalQuestion]] = [[] for _ in range(folds)]
     by_label: dict[str, list[EvalQuestion]] = defaultdict(list)
     for q in questions:
@@ -66,7 +70,9 @@ def folds_of(questions: Sequence[EvalQuestion], folds: int) -> list[list[EvalQue
             by_label[q.expect if q.expect in CASES else "entry"].append(q)
     turn = 0
     for label in sorted(by_label):
-        for q in by_label[label]:
+        group = by_label[label]
+        step = deal + 1
+        for q in (group[i] for start in range(step) for i in range(start, len(group), step)):
             dealt[turn % folds].append(q)
             turn += 1
     return dealt
@@ -78,16 +84,20 @@ def choose_cap(
     *,
     caps: Sequence[float] = CAPS,
     folds: int = 5,
+    deals: int = 1,
     target: float = 0.10,
 ) -> tuple[float, list[CapReport]]:
     """The cap on uncovered questions answered to tune with (see the module's docstring), and
-    each candidate's pooled held-out figures. The knowledge base's calibration is left as it
-    was."""
-    dealt = folds_of(list(questions), folds)
+    each candidate's held-out figures, pooled over the folds of `deals` different deals. The
+    knowledge base's calibration is left as it was."""
+    given = list(questions)
+    dealings = [folds_of(given, folds, d) for d in range(deals)]
+    runs = [(dealt, k) for dealt in dealings for k in range(folds)]
     reports = {cap: CapReport(cap) for cap in caps}
     saved = kb.calibration
     try:
-        for k, held in enumerate(dealt):
+        for dealt, k in runs:
+            held = dealt[k]
             training = [q for i, f in enumerate(dealt) if i != k for q in f]
             kb.calibration = saved
             calibrate(kb, training)
@@ -112,10 +122,12 @@ def choose_cap(
 def pick(reports: Sequence[CapReport], target: float) -> CapReport:
     """Of the caps whose held-out share of uncovered questions answered is within `target`,
     the one with the most held-out questions in the right case (then shown their entry
-    first, then the looser cap); if none is within it, the strictest cap."""
+    first, then the stricter cap: an entry given as the answer to a question it does not
+    answer costs more than a right one offered as the closest); if none is within it, the
+    strictest cap."""
     within = [r for r in reports if r.uncovered_share is None or r.uncovered_share <= target]
     if within:
-        return max(within, key=lambda r: (r.correct, r.shown_first, r.cap))
+        return max(within, key=lambda r: (r.correct, r.shown_first, -r.cap))
     return min(reports, key=lambda r: r.cap)
 
 
@@ -139,7 +151,7 @@ def _score(
         elif q.expect not in CASES:
             report.expecting += 1
             report.shown_first += (
-                t.kind != "off_topic" and bool(t.hits) and t.hits[0].entry.id == q.expect
+                t.kind != "off_topic" and bool(t.hits) and q.answers(t.hits[0].entry.id)
             )
 
 

@@ -20,11 +20,11 @@ The procedure, in order:
    the wrong entry and the runner-up the right one; a second entry shown whole, when a question
    joins two asks and the answer alone is not the right entry; both judged on the ranking (the
    first two entries), whatever the thresholds decide, as it has more such cases than the
-   answered questions alone. Each margin is the one whose offers best match those cases (F2 on
-   the tune split: recall first, as a button costs a tap), ties going to the smaller margin, so
-   fewer buttons (for the second, the larger share). The evaluation set labels one entry per
-   question, so a question that two entries answer between them is fitted through the second
-   case only."""
+   answered questions alone. A question labelled with two entries (`expect: [a, b]`) wants
+   the second shown whole when those two lead the ranking, and never counts for "Also". Each
+   margin is the one whose offers best match those cases (F2 on the tune split: recall first,
+   as a button costs a tap), ties going to the smaller margin, so fewer buttons (for the
+   second, the larger share)."""
 
 from __future__ import annotations
 
@@ -67,7 +67,7 @@ def calibrate(
             if hits:
                 number = kb.entries.index(hits[0].entry)
                 rows.append((hits[0].raw, kb.lacking(query, number), 1.0))
-                outcome.append(float(hits[0].entry.id == q.expect))
+                outcome.append(float(q.answers(hits[0].entry.id)))
             else:  # nothing matched: no answer would have been right
                 rows.append((0.0, 1.0, 1.0))
                 outcome.append(0.0)
@@ -239,7 +239,7 @@ def fit_related(
         shown = 0
         for q, a in expecting:
             t = kb.decide(a, related_threshold=related, **thresholds)  # type: ignore[arg-type]
-            shown += t.kind != "off_topic" and bool(t.hits) and t.hits[0].entry.id == q.expect
+            shown += t.kind != "off_topic" and bool(t.hits) and q.answers(t.hits[0].entry.id)
         scored.append((shown, related))
     return max(scored)[1]
 
@@ -264,12 +264,15 @@ def fit_margins(
     ranked = [(q, a) for q, a in assessed if q.expect not in CASES and len(a.hits) > 1]
 
     def useful(q: EvalQuestion, a: Assessment) -> bool:
-        return a.hits[0].entry.id != q.expect and a.hits[1].entry.id == q.expect
+        if q.also is not None:  # two entries answer it: worth showing both when they lead
+            return {a.hits[0].entry.id, a.hits[1].entry.id} == {q.expect, q.also}
+        return not q.answers(a.hits[0].entry.id) and q.answers(a.hits[1].entry.id)
 
-    wanted = [useful(q, a) for q, a in ranked]
+    singles = [(q, a) for q, a in ranked if q.also is None]
+    wanted = [useful(q, a) for q, a in singles]
     also = kb.also_margin
     if any(wanted):
-        gaps = [a.hits[0].raw - a.hits[1].raw for _, a in ranked]
+        gaps = [a.hits[0].raw - a.hits[1].raw for _, a in singles]
         scored = [(_f2([g <= m for g in gaps], wanted), -m) for m in _grid(0.0, 0.4, 0.01)]
         also = -max(scored)[1]
     joined = [(q, a) for q, a in ranked if a.joined]
