@@ -67,14 +67,14 @@ class KnowledgeBase:
     semantic_weight: float = 1.0
     # Fitted by `champbot kb tune --cv 5` on the tune split, by the same procedure.
     SEMANTIC_SETTINGS: ClassVar[Mapping[str, object]] = {
-        "answer_threshold": 0.44,
-        "related_threshold": 0.09,
+        "answer_threshold": 0.54,
+        "related_threshold": 0.1,
         "live_threshold": 0.15,
         "topic_threshold": 0.45,
         "sure_threshold": 0.6,
-        "calibration": (11.2, -10.2, -3.94),
+        "calibration": (10.51, -9.6, -3.85),
         "also_margin": 0.08,
-        "second_margin": 0.22,
+        "second_margin": 0.28,
         "second_share": 0.0,
     }
     # ... and the word-match confidence leans less on coverage and more on the answer's
