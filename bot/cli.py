@@ -146,9 +146,17 @@ def cmd_kb(settings: Settings, args: argparse.Namespace) -> int:
     if args.kb_cmd == "tune":
         # Fits the calibration and thresholds on the tune split and prints them, for the
         # settings in bot/knowledge/search.py; the test split is only reported on.
+        cap = 0.10
         try:
+            if args.cv:
+                from bot.knowledge.crossval import choose_cap
+
+                cap, fared = choose_cap(kb, questions, folds=args.cv, deals=3)
+                for each in fared:
+                    print(f"held out in {args.cv} folds of the tune split, 3 deals, {each}")
+                print(f"cap on uncovered questions answered: {cap}")
             fitted = calibrate(kb, questions)
-            chosen = tune(kb, questions)
+            chosen = tune(kb, questions, max_uncovered_answered=cap)
         except ValueError as exc:  # no tune split, or nothing to calibrate on
             raise CliError(str(exc)) from None
         print(f"calibration: {fitted}")
@@ -303,6 +311,12 @@ def parser() -> argparse.ArgumentParser:
     t.add_argument("--file")
     t.add_argument("--dir")
     t.add_argument("--failures", action="store_true", help="list every miss")
+    t.add_argument(
+        "--cv",
+        type=int,
+        metavar="FOLDS",
+        help="choose the cap on uncovered questions answered by cross-validation in the tune split",
+    )
     s.set_defaults(func=cmd_kb)
 
     s = sub.add_parser("manifest", help="print the Slack app manifest (JSON)")

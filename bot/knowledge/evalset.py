@@ -25,15 +25,23 @@ class EvalSetError(ValueError):
 
 @dataclass(frozen=True)
 class EvalQuestion:
-    """One question with what it should get: an entry id, or one of the `CASES` labels."""
+    """One question with what it should get: an entry id, or one of the `CASES` labels; or
+    two entry ids (`expect: [a, b]` in the file), for a question that two entries answer
+    between them (`expect` then the first, `also` the second): it should get both."""
 
     q: str
     expect: str
     split: str
+    also: str | None = None
+
+    def answers(self, entry_id: str) -> bool:
+        """Whether that entry is (one of) the question's own."""
+        return entry_id == self.expect or entry_id == self.also
 
 
 def load_eval_set(path: str | Path) -> list[EvalQuestion]:
-    """Read an evaluation set: a YAML list of {q, expect, split}."""
+    """Read an evaluation set: a YAML list of {q, expect, split}; `expect` an entry id, a
+    case label, or a list of two entry ids."""
     path = Path(path)
     where = f"{path.parent.name}/{path.name}"
     try:
@@ -51,11 +59,19 @@ def load_eval_set(path: str | Path) -> list[EvalQuestion]:
         q, expect, split = item.get("q"), item.get("expect"), item.get("split", "test")
         if not isinstance(q, str) or not q.strip():
             raise EvalSetError(f"{where}: item {n}: field 'q': expected the question text")
+        also: str | None = None
+        if isinstance(expect, list):
+            ids = [e.strip() for e in expect if isinstance(e, str) and e.strip()]
+            if len(ids) != 2 or len(set(ids)) != 2 or set(ids) & set(CASES):
+                raise EvalSetError(
+                    f"{where}: item {n}: field 'expect': expected two different entry ids"
+                )
+            expect, also = ids
         if not isinstance(expect, str) or not expect.strip():
             raise EvalSetError(f"{where}: item {n}: field 'expect': expected an entry id")
         if split not in SPLITS:
             raise EvalSetError(f"{where}: item {n}: field 'split': expected tune or test")
-        out.append(EvalQuestion(q=q.strip(), expect=expect.strip(), split=str(split)))
+        out.append(EvalQuestion(q=q.strip(), expect=expect.strip(), split=str(split), also=also))
     return out
 
 
@@ -65,7 +81,8 @@ def ratio(num: int, den: int) -> float | None:
 
 def is_correct(question: EvalQuestion, triage: Triage) -> bool:
     """Whether the triage put the question in its labelled case, or answered it (or showed
-    it beside a live case) with its labelled entry first."""
+    it beside a live case) with its labelled entry first; a question labelled with two
+    entries is right only when it is answered with both, one first and the other beside it."""
     if question.expect == OFF_TOPIC:
         return triage.kind == "off_topic"
     if question.expect == LIVE_CASE:
@@ -74,8 +91,12 @@ def is_correct(question: EvalQuestion, triage: Triage) -> bool:
         return triage.kind == "not_covered"
     if question.expect == GREETING:
         return triage.kind == "greeting"
-    return (
-        triage.kind in ("answered", "live_case")
-        and triage.best is not None
-        and triage.best.entry.id == question.expect
-    )
+    if triage.kind not in ("answered", "live_case") or triage.best is None:
+        return False
+    if question.also is not None:
+        second = triage.second
+        return second is not None and {triage.best.entry.id, second.entry.id} == {
+            question.expect,
+            question.also,
+        }
+    return triage.best.entry.id == question.expect

@@ -54,7 +54,8 @@ class Failure:
     def __str__(self) -> str:
         got = ", ".join(f"{entry_id} {score:.2f}" for entry_id, score in self.got) or "-"
         q = self.question
-        return f"[{q.split}] {q.q!r}: expected {q.expect}, got {self.kind} ({got})"
+        expected = q.expect if q.also is None else f"{q.expect} + {q.also}"
+        return f"[{q.split}] {q.q!r}: expected {expected}, got {self.kind} ({got})"
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,9 @@ class SplitReport:
       whatever the thresholds decide;
     - off_topic_* and live_case_*: precision and recall of those two cases;
     - not_covered_answered: of the questions on the subject that no entry answers, the share
-      given an entry as if it answered them (lower is better)."""
+      given an entry as if it answered them (lower is better);
+    - pairs and pairs_both: the questions labelled with two entries, and the share answered
+      with both (they count in top1 only then; in the others, either entry counts)."""
 
     split: str
     questions: int
@@ -89,6 +92,8 @@ class SplitReport:
     not_covered_answered: float | None = None
     greeting_precision: float | None = None
     greeting_recall: float | None = None
+    pairs: int = 0
+    pairs_both: float | None = None
     failures: tuple[Failure, ...] = field(default=())
 
 
@@ -110,15 +115,20 @@ def _report(
     entry_items = [(q, t, r) for q, t, r in items if q.expect not in CASES]
     top1 = sum(is_correct(q, t) for q, t, _ in entry_items)
     top3 = sum(
-        t.kind != "off_topic" and q.expect in [h.entry.id for h in t.hits[:3]]
+        t.kind != "off_topic" and any(q.answers(h.entry.id) for h in t.hits[:3])
         for q, t, _ in entry_items
     )
-    search_top1 = sum(bool(r) and r[0] == q.expect for q, _, r in entry_items)
+    search_top1 = sum(bool(r) and q.answers(r[0]) for q, _, r in entry_items)
     shown_top1 = sum(
-        t.kind != "off_topic" and bool(t.hits) and t.hits[0].entry.id == q.expect
+        t.kind != "off_topic" and bool(t.hits) and q.answers(t.hits[0].entry.id)
         for q, t, _ in entry_items
     )
-    rr = sum(1.0 / (r.index(q.expect) + 1) for q, _, r in entry_items if q.expect in r)
+    rr = sum(
+        1.0 / (next(i for i, e in enumerate(r) if q.answers(e)) + 1)
+        for q, _, r in entry_items
+        if any(q.answers(e) for e in r)
+    )
+    pairs = [(q, t) for q, t, _ in entry_items if q.also is not None]
 
     def precision_recall(label: str, kind: str) -> tuple[float | None, float | None]:
         predicted = [q for q, t, _ in items if t.kind == kind]
@@ -155,6 +165,8 @@ def _report(
         not_covered_answered=_ratio(wrongly_answered, len(uncovered)),
         greeting_precision=greet_p,
         greeting_recall=greet_r,
+        pairs=len(pairs),
+        pairs_both=_ratio(sum(is_correct(q, t) for q, t in pairs), len(pairs)),
         failures=failures,
     )
 
@@ -212,6 +224,8 @@ def format_report(report: EvalReport, *, show_failures: bool = False) -> str:
         ("uncovered answered", lambda r: _pct(r.not_covered_answered)),
         ("greeting precision", lambda r: _pct(r.greeting_precision)),
         ("greeting recall", lambda r: _pct(r.greeting_recall)),
+        ("two-entry questions", lambda r: str(r.pairs)),
+        ("... given both", lambda r: _pct(r.pairs_both)),
     ]
     names = list(report.splits)
     lines = [f"{'':22}" + "".join(f"{n:>10}" for n in names)]

@@ -20,11 +20,11 @@ The procedure, in order:
    the wrong entry and the runner-up the right one; a second entry shown whole, when a question
    joins two asks and the answer alone is not the right entry; both judged on the ranking (the
    first two entries), whatever the thresholds decide, as it has more such cases than the
-   answered questions alone. Each margin is the one whose offers best match those cases (F2 on
-   the tune split: recall first, as a button costs a tap), ties going to the smaller margin, so
-   fewer buttons (for the second, the larger share). The evaluation set labels one entry per
-   question, so a question that two entries answer between them is fitted through the second
-   case only."""
+   answered questions alone. A question labelled with two entries (`expect: [a, b]`) wants
+   the second shown whole when those two lead the ranking, and never counts for "Also". Each
+   margin is the one whose offers best match those cases (F2 on the tune split: recall first,
+   as a button costs a tap), ties going to the smaller margin, so fewer buttons (for the
+   second, the larger share)."""
 
 from __future__ import annotations
 
@@ -67,7 +67,7 @@ def calibrate(
             if hits:
                 number = kb.entries.index(hits[0].entry)
                 rows.append((hits[0].raw, kb.lacking(query, number), 1.0))
-                outcome.append(float(hits[0].entry.id == q.expect))
+                outcome.append(float(q.answers(hits[0].entry.id)))
             else:  # nothing matched: no answer would have been right
                 rows.append((0.0, 1.0, 1.0))
                 outcome.append(0.0)
@@ -76,11 +76,11 @@ def calibrate(
     if not rows or len(set(outcome)) < 2:
         raise ValueError("calibration needs right and wrong top hits in the tune split")
     x, y = np.array(rows), np.array(outcome)
-    w = np.zeros(3)
+    w = np.zeros(x.shape[1])
     for _ in range(200):  # Newton's method on the logistic loss, lightly regularised
         p = 1.0 / (1.0 + np.exp(-(x @ w)))
         gradient = x.T @ (p - y) + 1e-3 * w
-        hessian = (x * (p * (1.0 - p))[:, None]).T @ x + 1e-3 * np.eye(3)
+        hessian = (x * (p * (1.0 - p))[:, None]).T @ x + 1e-3 * np.eye(x.shape[1])
         step = np.linalg.solve(hessian, gradient)
         w -= step
         if float(np.abs(step).sum()) < 1e-9:
@@ -132,30 +132,12 @@ def tune(
     if not tuning:
         raise ValueError("the evaluation set has no questions in the tune split")
     assessed: list[tuple[EvalQuestion, Assessment]] = [(q, kb.assess(q.q)) for q in tuning]
-    results: list[tuple[int, int, float, float, float, float, float | None, float | None]] = []
-    grid = itertools.product(_grid(0.2, 0.99, 0.01), _grid(0.1, 1.0, 0.05), _grid(0.4, 0.9, 0.1))
-    uncovered = sum(q.expect == NOT_COVERED for q in tuning)
-    for answer, topic, sure in grid:
-        triages = [
-            (q, kb.decide(a, answer_threshold=answer, topic_threshold=topic, sure_threshold=sure))
-            for q, a in assessed
-        ]
-        correct = sum(is_correct(q, t) for q, t in triages)
-        predicted_off = [q for q, t in triages if t.kind == "off_topic"]
-        precision = ratio(sum(q.expect == OFF_TOPIC for q in predicted_off), len(predicted_off))
-        answered = sum(q.expect == NOT_COVERED and t.kind == "answered" for q, t in triages)
-        wrongly = ratio(answered, uncovered)
-        met = (precision is None or precision >= min_off_topic_precision) + (
-            wrongly is None or wrongly <= max_uncovered_answered
-        )
-        share = correct / len(tuning)
-        results.append((met, correct, answer, topic, sure, share, precision, wrongly))
-    best_key = max((r[0], r[1]) for r in results)
-    best = [r for r in results if (r[0], r[1]) == best_key]
-    answer = _middle(r[2] for r in best)
-    topic = _middle(r[3] for r in best if r[2] == answer)
-    sure = _middle(r[4] for r in best if r[2] == answer and r[3] == topic)
-    chosen = next(r for r in best if r[2:5] == (answer, topic, sure))
+    chosen = choose(
+        grid_results(kb, assessed),
+        min_off_topic_precision=min_off_topic_precision,
+        max_uncovered_answered=max_uncovered_answered,
+    )
+    answer, topic, sure = chosen.answer, chosen.topic, chosen.sure
     thresholds = {"answer_threshold": answer, "topic_threshold": topic, "sure_threshold": sure}
     related = fit_related(kb, assessed, thresholds, ceiling=answer)
     also, second, share = fit_margins(kb, assessed, thresholds)
@@ -170,13 +152,75 @@ def tune(
         related_threshold=related,
         topic_threshold=topic,
         sure_threshold=sure,
-        accuracy=chosen[5],
-        off_topic_precision=chosen[6],
-        uncovered_answered=chosen[7],
+        accuracy=chosen.share,
+        off_topic_precision=chosen.precision,
+        uncovered_answered=chosen.wrongly,
         also_margin=also,
         second_margin=second,
         second_share=share,
     )
+
+
+@dataclass(frozen=True)
+class GridPoint:
+    """One (answer, topic, sure) setting and how the questions it was tried on fared: how
+    many went in the right case (and the share), the off-topic precision and the share of
+    uncovered questions given an entry as the answer."""
+
+    answer: float
+    topic: float
+    sure: float
+    correct: int
+    share: float
+    precision: float | None
+    wrongly: float | None
+
+
+def grid_results(
+    kb: KnowledgeBase, assessed: Sequence[tuple[EvalQuestion, Assessment]]
+) -> list[GridPoint]:
+    """Every setting of the (answer, topic, sure) grid tried on the assessed questions."""
+    if not assessed:
+        raise ValueError("the evaluation set has no questions in the tune split")
+    results: list[GridPoint] = []
+    grid = itertools.product(_grid(0.2, 0.99, 0.01), _grid(0.1, 1.0, 0.05), _grid(0.4, 0.9, 0.1))
+    uncovered = sum(q.expect == NOT_COVERED for q, _ in assessed)
+    for answer, topic, sure in grid:
+        triages = [
+            (q, kb.decide(a, answer_threshold=answer, topic_threshold=topic, sure_threshold=sure))
+            for q, a in assessed
+        ]
+        correct = sum(is_correct(q, t) for q, t in triages)
+        predicted_off = [q for q, t in triages if t.kind == "off_topic"]
+        precision = ratio(sum(q.expect == OFF_TOPIC for q in predicted_off), len(predicted_off))
+        answered = sum(q.expect == NOT_COVERED and t.kind == "answered" for q, t in triages)
+        share = correct / len(assessed)
+        results.append(
+            GridPoint(answer, topic, sure, correct, share, precision, ratio(answered, uncovered))
+        )
+    return results
+
+
+def choose(
+    results: Sequence[GridPoint],
+    *,
+    min_off_topic_precision: float = 1.0,
+    max_uncovered_answered: float = 0.10,
+) -> GridPoint:
+    """The admissible setting (see the module's docstring) that puts the most questions in
+    the right case, ties going to the middle of the best range."""
+
+    def met(r: GridPoint) -> int:
+        return (r.precision is None or r.precision >= min_off_topic_precision) + (
+            r.wrongly is None or r.wrongly <= max_uncovered_answered
+        )
+
+    best_key = max((met(r), r.correct) for r in results)
+    best = [r for r in results if (met(r), r.correct) == best_key]
+    answer = _middle(r.answer for r in best)
+    topic = _middle(r.topic for r in best if r.answer == answer)
+    sure = _middle(r.sure for r in best if r.answer == answer and r.topic == topic)
+    return next(r for r in best if (r.answer, r.topic, r.sure) == (answer, topic, sure))
 
 
 def fit_related(
@@ -195,7 +239,7 @@ def fit_related(
         shown = 0
         for q, a in expecting:
             t = kb.decide(a, related_threshold=related, **thresholds)  # type: ignore[arg-type]
-            shown += t.kind != "off_topic" and bool(t.hits) and t.hits[0].entry.id == q.expect
+            shown += t.kind != "off_topic" and bool(t.hits) and q.answers(t.hits[0].entry.id)
         scored.append((shown, related))
     return max(scored)[1]
 
@@ -220,12 +264,15 @@ def fit_margins(
     ranked = [(q, a) for q, a in assessed if q.expect not in CASES and len(a.hits) > 1]
 
     def useful(q: EvalQuestion, a: Assessment) -> bool:
-        return a.hits[0].entry.id != q.expect and a.hits[1].entry.id == q.expect
+        if q.also is not None:  # two entries answer it: worth showing both when they lead
+            return {a.hits[0].entry.id, a.hits[1].entry.id} == {q.expect, q.also}
+        return not q.answers(a.hits[0].entry.id) and q.answers(a.hits[1].entry.id)
 
-    wanted = [useful(q, a) for q, a in ranked]
+    singles = [(q, a) for q, a in ranked if q.also is None]
+    wanted = [useful(q, a) for q, a in singles]
     also = kb.also_margin
     if any(wanted):
-        gaps = [a.hits[0].raw - a.hits[1].raw for _, a in ranked]
+        gaps = [a.hits[0].raw - a.hits[1].raw for _, a in singles]
         scored = [(_f2([g <= m for g in gaps], wanted), -m) for m in _grid(0.0, 0.4, 0.01)]
         also = -max(scored)[1]
     joined = [(q, a) for q, a in ranked if a.joined]

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.knowledge import KnowledgeBase
+from bot.knowledge.evalset import is_correct
 from bot.knowledge.evaluation import (
     EvalQuestion,
     EvalSetError,
@@ -87,6 +88,9 @@ def test_calibration_is_fitted_on_the_tune_split(
         ("- {expect: x}\n", "field 'q'"),
         ("- {q: hi, expect: x, split: train}\n", "field 'split'"),
         ("just text\n", "a list"),
+        ("- {q: hi, expect: [spo-duration], split: tune}\n", "two different entry ids"),
+        ("- {q: hi, expect: [spo-duration, spo-duration], split: tune}\n", "two different"),
+        ("- {q: hi, expect: [spo-duration, off-topic], split: tune}\n", "two different"),
     ],
 )
 def test_malformed_eval_sets_are_named(tmp_path: Path, text: str, words: str) -> None:
@@ -187,3 +191,44 @@ def test_a_typo_guess_or_an_unknown_word_is_not_what_an_entry_lacks(kb: Knowledg
     assert kb.lacking(kb.query("how many people get stalked in a nutshell"), number) == 0.0
     # a word other entries use and this one does not still counts against it
     assert kb.lacking(kb.query("how many people get stalked by spyware"), number) > 0.3
+
+
+TWO = "how long does an spo last and who can apply for one"
+
+
+def test_a_question_two_entries_answer_is_right_only_with_both(
+    fixture_kb: KnowledgeBase, tmp_path: Path
+) -> None:
+    path = tmp_path / "questions.yaml"
+    path.write_text(
+        f'- {{q: "{TWO}", expect: [spo-who-can-apply, spo-duration], split: tune}}\n',
+        encoding="utf-8",
+    )
+    (question,) = load_eval_set(path)
+    assert (question.expect, question.also) == ("spo-who-can-apply", "spo-duration")
+    assessment = fixture_kb.assess(TWO)
+    both = fixture_kb.decide(assessment, margins=(0.0, 0.5, 0.0))
+    alone = fixture_kb.decide(assessment, margins=(0.0, 0.0, 0.0))
+    assert both.second is not None and alone.second is None
+    assert is_correct(question, both) and not is_correct(question, alone)
+    report = evaluate(fixture_kb, [question], wrappers=())["tune"]
+    assert report.pairs == 1 and report.shown_top1 == 1.0  # either entry first is shown right
+
+
+def test_the_second_margin_is_fitted_to_the_two_entry_questions(fixture_kb: KnowledgeBase) -> None:
+    assessment = fixture_kb.assess(TWO)
+    first, second = assessment.hits[:2]
+    assert assessment.joined and {first.entry.id, second.entry.id} == {
+        "spo-duration",
+        "spo-who-can-apply",
+    }
+    pair = EvalQuestion(TWO, "spo-who-can-apply", "tune", also="spo-duration")
+    _, margin, share = fit_margins(fixture_kb, [(pair, assessment)], {})
+    gap = first.raw - second.raw
+    assert gap <= margin < gap + 0.021  # just wide enough to show both, no wider
+    shown = fixture_kb.decide(assessment, margins=(0.0, margin, share))
+    assert shown.second is not None and shown.second.entry.id == second.entry.id
+    # labelled with its first entry alone, nothing on the split wants a second entry shown
+    single = EvalQuestion(TWO, first.entry.id, "tune")
+    defaults = (fixture_kb.also_margin, fixture_kb.second_margin, fixture_kb.second_share)
+    assert fit_margins(fixture_kb, [(single, assessment)], {}) == defaults

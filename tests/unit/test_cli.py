@@ -87,6 +87,21 @@ def test_kb_tune_fits_on_the_tune_split_and_reports(
     assert "questions.yaml: cannot be read" in capsys.readouterr().err
 
 
+def test_kb_tune_can_choose_the_uncovered_cap_by_cross_validation(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.knowledge.test_kb_crossval import TUNE
+
+    fixtures = ROOT / "tests" / "knowledge" / "fixtures"
+    questions = tmp_path / "questions.yaml"
+    questions.write_text(TUNE, encoding="utf-8")
+    args = ["kb", "tune", "--dir", str(fixtures / "kb"), "--file", str(questions), "--cv", "2"]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert out.count("held out in 2 folds of the tune split") == 5  # one line per cap
+    assert "cap on uncovered questions answered: " in out and "answer_threshold:" in out
+
+
 def test_roster_from_the_cli(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
