@@ -22,14 +22,14 @@ import threading
 from dataclasses import dataclass, field
 
 from bot.db import Database
-from bot.services.inbox import Arrival, receive_many
+from bot.services import inbox
 
 MAX_BATCH = 64  # rows in one INSERT at most (SQLite allows 32,766 bound values: 9 a row)
 
 
 @dataclass
 class _Waiting:
-    arrival: Arrival
+    arrival: inbox.Arrival
     done: bool = False
     inbox_id: int | None = None
     error: BaseException | None = field(default=None)
@@ -46,7 +46,7 @@ class GroupCommit:
         self._committing = False
         self.batches = 0  # commits made, for tests and benchmarks
 
-    def receive(self, arrival: Arrival) -> int | None:
+    def receive(self, arrival: inbox.Arrival) -> int | None:
         """Commit the request's inbox row (with any that arrive meanwhile); its id, or None if
         it repeats one received before. Returns once the row is committed."""
         mine = _Waiting(arrival)
@@ -74,7 +74,7 @@ class GroupCommit:
     def _commit(self, batch: list[_Waiting]) -> None:
         try:
             with self._db.session() as session:
-                ids = receive_many(session=session, items=[w.arrival for w in batch])
+                ids = inbox.receive_many(session=session, items=[w.arrival for w in batch])
             self.batches += 1
         except BaseException as error:
             for waiting in batch:
