@@ -101,9 +101,15 @@ def receive_many(*, session: Session, items: Sequence[Arrival]) -> list[int | No
     # One statement, no savepoint: the ack waits for it. A repeat meets a unique column and is
     # skipped (DO NOTHING, on every unique column), so RETURNING names only the rows inserted.
     # Given its rows as parameters, the statement is compiled once and cached, and SQLAlchemy
-    # sends them as one multi-row INSERT ("insertmanyvalues"), not one INSERT each.
-    statement = (pg_insert if postgres else sqlite_insert)(InboxItem).on_conflict_do_nothing()
-    inserted = session.execute(statement.returning(InboxItem.id, *_KEYS), rows).all()
+    # sends them as one multi-row INSERT ("insertmanyvalues"), not one INSERT each; its NULLs
+    # rendered, or the ORM would send rows with different NULL columns as different INSERTs.
+    statement = (
+        (pg_insert if postgres else sqlite_insert)(InboxItem)
+        .on_conflict_do_nothing()
+        .returning(InboxItem.id, *_KEYS)
+        .execution_options(render_nulls=True)
+    )
+    inserted = session.execute(statement, rows).all()
     # Which row is whose, by its unique keys: of several arrivals with the same keys only the
     # first can have been inserted (the rest repeat it). Arrivals with no key at all (none can
     # be refused) take the ids of keyless rows in turn; each id is only the handle its caller

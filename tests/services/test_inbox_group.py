@@ -101,8 +101,18 @@ def test_in_one_batch_a_repeat_refuses_only_itself(db: Database) -> None:
         arrival(),
         signed(6),
     ]
-    with db.session() as s:
-        got = inbox.receive_many(session=s, items=items)
+    sent: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        sent.append(statement.split()[0])
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        with db.session() as s:
+            got = inbox.receive_many(session=s, items=items)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert sent == ["INSERT"]  # one statement for all of them, whatever their NULL columns
     refused = [n for n, inbox_id in enumerate(got) if inbox_id is None]
     assert refused == [1, 2, 4, 6]
     kept = [inbox_id for inbox_id in got if inbox_id is not None]
