@@ -8,7 +8,8 @@ seven; on PostgreSQL eight backends, each a round trip and a turn on the cores.
 
 `GroupCommit.receive` is called by each request's thread. The first to arrive while no
 commit is under way commits at once, alone; those that arrive while it commits wait, and the
-first of them then commits all that have gathered in one transaction: one INSERT of every
+first of them, woken before the callers just answered, then commits all that have gathered
+in one transaction: one INSERT of every
 row (`bot.services.inbox.receive_many`), one commit, one fsync. Each caller returns when the
 commit that holds its row has returned (the row is on the disk before its ack, as before)
 with its own answer: its row's id, or None if it repeats an earlier request or one in the
@@ -30,6 +31,7 @@ MAX_BATCH = 64  # rows in one INSERT at most (SQLite allows 32,766 bound values:
 @dataclass
 class _Waiting:
     arrival: inbox.Arrival
+    turn: threading.Event = field(default_factory=threading.Event)  # done, or to commit next
     done: bool = False
     inbox_id: int | None = None
     error: BaseException | None = field(default=None)
@@ -41,7 +43,7 @@ class GroupCommit:
     def __init__(self, db: Database, *, max_batch: int = MAX_BATCH) -> None:
         self._db = db
         self._max_batch = max_batch
-        self._changed = threading.Condition()
+        self._lock = threading.Lock()
         self._queue: list[_Waiting] = []
         self._committing = False
         self.batches = 0  # commits made, for tests and benchmarks
@@ -50,25 +52,34 @@ class GroupCommit:
         """Commit the request's inbox row (with any that arrive meanwhile); its id, or None if
         it repeats one received before. Returns once the row is committed."""
         mine = _Waiting(arrival)
-        with self._changed:
+        with self._lock:
             self._queue.append(mine)
-            while not mine.done and self._committing:
-                self._changed.wait()
+            waits, self._committing = self._committing, True
+        if waits:
+            mine.turn.wait()  # until its row is committed, or it is its turn to commit
             if mine.done:
                 return _answer(mine)
-            # No commit under way: this thread commits its own row and whatever else waits.
-            self._committing = True
+        with self._lock:  # this thread commits its own row and whatever else waits
             self._queue.remove(mine)
             batch = [mine, *self._queue[: self._max_batch - 1]]
             del self._queue[: self._max_batch - 1]
+        following = None
         try:
             self._commit(batch)
         finally:
-            with self._changed:
+            with self._lock:
                 for waiting in batch:
                     waiting.done = True
-                self._committing = False
-                self._changed.notify_all()  # the next waiting thread commits the rest
+                if self._queue:  # the first still waiting commits next (still `_committing`)
+                    following = self._queue[0]
+                else:
+                    self._committing = False
+            # The next committer is woken first, before the callers just answered (who will
+            # want the GIL to send their acks), so that its commit begins at once.
+            if following is not None:
+                following.turn.set()
+            for waiting in batch:
+                waiting.turn.set()
         return _answer(mine)
 
     def _commit(self, batch: list[_Waiting]) -> None:
