@@ -9,12 +9,12 @@ seven; on PostgreSQL eight backends, each a round trip and a turn on the cores.
 `GroupCommit.receive` is called by each request's thread. The first to arrive while no
 commit is under way commits at once, alone; those that arrive while it commits wait, and the
 first of them, woken before the callers just answered, then commits all that have gathered
-in one transaction: one INSERT of every
-row (`bot.services.inbox.receive_many`), one commit, one fsync. Each caller returns when the
-commit that holds its row has returned (the row is on the disk before its ack, as before)
-with its own answer: its row's id, or None if it repeats an earlier request or one in the
-same batch (a repeat refuses only itself). If the commit fails, every caller in it gets
-`NotReceived` (the error chained), and none of its rows is there.
+in one transaction: one INSERT of every row (`bot.services.inbox.receive_many`), one commit,
+one fsync. Each caller returns when the commit that holds its row has returned (the row is
+on the disk before its ack, as before) with its own answer: its row's id, or None if it
+repeats an earlier request or one in the same batch (a repeat refuses only itself). If the
+commit fails, every caller in it gets `NotReceived` (the error chained), and none of its
+rows is there.
 """
 
 from __future__ import annotations
