@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
+from bot.acks import GroupCommit
 from bot.config import Settings
 from bot.db import Database
 from bot.delivery import Delivery, DeliveryWorker, PacedClient, Pacer
@@ -189,6 +190,11 @@ class Runtime:
             clients=self.clients,
             claim_for=timedelta(seconds=self.settings.delivery_lease),
         )
+
+    @cached_property
+    def acks(self) -> GroupCommit:
+        """Commits the inbox rows of requests acked at the same time together (`bot.acks`)."""
+        return GroupCommit(self.db)
 
     @cached_property
     def work_pool(self) -> WorkPool:

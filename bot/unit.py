@@ -4,7 +4,8 @@ A Bolt global middleware (`install`) builds the request's `Unit`: the caller, th
 where the work goes. `listen`, the one place listeners are registered, wraps each listener.
 In the receiving app (the one Slack's HTTP requests reach) the wrapper, in the request's
 thread, writes the request to the inbox (`bot.services.inbox`: one INSERT that also refuses
-a replayed signature, a repeated event and a command sent twice), acks (a command, button,
+a replayed signature, a repeated event and a command sent twice, committed with those of
+concurrent requests by `bot.acks`), acks (a command, button,
 shortcut; Bolt acks events itself once the wrapper returns) and hands the inbox row to the
 transport (`bot.inbox`), so the ack goes back to Slack at once however slow the work. A repeat
 is answered 200 with nothing and runs nothing. In the processing app (where the transport
@@ -80,6 +81,7 @@ class Unit:
         hand_over: Callable[[int], None] | None = None,
         claim: Claim | None = None,
         signature: str | None = None,
+        receive: Callable[[inbox.Arrival], int | None] | None = None,
     ) -> None:
         self.db = db
         self.defaults = settings
@@ -97,6 +99,9 @@ class Unit:
         self.hand_over = hand_over
         self.claim = claim
         self.signature = signature
+        # Receiving: how the request's inbox row is committed (`bot.acks`, with the rows of
+        # concurrent requests); None: in a transaction of its own.
+        self._receive = receive
         self._session: Session | None = None
         self._caller: object = _UNRESOLVED
         self._after: list[Callable[[], object]] = []
@@ -191,8 +196,11 @@ class Unit:
             repeat=repeat,
             slot=self.defaults.repeat_seconds,
         )
+        arrival = inbox.Arrival(item, self.now, handled)
+        if self._receive is not None:
+            return self._receive(arrival)
         with self.db.session() as session:
-            return inbox.receive(session=session, item=item, now=self.now, handled=handled)
+            return inbox.receive_many(session=session, items=[arrival])[0]
 
 
 Listener = Callable[..., Any]
@@ -258,6 +266,7 @@ def install(app: App, runtime: Runtime, transport: Transport | None) -> None:
             hand_over=None if transport is None else transport.hand_over,
             claim=claim if transport is None else None,
             signature=signature if transport is not None else None,
+            receive=None if transport is None else runtime.acks.receive,
         )
         return next()
 

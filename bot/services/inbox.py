@@ -1,7 +1,8 @@
 """The inbox: each request from Slack whose work runs after its ack, written before the ack.
 
-One row per request, inserted in the request's thread before Slack gets its 200 (`receive`,
-a single INSERT). Its unique columns make that insert the only check of repeats:
+One row per request, committed before Slack gets its 200 (`receive`, a single INSERT, or
+`receive_many`, one INSERT for several concurrent requests: `bot.acks`). Its unique columns
+make that insert the only check of repeats:
 
 - `signature`: Slack's request signature. A signature accepted once is refused for good (the
   front door refuses it anyway once its timestamp is five minutes old), in every process,
@@ -36,11 +37,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, insert, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import delete, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from bot.models import InboxItem
@@ -71,40 +74,77 @@ def receive(
     *, session: Session, item: Received, now: datetime, handled: bool = False
 ) -> int | None:
     """Insert the request; its id, or None if it repeats one already received (the same
-    signature, event, or command within a slot: then `session`, which must hold nothing else,
-    is rolled back). `handled`: its work is done before the ack (a form), so only its keys
-    are kept, not its body."""
+    signature, event, or command within a slot). `handled`: its work is done before the ack
+    (a form), so only its keys are kept, not its body. `session` must hold nothing else."""
+    return receive_many(session=session, items=[Arrival(item, now, handled)])[0]
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """One request to insert, as it arrived: what it is, when, and whether its work is done."""
+
+    item: Received
+    now: datetime
+    handled: bool = False
+
+
+def receive_many(*, session: Session, items: Sequence[Arrival]) -> list[int | None]:
+    """Insert several requests in one statement (`bot.acks` gathers concurrent acks into one);
+    each one's id, or None where it repeats one received before or earlier in `items` (only
+    that one is refused). `session` must hold nothing else: on PostgreSQL the statement commits
+    itself (no BEGIN and COMMIT round trips: the rows are committed once it returns); on SQLite
+    the transaction around it begins IMMEDIATE (`bot.db`) and the caller's commit ends it."""
+    rows = [_row(arrival) for arrival in items]
+    postgres = session.get_bind().dialect.name == "postgresql"
+    if postgres:
+        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    # One statement, no savepoint: the ack waits for it. A repeat meets a unique column and is
+    # skipped (DO NOTHING, on every unique column), so RETURNING names only the rows inserted.
+    # Given its rows as parameters, the statement is compiled once and cached, and SQLAlchemy
+    # sends them as one multi-row INSERT ("insertmanyvalues"), not one INSERT each; its NULLs
+    # rendered, or the ORM would send rows with different NULL columns as different INSERTs.
+    statement = (
+        (pg_insert if postgres else sqlite_insert)(InboxItem)
+        .on_conflict_do_nothing()
+        .returning(InboxItem.id, *_KEYS)
+        .execution_options(render_nulls=True)
+    )
+    inserted = session.execute(statement, rows).all()
+    # Which row is whose, by its unique keys: of several arrivals with the same keys only the
+    # first can have been inserted (the rest repeat it). Arrivals with no key at all (none can
+    # be refused) take the ids of keyless rows in turn; each id is only the handle its caller
+    # hands over, so which keyless one gets which does not matter.
+    ids: dict[tuple[object, ...], list[int]] = {}
+    for found in sorted(inserted, key=lambda r: int(r.id)):
+        ids.setdefault(tuple(found[1:]), []).append(int(found.id))
+    out: list[int | None] = []
+    for row in rows:
+        taken = ids.get(tuple(row[key.key] for key in _KEYS))
+        out.append(taken.pop(0) if taken else None)
+    return out
+
+
+_KEYS = (InboxItem.signature, InboxItem.event_id, InboxItem.repeat_even, InboxItem.repeat_odd)
+
+
+def _row(arrival: Arrival) -> dict[str, object]:
+    item, now, handled = arrival.item, arrival.now, arrival.handled
     even = odd = None
     if item.repeat is not None and item.slot > 0:
         slot = int(now.timestamp()) // item.slot
         keys = {n % 2: _slot_key(item.repeat, n) for n in (slot, slot + 1)}
         even, odd = keys[0], keys[1]
-    # One statement, no savepoint: the ack waits for it. A repeat fails on a unique column,
-    # and the session (this insert's own) is rolled back. On PostgreSQL the statement commits
-    # itself (no BEGIN and COMMIT round trips: a committed row once it returns); SQLite's
-    # transaction around it is local and begins IMMEDIATE (`bot.db`).
-    if session.get_bind().dialect.name == "postgresql":
-        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-    try:
-        inserted = session.execute(
-            insert(InboxItem)
-            .values(
-                kind=item.kind[:32],
-                body=None if handled else item.body,
-                signature=item.signature,
-                event_id=item.event_id,
-                repeat_even=even,
-                repeat_odd=odd,
-                received_at=now,
-                attempts=0,
-                handled_at=now if handled else None,
-            )
-            .returning(InboxItem.id)
-        )
-        return int(inserted.scalar_one())
-    except IntegrityError:
-        session.rollback()
-        return None
+    return {
+        "kind": item.kind[:32],
+        "body": None if handled else item.body,
+        "signature": item.signature,
+        "event_id": item.event_id,
+        "repeat_even": even,
+        "repeat_odd": odd,
+        "received_at": now,
+        "attempts": 0,
+        "handled_at": now if handled else None,
+    }
 
 
 def claim(

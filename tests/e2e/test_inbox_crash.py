@@ -41,13 +41,13 @@ if where == "before_ack":
     Unit.receive = held
 elif where == "before_commit":
     from bot.services import inbox
-    insert = inbox.receive
+    insert = inbox.receive_many
     def held(**kwargs):
         got = insert(**kwargs)  # inserted, not yet committed
         marker.write_text(str(got))
         time.sleep(60)
         return got
-    inbox.receive = held
+    inbox.receive_many = held
 elif where == "mid_work":
     from bot.services import questions
     ask = questions.handle

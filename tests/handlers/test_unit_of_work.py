@@ -80,6 +80,23 @@ def test_a_repeated_event_is_answered_once_and_marked_handled(bolt: DispatchedAp
         assert row.handled_at is not None and row.body is None
 
 
+def test_the_inbox_rows_of_received_requests_are_committed_by_the_group_commit(
+    bolt: DispatchedApp,
+) -> None:
+    """Every request's row goes through `runtime.acks`, a repeat included (refused there)."""
+    for retry in (None, 1):
+        bolt.slack.dm(
+            user=OFFICER,
+            channel=bolt.im(OFFICER),
+            text=QUESTION,
+            event_id="Ev0GROUP",
+            retry_num=retry,
+        )
+        bolt.settle()
+    assert bolt.runtime.acks.batches == 2
+    assert count(bolt, InboxItem) == 1
+
+
 def test_a_refusal_is_an_ephemeral_reply_and_nothing_is_kept(
     bolt: DispatchedApp, monkeypatch: pytest.MonkeyPatch
 ) -> None:
