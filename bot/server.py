@@ -93,4 +93,6 @@ class HttpServer:
     def close(self) -> None:
         """Stop serving, and wait until the listening socket is closed."""
         self._stopping.set()
+        if not self._stopped.is_set():
+            self._server.pull_trigger()  # type: ignore[union-attr]  # wakes the loop's select
         self._stopped.wait(timeout=5)
