@@ -2,7 +2,7 @@
 
 A pytest plugin, loaded into the suite's run and every xdist worker:
 
-    SUITE_CPU_DIR=/tmp/cpu .venv/bin/pytest -q -p bench.suite_cpu
+    SUITE_CPU_DIR=/tmp/cpu PYTHONPATH=. .venv/bin/pytest -q -p bench.suite_cpu
     python bench/suite_cpu.py /tmp/cpu        # the tests and modules that took the most
 
 Each worker appends one JSON line a test to `SUITE_CPU_DIR/<pid>.jsonl`: the test's id, its
