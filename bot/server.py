@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import threading
@@ -93,4 +94,8 @@ class HttpServer:
     def close(self) -> None:
         """Stop serving, and wait until the listening socket is closed."""
         self._stopping.set()
+        # Wake the loop's select now rather than at its timeout; a trigger already closed means
+        # the loop saw the flag first and is closing the server itself.
+        with contextlib.suppress(OSError):
+            self._server.pull_trigger()  # type: ignore[union-attr]
         self._stopped.wait(timeout=5)

@@ -13,14 +13,25 @@ from pathlib import Path
 import pytest
 
 from bot.knowledge import KnowledgeBase
-from tests.conftest import KB_DIR, ROOT
+from tests.conftest import KB_DIR, ROOT, sqlite_copy
 
 Console = Callable[[list[str]], str]
 TIMED_FLOWS = Path(__file__).parent.parent / "console" / "timed_flows.txt"
 
 
 @pytest.fixture
-def run_console(tmp_path: Path, kb: KnowledgeBase, encodings_cache: Path) -> Console:
+def console_db(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The console's database, where `_run` points it: a copy of one migrated once a run, so
+    each console does not import Alembic and run every migration (a second of its start)."""
+    into = tmp_path / "console.db"
+    sqlite_copy(tmp_path_factory, "migrated", lambda db: None, into).dispose()
+    return into
+
+
+@pytest.fixture
+def run_console(
+    tmp_path: Path, kb: KnowledgeBase, encodings_cache: Path, console_db: Path
+) -> Console:
     """Plays lines in `champbot console`, reading the run's encodings cache (the `kb` fixture
     fills it) rather than encoding the knowledge base again."""
 
@@ -32,7 +43,7 @@ def run_console(tmp_path: Path, kb: KnowledgeBase, encodings_cache: Path) -> Con
 
 @pytest.fixture
 def run_console_err(
-    tmp_path: Path, kb: KnowledgeBase, encodings_cache: Path
+    tmp_path: Path, kb: KnowledgeBase, encodings_cache: Path, console_db: Path
 ) -> Callable[[list[str]], tuple[str, str]]:
     """Like `run_console`, with what the console wrote to stderr too."""
 
@@ -49,7 +60,7 @@ def _run(tmp_path: Path, encodings: Path, lines: list[str], **extra: str) -> tup
         "PATH": os.environ.get("PATH", ""),
         "HOME": str(tmp_path),
         "PYTHONPATH": str(ROOT),
-        "DATABASE_URL": f"sqlite:///{tmp_path}/console.db",
+        "DATABASE_URL": f"sqlite:///{tmp_path}/console.db",  # see `console_db`
         "CHAMPBOT_KB_DIR": str(KB_DIR),
         "CHAMPBOT_CACHE_DIR": str(encodings),
         **extra,
@@ -121,7 +132,7 @@ def test_a_lead_broadcasts_and_a_champion_acknowledges(run_console: Console) -> 
 
 
 def test_the_timed_flows_script_plays_a_timeout_an_escalation_and_a_scheduled_broadcast(
-    tmp_path: Path, kb: KnowledgeBase, encodings_cache: Path
+    tmp_path: Path, kb: KnowledgeBase, encodings_cache: Path, console_db: Path
 ) -> None:
     lines = TIMED_FLOWS.read_text().splitlines()
     out, _ = _run(tmp_path, encodings_cache, lines, CHAMPBOT_OFFER_TIMEOUT="900")

@@ -23,8 +23,11 @@ from bot.runtime import load_knowledge
 KB_DIR = Path(__file__).resolve().parents[2] / "knowledge"
 
 MODEL = enc.model_files()
+# A condition in words is evaluated when a test marked with it is set up, not when the module
+# is collected: loading the encoder here cost every xdist worker a model load and rewrite
+# (about a CPU-second) before the run's shared encodings cache (tests/conftest.py) existed.
 needs_model = pytest.mark.skipif(
-    MODEL is None or enc.shared_encoder() is None,
+    "MODEL is None or enc.shared_encoder() is None",
     reason=f"the sentence model is not installed ({enc.INSTALL})",
 )
 

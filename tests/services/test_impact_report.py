@@ -67,6 +67,14 @@ def _report(
     return html, pdf
 
 
+@pytest.fixture(scope="module")
+def year_report(year: Database, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """The year's report with the default options, as HTML and PDF, made once for the tests
+    that only read it (each rendering is a second or two of WeasyPrint)."""
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        return _report(year, tmp_path_factory.mktemp("year-report"), monkeypatch)
+
+
 class _Text(HTMLParser):
     """The page's text by element: headings, table cells, everything."""
 
@@ -103,9 +111,9 @@ def _parsed(html: Path) -> _Text:
 
 
 def test_the_pdf_shows_the_title_period_every_heading_and_chart(
-    year: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    year_report: tuple[Path, Path], tmp_path: Path
 ) -> None:
-    _, pdf = _report(year, tmp_path, monkeypatch)
+    _, pdf = year_report
     assert pdf.read_bytes().startswith(b"%PDF-")
     pages = read_pdf(pdf, tmp_path / "pages")
     assert TITLE in pages[0] and PERIOD in pages[0]
@@ -118,11 +126,11 @@ def test_the_pdf_shows_the_title_period_every_heading_and_chart(
 
 
 def test_the_html_stands_alone_and_prints_the_same(
-    year: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    year_report: tuple[Path, Path], tmp_path: Path
 ) -> None:
     from weasyprint import HTML
 
-    html, _ = _report(year, tmp_path, monkeypatch)
+    html, _ = year_report
     page = _parsed(html)
     assert [normal(t) for tag, t in page.headings if tag == "h1"] == [TITLE]
     assert [normal(t) for tag, t in page.headings if tag == "h2"] == HEADINGS
@@ -138,12 +146,10 @@ def test_the_html_stands_alone_and_prints_the_same(
         assert heading in text
 
 
-def test_no_free_text_reaches_the_report(
-    year: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_no_free_text_reaches_the_report(year_report: tuple[Path, Path]) -> None:
     from bench.seeding import TEXTS
 
-    html, _ = _report(year, tmp_path, monkeypatch)
+    html, _ = year_report
     text = normal(" ".join(_parsed(html).all))
     assert normal(OUTCOME_TEXT) not in text
     for asked in (t for texts in TEXTS.values() for t in texts):
