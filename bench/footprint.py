@@ -13,7 +13,8 @@ load does not inflate); the resident size (VmRSS, its peak VmHWM, and the privat
 from /proc/PID/smaps_rollup) is read from /proc once the server has answered questions by DM,
 so the model has run, and the worker's also at start. PSS adds the two processes' proportional
 sizes (a page they share counts half to each). Prints one Markdown row per run and mode, then
-the medians.
+the medians. The worker's RSS is read at start, after 20 questions and after `--questions`
+(500 by default, the evaluation set's questions in turn).
 """
 
 from __future__ import annotations
@@ -34,14 +35,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.emulator import SlackEmulator  # noqa: E402
+from bot.knowledge.evalset import load_eval_set  # noqa: E402
 from bot.slack_requests import SlackSender  # noqa: E402
 
-QUESTIONS = [
-    "whats the difference between stalking and harassment",
-    "how many people get stalked in their lifetime",
-    "who can apply for an spo",
-    "what does FOUR stand for",
-]
+# The evaluation set's questions, in its order: distinct wordings, so the model meets many
+# of its vocabulary's words (its embedding table is read where their tokens fall).
+QUESTIONS = [q.q for q in load_eval_set(ROOT / "knowledge" / "eval" / "questions.yaml")]
+USERS = [f"UBENCH{i:02d}" for i in range(50)]
 CHAMPBOT = Path(sys.executable).with_name("champbot")
 
 
@@ -84,7 +84,12 @@ def _cpu_seconds(pid: int) -> float:
 
 
 def run_once(
-    emu: SlackEmulator, cache: Path, database: Path, semantic: bool, tree: Path | None = None
+    emu: SlackEmulator,
+    cache: Path,
+    database: Path,
+    semantic: bool,
+    tree: Path | None = None,
+    questions: int = 500,
 ) -> dict[str, float]:
     port = _free_port()
     env = {
@@ -128,13 +133,18 @@ def run_once(
         worker_cpu = _cpu_seconds(workers[0])
         worker_ready = _status(workers[0])["VmRSS"] / 1024
         sender = SlackSender(f"http://127.0.0.1:{port}/slack/events", "bench-secret")
-        channel = emu.im_channel("UBENCH")
+        # from many officers in turn: each DM channel takes about a post a second (the pacer)
+        channels = [(user, emu.im_channel(user)) for user in USERS]
         posted = threading.Semaphore(0)
         emu.on_call(lambda call: posted.release() if call.method == "chat.postMessage" else None)
-        for text in QUESTIONS * 5:
-            sender.dm(user="UBENCH", channel=channel, text=text)
+        after: dict[int, dict[str, int]] = {}
+        for n in range(1, questions + 1):
+            user, channel = channels[n % len(channels)]
+            sender.dm(user=user, channel=channel, text=QUESTIONS[(n - 1) % len(QUESTIONS)])
             if not posted.acquire(timeout=30):
                 raise RuntimeError("no answer within 30 s")
+            if n == 20:
+                after[20] = _status(workers[0])
         web = _status(process.pid)
         worker = _status(workers[0])
         return {
@@ -145,6 +155,7 @@ def run_once(
             "hwm": web["VmHWM"] / 1024,
             "uss": web["USS"] / 1024,
             "worker ready rss": worker_ready,
+            "worker rss 20": after.get(20, worker)["VmRSS"] / 1024,
             "worker rss": worker["VmRSS"] / 1024,
             "worker hwm": worker["VmHWM"] / 1024,
             "worker uss": worker["USS"] / 1024,
@@ -164,7 +175,8 @@ COLUMNS = {
     "hwm": "web peak RSS",
     "uss": "web USS",
     "worker ready rss": "worker RSS at start",
-    "worker rss": "worker RSS",
+    "worker rss 20": "worker RSS after 20 questions",
+    "worker rss": "worker RSS after all",
     "worker hwm": "worker peak RSS",
     "worker uss": "worker USS",
     "pss": "PSS of both",
@@ -182,6 +194,12 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("--runs", type=int, default=5)
     p.add_argument(
+        "--questions", type=int, default=500, help="questions asked by DM before the last RSS"
+    )
+    p.add_argument(
+        "--mode", action="append", help="only this mode, e.g. 'model, warm cache' (repeatable)"
+    )
+    p.add_argument(
         "--baseline-tree",
         type=Path,
         help="a checkout of an earlier version (git archive REV | tar -x -C DIR), run as a "
@@ -190,19 +208,29 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     emu = SlackEmulator(token="xoxb-bench")
     emu.start()
-    emu.add_user("UBENCH", name="bench", real_name="Bench", tz="Europe/London")
+    for user in USERS:
+        emu.add_user(user, name=user.lower(), real_name=user, tz="Europe/London")
     modes = ["model, cold cache", "model, warm cache", "words only"]
     if args.baseline_tree:
         modes += ["baseline, cold cache", "baseline, warm cache"]
+    if args.mode:
+        modes = [m for m in modes if m in args.mode]
     results: dict[str, list[dict[str, float]]] = {m: [] for m in modes}
     print(f"| run | mode | {' | '.join(HEADINGS)} |\n|{' --- |' * (len(HEADINGS) + 2)}")
     try:
         for run in range(1, args.runs + 1):
             with tempfile.TemporaryDirectory() as tmp:
-                cache, database = Path(tmp) / "cache", Path(tmp) / "bench.db"
+                database = Path(tmp) / "bench.db"
+                primed: set[str] = set()
                 for mode in modes:  # the modes take turns, so background load falls on all
-                    tree = args.baseline_tree if mode.startswith("baseline") else None
-                    r = run_once(emu, cache, database, mode != "words only", tree)
+                    version = "baseline" if mode.startswith("baseline") else "branch"
+                    tree = args.baseline_tree if version == "baseline" else None
+                    cache = Path(tmp) / f"cache-{version}"  # each version's own
+                    if mode.endswith("warm cache") and version not in primed:
+                        # no cold start before it in this run: one start, not counted, fills it
+                        run_once(emu, cache, database, True, tree, 0)
+                    primed.add(version)
+                    r = run_once(emu, cache, database, mode != "words only", tree, args.questions)
                     results[mode].append(r)
                     print(f"| {run} | {mode} | {_cells(r)} |")
                     sys.stdout.flush()
