@@ -53,16 +53,19 @@ class TypoCorrector:
         self.long_word = long_word
         self.max_candidates = max_candidates
         self._frequencies = dict(frequencies)
-        deletes: dict[str, list[str]] = {}
+        # Kept compact (the index is most of a words-only knowledge base's memory): nine keys
+        # in ten lead to one word, kept as the word itself, the others to a tuple, in order.
+        self._deletes: dict[str, str | tuple[str, ...]] = {}
         for word in self._frequencies:
             if len(word) >= min_length - 1:
                 for key in (word, *_deletions(word, 2)):
-                    deletes.setdefault(key, []).append(word)
-        # Kept compact (the index is most of a words-only knowledge base's memory): nine keys
-        # in ten lead to one word, kept as the word itself, the others to a tuple, in order.
-        self._deletes: dict[str, str | tuple[str, ...]] = {
-            key: words[0] if len(words) == 1 else tuple(words) for key, words in deletes.items()
-        }
+                    found = self._deletes.get(key)
+                    if found is None:
+                        self._deletes[key] = word
+                    elif isinstance(found, str):
+                        self._deletes[key] = (found, word)
+                    else:
+                        self._deletes[key] = (*found, word)
 
     def _candidates(self, key: str) -> tuple[str, ...]:
         found = self._deletes.get(key, ())
