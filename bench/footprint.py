@@ -8,7 +8,8 @@ and with `--baseline-tree` an earlier version of the code in the same way.
 `serve` is two processes: the web process, which acks and hands each request over, and its
 worker, which answers the questions and so is the one that loads the sentence model. Each is
 measured: start is the time from launching `serve` to `GET /healthz` answering (which waits
-for the worker), and the CPU time each process used until then (the figure a shared machine's
+for the worker), when the worker process was launched (after the web process, in the
+kernel's clock ticks), and the CPU time each process used until then (the figure a shared machine's
 load does not inflate); the resident size (VmRSS, its peak VmHWM, and the private pages, USS,
 from /proc/PID/smaps_rollup) is read from /proc once the server has answered questions by DM,
 so the model has run, and the worker's also at start. PSS adds the two processes' proportional
@@ -77,6 +78,12 @@ def _children(pid: int) -> list[int]:
     return found
 
 
+def _started(pid: int) -> float:
+    # starttime, field 22 of /proc/PID/stat, in clock ticks since boot
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[19]) / os.sysconf("SC_CLK_TCK")
+
+
 def _cpu_seconds(pid: int) -> float:
     # utime and stime, fields 14 and 15 of /proc/PID/stat, in clock ticks
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -131,6 +138,7 @@ def run_once(
         if len(workers) != 1:
             raise RuntimeError(f"expected one worker process, found {len(workers)}")
         worker_cpu = _cpu_seconds(workers[0])
+        launched = _started(workers[0]) - _started(process.pid)
         worker_ready = _status(workers[0])["VmRSS"] / 1024
         sender = SlackSender(f"http://127.0.0.1:{port}/slack/events", "bench-secret")
         # from many officers in turn: each DM channel takes about a post a second (the pacer)
@@ -151,6 +159,7 @@ def run_once(
             "start": ready,
             "cpu": cpu,
             "worker cpu": worker_cpu,
+            "launched": launched,
             "rss": web["VmRSS"] / 1024,
             "hwm": web["VmHWM"] / 1024,
             "uss": web["USS"] / 1024,
@@ -171,6 +180,7 @@ COLUMNS = {
     "start": "start s",
     "cpu": "start CPU s (web)",
     "worker cpu": "start CPU s (worker)",
+    "launched": "worker launched after s",
     "rss": "web RSS",
     "hwm": "web peak RSS",
     "uss": "web USS",
@@ -186,7 +196,7 @@ HEADINGS = list(COLUMNS.values())
 
 def _cells(r: dict[str, float]) -> str:
     return " | ".join(
-        f"{r[k]:.2f}" if k in ("start", "cpu", "worker cpu") else f"{r[k]:.0f}" for k in COLUMNS
+        f"{r[k]:.2f}" if k in ("start", "cpu", "worker cpu", "launched") else f"{r[k]:.0f}" for k in COLUMNS
     )
 
 
