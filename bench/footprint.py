@@ -192,12 +192,11 @@ COLUMNS = {
     "pss": "PSS of both",
 }
 HEADINGS = list(COLUMNS.values())
+SECONDS = ("start", "cpu", "worker cpu", "launched")
 
 
 def _cells(r: dict[str, float]) -> str:
-    return " | ".join(
-        f"{r[k]:.2f}" if k in ("start", "cpu", "worker cpu", "launched") else f"{r[k]:.0f}" for k in COLUMNS
-    )
+    return " | ".join(f"{r[k]:.2f}" if k in SECONDS else f"{r[k]:.0f}" for k in COLUMNS)
 
 
 def main(argv: list[str] | None = None) -> int:
