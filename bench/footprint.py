@@ -117,6 +117,10 @@ def run_once(
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
+        # the worker is `python -m bot worker`, which finds `bot` in its working directory
+        # before PYTHONPATH: run in the tree measured, or an earlier version's web process
+        # would start this version's worker
+        cwd=str(tree or ROOT),
     )
     try:
         deadline = started + 600
