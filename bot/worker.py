@@ -7,9 +7,9 @@ The socket carries one line per message: `i<id>` an inbox row to work on, `o<id>
 outbox rows a form wrote in the web process, to deliver; and first, to a worker started with
 `--after-schema` (as `serve` starts it, before its own imports), `schema` once the web process
 has checked the database. Nothing else crosses it: the work reads the request from the
-database. The worker stops when the socket closes (the web process
-stopped or died), after finishing what it had started; the web process starts a new worker if
-its worker dies, and whatever was sent to a dead one is taken by the new one's sweep.
+database. The worker stops when the socket closes (the web process stopped or died), after
+finishing what it had started; the web process starts a new worker if its worker dies, and
+whatever was sent to a dead one is taken by the new one's sweep.
 """
 
 from __future__ import annotations
@@ -41,13 +41,13 @@ log = logging.getLogger(__name__)
 # on a machine shared with other busy processes, a high value starves the answers instead).
 NICENESS = 2
 RESTART_AFTER = 1.0  # seconds before a dead worker is started again
+SCHEMA_CHECKED = "schema"  # the first line to a worker started with --after-schema
 # glibc's allocator in the worker (an operator's own setting of either wins). Each question
 # has ONNX Runtime allocate and free buffers of a few hundred kB; by default glibc raises its
 # threshold for mapping a block of its own to the largest such block freed, so they come from
 # the heap, and the heap's free pages between live blocks are never given back: the worker
 # grew by about 20 MB over 500 questions. A fixed threshold maps them and unmaps them on free
 # (and stops the raising); two arenas, not eight per core, for the work pool's threads.
-SCHEMA_CHECKED = "schema"  # the first line to a worker started with --after-schema
 ALLOCATOR = {"MALLOC_MMAP_THRESHOLD_": "131072", "MALLOC_ARENA_MAX": "2"}
 
 
