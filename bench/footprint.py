@@ -8,12 +8,14 @@ and with `--baseline-tree` an earlier version of the code in the same way.
 `serve` is two processes: the web process, which acks and hands each request over, and its
 worker, which answers the questions and so is the one that loads the sentence model. Each is
 measured: start is the time from launching `serve` to `GET /healthz` answering (which waits
-for the worker), and the CPU time each process used until then (the figure a shared machine's
+for the worker), when the worker process was launched (after the web process, in the
+kernel's clock ticks), and the CPU time each process used until then (the figure a shared machine's
 load does not inflate); the resident size (VmRSS, its peak VmHWM, and the private pages, USS,
 from /proc/PID/smaps_rollup) is read from /proc once the server has answered questions by DM,
 so the model has run, and the worker's also at start. PSS adds the two processes' proportional
 sizes (a page they share counts half to each). Prints one Markdown row per run and mode, then
-the medians.
+the medians. The worker's RSS is read at start, after 20 questions and after `--questions`
+(500 by default, the evaluation set's questions in turn).
 """
 
 from __future__ import annotations
@@ -34,14 +36,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.emulator import SlackEmulator  # noqa: E402
+from bot.knowledge.evalset import load_eval_set  # noqa: E402
 from bot.slack_requests import SlackSender  # noqa: E402
 
-QUESTIONS = [
-    "whats the difference between stalking and harassment",
-    "how many people get stalked in their lifetime",
-    "who can apply for an spo",
-    "what does FOUR stand for",
-]
+# The evaluation set's questions, in its order: distinct wordings, so the model meets many
+# of its vocabulary's words (its embedding table is read where their tokens fall).
+QUESTIONS = [q.q for q in load_eval_set(ROOT / "knowledge" / "eval" / "questions.yaml")]
+USERS = [f"UBENCH{i:02d}" for i in range(50)]
 CHAMPBOT = Path(sys.executable).with_name("champbot")
 
 
@@ -77,6 +78,12 @@ def _children(pid: int) -> list[int]:
     return found
 
 
+def _started(pid: int) -> float:
+    # starttime, field 22 of /proc/PID/stat, in clock ticks since boot
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[19]) / os.sysconf("SC_CLK_TCK")
+
+
 def _cpu_seconds(pid: int) -> float:
     # utime and stime, fields 14 and 15 of /proc/PID/stat, in clock ticks
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -84,7 +91,12 @@ def _cpu_seconds(pid: int) -> float:
 
 
 def run_once(
-    emu: SlackEmulator, cache: Path, database: Path, semantic: bool, tree: Path | None = None
+    emu: SlackEmulator,
+    cache: Path,
+    database: Path,
+    semantic: bool,
+    tree: Path | None = None,
+    questions: int = 500,
 ) -> dict[str, float]:
     port = _free_port()
     env = {
@@ -105,6 +117,10 @@ def run_once(
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
+        # the worker is `python -m bot worker`, which finds `bot` in its working directory
+        # before PYTHONPATH: run in the tree measured, or an earlier version's web process
+        # would start this version's worker
+        cwd=str(tree or ROOT),
     )
     try:
         deadline = started + 600
@@ -126,25 +142,33 @@ def run_once(
         if len(workers) != 1:
             raise RuntimeError(f"expected one worker process, found {len(workers)}")
         worker_cpu = _cpu_seconds(workers[0])
+        launched = _started(workers[0]) - _started(process.pid)
         worker_ready = _status(workers[0])["VmRSS"] / 1024
         sender = SlackSender(f"http://127.0.0.1:{port}/slack/events", "bench-secret")
-        channel = emu.im_channel("UBENCH")
+        # from many officers in turn: each DM channel takes about a post a second (the pacer)
+        channels = [(user, emu.im_channel(user)) for user in USERS]
         posted = threading.Semaphore(0)
         emu.on_call(lambda call: posted.release() if call.method == "chat.postMessage" else None)
-        for text in QUESTIONS * 5:
-            sender.dm(user="UBENCH", channel=channel, text=text)
+        after: dict[int, dict[str, int]] = {}
+        for n in range(1, questions + 1):
+            user, channel = channels[n % len(channels)]
+            sender.dm(user=user, channel=channel, text=QUESTIONS[(n - 1) % len(QUESTIONS)])
             if not posted.acquire(timeout=30):
                 raise RuntimeError("no answer within 30 s")
+            if n == 20:
+                after[20] = _status(workers[0])
         web = _status(process.pid)
         worker = _status(workers[0])
         return {
             "start": ready,
             "cpu": cpu,
             "worker cpu": worker_cpu,
+            "launched": launched,
             "rss": web["VmRSS"] / 1024,
             "hwm": web["VmHWM"] / 1024,
             "uss": web["USS"] / 1024,
             "worker ready rss": worker_ready,
+            "worker rss 20": after.get(20, worker)["VmRSS"] / 1024,
             "worker rss": worker["VmRSS"] / 1024,
             "worker hwm": worker["VmHWM"] / 1024,
             "worker uss": worker["USS"] / 1024,
@@ -160,27 +184,34 @@ COLUMNS = {
     "start": "start s",
     "cpu": "start CPU s (web)",
     "worker cpu": "start CPU s (worker)",
+    "launched": "worker launched after s",
     "rss": "web RSS",
     "hwm": "web peak RSS",
     "uss": "web USS",
     "worker ready rss": "worker RSS at start",
-    "worker rss": "worker RSS",
+    "worker rss 20": "worker RSS after 20 questions",
+    "worker rss": "worker RSS after all",
     "worker hwm": "worker peak RSS",
     "worker uss": "worker USS",
     "pss": "PSS of both",
 }
 HEADINGS = list(COLUMNS.values())
+SECONDS = ("start", "cpu", "worker cpu", "launched")
 
 
 def _cells(r: dict[str, float]) -> str:
-    return " | ".join(
-        f"{r[k]:.2f}" if k in ("start", "cpu", "worker cpu") else f"{r[k]:.0f}" for k in COLUMNS
-    )
+    return " | ".join(f"{r[k]:.2f}" if k in SECONDS else f"{r[k]:.0f}" for k in COLUMNS)
 
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("--runs", type=int, default=5)
+    p.add_argument(
+        "--questions", type=int, default=500, help="questions asked by DM before the last RSS"
+    )
+    p.add_argument(
+        "--mode", action="append", help="only this mode, e.g. 'model, warm cache' (repeatable)"
+    )
     p.add_argument(
         "--baseline-tree",
         type=Path,
@@ -190,19 +221,29 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     emu = SlackEmulator(token="xoxb-bench")
     emu.start()
-    emu.add_user("UBENCH", name="bench", real_name="Bench", tz="Europe/London")
+    for user in USERS:
+        emu.add_user(user, name=user.lower(), real_name=user, tz="Europe/London")
     modes = ["model, cold cache", "model, warm cache", "words only"]
     if args.baseline_tree:
         modes += ["baseline, cold cache", "baseline, warm cache"]
+    if args.mode:
+        modes = [m for m in modes if m in args.mode]
     results: dict[str, list[dict[str, float]]] = {m: [] for m in modes}
     print(f"| run | mode | {' | '.join(HEADINGS)} |\n|{' --- |' * (len(HEADINGS) + 2)}")
     try:
         for run in range(1, args.runs + 1):
             with tempfile.TemporaryDirectory() as tmp:
-                cache, database = Path(tmp) / "cache", Path(tmp) / "bench.db"
+                database = Path(tmp) / "bench.db"
+                primed: set[str] = set()
                 for mode in modes:  # the modes take turns, so background load falls on all
-                    tree = args.baseline_tree if mode.startswith("baseline") else None
-                    r = run_once(emu, cache, database, mode != "words only", tree)
+                    version = "baseline" if mode.startswith("baseline") else "branch"
+                    tree = args.baseline_tree if version == "baseline" else None
+                    cache = Path(tmp) / f"cache-{version}"  # each version's own
+                    if mode.endswith("warm cache") and version not in primed:
+                        # no cold start before it in this run: one start, not counted, fills it
+                        run_once(emu, cache, database, True, tree, 0)
+                    primed.add(version)
+                    r = run_once(emu, cache, database, mode != "words only", tree, args.questions)
                     results[mode].append(r)
                     print(f"| {run} | {mode} | {_cells(r)} |")
                     sys.stdout.flush()

@@ -10,13 +10,17 @@ import threading
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from bot.cli_national import with_national
-from bot.cli_serve import cmd_clock, cmd_serve, cmd_socket, cmd_worker
+# Only what `serve` needs to start its worker process is imported here: the database, the
+# models and the commands' own modules are imported by the commands, so that the worker
+# starts before the web process spends most of a second importing them (`early_worker`).
+from bot.cli_serve import cmd_clock, cmd_serve, cmd_socket, cmd_worker, early_worker
 from bot.config import ConfigError, Settings
-from bot.db import Database, SchemaOutOfDate
-from bot.models import Role
-from bot.tenancy import Workspace
+
+if TYPE_CHECKING:
+    from bot.db import Database
+    from bot.tenancy import Workspace
 
 log = logging.getLogger("champbot")
 
@@ -47,6 +51,8 @@ def _logging(settings: Settings) -> None:
 
 
 def cmd_db(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.db import Database
+
     db = Database(settings.database_url)
     before = db.current_revision()
     db.upgrade()
@@ -64,6 +70,8 @@ def _workspace(db: Database, args: argparse.Namespace) -> Workspace:
 
 
 def cmd_roster(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.db import Database
+    from bot.models import Role
     from bot.services import ServiceError, roster
 
     db = Database(settings.database_url)
@@ -208,6 +216,7 @@ def cmd_console(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.db import Database
     from bot.knowledge.entries import KnowledgeError, load_entries
     from bot.report import ReportError, period_of, write_report
 
@@ -247,25 +256,25 @@ def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
 
 def parser() -> argparse.ArgumentParser:
     """The argument parser for every subcommand."""
+    from bot.cli_national import with_national
+    from bot.cli_serve import serve_arguments
+    from bot.models import Role
+
     p = argparse.ArgumentParser(prog="champbot", description=__doc__)
     sub = p.add_subparsers(dest="cmd", required=True)
 
     s = sub.add_parser("serve", help="run the HTTP app")
-    s.add_argument("--port", type=int)
-    s.add_argument("--host", default="0.0.0.0")
-    s.add_argument(
-        "--no-scheduler", action="store_true", help="leave the sweeps to `champbot clock`"
-    )
-    s.add_argument(
-        "--no-worker",
-        action="store_true",
-        help="run the work after each ack in this process instead of a worker process",
-    )
+    serve_arguments(s)
     s.set_defaults(func=cmd_serve)
 
     s = sub.add_parser("worker", help="(started by `serve`) run the work after the acks")
     s.add_argument("--fd", type=int, required=True, help="the socket `serve` passed down")
     s.add_argument("--scheduler", action="store_true", help="run the clock's jobs too")
+    s.add_argument(
+        "--after-schema",
+        action="store_true",
+        help="open the database only once `serve` says it has checked the schema",
+    )
     s.set_defaults(func=cmd_worker)
 
     s = sub.add_parser("socket", help="run over Socket Mode (no public URL needed)")
@@ -354,16 +363,27 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; operator errors are one line on stderr, never a traceback."""
-    args = parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    # `serve`'s worker starts first, and loads the model while this process imports the app
+    worker = early_worker(argv)
     try:
-        settings = Settings.from_env()
-        _logging(settings)
-        return int(args.func(settings, args))
-    except (ConfigError, SchemaOutOfDate, CliError) as exc:
-        print(f"champbot: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        return 130
+        args = parser().parse_args(argv)
+        from bot.db import SchemaOutOfDate
+
+        try:
+            settings = Settings.from_env()
+            _logging(settings)
+            if worker is not None:
+                args.worker, worker = worker, None  # `cmd_serve` stops it
+            return int(args.func(settings, args))
+        except (ConfigError, SchemaOutOfDate, CliError) as exc:
+            print(f"champbot: {exc}", file=sys.stderr)
+            return 2
+        except KeyboardInterrupt:
+            return 130
+    finally:
+        if worker is not None:  # the command never started (a wrong argument)
+            worker.close()
 
 
 if __name__ == "__main__":

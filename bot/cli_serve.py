@@ -7,16 +7,63 @@ import argparse
 import contextlib
 import dataclasses
 import logging
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from bot.config import Settings
+from bot.config import ConfigError, Settings
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
+    from bot.worker import WorkerProcess
 
 log = logging.getLogger("champbot")
 
-__all__ = ["cmd_clock", "cmd_serve", "cmd_socket", "cmd_worker"]
+__all__ = [
+    "cmd_clock",
+    "cmd_serve",
+    "cmd_socket",
+    "cmd_worker",
+    "early_worker",
+    "serve_arguments",
+]
+
+
+def serve_arguments(s: argparse.ArgumentParser) -> None:
+    """The options of `champbot serve`."""
+    s.add_argument("--port", type=int)
+    s.add_argument("--host", default="0.0.0.0")
+    s.add_argument(
+        "--no-scheduler", action="store_true", help="leave the sweeps to `champbot clock`"
+    )
+    s.add_argument(
+        "--no-worker",
+        action="store_true",
+        help="run the work after each ack in this process instead of a worker process",
+    )
+
+
+def early_worker(argv: Sequence[str]) -> WorkerProcess | None:
+    """For `champbot serve` (with a worker): its worker process, started before the web
+    process imports its app and opens the database, so that the two start side by side (each
+    takes most of a second of CPU to import and load: on two cores, the start is the longer
+    of them rather than their sum). The worker loads the sentence model and the entries, then
+    waits for `WorkerProcess.schema_checked` before it opens the database, which the web process
+    checks (and on SQLite upgrades) first, alone. None for any other command, or when the
+    options or settings are wrong: the command line then says what is wrong, as before."""
+    if list(argv[:1]) != ["serve"]:
+        return None
+    options = argparse.ArgumentParser(add_help=False, exit_on_error=False)
+    serve_arguments(options)
+    try:
+        args, extra = options.parse_known_args(list(argv[1:]))
+        Settings.from_env().require_http()
+    except (argparse.ArgumentError, ConfigError):
+        return None
+    if extra or args.no_worker:
+        return None
+    from bot.worker import WorkerProcess
+
+    return WorkerProcess(scheduler=not args.no_scheduler, schema_checked=False)
 
 
 def _runtime(settings: Settings) -> Runtime:
@@ -26,21 +73,27 @@ def _runtime(settings: Settings) -> Runtime:
 
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.app import create_app, local_processor
-    from bot.server import HttpServer, wsgi_app
-    from bot.worker import WorkerProcess
-
-    settings.require_http()
-    if not args.no_worker:
-        # Questions are answered in the worker, which loads the sentence model; this process
-        # only acks and hands over, so it keeps the entries and not the model (75 MB).
-        settings = dataclasses.replace(settings, semantic=False)
-    runtime = _runtime(settings)
     # The work after each ack runs in a worker process of its own (with the clock's jobs),
-    # unless --no-worker keeps it in this one.
-    worker = None if args.no_worker else WorkerProcess(scheduler=not args.no_scheduler)
-    scheduler = sweeper = None
+    # unless --no-worker keeps it in this one; `main` has started it already (`early_worker`).
+    worker: WorkerProcess | None = getattr(args, "worker", None)
+    runtime = scheduler = sweeper = None
     try:  # from here on, whatever fails stops the worker too: none is left sweeping alone
+        from bot.app import create_app, local_processor
+        from bot.runtime import Runtime
+        from bot.server import HttpServer, wsgi_app
+        from bot.worker import WorkerProcess
+
+        settings.require_http()
+        if not args.no_worker:
+            # Questions are answered in the worker, which loads the sentence model; this
+            # process only acks and hands over, so it keeps the entries and not the model.
+            settings = dataclasses.replace(settings, semantic=False)
+            if worker is None:
+                worker = WorkerProcess(scheduler=not args.no_scheduler, schema_checked=False)
+        # the database checked (on SQLite, upgraded) here first, then the worker opens it
+        runtime = Runtime.from_settings(
+            settings, schema_checked=worker.schema_checked if worker else None
+        )
         app = create_app(runtime, transport=worker.transport if worker else None)
         port = args.port if args.port is not None else settings.port
         ready = (lambda: worker.ready) if worker is not None else None
@@ -63,14 +116,17 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
             sweeper.close()
         if scheduler is not None:
             scheduler.shutdown(wait=False)
-        runtime.close()
+        if runtime is not None:
+            runtime.close()
     return 0
 
 
 def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
     from bot.worker import run_worker
 
-    return run_worker(settings, fd=args.fd, scheduler=args.scheduler)
+    return run_worker(
+        settings, fd=args.fd, scheduler=args.scheduler, after_schema=args.after_schema
+    )
 
 
 def cmd_socket(settings: Settings, args: argparse.Namespace) -> int:

@@ -237,10 +237,15 @@ class Runtime:
             self.worker.close()
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> Runtime:
-        """Open the database (creating or upgrading SQLite) and load the knowledge base."""
+    def from_settings(
+        cls, settings: Settings, *, schema_checked: Callable[[], None] | None = None
+    ) -> Runtime:
+        """Open the database (creating or upgrading SQLite) and load the knowledge base;
+        `schema_checked` is called between the two."""
         db = Database(settings.database_url)
         db.ensure_schema()
+        if schema_checked is not None:
+            schema_checked()
         return cls(settings=settings, db=db, kb=load_knowledge(settings))
 
 

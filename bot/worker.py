@@ -4,15 +4,18 @@ lower CPU priority) claims the row and runs its work through the processing app,
 the inbox for rows a crash left. The clock's jobs run here too, off the web process.
 
 The socket carries one line per message: `i<id>` an inbox row to work on, `o<id>,<id>,…`
-outbox rows a form wrote in the web process, to deliver. Nothing else crosses it: the work
-reads the request from the database. The worker stops when the socket closes (the web process
-stopped or died), after finishing what it had started; the web process starts a new worker if
-its worker dies, and whatever was sent to a dead one is taken by the new one's sweep.
+outbox rows a form wrote in the web process, to deliver; and first, to a worker started with
+`--after-schema` (as `serve` starts it, before its own imports), `schema` once the web process
+has checked the database. Nothing else crosses it: the work reads the request from the
+database. The worker stops when the socket closes (the web process stopped or died), after
+finishing what it had started; the web process starts a new worker if its worker dies, and
+whatever was sent to a dead one is taken by the new one's sweep.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import functools
 import logging
 import os
@@ -25,10 +28,11 @@ from collections import deque
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
-from bot.config import Settings
-from bot.inbox import Processor, Sweeper, Transport
-
+# Nothing heavy at import: `champbot serve` starts its worker with this module before it
+# imports the app (`bot.cli_serve.early_worker`).
 if TYPE_CHECKING:
+    from bot.config import Settings
+    from bot.inbox import Processor
     from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -37,15 +41,27 @@ log = logging.getLogger(__name__)
 # on a machine shared with other busy processes, a high value starves the answers instead).
 NICENESS = 2
 RESTART_AFTER = 1.0  # seconds before a dead worker is started again
+SCHEMA_CHECKED = "schema"  # the first line to a worker started with --after-schema
+# glibc's allocator in the worker (an operator's own setting of either wins). Each question
+# has ONNX Runtime allocate and free buffers of a few hundred kB; by default glibc raises its
+# threshold for mapping a block of its own to the largest such block freed, so they come from
+# the heap, and the heap's free pages between live blocks are never given back: the worker
+# grew by about 20 MB over 500 questions. A fixed threshold maps them and unmaps them on free
+# (and stops the raising); two arenas, not eight per core, for the work pool's threads.
+ALLOCATOR = {"MALLOC_MMAP_THRESHOLD_": "131072", "MALLOC_ARENA_MAX": "2"}
 
 
-class PipeTransport(Transport):
-    """Sends inbox and outbox ids to the worker; a send to a dead worker is dropped (the new
-    worker's sweep takes the inbox rows, the clock's outbox sweep the outbox rows)."""
+class PipeTransport:
+    """The `bot.inbox.Transport` to the worker: sends it inbox and outbox ids; a send to a dead
+    worker is dropped (the new worker's sweep takes the inbox rows, the clock's outbox sweep
+    the outbox rows)."""
 
     def __init__(self, sock: socket.socket) -> None:
         self._sock = sock
         self._lock = threading.Lock()
+
+    def send_schema_checked(self) -> None:
+        self._send(f"{SCHEMA_CHECKED}\n")
 
     def hand_over(self, inbox_id: int) -> None:
         self._send(f"i{inbox_id}\n")
@@ -81,13 +97,23 @@ def _hang_up(sock: socket.socket) -> None:
 
 
 class WorkerProcess:
-    """The worker child of a web process, restarted if it dies, stopped with `close`."""
+    """The worker child of a web process, restarted if it dies, stopped with `close`. Started
+    with `schema_checked=False`, it loads what needs no database and then waits for
+    `schema_checked()`: the web process checks (and on SQLite upgrades) the schema alone."""
 
-    def __init__(self, *, scheduler: bool, env: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        scheduler: bool,
+        env: Mapping[str, str] | None = None,
+        schema_checked: bool = True,
+    ) -> None:
         self._scheduler = scheduler
-        self._env = dict(os.environ if env is None else env)
+        self._env = {**ALLOCATOR, **(os.environ if env is None else env)}
         self._closing = threading.Event()
         self._ready = threading.Event()
+        self._schema = schema_checked
+        self._spawning = threading.Lock()  # a restart and `schema_checked` one at a time
         sock, self._proc = self._spawn()
         self.transport = PipeTransport(sock)
         self._watch = threading.Thread(target=self._supervise, name="worker-watch", daemon=True)
@@ -107,12 +133,21 @@ class WorkerProcess:
         """Whether the worker has started and is taking work (`/healthz` says so)."""
         return self._ready.is_set()
 
+    def schema_checked(self) -> None:
+        """The web process has checked the schema: the worker may open the database."""
+        with self._spawning:
+            if not self._schema:
+                self._schema = True
+                self.transport.send_schema_checked()
+
     def _spawn(self) -> tuple[socket.socket, subprocess.Popen[bytes]]:
         self._ready.clear()
         mine, theirs = socket.socketpair()
         command = [sys.executable, "-m", "bot", "worker", "--fd", str(theirs.fileno())]
         if self._scheduler:
             command.append("--scheduler")
+        if not self._schema:
+            command.append("--after-schema")
         proc = subprocess.Popen(command, pass_fds=[theirs.fileno()], env=self._env)
         theirs.close()
         threading.Thread(
@@ -134,10 +169,11 @@ class WorkerProcess:
                 return
             log.error("the worker process exited (%s); starting another", code)
             time.sleep(RESTART_AFTER)
-            if self._closing.is_set():
-                return
-            sock, self._proc = self._spawn()
-            self.transport.replace(sock)
+            with self._spawning:
+                if self._closing.is_set():
+                    return
+                sock, self._proc = self._spawn()
+                self.transport.replace(sock)
 
     def close(self, timeout: float = 30.0) -> None:
         """Close the socket (the worker finishes what it started and exits); wait for it."""
@@ -151,22 +187,35 @@ class WorkerProcess:
             self._proc.wait()
 
 
-def run_worker(settings: Settings, *, fd: int, scheduler: bool) -> int:
-    """The worker's main loop (`champbot worker --fd N`): until the socket closes."""
+def run_worker(settings: Settings, *, fd: int, scheduler: bool, after_schema: bool = False) -> int:
+    """The worker's main loop (`champbot worker --fd N`): until the socket closes. With
+    `after_schema`, the sentence model and the entries are loaded first and the database is
+    opened once the web process has sent `SCHEMA_CHECKED` (if it stops first, so does this)."""
     from bot.app import create_processing_app
-    from bot.runtime import Runtime
+    from bot.db import Database
+    from bot.inbox import Processor, Sweeper
+    from bot.runtime import Runtime, load_knowledge
     from bot.scheduler import start_background
 
-    with contextlib.suppress(OSError, ValueError):
-        os.setpriority(
-            os.PRIO_PROCESS, 0, int(os.environ.get("CHAMPBOT_WORKER_NICENESS", NICENESS))
-        )
     sock = socket.socket(fileno=fd)
-    runtime = Runtime.from_settings(settings)
+    kb = load_knowledge(settings)
+    if after_schema and _first_line(sock) != SCHEMA_CHECKED.encode():
+        sock.close()
+        return 0  # the web process stopped (or failed) before its schema check passed
+    db = Database(settings.database_url)
+    db.ensure_schema()
+    runtime = Runtime(settings=settings, db=db, kb=kb)
     runtime.db.writes_in_background()  # the web process's acks take SQLite's lock first
     processor = Processor(runtime, create_processing_app(runtime))
     sweeper = Sweeper(processor).start()
     clock = start_background(runtime) if scheduler else None
+    _give_back_freed_memory()
+    # Lower priority from now on, when there are acks to yield to; not while it starts beside
+    # the web process, which waits for it to be ready before it serves.
+    with contextlib.suppress(OSError, ValueError):
+        os.setpriority(
+            os.PRIO_PROCESS, 0, int(os.environ.get("CHAMPBOT_WORKER_NICENESS", NICENESS))
+        )
     sock.sendall(b"ready\n")
     log.info("worker started (pid %d)", os.getpid())
     try:
@@ -183,6 +232,26 @@ def run_worker(settings: Settings, *, fd: int, scheduler: bool) -> int:
         runtime.close()
         sock.close()
     return 0
+
+
+def _first_line(sock: socket.socket) -> bytes:
+    """One line from the socket, read a byte at a time (a buffered reader could take the lines
+    behind it, which `dispatch` reads); empty if the socket closes first."""
+    line = bytearray()
+    with contextlib.suppress(OSError):
+        while not line.endswith(b"\n"):
+            byte = sock.recv(1)
+            if not byte:
+                return b""
+            line += byte
+    return bytes(line).strip()
+
+
+def _give_back_freed_memory() -> None:
+    """Return to the system the heap pages that loading freed (the YAML, the model's parsing):
+    glibc keeps them otherwise. Nothing where the C library has no `malloc_trim`."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None).malloc_trim(0)
 
 
 def dispatch(sock: socket.socket, take: Callable[[bytes], None]) -> int:

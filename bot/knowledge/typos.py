@@ -53,11 +53,23 @@ class TypoCorrector:
         self.long_word = long_word
         self.max_candidates = max_candidates
         self._frequencies = dict(frequencies)
-        self._deletes: dict[str, list[str]] = {}
+        # Kept compact (the index is most of a words-only knowledge base's memory): nine keys
+        # in ten lead to one word, kept as the word itself, the others to a tuple, in order.
+        self._deletes: dict[str, str | tuple[str, ...]] = {}
         for word in self._frequencies:
             if len(word) >= min_length - 1:
                 for key in (word, *_deletions(word, 2)):
-                    self._deletes.setdefault(key, []).append(word)
+                    found = self._deletes.get(key)
+                    if found is None:
+                        self._deletes[key] = word
+                    elif isinstance(found, str):
+                        self._deletes[key] = (found, word)
+                    else:
+                        self._deletes[key] = (*found, word)
+
+    def _candidates(self, key: str) -> tuple[str, ...]:
+        found = self._deletes.get(key, ())
+        return (found,) if isinstance(found, str) else found
 
     def max_distance(self, word: str) -> int:
         """How many edits a word of this length may carry: none when short, 1, or 2 when long."""
@@ -87,7 +99,7 @@ class TypoCorrector:
         seen: set[str] = set()
         best: tuple[int, bool, int, str] | None = None
         for key in (word, *_deletions(word, limit)):
-            for candidate in self._deletes.get(key, ()):
+            for candidate in self._candidates(key):
                 if candidate in seen:
                     continue
                 seen.add(candidate)

@@ -1,0 +1,142 @@
+"""`champbot serve` starts its worker process first, so that the two processes import and load
+side by side; the worker opens the database only once the web process has checked it; and the
+worker runs with glibc's allocator set to give freed buffers back."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from bot.emulator import SlackEmulator
+from bot.worker import ALLOCATOR, WorkerProcess
+from tests.conftest import BOT_TOKEN, ROOT
+
+
+def _env(tmp_path: Path, emulator: SlackEmulator) -> dict[str, str]:
+    return {
+        **os.environ,
+        "HOME": str(tmp_path),
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": "secret",
+        "SLACK_API_URL": emulator.api_url,
+        "DATABASE_URL": f"sqlite:///{tmp_path}/worker.db",
+        "CHAMPBOT_KB_DIR": str(ROOT / "knowledge"),
+        "CHAMPBOT_SEMANTIC": "off",
+        "CHAMPBOT_CACHE_DIR": "off",
+    }
+
+
+def _wait(condition: object, timeout: float = 60.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():  # type: ignore[operator]
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def _cpu_ticks(pid: int) -> int:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])
+
+
+def _idle(pid: int) -> bool:
+    """Whether the process has stopped using the CPU (it waits on something)."""
+    before = _cpu_ticks(pid)
+    time.sleep(0.5)
+    return _cpu_ticks(pid) == before
+
+
+# Run in a fresh interpreter: the command line imported, then `serve`'s worker started, and
+# what the web process had imported by then.
+EARLY = """
+import json, sys
+import bot.cli
+worker = bot.cli.early_worker(["serve", "--port", "0", "--no-scheduler"])
+imported = sorted(m for m in ("sqlalchemy", "slack_bolt", "bot.app", "bot.db") if m in sys.modules)
+other = bot.cli.early_worker(["serve", "--no-worker"]), bot.cli.early_worker(["kb", "check"])
+print(json.dumps({"pid": worker.pid if worker else None, "imported": imported,
+                  "other": [o is None for o in other]}), flush=True)
+worker.schema_checked()
+import time
+deadline = time.monotonic() + 120
+while not worker.ready and time.monotonic() < deadline:
+    time.sleep(0.05)
+print(json.dumps({"ready": worker.ready}), flush=True)
+worker.close(timeout=30)
+"""
+
+
+def test_serve_starts_its_worker_before_it_imports_the_app(
+    tmp_path: Path, emulator: SlackEmulator
+) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-c", EARLY],
+        cwd=tmp_path,
+        env=_env(tmp_path, emulator),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    started, ended = (json.loads(line) for line in proc.stdout.strip().splitlines()[-2:])
+    assert started["pid"] is not None
+    # the worker was started before the web process imported the database or Bolt
+    assert started["imported"] == []
+    assert started["other"] == [True, True]  # --no-worker, and any other command: none
+    assert ended["ready"]
+
+
+def test_the_worker_opens_the_database_only_once_the_web_process_has_checked_it(
+    tmp_path: Path, emulator: SlackEmulator
+) -> None:
+    database = tmp_path / "worker.db"
+    worker = WorkerProcess(scheduler=False, env=_env(tmp_path, emulator), schema_checked=False)
+    try:
+        # it loads the entries, then waits: no database made (SQLite), not ready
+        assert _wait(lambda: _cpu_ticks(worker.pid) > 0 and _idle(worker.pid))
+        assert not worker.ready
+        assert not database.exists()
+        assert worker.returncode is None
+        worker.schema_checked()
+        assert _wait(lambda: worker.ready)
+        assert database.exists()
+    finally:
+        worker.close(timeout=30)
+    assert worker.returncode == 0
+
+
+def test_a_worker_whose_web_process_stops_before_the_schema_check_stops_too(
+    tmp_path: Path, emulator: SlackEmulator
+) -> None:
+    worker = WorkerProcess(scheduler=False, env=_env(tmp_path, emulator), schema_checked=False)
+    assert _wait(lambda: _cpu_ticks(worker.pid) > 0 and _idle(worker.pid))
+    worker.close(timeout=30)
+    assert worker.returncode == 0
+    assert not (tmp_path / "worker.db").exists()
+
+
+def test_the_worker_runs_with_the_allocator_settings_unless_the_operator_set_them(
+    tmp_path: Path, emulator: SlackEmulator
+) -> None:
+    def environ(pid: int) -> dict[str, str]:
+        pairs = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+        return dict(p.decode().partition("=")[::2] for p in pairs if p)
+
+    env = _env(tmp_path, emulator)
+    worker = WorkerProcess(scheduler=False, env=env)
+    try:
+        seen = environ(worker.pid)
+        assert {k: seen.get(k) for k in ALLOCATOR} == ALLOCATOR
+        assert ALLOCATOR == {"MALLOC_MMAP_THRESHOLD_": "131072", "MALLOC_ARENA_MAX": "2"}
+    finally:
+        worker.close(timeout=30)
+    mine = WorkerProcess(scheduler=False, env={**env, "MALLOC_ARENA_MAX": "4"})
+    try:
+        assert environ(mine.pid)["MALLOC_ARENA_MAX"] == "4"
+    finally:
+        mine.close(timeout=30)
