@@ -34,10 +34,8 @@ LONG: dict[str, float] = {
     "tests/national/test_install.py::test_champbot_serve_with_a_wrong_key": 10,
     "tests/knowledge/test_encoder.py::test_meaning_finds_what_words_miss": 11,
     "tests/unit/test_worker_stop.py::test_the_worker_process_stops": 10,
-    "tests/services/test_broadcasts.py::test_two_clocks_send": 10,
     "tests/e2e/test_restart.py::test_sigkill_between_offer_and_accept": 10,
     "tests/e2e/test_two_processes.py::test_simultaneous_claims": 8,
-    "tests/e2e/test_delivery_faults.py::": 6,
     "tests/services/test_outbox.py::test_the_migration_gives_withdrawn_rows": 9,
     "tests/services/test_audit_trail.py::test_every_question_and_curation_item": 7,
 }

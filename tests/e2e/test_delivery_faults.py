@@ -24,7 +24,7 @@ from bot.services import roster
 from tests.conftest import CHAMPION, LEAD, OFFICER, RunningApp
 from tests.e2e.helpers import buttons, ok_calls
 from tests.e2e.test_broadcasts import broadcast
-from tests.e2e.virtual_time import jump_over_waits
+from tests.virtual_time import jump_over_waits
 
 CHAMPION2 = "UCHAMP2"
 GENERAL = "whats the difference between stalking and harassment?"
@@ -113,7 +113,7 @@ def test_every_kind_of_post_arrives_exactly_once_whatever_slack_answers(
     app: RunningApp, fault: str
 ) -> None:
     emu, spec = app.emu, FAULTS[fault]
-    virtual = jump_over_waits(app)
+    virtual = jump_over_waits(app.runtime)
     with app.runtime.db.session() as s:
         roster.add(session=s, slack_user_id=CHAMPION, role=Role.CHAMPION)
         roster.add(session=s, slack_user_id=LEAD, role=Role.LEAD)

@@ -15,13 +15,14 @@ import bisect
 import threading
 import time
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
-from tests.conftest import RunningApp
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
 
 
 class VirtualTime:
-    def __init__(self, stopping: threading.Event) -> None:
-        self.stopping = stopping
+    def __init__(self) -> None:
         self.ahead = 0.0
         self._lock = threading.Lock()
         self._jumps: list[tuple[float, float]] = []  # (time.time() just after a jump, ahead)
@@ -33,7 +34,7 @@ class VirtualTime:
         return time.monotonic() + self.ahead
 
     def sleep(self, seconds: float) -> None:
-        if seconds <= 0 or self.stopping.is_set():
+        if seconds <= 0:
             return
         with self._lock:
             self.ahead += seconds
@@ -47,12 +48,21 @@ class VirtualTime:
             return real + (self._jumps[index - 1][1] if index else 0.0)
 
 
-def jump_over_waits(app: RunningApp) -> VirtualTime:
-    """Give the app's delivery (its sweeps and its worker's) and its workspace's pacer (shared
-    with the listeners' client) the virtual clock. Call before the test's first post."""
-    delivery = app.runtime.delivery
-    virtual = VirtualTime(delivery.stopping)
-    delivery.clock = virtual.now
-    delivery.sleep = virtual.sleep
+def jump_over_waits(
+    runtime: Runtime, virtual: VirtualTime | None = None, *, clock: bool = True
+) -> VirtualTime:
+    """Give a runtime's delivery (its sweeps and its worker's) the virtual sleep and, with
+    `clock`, the virtual clock (a test that fixes the delivery's clock keeps it), and its
+    workspace's pacer (shared with the listeners' client) the virtual monotonic clock. Call
+    before the test's first post; several runtimes may share one `virtual`."""
+    delivery, virtual = runtime.delivery, virtual or VirtualTime()
+
+    def sleep(seconds: float) -> None:
+        if not delivery.stopping.is_set():  # a shutdown ends every wait at once
+            virtual.sleep(seconds)
+
+    if clock:
+        delivery.clock = virtual.now
+    delivery.sleep = sleep
     delivery.clients.pacer(None).monotonic = virtual.monotonic
     return virtual
