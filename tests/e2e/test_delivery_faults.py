@@ -196,6 +196,7 @@ def test_an_ask_reply_survives_500s_and_an_expired_response_url_becomes_a_dm(
     app: RunningApp,
 ) -> None:
     emu = app.emu
+    jump_over_waits(app.runtime)  # the backoff after each 500: 1, 2, 4 s
     emu.inject("response_url", status=500, times=3)
     app.slack.command(
         "/ask", GENERAL, user=OFFICER, channel="CGENERAL", response_url=emu.response_url("ask")
