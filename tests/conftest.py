@@ -29,6 +29,7 @@ from bot.models import Base
 from bot.runtime import Runtime
 from bot.slack_requests import SlackResponse, SlackSender
 from bot.tenancy import Workspace
+from tests.longest_first import pytest_collection_modifyitems  # noqa: F401 (a hook)
 
 if TYPE_CHECKING:
     from bot.emulator import SlackEmulator

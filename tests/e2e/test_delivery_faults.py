@@ -1,7 +1,9 @@
 """Slack failing every kind of post the bot makes, over real HTTP: 500 three times, 429 six
 times, or the post made and then answered 500. Each message arrives exactly once, and the
 one whose outcome was unknown is found in the conversation's history instead of posted
-again."""
+again, and each retry comes no sooner than Slack's Retry-After or the backoff allowed. The
+delivery runs on a clock that jumps over its waits (`virtual_time`), so the schedule is
+asserted rather than waited out."""
 
 from __future__ import annotations
 
@@ -9,17 +11,20 @@ import json
 import time
 from collections import Counter
 from collections.abc import Callable
+from itertools import pairwise
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
 from bot.delivery.reconcile import EVENT_TYPE
+from bot.delivery.rows import backoff
 from bot.models import OutboxMessage, OutboxStatus, Role
 from bot.services import roster
 from tests.conftest import CHAMPION, LEAD, OFFICER, RunningApp
 from tests.e2e.helpers import buttons, ok_calls
 from tests.e2e.test_broadcasts import broadcast
+from tests.virtual_time import jump_over_waits
 
 CHAMPION2 = "UCHAMP2"
 GENERAL = "whats the difference between stalking and harassment?"
@@ -89,6 +94,15 @@ def press(app: RunningApp, user: str, row: OutboxMessage, label: str, action_id:
     assert resp.status == 200
 
 
+def row_of(call: Any) -> int:
+    """The outbox row a post was made for, by the metadata it carries."""
+    metadata = call.args.get("metadata") or {}
+    if isinstance(metadata, str):
+        metadata = json.loads(metadata)
+    assert metadata.get("event_type") == EVENT_TYPE, call.summary()
+    return int(metadata["event_payload"]["id"])
+
+
 def by_ref(rows: list[OutboxMessage], prefix: str) -> OutboxMessage:
     (row,) = [r for r in rows if (r.ref or "").startswith(prefix)]
     return row
@@ -99,6 +113,7 @@ def test_every_kind_of_post_arrives_exactly_once_whatever_slack_answers(
     app: RunningApp, fault: str
 ) -> None:
     emu, spec = app.emu, FAULTS[fault]
+    virtual = jump_over_waits(app.runtime)
     with app.runtime.db.session() as s:
         roster.add(session=s, slack_user_id=CHAMPION, role=Role.CHAMPION)
         roster.add(session=s, slack_user_id=LEAD, role=Role.LEAD)
@@ -160,11 +175,28 @@ def test_every_kind_of_post_arrives_exactly_once_whatever_slack_answers(
     # A post to a user ID, or the consult's group DM, needs its conversation opened first.
     assert opened_for_lookup <= counts["found"] + counts["missing"]
 
+    # Each post Slack refused or failed was tried again no sooner than allowed, on the
+    # delivery's clock: Retry-After after a 429, the backoff (1 s, 2 s, 4 s) after a 500.
+    if fault == "posted-then-500":
+        return  # found in the history: never posted again
+    waits = [spec["retry_after"]] * 6 if fault == "429x6" else [backoff(n) for n in (1, 2, 3)]
+    tried: dict[int, list[Any]] = {}
+    for call in posts:  # by the outbox row each post names (a DM's row moves to its IM)
+        tried.setdefault(row_of(call), []).append(call)
+    gaps = []
+    for row_id, calls in tried.items():
+        refused = [(a, b) for a, b in pairwise(calls) if a.injected]
+        for (before, after), wait in zip(refused, waits * len(faulted), strict=False):
+            gaps.append((row_id, wait, virtual.at(after.time) - virtual.at(before.time)))
+    assert len(gaps) == len(failed)  # every refused post was tried again
+    assert [g for g in gaps if g[2] < g[1] - 0.01] == [], gaps
+
 
 def test_an_ask_reply_survives_500s_and_an_expired_response_url_becomes_a_dm(
     app: RunningApp,
 ) -> None:
     emu = app.emu
+    jump_over_waits(app.runtime)  # the backoff after each 500: 1, 2, 4 s
     emu.inject("response_url", status=500, times=3)
     app.slack.command(
         "/ask", GENERAL, user=OFFICER, channel="CGENERAL", response_url=emu.response_url("ask")
