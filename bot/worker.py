@@ -212,10 +212,8 @@ def run_worker(settings: Settings, *, fd: int, scheduler: bool, after_schema: bo
     _give_back_freed_memory()
     # Lower priority from now on, when there are acks to yield to; not while it starts beside
     # the web process, which waits for it to be ready before it serves.
-    with contextlib.suppress(OSError, ValueError):
-        os.setpriority(
-            os.PRIO_PROCESS, 0, int(os.environ.get("CHAMPBOT_WORKER_NICENESS", NICENESS))
-        )
+    with contextlib.suppress(ValueError):
+        lower_priority(int(os.environ.get("CHAMPBOT_WORKER_NICENESS", NICENESS)))
     sock.sendall(b"ready\n")
     log.info("worker started (pid %d)", os.getpid())
     try:
@@ -232,6 +230,20 @@ def run_worker(settings: Settings, *, fd: int, scheduler: bool, after_schema: bo
         runtime.close()
         sock.close()
     return 0
+
+
+def lower_priority(niceness: int) -> None:
+    """Every thread of this process at `niceness`, and so every thread they start. On Linux a
+    priority belongs to a thread, not to the process: set in one thread after the others have
+    started (the work pool, the sweeps, the clock, ONNX Runtime's), it would leave them at the
+    web process's priority, competing with its acks."""
+    try:
+        threads = [int(tid) for tid in os.listdir("/proc/self/task")]
+    except OSError:  # no /proc: the calling thread (where a priority is the process's)
+        threads = [0]
+    for tid in threads:
+        with contextlib.suppress(OSError):  # a thread that has just ended
+            os.setpriority(os.PRIO_PROCESS, tid, niceness)
 
 
 def _first_line(sock: socket.socket) -> bytes:

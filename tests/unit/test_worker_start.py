@@ -140,3 +140,31 @@ def test_the_worker_runs_with_the_allocator_settings_unless_the_operator_set_the
         assert environ(mine.pid)["MALLOC_ARENA_MAX"] == "4"
     finally:
         mine.close(timeout=30)
+
+
+NICE = {"CHAMPBOT_WORKER_NICENESS": "7"}
+
+
+def _niceness_of_threads(pid: int) -> dict[int, int]:
+    """Each thread's nice value (field 19 of its stat)."""
+    out = {}
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+        out[int(task.name)] = int(fields[16])
+    return out
+
+
+def test_once_ready_every_thread_of_the_worker_runs_at_its_lower_priority(
+    tmp_path: Path, emulator: SlackEmulator
+) -> None:
+    """A priority is a thread's on Linux: lowered after the work pool, the sweeps and the
+    clock have started, it must be lowered for each of them too, or they compete with the
+    web process's acks at its own priority."""
+    worker = WorkerProcess(scheduler=True, env={**_env(tmp_path, emulator), **NICE})
+    try:
+        assert _wait(lambda: worker.ready)
+        threads = _niceness_of_threads(worker.pid)
+        assert len(threads) > 2  # the main thread and those it started before it was ready
+        assert set(threads.values()) == {int(NICE["CHAMPBOT_WORKER_NICENESS"])}, threads
+    finally:
+        worker.close(timeout=30)
