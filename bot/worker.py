@@ -194,7 +194,7 @@ def run_worker(settings: Settings, *, fd: int, scheduler: bool, after_schema: bo
     from bot.app import create_processing_app
     from bot.db import Database
     from bot.inbox import Processor, Sweeper
-    from bot.runtime import Runtime, load_knowledge
+    from bot.runtime import Runtime, keep_loaded_out_of_collections, load_knowledge
     from bot.scheduler import start_background
 
     sock = socket.socket(fileno=fd)
@@ -209,6 +209,7 @@ def run_worker(settings: Settings, *, fd: int, scheduler: bool, after_schema: bo
     processor = Processor(runtime, create_processing_app(runtime))
     sweeper = Sweeper(processor).start()
     clock = start_background(runtime) if scheduler else None
+    keep_loaded_out_of_collections()
     _give_back_freed_memory()
     # Lower priority from now on, when there are acks to yield to; not while it starts beside
     # the web process, which waits for it to be ready before it serves.
