@@ -254,10 +254,11 @@ class Runtime:
 
 def keep_loaded_out_of_collections() -> None:
     """What a process has loaded to serve (the knowledge base, its indexes, the modules: over
-    130,000 objects) lives as long as the process: collected once and then frozen, it is left
-    out of the garbage collector's full collections, each of which would otherwise walk all of
-    it (30 to 40 ms on a quiet machine, holding the GIL: an ack behind one waited that long)."""
-    gc.collect()
+    130,000 objects) lives as long as the process: frozen, it is left out of the garbage
+    collector's full collections, each of which would otherwise walk all of it (30 to 40 ms
+    on a quiet machine, holding the GIL: an ack behind one waited that long). No collection
+    first: after loading one finds a few dozen unreachable objects, not worth its 30 ms at
+    every start."""
     gc.freeze()
 
 
