@@ -123,21 +123,32 @@ def test_a_worker_whose_web_process_stops_before_the_schema_check_stops_too(
 def test_the_worker_runs_with_the_allocator_settings_unless_the_operator_set_them(
     tmp_path: Path, emulator: SlackEmulator
 ) -> None:
-    def environ(pid: int) -> dict[str, str]:
-        pairs = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
-        return dict(p.decode().partition("=")[::2] for p in pairs if p)
+    def environ(worker: WorkerProcess) -> dict[str, str]:
+        """The worker's environment as it was started (empty while it is being restarted)."""
+        seen: dict[str, str] = {}
+
+        def read() -> bool:
+            try:
+                pairs = Path(f"/proc/{worker.pid}/environ").read_bytes().split(b"\0")
+            except OSError:
+                return False
+            seen.update(p.decode().partition("=")[::2] for p in pairs if p)
+            return "CHAMPBOT_KB_DIR" in seen
+
+        assert _wait(read, timeout=30), (seen, worker.returncode)
+        return seen
 
     env = _env(tmp_path, emulator)
     worker = WorkerProcess(scheduler=False, env=env)
     try:
-        seen = environ(worker.pid)
+        seen = environ(worker)
         assert {k: seen.get(k) for k in ALLOCATOR} == ALLOCATOR
         assert ALLOCATOR == {"MALLOC_MMAP_THRESHOLD_": "131072", "MALLOC_ARENA_MAX": "2"}
     finally:
         worker.close(timeout=30)
     mine = WorkerProcess(scheduler=False, env={**env, "MALLOC_ARENA_MAX": "4"})
     try:
-        assert environ(mine.pid)["MALLOC_ARENA_MAX"] == "4"
+        assert environ(mine)["MALLOC_ARENA_MAX"] == "4"
     finally:
         mine.close(timeout=30)
 
