@@ -45,6 +45,25 @@ KB_DIR = ROOT / "knowledge"
 PG_URL = os.environ.get("CHAMPBOT_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 SIGNING_SECRET = "test-signing-secret"
 BOT_TOKEN = "xoxb-test-token"
+
+
+def process_env(tmp_path: Path, api_url: str, **more: str) -> dict[str, str]:
+    """The environment of a `champbot` process a test starts itself (a worker, a serving
+    interpreter): words only, no encodings cache, its own SQLite file, Slack's emulation."""
+    return {
+        **os.environ,
+        "HOME": str(tmp_path),
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": api_url,
+        "DATABASE_URL": f"sqlite:///{tmp_path}/worker.db",
+        "CHAMPBOT_KB_DIR": str(KB_DIR),
+        "CHAMPBOT_SEMANTIC": "off",
+        "CHAMPBOT_CACHE_DIR": "off",
+        **more,
+    }
+
+
 OFFICER, OTHER_OFFICER, CHAMPION, LEAD, ADMIN = (
     "UOFFICER1",
     "UOFFICER2",

@@ -5,13 +5,12 @@ GIL) stalled the acks of the web process and the work of the worker."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 from bot.emulator import SlackEmulator
-from tests.conftest import BOT_TOKEN, ROOT
+from tests.conftest import ROOT, process_env
 
 # The web process (`Runtime.from_settings`, as `serve` builds it) and then, in the same
 # interpreter, the worker's main loop on a socket pair, each reporting what the collector
@@ -40,18 +39,7 @@ print(json.dumps(seen))
 
 
 def test_a_serving_process_freezes_what_it_loaded(tmp_path: Path, emulator: SlackEmulator) -> None:
-    env = {
-        **os.environ,
-        "HOME": str(tmp_path),
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
-        "SLACK_SIGNING_SECRET": "frozen-secret",
-        "SLACK_API_URL": emulator.api_url,
-        "DATABASE_URL": f"sqlite:///{tmp_path}/frozen.db",
-        "CHAMPBOT_KB_DIR": str(ROOT / "knowledge"),
-        "CHAMPBOT_SEMANTIC": "off",
-        "CHAMPBOT_CACHE_DIR": "off",
-        "CHAMPBOT_LOG_LEVEL": "WARNING",
-    }
+    env = process_env(tmp_path, emulator.api_url, CHAMPBOT_LOG_LEVEL="WARNING")
     proc = subprocess.run(
         [sys.executable, "-c", PROCESSES],
         cwd=ROOT,

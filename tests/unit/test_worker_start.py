@@ -5,7 +5,6 @@ worker runs with glibc's allocator set to give freed buffers back."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import time
@@ -13,21 +12,11 @@ from pathlib import Path
 
 from bot.emulator import SlackEmulator
 from bot.worker import ALLOCATOR, WorkerProcess
-from tests.conftest import BOT_TOKEN, ROOT
+from tests.conftest import process_env
 
 
 def _env(tmp_path: Path, emulator: SlackEmulator) -> dict[str, str]:
-    return {
-        **os.environ,
-        "HOME": str(tmp_path),
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
-        "SLACK_SIGNING_SECRET": "secret",
-        "SLACK_API_URL": emulator.api_url,
-        "DATABASE_URL": f"sqlite:///{tmp_path}/worker.db",
-        "CHAMPBOT_KB_DIR": str(ROOT / "knowledge"),
-        "CHAMPBOT_SEMANTIC": "off",
-        "CHAMPBOT_CACHE_DIR": "off",
-    }
+    return process_env(tmp_path, emulator.api_url)
 
 
 def _wait(condition: object, timeout: float = 60.0) -> bool:

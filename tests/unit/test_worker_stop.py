@@ -4,7 +4,6 @@ sweeps (each is an inbox row the next worker claims)."""
 
 from __future__ import annotations
 
-import os
 import socket
 import threading
 import time
@@ -13,7 +12,7 @@ from pathlib import Path
 from bot.emulator import SlackEmulator
 from bot.worker import WorkerProcess, dispatch
 from bot.workpool import WorkPool
-from tests.conftest import BOT_TOKEN, ROOT
+from tests.conftest import process_env
 
 
 def test_a_close_is_seen_behind_a_backlog_and_the_rest_is_left() -> None:
@@ -83,16 +82,7 @@ def test_the_worker_process_stops_by_itself_when_its_web_process_closes(
     """Closing the web process's end is the stop: the worker sees it at once and exits on its
     own (0), not killed when the wait runs out (before, the thread reading the worker's
     "ready" kept the socket open, and every stop waited the full time, then killed it)."""
-    env = {
-        **os.environ,
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
-        "SLACK_SIGNING_SECRET": "secret",
-        "SLACK_API_URL": emulator.api_url,
-        "DATABASE_URL": f"sqlite:///{tmp_path}/worker.db",
-        "CHAMPBOT_KB_DIR": str(ROOT / "knowledge"),
-        "CHAMPBOT_SEMANTIC": "off",
-        "CHAMPBOT_CACHE_DIR": "off",
-    }
+    env = process_env(tmp_path, emulator.api_url)
     worker = WorkerProcess(scheduler=False, env=env)
     deadline = time.monotonic() + 60
     while not worker.ready and time.monotonic() < deadline:
