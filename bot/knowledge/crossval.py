@@ -18,7 +18,14 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from bot.knowledge.evalset import CASES, NOT_COVERED, OFF_TOPIC, EvalQuestion, is_correct
+from bot.knowledge.evalset import (
+    CASES,
+    NOT_COVERED,
+    OFF_TOPIC,
+    EvalQuestion,
+    is_correct,
+    is_shown_first,
+)
 from bot.knowledge.results import Assessment
 from bot.knowledge.search import KnowledgeBase
 from bot.knowledge.tuning import calibrate, choose, fit_related, grid_results
@@ -150,9 +157,7 @@ def _score(
             report.uncovered_answered += t.kind == "answered"
         elif q.expect not in CASES:
             report.expecting += 1
-            report.shown_first += (
-                t.kind != "off_topic" and bool(t.hits) and q.answers(t.hits[0].entry.id)
-            )
+            report.shown_first += is_shown_first(q, t)
 
 
 __all__ = ["CAPS", "CapReport", "choose_cap", "folds_of", "pick"]

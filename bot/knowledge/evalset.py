@@ -79,6 +79,16 @@ def ratio(num: int, den: int) -> float | None:
     return num / den if den else None
 
 
+def is_shown_first(question: EvalQuestion, triage: Triage) -> bool:
+    """Whether the first entry the officer is shown in full is one the question expects
+    (answered, shown as the closest to an uncovered question, or beside a live case)."""
+    return (
+        triage.kind != "off_topic"
+        and bool(triage.hits)
+        and question.answers(triage.hits[0].entry.id)
+    )
+
+
 def is_correct(question: EvalQuestion, triage: Triage) -> bool:
     """Whether the triage put the question in its labelled case, or answered it (or showed
     it beside a live case) with its labelled entry first; a question labelled with two

@@ -15,6 +15,7 @@ from bot.knowledge.evalset import (
     EvalQuestion,
     EvalSetError,
     is_correct,
+    is_shown_first,
     load_eval_set,
 )
 from bot.knowledge.evalset import ratio as _ratio
@@ -119,10 +120,7 @@ def _report(
         for q, t, _ in entry_items
     )
     search_top1 = sum(bool(r) and q.answers(r[0]) for q, _, r in entry_items)
-    shown_top1 = sum(
-        t.kind != "off_topic" and bool(t.hits) and q.answers(t.hits[0].entry.id)
-        for q, t, _ in entry_items
-    )
+    shown_top1 = sum(is_shown_first(q, t) for q, t, _ in entry_items)
     rr = sum(
         1.0 / (next(i for i, e in enumerate(r) if q.answers(e)) + 1)
         for q, _, r in entry_items

@@ -41,6 +41,7 @@ from bot.knowledge.evalset import (
     OFF_TOPIC,
     EvalQuestion,
     is_correct,
+    is_shown_first,
     ratio,
 )
 from bot.knowledge.search import Assessment, KnowledgeBase
@@ -239,7 +240,7 @@ def fit_related(
         shown = 0
         for q, a in expecting:
             t = kb.decide(a, related_threshold=related, **thresholds)  # type: ignore[arg-type]
-            shown += t.kind != "off_topic" and bool(t.hits) and q.answers(t.hits[0].entry.id)
+            shown += is_shown_first(q, t)
         scored.append((shown, related))
     return max(scored)[1]
 
