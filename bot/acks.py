@@ -22,7 +22,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 
-from bot.db import Database
+from bot.db import Database, once_more_if_lost
 from bot.services import inbox
 
 MAX_BATCH = 64  # rows in one INSERT at most (SQLite allows 32,766 bound values: 9 a row)
@@ -83,9 +83,14 @@ class GroupCommit:
         return _answer(mine)
 
     def _commit(self, batch: list[_Waiting]) -> None:
-        try:
+        def insert() -> list[int | None]:
             with self._db.session() as session:
-                ids = inbox.receive_many(session=session, items=[w.arrival for w in batch])
+                return inbox.receive_many(session=session, items=[w.arrival for w in batch])
+
+        try:
+            # After a restart of PostgreSQL the pool's first connection is found broken; the
+            # rows are inserted again on a new one rather than the acks refused.
+            ids = once_more_if_lost(insert)
             self.batches += 1
         except BaseException as error:
             for waiting in batch:

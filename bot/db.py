@@ -7,10 +7,10 @@ import copy
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event, exc, inspect, text
 from sqlalchemy.orm import Session, sessionmaker
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from alembic.config import Config
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+T = TypeVar("T")
 
 
 class SchemaOutOfDate(Exception):
@@ -189,6 +190,26 @@ def make_engine(url: str, writes: _Writes | None = None) -> Engine:
             raise exc.DisconnectionError() from error
 
     return engine
+
+
+def lost_connection(error: BaseException) -> bool:
+    """Whether `error` is the driver's report of a connection found broken in use (the
+    server restarted, or its backend was ended): the pool has discarded it, and every other
+    connection it held from before, so the next attempt connects afresh."""
+    return isinstance(error, exc.DBAPIError) and bool(error.connection_invalidated)
+
+
+def once_more_if_lost(work: Callable[[], T]) -> T:
+    """`work()`, run a second time if the first found its connection broken. For work whose
+    transaction is one statement that refuses its own repeat (an inbox row, a claim): if the
+    broken connection had in fact committed it, the second attempt is refused, not doubled.
+    A restart of PostgreSQL then costs a request nothing; a second failure is raised."""
+    try:
+        return work()
+    except exc.DBAPIError as error:
+        if not lost_connection(error):
+            raise
+    return work()
 
 
 class Database:

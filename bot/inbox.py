@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Protocol
 from slack_bolt import App
 from slack_bolt.request import BoltRequest
 
+from bot.db import once_more_if_lost
 from bot.services import inbox
 
 if TYPE_CHECKING:
@@ -75,14 +76,18 @@ class Processor:
         already, or under someone else's live claim)."""
         claim = Claim(inbox_id, f"{self._name}:{next(_attempts)}")
         db = self.runtime.db
-        with db.session() as session:
-            body = inbox.claim(
-                session=session,
-                inbox_id=inbox_id,
-                claimer=claim.claimer,
-                now=self.runtime.now(),
-                stale_after=self.stale_after,
-            )
+
+        def take() -> str | None:
+            with db.session() as session:
+                return inbox.claim(
+                    session=session,
+                    inbox_id=inbox_id,
+                    claimer=claim.claimer,
+                    now=self.runtime.now(),
+                    stale_after=self.stale_after,
+                )
+
+        body = once_more_if_lost(take)  # a connection broken by a restart is no lost request
         if body is None:
             return False
         try:
