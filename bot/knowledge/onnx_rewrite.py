@@ -293,7 +293,7 @@ def _keep(made: Rewritten, kept: Path) -> None:
             save_as_external_data=True,
             all_tensors_to_one_file=True,
             location=weights.name,
-            size_threshold=1024,
+            size_threshold=4096,
         )
         with table.open("wb") as f:
             np.save(f, made.table, allow_pickle=False)
