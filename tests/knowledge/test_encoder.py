@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import sys
 import threading
 import time
 import uuid
@@ -395,3 +396,31 @@ def test_meaning_finds_what_words_miss() -> None:
     assert both.search("") == [] and both.search("the of and what") == []
     # off-topic stays off topic
     assert both.triage("where do i get a parking permit at HQ").kind == "off_topic"
+
+
+def _private_code_kb() -> int:
+    """The private, clean resident kB of ONNX Runtime's native library in this process."""
+    from onnxruntime.capi import onnxruntime_pybind11_state as library
+
+    path, chosen, total = os.path.realpath(str(library.__file__)), False, 0
+    for line in Path("/proc/self/smaps").read_text().splitlines():
+        fields = line.split()
+        if fields and not fields[0].endswith(":"):
+            chosen = len(fields) > 5 and fields[5] == path and "w" not in fields[1]
+        elif chosen and fields[0] == "Private_Clean:":
+            total += int(fields[1])
+    return total
+
+
+@needs_model
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="madvise on Linux's mappings")
+def test_the_code_loading_ran_is_paged_out() -> None:
+    model = enc.SentenceEncoder(MODEL or {})  # a session made: ONNX Runtime's loading code run
+    expected = model.encode(TEXTS)
+    # what it reports was resident: most of the library's 20 MB, and those of its pages this
+    # process alone maps (another process's, such as a test worker's, the kernel leaves) are
+    # taken back
+    assert enc.page_out_loading_code() > 10_000
+    assert _private_code_kb() < 1024
+    # and encoding runs as before, faulting in what it needs
+    assert np.array_equal(model.encode(TEXTS), expected)
