@@ -174,9 +174,11 @@ def page_out_loading_code() -> int:
     """Ask the kernel to take back the resident pages of ONNX Runtime's and the tokenizer's
     native code (MADV_PAGEOUT), and return how many kB were resident before (0 if not done).
     Creating a session runs most of ONNX Runtime's 20 MB of code once (registering every
-    kernel, optimising the graph) and never again; those pages are clean and file-backed, but count
-    in the process's RSS for as long as they stay mapped. Taken back, only the code that
-    encoding runs is faulted in again (about 8 MB of ONNX Runtime's, 3 of the tokenizer's).
+    kernel, optimising the graph) and never again; those pages are clean and file-backed, but
+    count in the process's RSS for as long as they stay mapped. Taken back, only the code
+    that encoding runs is faulted in again (about 8 MB of ONNX Runtime's, 3 of the
+    tokenizer's), at the cost of some 10 ms of CPU for the first question. The kernel leaves
+    the pages another process maps too (one of the same installation with the model loaded).
     Linux only (madvise on the kernel's own list of the process's mappings, through ctypes:
     Python's `mmap.madvise` reaches only its own mappings); elsewhere, or on a kernel without
     MADV_PAGEOUT (before 5.4), it does nothing."""
