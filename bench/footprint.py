@@ -70,6 +70,29 @@ def _status(pid: int) -> dict[str, int]:
     return out
 
 
+def _mappings(pid: int) -> dict[str, int]:
+    """Rss by what is mapped (a file's path, [heap], anonymous ones by their size), in kB,
+    from /proc/PID/smaps."""
+    out: dict[str, int] = {}
+    name = ""
+    for line in Path(f"/proc/{pid}/smaps").read_text().splitlines():
+        fields = line.split()
+        if fields and not fields[0].endswith(":"):  # a mapping's first line
+            start, end = (int(a, 16) for a in fields[0].split("-"))
+            # anonymous ones by their size: 8 MB thread stacks, 64 MB malloc arenas...
+            name = fields[5] if len(fields) > 5 else f"[anon {(end - start) >> 10} kB]"
+        elif fields and fields[0] == "Rss:":
+            out[name] = out.get(name, 0) + int(fields[1])
+    return out
+
+
+def _growth(before: dict[str, int], after: dict[str, int], top: int = 12) -> str:
+    """The mappings whose Rss grew most, in MB."""
+    grown = {k: after.get(k, 0) - before.get(k, 0) for k in after.keys() | before.keys()}
+    largest = sorted(grown.items(), key=lambda kv: -abs(kv[1]))[:top]
+    return ", ".join(f"{Path(k).name or k} {v / 1024:+.1f}" for k, v in largest if v)
+
+
 def _children(pid: int) -> list[int]:
     """The processes `pid` started (the worker of `champbot serve`)."""
     found: list[int] = []
@@ -97,6 +120,7 @@ def run_once(
     semantic: bool,
     tree: Path | None = None,
     questions: int = 500,
+    mappings: bool = False,
 ) -> dict[str, float]:
     port = _free_port()
     env = {
@@ -144,6 +168,7 @@ def run_once(
         worker_cpu = _cpu_seconds(workers[0])
         launched = _started(workers[0]) - _started(process.pid)
         worker_ready = _status(workers[0])["VmRSS"] / 1024
+        at_start = _mappings(workers[0]) if mappings else {}
         sender = SlackSender(f"http://127.0.0.1:{port}/slack/events", "bench-secret")
         # from many officers in turn: each DM channel takes about a post a second (the pacer)
         channels = [(user, emu.im_channel(user)) for user in USERS]
@@ -159,6 +184,8 @@ def run_once(
                 after[20] = _status(workers[0])
         web = _status(process.pid)
         worker = _status(workers[0])
+        if mappings:
+            print(f"worker's growth by mapping, MB: {_growth(at_start, _mappings(workers[0]))}")
         return {
             "start": ready,
             "cpu": cpu,
@@ -218,6 +245,11 @@ def main(argv: list[str] | None = None) -> int:
         help="a checkout of an earlier version (git archive REV | tar -x -C DIR), run as a "
         "fourth mode with a warm cache of its own",
     )
+    p.add_argument(
+        "--mappings",
+        action="store_true",
+        help="after each run, the mappings of the worker (/proc/PID/smaps) that grew most",
+    )
     args = p.parse_args(argv)
     emu = SlackEmulator(token="xoxb-bench")
     emu.start()
@@ -243,7 +275,15 @@ def main(argv: list[str] | None = None) -> int:
                         # no cold start before it in this run: one start, not counted, fills it
                         run_once(emu, cache, database, True, tree, 0)
                     primed.add(version)
-                    r = run_once(emu, cache, database, mode != "words only", tree, args.questions)
+                    r = run_once(
+                        emu,
+                        cache,
+                        database,
+                        mode != "words only",
+                        tree,
+                        args.questions,
+                        args.mappings,
+                    )
                     results[mode].append(r)
                     print(f"| {run} | {mode} | {_cells(r)} |")
                     sys.stdout.flush()

@@ -11,11 +11,13 @@ import hashlib
 import logging
 import os
 import tempfile
-from collections.abc import Mapping
+import weakref
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
+from numpy.typing import NDArray
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +35,8 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-_REWRITE = 5  # the version of `_rewrite`, in the kept file's name: a new one is made again
+REWRITE = 6  # the version of `_rewrite`, in the kept file's name: a new one is made again
+WORD_ROWS = "word_embeddings"  # the rewritten model's input: its text's rows of the word table
 
 
 def _int8_scaled(
@@ -54,22 +57,30 @@ def _int8_scaled(
     return cast.input[0], scaled.input[1]
 
 
-def _gather_rows(
+def _scaled_rows(
     node: Any, made_by: Mapping[str, Any], weights: Mapping[str, Any], uses: Mapping[str, int]
-) -> list[Any]:
-    # An embedding table (30,522 words) stored as int8 rows with a scale per row: the rows a
-    # question needs are gathered as int8 and scaled then, instead of the whole table being
-    # multiplied out to float32 (47 MB) at load.
-    from onnx import helper
-
+) -> tuple[str, str] | None:
+    """(int8 rows, scale per row) when the Gather `node` reads rows of Cast(int8) * scales."""
     found = _int8_scaled(node.input[0], made_by, weights, uses)
     axis = next((a.i for a in node.attribute if a.name == "axis"), 0)
     if found is None or axis != 0:
+        return None
+    rows, scale_dims = list(weights[found[0]].dims), list(weights[found[1]].dims)
+    return found if len(rows) == 2 and scale_dims == [rows[0], 1] else None
+
+
+def _gather_rows(
+    node: Any, made_by: Mapping[str, Any], weights: Mapping[str, Any], uses: Mapping[str, int]
+) -> list[Any]:
+    # An embedding table stored as int8 rows with a scale per row: the rows a question needs
+    # are gathered as int8 and scaled then, instead of the whole table being multiplied out
+    # to float32 at load.
+    from onnx import helper
+
+    found = _scaled_rows(node, made_by, weights, uses)
+    if found is None:
         return [node]
     quantised, scale = found
-    rows, scale_dims = list(weights[quantised].dims), list(weights[scale].dims)
-    if scale_dims != [rows[0], 1]:
-        return [node]
     out, ids = node.output[0], node.input[1]
     return [
         helper.make_node("Gather", [quantised, ids], [f"{out}__q"], axis=0),
@@ -77,6 +88,30 @@ def _gather_rows(
         helper.make_node("Cast", [f"{out}__q"], [f"{out}__f"], to=1),  # to float32
         helper.make_node("Mul", [f"{out}__f", f"{out}__scale"], [out]),
     ]
+
+
+def _row_type(dimensions: int) -> np.dtype[Any]:
+    """A row of the word table as kept: its int8 components, then its scale."""
+    return np.dtype([("q", np.int8, (dimensions,)), ("scale", "<f4")])
+
+
+def _word_table(
+    node: Any, made_by: Mapping[str, Any], weights: Mapping[str, Any], uses: Mapping[str, int]
+) -> np.ndarray:
+    # The word-embedding table (30,522 words of 384 int8, 11.7 MB) leaves the graph: read by
+    # ONNX Runtime from its mapped weights, the kernel maps 64 kB around each row read, so a
+    # few dozen questions make all of it resident in the process. The model takes a text's
+    # rows, scaled, as its input instead (`WordRows`, reading them with pread).
+    from onnx import numpy_helper
+
+    found = _scaled_rows(node, made_by, weights, uses)
+    if found is None:
+        raise EncoderUnavailable("the model's word embeddings are not int8 rows with a scale each")
+    quantised = numpy_helper.to_array(weights[found[0]])
+    table = np.empty(len(quantised), dtype=_row_type(quantised.shape[1]))
+    table["q"] = quantised
+    table["scale"] = numpy_helper.to_array(weights[found[1]])[:, 0]
+    return table
 
 
 def _from_mask(name: str, made_by: Mapping[str, Any]) -> bool:
@@ -131,7 +166,14 @@ def _without_padding(nodes: list[Any]) -> list[Any]:
     return [n for n in nodes if id(n) not in dropped]
 
 
-def _rewrite(source: bytes) -> bytes:
+class Rewritten(NamedTuple):
+    """A rewritten model: its graph (weights inside) and its word table (see `_word_table`)."""
+
+    graph: bytes
+    table: np.ndarray
+
+
+def _rewrite(source: bytes) -> Rewritten:
     # The file stores each weight matrix as int8 with a scale per column, multiplied back out
     # to float32 when ONNX Runtime loads it: 90 MB of weights read for every question. Each
     # such product becomes one DynamicQuantizeMatMul (ONNX Runtime's own operator), which
@@ -148,9 +190,13 @@ def _rewrite(source: bytes) -> bytes:
     for node in graph.node:
         for name in node.input:
             uses[name] = uses.get(name, 0) + 1
-    nodes = []
+    nodes: list[Any] = []
+    table: np.ndarray | None = None
+    rows = ""
     for node in graph.node:
-        if node.op_type == "Gather":
+        if node.op_type == "Gather" and list(node.input)[1:] == ["input_ids"] and table is None:
+            table, rows = _word_table(node, made_by, weights, uses), node.output[0]
+        elif node.op_type == "Gather":
             nodes += _gather_rows(node, made_by, weights, uses)
             continue
         scaled = made_by.get(node.input[1]) if node.op_type == "MatMul" else None
@@ -188,6 +234,10 @@ def _rewrite(source: bytes) -> bytes:
         )
     if not any(n.op_type == "DynamicQuantizeMatMul" for n in nodes):
         raise EncoderUnavailable("the model has no int8 weight products to run as such")
+    if table is None:
+        raise EncoderUnavailable("the model reads no word embeddings from its input_ids")
+    for node in nodes:
+        node.input[:] = [WORD_ROWS if name == rows else name for name in node.input]
     nodes = _without_padding(nodes)
     # The float weights' Cast and Mul are now unused: dropped here, or ONNX Runtime would
     # fold them into float32 tensors at load (90 MB) before finding that nothing reads them.
@@ -202,8 +252,12 @@ def _rewrite(source: bytes) -> bytes:
     unused = [i for i in graph.initializer if i.name not in needed]
     for initializer in unused:
         graph.initializer.remove(initializer)
+    for read in [i for i in graph.input if i.name not in needed and i.name != "attention_mask"]:
+        graph.input.remove(read)  # input_ids: the model now takes its rows of the table
+    shape = ["batch", "sequence", table["q"].shape[1]]
+    graph.input.append(helper.make_tensor_value_info(WORD_ROWS, onnx.TensorProto.FLOAT, shape))
     model.opset_import.append(helper.make_opsetid("com.microsoft", 1))
-    return bytes(model.SerializeToString())
+    return Rewritten(bytes(model.SerializeToString()), table)
 
 
 def weights_file(kept: Path) -> Path:
@@ -211,59 +265,105 @@ def weights_file(kept: Path) -> Path:
     return kept.with_suffix(".weights")
 
 
+def table_file(kept: Path) -> Path:
+    """The file beside a kept model that holds its word table (a NumPy array file)."""
+    return kept.with_suffix(".rows")
+
+
 def _digests(kept: Path) -> str:
-    return f"{sha256_of(kept)} {sha256_of(weights_file(kept))}"
+    return " ".join(sha256_of(f) for f in (kept, weights_file(kept), table_file(kept)))
 
 
-def _keep(data: bytes, kept: Path) -> None:
-    # The graph and its weights in two files, written in a directory of their own and moved
-    # into place (a process reading the old ones keeps reading them): ONNX Runtime maps a
-    # model's external weights into memory instead of copying them, so the embedding table
-    # (11 MB) is read from the file only where a question's tokens fall, and the other weights
-    # are held once, in the layout its integer products use.
+def _keep(made: Rewritten, kept: Path) -> None:
+    # The graph, its weights and its word table in three files, written in a directory of
+    # their own and moved into place (a process reading the old ones keeps reading them):
+    # ONNX Runtime maps a model's external weights into memory instead of copying them, so
+    # they are held once, in the layout its integer products use; the word table's rows are
+    # read with pread (`WordRows`).
     import onnx
 
-    model = onnx.load_from_string(data)
+    model = onnx.load_from_string(made.graph)
     kept.parent.mkdir(parents=True, exist_ok=True)
-    weights = weights_file(kept)
+    moved = (weights_file(kept), table_file(kept), kept, kept.with_suffix(".sha256"))
     with tempfile.TemporaryDirectory(prefix=".rewrite-", dir=kept.parent) as temporary:
-        graph = Path(temporary) / kept.name
+        weights, table, graph, digests = (Path(temporary) / f.name for f in moved)
         onnx.save_model(
             model,
             str(graph),
             save_as_external_data=True,
             all_tensors_to_one_file=True,
             location=weights.name,
-            size_threshold=1024,
+            size_threshold=4096,
         )
-        os.replace(Path(temporary) / weights.name, weights)
-        os.replace(graph, kept)
-    kept.with_suffix(".sha256").write_text(_digests(kept))
+        with table.open("wb") as f:
+            np.save(f, made.table, allow_pickle=False)
+        digests.write_text(_digests(graph))
+        for source, target in zip((weights, table, graph, digests), moved, strict=True):
+            os.replace(source, target)
 
 
-def integer_model(source: Path, cache: Path | None = None, *, model_id: str) -> Path | bytes:
-    """The model at `source` with its weight products in integers (see `_rewrite`), made
-    once and kept in `cache` when given: importing `onnx` and rewriting take about a second,
-    checking the kept files a few milliseconds. Returns the kept graph, its weights in the
-    file `weights_file` names beside it (ONNX Runtime maps them into memory: see `_keep`), or
-    the model itself when there is no cache or it cannot be written. The kept files are
-    checked against the digests written beside them, and made again if either differs."""
-    kept = cache / f"model-{model_id}-integer{_REWRITE}.onnx" if cache is not None else None
+class WordRows:
+    """A text's rows of the word table (see `_word_table`), scaled to float32 as the model's
+    Cast and Mul did. From a kept file each row is read with `os.pread`: it stays in the page
+    cache, shared and not the process's (a mapping would count the pages it touched, and
+    the kernel's fault-around 64 kB of them for each row). Thread-safe."""
+
+    def __init__(self, table: np.ndarray | Path) -> None:
+        self._table: np.ndarray | None = None
+        if isinstance(table, np.ndarray):
+            self._table, self.words, self._type = table, len(table), table.dtype
+            return
+        self._fd = os.open(table, os.O_RDONLY | os.O_CLOEXEC)
+        weakref.finalize(self, os.close, self._fd)
+        with open(self._fd, "rb", closefd=False) as f:
+            version = np.lib.format.read_magic(f)
+            if version != (1, 0):
+                raise EncoderUnavailable(f"{table} is not a word table")
+            shape, _, self._type = np.lib.format.read_array_header_1_0(f)
+            self._start = f.tell()
+        if len(shape) != 1 or self._type.names != ("q", "scale"):
+            raise EncoderUnavailable(f"{table} is not a word table")
+        self.words = shape[0]
+
+    def __call__(self, ids: Sequence[int]) -> NDArray[np.float32]:
+        """The rows of `ids`, as an array (len(ids), dimensions)."""
+        if any(not 0 <= i < self.words for i in ids):
+            raise ValueError("a token id outside the word table")
+        if self._table is not None:
+            rows = self._table[list(ids)]
+        else:
+            size, start = self._type.itemsize, self._start
+            data = b"".join(os.pread(self._fd, size, start + i * size) for i in ids)
+            if len(data) != size * len(ids):
+                raise EncoderUnavailable("the word table file is shorter than its header says")
+            rows = np.frombuffer(data, dtype=self._type)
+        return rows["q"].astype(np.float32) * rows["scale"][:, None]
+
+
+def integer_model(source: Path, cache: Path | None = None, *, model_id: str) -> Path | Rewritten:
+    """The model at `source` with its weight products in integers and its word table out of
+    the graph (see `_rewrite`), made once and kept in `cache` when given: importing `onnx` and
+    rewriting take about a second, checking the kept files a few milliseconds. Returns the
+    kept graph, its weights and word table in the files `weights_file` and `table_file` name
+    beside it (see `_keep`), or the rewritten model itself when there is no cache or it
+    cannot be written. The kept files are checked against the digests written beside them,
+    and made again if any differs."""
+    kept = cache / f"model-{model_id}-integer{REWRITE}.onnx" if cache is not None else None
     if kept is not None:
         try:
             if _digests(kept) == kept.with_suffix(".sha256").read_text():
                 return kept
         except OSError:
             pass
-    data = _rewrite(source.read_bytes())
+    made = _rewrite(source.read_bytes())
     if kept is None:
-        return data
+        return made
     try:
-        _keep(data, kept)
+        _keep(made, kept)
         for stale in kept.parent.glob("model-*-integer*.*"):  # older models or rewrites
             if stale.stem != kept.stem:
                 stale.unlink(missing_ok=True)
     except OSError as exc:
         log.warning("cannot keep the rewritten model in %s: %s", cache, exc.__class__.__name__)
-        return data
+        return made
     return kept

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import sys
 import threading
 import time
 import uuid
@@ -152,7 +153,7 @@ def test_a_damaged_cache_is_ignored(monkeypatch: pytest.MonkeyPatch, tmp_path: P
     monkeypatch.setattr(enc, "_disk_read", set())
 
     class Fixed:
-        dimensions, model_id = 384, enc.MODEL_ID
+        dimensions, model_id = 384, enc.ENCODINGS_ID
 
         def encode(self, texts: list[str]) -> np.ndarray:
             return np.ones((len(texts), 384), dtype=np.float32)
@@ -174,14 +175,14 @@ def test_the_weight_products_run_in_integers(
 
     assert MODEL is not None
     source = MODEL[enc.MODEL_FILE]
-    kept = tmp_path / f"model-{enc.MODEL_ID}-integer{rw._REWRITE}.onnx"
-    rewritten = onnx.load_from_string(rw._rewrite(source.read_bytes()))
+    kept = tmp_path / f"model-{enc.MODEL_ID}-integer{rw.REWRITE}.onnx"
+    rewritten = onnx.load_from_string(rw._rewrite(source.read_bytes()).graph)
     ops = [n.op_type for n in rewritten.graph.node]
     # six layers: query, key, value, output, and the two feed-forward products
     assert ops.count("DynamicQuantizeMatMul") == 36
     # and no int8 matrix or embedding table is multiplied out whole to float32 at load
     int8 = {i.name for i in rewritten.graph.initializer if i.data_type == onnx.TensorProto.INT8}
-    assert len(int8) >= 37
+    assert len(int8) >= 36
     assert not [n for n in rewritten.graph.node if n.op_type == "Cast" and set(n.input) & int8]
     # the attention mask of an unpadded text is all ones: nothing is computed from it
     assert not [n for n in rewritten.graph.node if "attention_mask" in n.input]
@@ -189,19 +190,20 @@ def test_the_weight_products_run_in_integers(
     # kept in the cache and read back, not made again: the graph, and its weights in a file
     # beside it that ONNX Runtime maps into memory
     made = rw.integer_model(source, model_id=enc.MODEL_ID)
-    assert isinstance(made, bytes)
+    assert isinstance(made, rw.Rewritten)
     assert rw.integer_model(source, tmp_path, model_id=enc.MODEL_ID) == kept
-    weights = rw.weights_file(kept)
-    assert kept.stat().st_size < 1_000_000 < 20_000_000 < weights.stat().st_size
-    assert _same_model(onnx.load(str(kept)), onnx.load_from_string(made))
+    weights, table = rw.weights_file(kept), rw.table_file(kept)
+    assert kept.stat().st_size < 1_000_000 < 10_000_000 < weights.stat().st_size
+    assert np.array_equal(np.load(table), made.table)
+    assert _same_model(onnx.load(str(kept)), onnx.load_from_string(made.graph))
 
     def refuse(source: bytes) -> bytes:
         raise AssertionError("rewritten again")
 
     monkeypatch.setattr(rw, "_rewrite", refuse)
     assert rw.integer_model(source, tmp_path, model_id=enc.MODEL_ID) == kept
-    # a damaged kept file, graph or weights, is not used: the model is made again
-    for damaged in (kept, weights):
+    # a damaged kept file, graph, weights or word table, is not used: the model is made again
+    for damaged in (kept, weights, table):
         intact = damaged.read_bytes()
         data = bytearray(intact)
         data[len(data) // 2] ^= 1
@@ -213,7 +215,7 @@ def test_the_weight_products_run_in_integers(
     weights.write_bytes(b"")
     monkeypatch.undo()
     assert rw.integer_model(source, tmp_path, model_id=enc.MODEL_ID) == kept
-    assert _same_model(onnx.load(str(kept)), onnx.load_from_string(made))
+    assert _same_model(onnx.load(str(kept)), onnx.load_from_string(made.graph))
     # skipping the mask changes no encoding, to the last bit
     monkeypatch.setattr(rw, "_without_padding", lambda nodes: nodes)
     with_mask = enc.SentenceEncoder(MODEL, None)
@@ -225,8 +227,79 @@ def test_the_weight_products_run_in_integers(
     # without a cache, or one that cannot be written, the model is loaded all the same
     unwritable = tmp_path / "a-file"
     unwritable.write_text("")
-    assert rw.integer_model(source, unwritable, model_id=enc.MODEL_ID) == made
+    unkept = rw.integer_model(source, unwritable, model_id=enc.MODEL_ID)
+    assert isinstance(unkept, rw.Rewritten) and unkept.graph == made.graph
+    assert np.array_equal(unkept.table, made.table)
     assert enc.SentenceEncoder(MODEL, unwritable).encode(["x"]).shape == (1, 384)
+
+
+def _gathering_inside(made: rw.Rewritten, *, alone: bool = False) -> bytes:
+    """The rewritten model with its word table gathered inside ONNX Runtime again, from
+    `input_ids`, as the previous rewrite ran it (the int8 rows and their scales gathered, then
+    cast and multiplied); `alone`: those steps only, the rows the model's output."""
+    import onnx
+    from onnx import helper, numpy_helper
+
+    model = onnx.load_from_string(made.graph)
+    graph = model.graph
+    if alone:
+        del graph.node[:], graph.initializer[:], graph.input[:], graph.output[:]
+        graph.output.append(helper.make_tensor_value_info(rw.WORD_ROWS, 1, None))
+    else:
+        graph.input.remove(next(i for i in graph.input if i.name == rw.WORD_ROWS))
+    graph.input.append(helper.make_tensor_value_info("input_ids", 7, ["batch", "sequence"]))
+    graph.initializer.extend(
+        [
+            numpy_helper.from_array(made.table["q"], "table_q"),
+            numpy_helper.from_array(made.table["scale"][:, None], "table_scale"),
+        ]
+    )
+    gather = [
+        helper.make_node("Gather", ["table_q", "input_ids"], ["rows_q"]),
+        helper.make_node("Gather", ["table_scale", "input_ids"], ["rows_scale"]),
+        helper.make_node("Cast", ["rows_q"], ["rows_f"], to=onnx.TensorProto.FLOAT),
+        helper.make_node("Mul", ["rows_f", "rows_scale"], [rw.WORD_ROWS]),
+    ]
+    rest = list(graph.node)
+    del graph.node[:]
+    graph.node.extend([*gather, *rest])
+    return bytes(model.SerializeToString())
+
+
+@needs_model
+def test_the_word_table_is_read_outside_onnx_runtime(tmp_path: Path) -> None:
+    import onnx
+    import onnxruntime as ort
+
+    assert MODEL is not None
+    made = rw._rewrite(MODEL[enc.MODEL_FILE].read_bytes())
+    graph = onnx.load_from_string(made.graph).graph
+    words = len(made.table)
+    assert words == 30_522 and made.table["q"].shape == (words, 384)
+    # no table of the vocabulary's size is left in the graph, and nothing reads the ids
+    assert not [i.name for i in graph.initializer if i.dims and i.dims[0] == words]
+    assert not [n for n in graph.node if "input_ids" in n.input]
+    encoder = enc.SentenceEncoder(MODEL, tmp_path)
+    inputs = {i.name for i in encoder._session.get_inputs()}
+    assert rw.WORD_ROWS in inputs and "input_ids" not in inputs
+    # every row of the table, read from the kept file, is the row ONNX Runtime gathers
+    providers = ["CPUExecutionProvider"]
+    rows = ort.InferenceSession(_gathering_inside(made, alone=True), providers=providers)
+    every = np.arange(words, dtype=np.int64)
+    gathered = rows.run(None, {"input_ids": every[None]})[0][0]
+    assert np.array_equal(encoder._rows(every.tolist()), gathered)
+    with pytest.raises(ValueError, match="outside the word table"):
+        encoder._rows([words])
+    # and the encodings are those of the model gathering its table itself, to the bit
+    reference = ort.InferenceSession(_gathering_inside(made), providers=providers)
+    texts = [*TEXTS, "can I arrest for breach of a stalking protection order", "s4a PHA"]
+    for encoding in encoder._tokenizer.encode_batch(texts):
+        tokens = np.asarray([encoding.ids], dtype=np.int64)
+        feed = {"input_ids": tokens, "attention_mask": np.ones_like(tokens)}
+        hidden = reference.run(None, {**feed, "token_type_ids": np.zeros_like(tokens)})[0]
+        pooled = hidden[0].mean(axis=0)
+        expected = (pooled / max(float(np.linalg.norm(pooled)), 1e-12)).astype(np.float32)
+        assert np.array_equal(encoder._one(encoding.ids), expected)
 
 
 def _same_model(one: object, other: object) -> bool:
@@ -323,3 +396,31 @@ def test_meaning_finds_what_words_miss() -> None:
     assert both.search("") == [] and both.search("the of and what") == []
     # off-topic stays off topic
     assert both.triage("where do i get a parking permit at HQ").kind == "off_topic"
+
+
+def _private_code_kb() -> int:
+    """The private, clean resident kB of ONNX Runtime's native library in this process."""
+    from onnxruntime.capi import onnxruntime_pybind11_state as library
+
+    path, chosen, total = os.path.realpath(str(library.__file__)), False, 0
+    for line in Path("/proc/self/smaps").read_text().splitlines():
+        fields = line.split()
+        if fields and not fields[0].endswith(":"):
+            chosen = len(fields) > 5 and fields[5] == path and "w" not in fields[1]
+        elif chosen and fields[0] == "Private_Clean:":
+            total += int(fields[1])
+    return total
+
+
+@needs_model
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="madvise on Linux's mappings")
+def test_the_code_loading_ran_is_paged_out() -> None:
+    model = enc.SentenceEncoder(MODEL or {})  # a session made: ONNX Runtime's loading code run
+    expected = model.encode(TEXTS)
+    # what it reports was resident: most of the library's 20 MB, and those of its pages this
+    # process alone maps (another process's, such as a test worker's, the kernel leaves) are
+    # taken back
+    assert enc.page_out_loading_code() > 10_000
+    assert _private_code_kb() < 1024
+    # and encoding runs as before, faulting in what it needs
+    assert np.array_equal(model.encode(TEXTS), expected)
