@@ -51,7 +51,7 @@ class Console(ConsoleForms):
 
     emu: SlackEmulator
     slack: SlackSender
-    out: TextIO = sys.stdout
+    out: TextIO = field(default_factory=lambda: sys.stdout)  # the one at start, not import
     user: str = "olivia"
     clock: ConsoleClock = field(default_factory=ConsoleClock)
     scheduler: ConsoleScheduler | None = None

@@ -128,39 +128,38 @@ def need_postgres() -> None:
 
 
 def _reset(db: Database) -> None:
-    """Empty every table, and restart ids so that each test's first request is #1."""
+    """Empty every table, and restart ids so that each test's first request is #1.
+
+    On PostgreSQL the tables the last test left rows in are emptied with DELETE, child tables
+    first, and the id sequences it moved on are set back to their start: a TRUNCATE of the
+    same tables cost the server about 5 ms of CPU a table and 100-190 ms of waiting on the disk
+    (each truncated table is a new file, synced at commit), this some 2 ms in all."""
     with db.engine.begin() as conn:
         if db.is_sqlite:
             for table in reversed(Base.metadata.sorted_tables):
                 conn.execute(table.delete())
         else:
-            names = ", ".join(_used(conn))
-            if names:
-                conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            for name in reversed(_used(conn)):
+                conn.execute(text(f"DELETE FROM {name}"))
+            conn.execute(_RESTART_MOVED)
 
 
-# A table's id sequence that has been read from since it was last restarted (`last_value` is
-# null until then): its table needs a TRUNCATE … RESTART IDENTITY even when it has no rows.
-_MOVED_ON = text(
+# Every id sequence of this schema that has been read from since it was last set back
+# (`last_value` is null until then), set back so that its next value is its first.
+_RESTART_MOVED = text(
     """
-    SELECT t.relname FROM pg_sequences AS q
-    JOIN pg_class AS s ON s.relname = q.sequencename AND s.relkind = 'S'
-        AND s.relnamespace = to_regnamespace(q.schemaname)
-    JOIN pg_depend AS d ON d.objid = s.oid AND d.deptype IN ('a', 'i')
-    JOIN pg_class AS t ON t.oid = d.refobjid
-    WHERE q.schemaname = current_schema() AND q.last_value IS NOT NULL
+    SELECT setval(format('%I.%I', schemaname, sequencename)::regclass, start_value, false)
+    FROM pg_sequences WHERE schemaname = current_schema() AND last_value IS NOT NULL
     """
 )
 
 
 def _used(conn: Connection) -> list[str]:
-    """The tables a test left rows in, or whose ids it moved on, of those it may use. Most
-    tests touch a few of the thirty-odd: truncating only those costs PostgreSQL a fraction of
-    truncating every one (about 50 ms a test, on this machine, for all of them)."""
+    """The tables a test left rows in, in the metadata's order (parents first). Most tests
+    touch a few of the tables: probing each with EXISTS in one statement costs ~1 ms."""
     tables = [t.name for t in Base.metadata.sorted_tables]
     probe = " UNION ALL ".join(f"SELECT '{n}' WHERE EXISTS (SELECT 1 FROM {n})" for n in tables)
     used = {row[0] for row in conn.execute(text(probe))}
-    used.update(row[0] for row in conn.execute(_MOVED_ON))
     return [n for n in tables if n in used]
 
 

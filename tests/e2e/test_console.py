@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
+import logging
 import os
 import re
 import subprocess
@@ -12,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.cli import main
+from bot.db import Database
 from bot.knowledge import KnowledgeBase
 from tests.conftest import KB_DIR, ROOT, sqlite_copy
 
@@ -32,11 +37,12 @@ def console_db(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Path
 def run_console(
     tmp_path: Path, kb: KnowledgeBase, encodings_cache: Path, console_db: Path
 ) -> Console:
-    """Plays lines in `champbot console`, reading the run's encodings cache (the `kb` fixture
-    fills it) rather than encoding the knowledge base again."""
+    """Plays lines in `champbot console`, in this process (as `python -m bot` runs it, with the
+    environment it would have), reading the run's encodings cache (the `kb` fixture fills it)
+    rather than encoding the knowledge base again."""
 
     def play(lines: list[str]) -> str:
-        return _run(tmp_path, encodings_cache, lines)[0]
+        return _play(tmp_path, encodings_cache, lines)
 
     return play
 
@@ -45,7 +51,8 @@ def run_console(
 def run_console_err(
     tmp_path: Path, kb: KnowledgeBase, encodings_cache: Path, console_db: Path
 ) -> Callable[[list[str]], tuple[str, str]]:
-    """Like `run_console`, with what the console wrote to stderr too."""
+    """Like `run_console`, in a `champbot console` process of its own, with what it wrote to
+    stderr too (its logging's own handler, which a test's process does not have)."""
 
     def play(lines: list[str]) -> tuple[str, str]:
         return _run(tmp_path, encodings_cache, lines)
@@ -53,20 +60,32 @@ def run_console_err(
     return play
 
 
-def _run(tmp_path: Path, encodings: Path, lines: list[str], **extra: str) -> tuple[str, str]:
-    script = tmp_path / "script.txt"
-    script.write_text("\n".join(lines) + "\n")
-    env = {
-        "PATH": os.environ.get("PATH", ""),
+def _environment(tmp_path: Path, encodings: Path, **extra: str) -> dict[str, str]:
+    """What a console a person starts in `tmp_path` reads: no Slack, its own SQLite file."""
+    return {
         "HOME": str(tmp_path),
-        "PYTHONPATH": str(ROOT),
         "DATABASE_URL": f"sqlite:///{tmp_path}/console.db",  # see `console_db`
         "CHAMPBOT_KB_DIR": str(KB_DIR),
         "CHAMPBOT_CACHE_DIR": str(encodings),
         **extra,
     }
+
+
+def _script(tmp_path: Path, lines: list[str]) -> Path:
+    script = tmp_path / "script.txt"
+    script.write_text("\n".join(lines) + "\n")
+    return script
+
+
+def _run(tmp_path: Path, encodings: Path, lines: list[str], **extra: str) -> tuple[str, str]:
+    """`champbot console --script` as a process of its own: its stdout and stderr."""
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "PYTHONPATH": str(ROOT),
+        **_environment(tmp_path, encodings, **extra),
+    }
     proc = subprocess.run(
-        [sys.executable, "-m", "bot", "console", "--script", str(script)],
+        [sys.executable, "-m", "bot", "console", "--script", str(_script(tmp_path, lines))],
         cwd=tmp_path,
         env=env,
         capture_output=True,
@@ -75,6 +94,32 @@ def _run(tmp_path: Path, encodings: Path, lines: list[str], **extra: str) -> tup
     )
     assert proc.returncode == 0, proc.stderr
     return proc.stdout, proc.stderr
+
+
+def _play(tmp_path: Path, encodings: Path, lines: list[str], **extra: str) -> str:
+    """`champbot console --script` in this process, through `bot.cli.main` as `python -m bot`
+    calls it: what it printed. A process of its own costs 1.5 CPU-s of imports and start
+    (ten such tests); here only the environment is its own, with none of this test
+    process's settings, no default workspace, and its changes to logging undone after."""
+    script = _script(tmp_path, lines)
+    root, bolt_log = logging.getLogger(), logging.getLogger("champbot.bolt")
+    level, filters = root.level, list(bolt_log.filters)
+    out = io.StringIO()
+    with pytest.MonkeyPatch.context() as mp:
+        for name in list(os.environ):
+            if name.startswith(("CHAMPBOT_", "SLACK_")) or name in ("DATABASE_URL", "HOME"):
+                mp.delenv(name)
+        for name, value in _environment(tmp_path, encodings, **extra).items():
+            mp.setenv(name, value)
+        mp.chdir(tmp_path)
+        mp.setattr(Database, "default_workspace", None)  # as in a process of its own
+        try:
+            with contextlib.redirect_stdout(out):
+                assert main(["console", "--script", str(script)]) == 0
+        finally:
+            root.setLevel(level)
+            bolt_log.filters[:] = filters
+    return out.getvalue()
 
 
 def steps(out: str) -> list[tuple[str, str]]:
@@ -135,7 +180,7 @@ def test_the_timed_flows_script_plays_a_timeout_an_escalation_and_a_scheduled_br
     tmp_path: Path, kb: KnowledgeBase, encodings_cache: Path, console_db: Path
 ) -> None:
     lines = TIMED_FLOWS.read_text().splitlines()
-    out, _ = _run(tmp_path, encodings_cache, lines, CHAMPBOT_OFFER_TIMEOUT="900")
+    out = _play(tmp_path, encodings_cache, lines, CHAMPBOT_OFFER_TIMEOUT="900")
     played = steps(out)
     waits = [(typed, shown) for typed, shown in played if typed.startswith("/wait")]
     assert [typed for typed, _ in waits] == ["/wait 16m", "/wait 7m", "/wait 8m", "/wait 16m"]

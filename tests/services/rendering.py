@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-TOOLS = ("pdftoppm", "tesseract")
+TOOLS = ("pdftoppm", "pdftotext", "tesseract")
 
 
 def need_tools() -> None:
@@ -26,11 +26,12 @@ def need_tools() -> None:
     pytest.skip(reason)
 
 
-def pages_png(pdf: Path, out: Path, *, dpi: int = 150) -> list[Path]:
-    """Every page of `pdf` as a PNG, in order."""
+def pages_png(pdf: Path, out: Path, *, dpi: int = 150, page: int | None = None) -> list[Path]:
+    """Every page of `pdf` as a PNG, in order (or only the `page`th, counting from 1)."""
     out.mkdir(parents=True, exist_ok=True)
+    only = [] if page is None else ["-f", str(page), "-l", str(page)]
     subprocess.run(
-        ["pdftoppm", "-r", str(dpi), "-png", str(pdf), str(out / "page")],
+        ["pdftoppm", "-r", str(dpi), "-png", *only, str(pdf), str(out / "page")],
         check=True,
         capture_output=True,
         timeout=120,
@@ -66,3 +67,16 @@ def read_pdf(pdf: Path, out: Path) -> list[str]:
     """Each page of `pdf` as OCR reads it, normalised."""
     need_tools()
     return [normal(ocr(page)) for page in pages_png(pdf, out)]
+
+
+def read_page_with(pdf: Path, words: str, out: Path) -> str:
+    """The one page of `pdf` whose text layer has `words` (poppler's pdftotext finds it), as
+    OCR reads it, normalised: a test that looks for one line reads one page (tesseract takes
+    most of a CPU-second a page), and still sees what is drawn there, not the text layer."""
+    need_tools()
+    layer = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True, timeout=120
+    ).stdout.decode("utf-8", "replace")
+    pages = [n for n, text in enumerate(layer.split("\f"), start=1) if words in normal(text)]
+    assert pages, f"{words!r} is on no page of {pdf.name}"
+    return normal(ocr(pages_png(pdf, out, page=pages[0])[0]))

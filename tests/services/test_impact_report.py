@@ -16,7 +16,7 @@ from bot.db import Database
 from bot.knowledge import KnowledgeBase
 from tests.conftest import KB_DIR, sqlite_copy
 from tests.conftest import SERVICE_SETTINGS as SETTINGS
-from tests.services.rendering import normal, read_pdf
+from tests.services.rendering import normal, read_page_with, read_pdf
 
 SINCE, UNTIL = year_before(date(2026, 12, 1))
 TITLE = "stalking champions: impact report"
@@ -174,7 +174,7 @@ def test_three_marac_referrals_are_shown_as_fewer_than_five(
     assert resolved >= 20  # the whole is shown: it is the referrals that are few
     assert rows["MARAC referral"][0] == "fewer than 5"
     assert "3" not in " ".join(rows["MARAC referral"])
-    printed = " ".join(read_pdf(pdf, tmp_path / "pages"))
+    printed = read_page_with(pdf, "marac referral", tmp_path / "pages")
     line = re.search(r"marac referral (.{0,30})", printed)
     assert line is not None, printed
     assert "fewer than 5" in line.group(1) and "3" not in line.group(1)
