@@ -10,9 +10,10 @@ from typing import ClassVar, Literal
 
 from bot.knowledge.beside import beside, joins_two_asks
 from bot.knowledge.encoder import Encoder, Vectors, encode_cached, shared_encoder
-from bot.knowledge.entries import Entry, load_entries
+from bot.knowledge.entries import Entry
 from bot.knowledge.framing import Scope, is_greeting, strip_framing
 from bot.knowledge.index import Document, FieldWeights, InvertedIndex
+from bot.knowledge.kept import by_words
 from bot.knowledge.livecase import detect
 from bot.knowledge.normalise import Normaliser
 from bot.knowledge.results import Assessment, Hit, Triage
@@ -26,7 +27,6 @@ from bot.knowledge.scoring import (
 )
 from bot.knowledge.typos import TypoCorrector
 from bot.knowledge.vectors import VectorIndex
-from bot.knowledge.vocabulary import load_vocabulary
 
 # `encoder` argument meaning "the process's shared encoder, if the model is installed".
 SHARED: Literal["shared"] = "shared"
@@ -137,6 +137,11 @@ class KnowledgeBase:
         self._corrections: dict[str, str | None] = {}
         head_terms = frozenset().union(*(p.head for p in self._profiles))
         self.subject_terms = (nz.subject | head_terms) - nz.generic
+        self._use(encoder, encodings_cache, confidence_weights is None)
+
+    def _use(self, encoder: Encoder | str | None, cache: Path | None, fitted: bool) -> None:
+        """Search by meaning too with `encoder` (None: by words alone; `fitted`: with the
+        confidence weights fitted for it)."""
         self.encoder: Encoder | None = shared_encoder() if isinstance(encoder, str) else encoder
         self._nearest: VectorIndex | None = None
         if self.encoder is not None and self._entries:
@@ -146,11 +151,11 @@ class KnowledgeBase:
                 starts.append(len(texts))
                 # its phrasings, and its answer's first paragraph: what it says, in its words
                 texts += [self._expand(t) for t in (entry.title, *entry.questions, entry.summary)]
-            vectors = encode_cached(self.encoder, texts, encodings_cache)
+            vectors = encode_cached(self.encoder, texts, cache)
             self._nearest = VectorIndex(vectors, starts)
             for name, value in self.SEMANTIC_SETTINGS.items():
                 setattr(self, name, value)
-            if confidence_weights is None:
+            if fitted:
                 self.confidence_weights = self.SEMANTIC_CONFIDENCE
         else:
             self.encoder = None
@@ -180,15 +185,10 @@ class KnowledgeBase:
         """Load and index every entry under `directory`, read with the network's vocabulary in
         `directory/vocabulary.yaml` (generic English alone without one); KnowledgeError if a
         file is malformed. `encoder=None` searches by words alone; `encodings_cache` is a
-        directory where the entries' encodings are kept between runs."""
-        vocabulary = load_vocabulary(directory)
-        return cls(
-            load_entries(directory),
-            normaliser=vocabulary.normaliser(),
-            scope=vocabulary.scope,
-            encoder=encoder,
-            encodings_cache=encodings_cache,
-        )
+        directory where the entries' encodings and index are kept between runs (`kept`)."""
+        kb = by_words(cls, Path(directory), encodings_cache)
+        kb._use(encoder, encodings_cache, True)
+        return kb
 
     @classmethod
     def from_entries(
