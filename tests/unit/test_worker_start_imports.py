@@ -1,0 +1,83 @@
+"""What the worker has imported when it says it is ready: nothing it does not need to take
+work. The clock's jobs (APScheduler's schedulers, `bot.scheduler` and the reports' services)
+start after "ready", beside the first work; dateparser is imported by the first natural time
+(`/champion away until friday`), not at start; nor is anything a serving process never uses."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.db import Database
+from bot.emulator import SlackEmulator
+from tests.conftest import process_env
+from tests.unit.test_serving_imports import NOT_TO_SERVE
+
+# The worker's main loop in a thread of a fresh interpreter, on a socket pair: what is
+# imported when it says "ready", and (with the clock) once the clock has started.
+WORKER = """
+import json, socket, sys, threading, time
+from bot.config import Settings
+from bot.worker import run_worker
+clock = sys.argv[1] == "clock"
+mine, theirs = socket.socketpair()
+worker = threading.Thread(
+    target=run_worker, args=(Settings.from_env(dotenv=None),),
+    kwargs={"fd": theirs.detach(), "scheduler": clock, "after_schema": True},
+)
+worker.start()
+mine.sendall(b"schema\\n")
+lines = mine.makefile("rb")
+assert lines.readline().strip() == b"ready"
+at_ready = sorted(sys.modules)
+deadline = time.monotonic() + 60
+while clock and time.monotonic() < deadline and not any(
+    t.name == "APScheduler" for t in threading.enumerate()
+):
+    time.sleep(0.02)
+later = sorted(sys.modules)
+threads = sorted(t.name for t in threading.enumerate())
+mine.shutdown(socket.SHUT_RDWR)
+worker.join(60)
+print(json.dumps({"ready": at_ready, "later": later, "threads": threads}))
+"""
+
+LATER = {"bot.scheduler", "apscheduler.schedulers", "apscheduler.schedulers.background"}
+
+
+def _worker(tmp_path: Path, emulator: SlackEmulator, mode: str) -> dict[str, list[str]]:
+    env = process_env(tmp_path, emulator.api_url)
+    Database(env["DATABASE_URL"]).upgrade()
+    proc = subprocess.run(
+        [sys.executable, "-c", WORKER, mode],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize("mode", ["clock", "no clock"])
+def test_the_worker_is_ready_before_it_imports_the_clock(
+    tmp_path: Path, emulator: SlackEmulator, mode: str
+) -> None:
+    report = _worker(tmp_path, emulator, mode)
+    ready = set(report["ready"])
+    tops = {name.partition(".")[0] for name in ready}
+    assert not tops & (NOT_TO_SERVE | {"dateparser"}), sorted(
+        tops & (NOT_TO_SERVE | {"dateparser"})
+    )
+    assert not ready & LATER, sorted(ready & LATER)
+    assert "bot.app" in ready and "handlers.home" in ready  # the listeners are all there
+    if mode == "clock":  # and then the clock starts
+        assert set(report["later"]) >= LATER
+        assert "APScheduler" in report["threads"]
+    else:
+        assert not set(report["later"]) & LATER
