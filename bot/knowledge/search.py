@@ -6,10 +6,9 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from math import exp
 from pathlib import Path
-from typing import ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 from bot.knowledge.beside import beside, joins_two_asks
-from bot.knowledge.encoder import Encoder, Vectors, encode_cached, shared_encoder
 from bot.knowledge.entries import Entry
 from bot.knowledge.framing import Scope, is_greeting, strip_framing
 from bot.knowledge.index import Document, FieldWeights, InvertedIndex
@@ -26,7 +25,10 @@ from bot.knowledge.scoring import (
     rerank,
 )
 from bot.knowledge.typos import TypoCorrector
-from bot.knowledge.vectors import VectorIndex
+
+if TYPE_CHECKING:  # the model's modules (and NumPy) only where the model is used
+    from bot.knowledge.encoder import Encoder, Vectors
+    from bot.knowledge.vectors import VectorIndex
 
 # `encoder` argument meaning "the process's shared encoder, if the model is installed".
 SHARED: Literal["shared"] = "shared"
@@ -142,23 +144,20 @@ class KnowledgeBase:
     def _use(self, encoder: Encoder | str | None, cache: Path | None, fitted: bool) -> None:
         """Search by meaning too with `encoder` (None: by words alone; `fitted`: with the
         confidence weights fitted for it)."""
-        self.encoder: Encoder | None = shared_encoder() if isinstance(encoder, str) else encoder
+        if isinstance(encoder, str):
+            from bot.knowledge.encoder import shared_encoder
+
+            encoder = shared_encoder()
+        self.encoder: Encoder | None = encoder if self._entries else None
         self._nearest: VectorIndex | None = None
-        if self.encoder is not None and self._entries:
-            texts: list[str] = []
-            starts: list[int] = []
-            for entry in self._entries:
-                starts.append(len(texts))
-                # its phrasings, and its answer's first paragraph: what it says, in its words
-                texts += [self._expand(t) for t in (entry.title, *entry.questions, entry.summary)]
-            vectors = encode_cached(self.encoder, texts, cache)
-            self._nearest = VectorIndex(vectors, starts)
+        if self.encoder is not None:
+            from bot.knowledge.meaning import nearest
+
+            self._nearest = nearest(self.encoder, self._entries, self._expand, cache)
             for name, value in self.SEMANTIC_SETTINGS.items():
                 setattr(self, name, value)
             if fitted:
                 self.confidence_weights = self.SEMANTIC_CONFIDENCE
-        else:
-            self.encoder = None
 
     @property
     def semantic(self) -> bool:

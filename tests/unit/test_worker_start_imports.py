@@ -18,12 +18,20 @@ from tests.conftest import process_env
 from tests.unit.test_serving_imports import NOT_TO_SERVE
 
 # The worker's main loop in a thread of a fresh interpreter, on a socket pair: what is
-# imported when it says "ready", and (with the clock) once the clock has started.
+# imported as it says "ready" (taken as it sends it), and (with the clock) once the clock has
+# started.
 WORKER = """
 import json, socket, sys, threading, time
 from bot.config import Settings
 from bot.worker import run_worker
 clock = sys.argv[1] == "clock"
+at_ready = []
+send = socket.socket.sendall
+def sendall(sock, data, *args):  # what is imported as the worker says it is ready
+    if data == b"ready\\n" and not at_ready:
+        at_ready.append(sorted(sys.modules))
+    return send(sock, data, *args)
+socket.socket.sendall = sendall
 mine, theirs = socket.socketpair()
 worker = threading.Thread(
     target=run_worker, args=(Settings.from_env(dotenv=None),),
@@ -33,7 +41,6 @@ worker.start()
 mine.sendall(b"schema\\n")
 lines = mine.makefile("rb")
 assert lines.readline().strip() == b"ready"
-at_ready = sorted(sys.modules)
 deadline = time.monotonic() + 60
 while clock and time.monotonic() < deadline and not any(
     t.name == "APScheduler" for t in threading.enumerate()
@@ -43,7 +50,7 @@ later = sorted(sys.modules)
 threads = sorted(t.name for t in threading.enumerate())
 mine.shutdown(socket.SHUT_RDWR)
 worker.join(60)
-print(json.dumps({"ready": at_ready, "later": later, "threads": threads}))
+print(json.dumps({"ready": at_ready[0], "later": later, "threads": threads}))
 """
 
 LATER = {"bot.scheduler", "apscheduler.schedulers", "apscheduler.schedulers.background"}
@@ -81,3 +88,35 @@ def test_the_worker_is_ready_before_it_imports_the_clock(
         assert "APScheduler" in report["threads"]
     else:
         assert not set(report["later"]) & LATER
+
+
+# The web process of `champbot serve` (with a worker) as `cmd_serve` starts it: its app and
+# the knowledge base by words alone (the worker has the model).
+WEB = """
+import dataclasses, json, socket, sys
+from bot.app import create_app
+from bot.config import Settings
+from bot.runtime import Runtime
+from bot.server import wsgi_app
+from bot.worker import PipeTransport
+settings = dataclasses.replace(Settings.from_env(dotenv=None), semantic=False)
+runtime = Runtime.from_settings(settings)
+app = create_app(runtime, transport=PipeTransport(socket.socketpair()[0]))
+wsgi_app(app, runtime.db, ready=lambda: True)
+print(json.dumps(sorted(sys.modules)))
+"""
+
+
+def test_the_web_process_imports_nothing_of_the_model(
+    tmp_path: Path, emulator: SlackEmulator
+) -> None:
+    env = process_env(tmp_path, emulator.api_url, CHAMPBOT_SEMANTIC="on")
+    Database(env["DATABASE_URL"]).upgrade()  # as `champbot db upgrade` leaves it
+    proc = subprocess.run(
+        [sys.executable, "-c", WEB], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    tops = {name.partition(".")[0] for name in json.loads(proc.stdout.strip().splitlines()[-1])}
+    model = {"numpy", "onnxruntime", "tokenizers", "onnx", "dateparser"}
+    assert "slack_bolt" in tops and "sqlalchemy" in tops
+    assert not tops & (model | NOT_TO_SERVE), sorted(tops & (model | NOT_TO_SERVE))
