@@ -56,18 +56,23 @@ def kept_file(cache: Path, directory: Path) -> Path:
     return cache / f"{_prefix(directory)}{digest(directory)[:32]}.pickle"
 
 
-def by_words(make: Callable[..., T], directory: Path, cache: Path | None) -> T:
+def by_words(
+    make: Callable[..., T], directory: Path, cache: Path | None, prepare: Callable[[T], object]
+) -> T:
     """`make(entries, normaliser=…, scope=…, encoder=None)`, the knowledge base under
-    `directory` by words alone, read with its vocabulary; kept in `cache`."""
+    `directory` by words alone, read with its vocabulary, then `prepare`d (what is worked out
+    there is kept too); kept in `cache`."""
 
     def build() -> T:
         vocabulary = load_vocabulary(directory)
-        return make(
+        built = make(
             load_entries(directory),
             normaliser=vocabulary.normaliser(),
             scope=vocabulary.scope,
             encoder=None,
         )
+        prepare(built)
+        return built
 
     return load_or_build(directory, cache, build)
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping
+from functools import cached_property
 from math import exp
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, Literal
 
+from bot.knowledge import meaning
 from bot.knowledge.beside import beside, joins_two_asks
 from bot.knowledge.entries import Entry
 from bot.knowledge.framing import Scope, is_greeting, strip_framing
@@ -142,18 +144,12 @@ class KnowledgeBase:
         self._use(encoder, encodings_cache, confidence_weights is None)
 
     def _use(self, encoder: Encoder | str | None, cache: Path | None, fitted: bool) -> None:
-        """Search by meaning too with `encoder` (None: by words alone; `fitted`: with the
-        confidence weights fitted for it)."""
-        if isinstance(encoder, str):
-            from bot.knowledge.encoder import shared_encoder
-
-            encoder = shared_encoder()
+        """Search by meaning too with `encoder` (None: by words); `fitted`: with its own weights."""
+        encoder = meaning.shared() if isinstance(encoder, str) else encoder
         self.encoder: Encoder | None = encoder if self._entries else None
         self._nearest: VectorIndex | None = None
         if self.encoder is not None:
-            from bot.knowledge.meaning import nearest
-
-            self._nearest = nearest(self.encoder, self._entries, self._expand, cache)
+            self._nearest = meaning.nearest(self.encoder, *self._texts, cache)
             for name, value in self.SEMANTIC_SETTINGS.items():
                 setattr(self, name, value)
             if fitted:
@@ -163,6 +159,11 @@ class KnowledgeBase:
     def semantic(self) -> bool:
         """Whether the search matches meaning (the sentence encoder) as well as words."""
         return self._nearest is not None
+
+    @cached_property
+    def _texts(self) -> tuple[list[str], list[int]]:
+        """What the sentence encoder reads of the entries (kept with the index: `kept`)."""
+        return meaning.texts(self._entries, self._expand)
 
     def _expand(self, text: str) -> str:
         return self.normaliser.expand(text, known=self.index.idf, correct=self._correct)
@@ -185,7 +186,7 @@ class KnowledgeBase:
         `directory/vocabulary.yaml` (generic English alone without one); KnowledgeError if a
         file is malformed. `encoder=None` searches by words alone; `encodings_cache` is a
         directory where the entries' encodings and index are kept between runs (`kept`)."""
-        kb = by_words(cls, Path(directory), encodings_cache)
+        kb = by_words(cls, Path(directory), encodings_cache, lambda kept: kept._texts)
         kb._use(encoder, encodings_cache, True)
         return kb
 
