@@ -21,7 +21,6 @@ from bot.db import Database
 from bot.delivery import Delivery, DeliveryWorker, PacedClient, Pacer
 from bot.delivery.clients import Clients
 from bot.knowledge import KnowledgeBase
-from bot.knowledge.encoder import shared_encoder
 from bot.models import utcnow
 from bot.tenancy import Installations, SingleWorkspace, TokenMap, Workspace
 from bot.workpool import WorkPool
@@ -266,7 +265,9 @@ def load_knowledge(settings: Settings, directory: Path | None = None) -> Knowled
     """The knowledge base under `directory` (default: the settings'), searched by words and,
     unless CHAMPBOT_SEMANTIC is off, by meaning with the sentence model."""
     encoder = None
-    if settings.semantic:
+    if settings.semantic:  # the model's modules (and NumPy) only in a process that uses it
+        from bot.knowledge.encoder import shared_encoder
+
         encoder = shared_encoder(settings.encoder_dir, settings.encodings_cache)
     return KnowledgeBase.load(
         directory or settings.kb_dir, encoder=encoder, encodings_cache=settings.encodings_cache

@@ -31,6 +31,8 @@ from typing import TYPE_CHECKING
 # Nothing heavy at import: `champbot serve` starts its worker with this module before it
 # imports the app (`bot.cli_serve.early_worker`).
 if TYPE_CHECKING:
+    from apscheduler.schedulers.base import BaseScheduler
+
     from bot.config import Settings
     from bot.inbox import Processor
     from bot.runtime import Runtime
@@ -195,7 +197,6 @@ def run_worker(settings: Settings, *, fd: int, scheduler: bool, after_schema: bo
     from bot.db import Database
     from bot.inbox import Processor, Sweeper
     from bot.runtime import Runtime, keep_loaded_out_of_collections, load_knowledge
-    from bot.scheduler import start_background
 
     sock = socket.socket(fileno=fd)
     kb = load_knowledge(settings)
@@ -208,7 +209,6 @@ def run_worker(settings: Settings, *, fd: int, scheduler: bool, after_schema: bo
     runtime.db.writes_in_background()  # the web process's acks take SQLite's lock first
     processor = Processor(runtime, create_processing_app(runtime))
     sweeper = Sweeper(processor).start()
-    clock = start_background(runtime) if scheduler else None
     keep_loaded_out_of_collections()
     _give_back_freed_memory()
     # Lower priority from now on, when there are acks to yield to; not while it starts beside
@@ -217,6 +217,10 @@ def run_worker(settings: Settings, *, fd: int, scheduler: bool, after_schema: bo
         lower_priority(int(os.environ.get("CHAMPBOT_WORKER_NICENESS", NICENESS)))
     sock.sendall(b"ready\n")
     log.info("worker started (pid %d)", os.getpid())
+    # The clock's jobs start beside the first work, not before the worker takes work: they
+    # are periodic sweeps, and their imports (APScheduler's schedulers, the reports' services)
+    # are no part of answering (its threads start at the priority set above).
+    clock = _Clock(runtime, sock) if scheduler else None
     try:
         left = dispatch(sock, lambda line: _take(line, processor, runtime))
         if left:
@@ -224,13 +228,45 @@ def run_worker(settings: Settings, *, fd: int, scheduler: bool, after_schema: bo
     finally:
         sweeper.close()
         if clock is not None:
-            clock.shutdown(wait=False)
+            clock.stop()
         # The units running finish; those queued behind them are left, like the ids above, to
         # the next worker's sweep (each is an inbox row): a stop never waits for a backlog.
         runtime.work_pool.close(leave_queued=True)
         runtime.close()
         sock.close()
     return 0
+
+
+class _Clock:
+    """The clock's jobs, started in a thread of their own (`stop` waits for the start). If
+    they cannot start, the worker stops (its socket shut), as it did when they started before
+    "ready": the web process logs it and starts another."""
+
+    def __init__(self, runtime: Runtime, sock: socket.socket) -> None:
+        self._scheduler: BaseScheduler | None = None
+        self._thread = threading.Thread(
+            target=self._start, args=(runtime, sock), name="worker-clock", daemon=True
+        )
+        self._thread.start()
+
+    def _start(self, runtime: Runtime, sock: socket.socket) -> None:
+        from bot.runtime import keep_loaded_out_of_collections
+
+        try:
+            from bot.scheduler import start_background
+
+            self._scheduler = start_background(runtime)
+        except Exception:
+            log.exception("the clock's jobs did not start; the worker stops")
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+            return
+        keep_loaded_out_of_collections()  # what the clock imported, as at start
+
+    def stop(self) -> None:
+        self._thread.join()
+        if self._scheduler is not None:
+            self._scheduler.shutdown(wait=False)
 
 
 def lower_priority(niceness: int) -> None:

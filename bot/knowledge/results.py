@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, NamedTuple
+from typing import TYPE_CHECKING, Literal, NamedTuple
 
-from bot.knowledge.encoder import Vectors
 from bot.knowledge.entries import Entry
 from bot.knowledge.scoring import Query
+
+if TYPE_CHECKING:
+    from bot.knowledge.encoder import Vectors
 
 TriageKind = Literal["answered", "live_case", "not_covered", "off_topic", "greeting"]
 

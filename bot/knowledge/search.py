@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping
+from functools import cached_property
 from math import exp
 from pathlib import Path
-from typing import ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
+from bot.knowledge import meaning
 from bot.knowledge.beside import beside, joins_two_asks
-from bot.knowledge.encoder import Encoder, Vectors, encode_cached, shared_encoder
-from bot.knowledge.entries import Entry, load_entries
+from bot.knowledge.entries import Entry
 from bot.knowledge.framing import Scope, is_greeting, strip_framing
 from bot.knowledge.index import Document, FieldWeights, InvertedIndex
+from bot.knowledge.kept import by_words
 from bot.knowledge.livecase import detect
 from bot.knowledge.normalise import Normaliser
 from bot.knowledge.results import Assessment, Hit, Triage
@@ -25,8 +27,10 @@ from bot.knowledge.scoring import (
     rerank,
 )
 from bot.knowledge.typos import TypoCorrector
-from bot.knowledge.vectors import VectorIndex
-from bot.knowledge.vocabulary import load_vocabulary
+
+if TYPE_CHECKING:  # the model's modules (and NumPy) only where the model is used
+    from bot.knowledge.encoder import Encoder, Vectors
+    from bot.knowledge.vectors import VectorIndex
 
 # `encoder` argument meaning "the process's shared encoder, if the model is installed".
 SHARED: Literal["shared"] = "shared"
@@ -137,28 +141,29 @@ class KnowledgeBase:
         self._corrections: dict[str, str | None] = {}
         head_terms = frozenset().union(*(p.head for p in self._profiles))
         self.subject_terms = (nz.subject | head_terms) - nz.generic
-        self.encoder: Encoder | None = shared_encoder() if isinstance(encoder, str) else encoder
+        self._use(encoder, encodings_cache, confidence_weights is None)
+
+    def _use(self, encoder: Encoder | str | None, cache: Path | None, fitted: bool) -> None:
+        """Search by meaning too with `encoder` (None: by words); `fitted`: with its own weights."""
+        encoder = meaning.shared() if isinstance(encoder, str) else encoder
+        self.encoder: Encoder | None = encoder if self._entries else None
         self._nearest: VectorIndex | None = None
-        if self.encoder is not None and self._entries:
-            texts: list[str] = []
-            starts: list[int] = []
-            for entry in self._entries:
-                starts.append(len(texts))
-                # its phrasings, and its answer's first paragraph: what it says, in its words
-                texts += [self._expand(t) for t in (entry.title, *entry.questions, entry.summary)]
-            vectors = encode_cached(self.encoder, texts, encodings_cache)
-            self._nearest = VectorIndex(vectors, starts)
+        if self.encoder is not None:
+            self._nearest = meaning.nearest(self.encoder, *self._texts, cache)
             for name, value in self.SEMANTIC_SETTINGS.items():
                 setattr(self, name, value)
-            if confidence_weights is None:
+            if fitted:
                 self.confidence_weights = self.SEMANTIC_CONFIDENCE
-        else:
-            self.encoder = None
 
     @property
     def semantic(self) -> bool:
         """Whether the search matches meaning (the sentence encoder) as well as words."""
         return self._nearest is not None
+
+    @cached_property
+    def _texts(self) -> tuple[list[str], list[int]]:
+        """What the sentence encoder reads of the entries (kept with the index: `kept`)."""
+        return meaning.texts(self._entries, self._expand)
 
     def _expand(self, text: str) -> str:
         return self.normaliser.expand(text, known=self.index.idf, correct=self._correct)
@@ -180,15 +185,10 @@ class KnowledgeBase:
         """Load and index every entry under `directory`, read with the network's vocabulary in
         `directory/vocabulary.yaml` (generic English alone without one); KnowledgeError if a
         file is malformed. `encoder=None` searches by words alone; `encodings_cache` is a
-        directory where the entries' encodings are kept between runs."""
-        vocabulary = load_vocabulary(directory)
-        return cls(
-            load_entries(directory),
-            normaliser=vocabulary.normaliser(),
-            scope=vocabulary.scope,
-            encoder=encoder,
-            encodings_cache=encodings_cache,
-        )
+        directory where the entries' encodings and index are kept between runs (`kept`)."""
+        kb = by_words(cls, Path(directory), encodings_cache, lambda kept: kept._texts)
+        kb._use(encoder, encodings_cache, True)
+        return kb
 
     @classmethod
     def from_entries(

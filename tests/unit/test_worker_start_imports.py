@@ -1,0 +1,122 @@
+"""What the worker has imported when it says it is ready: nothing it does not need to take
+work. The clock's jobs (APScheduler's schedulers, `bot.scheduler` and the reports' services)
+start after "ready", beside the first work; dateparser is imported by the first natural time
+(`/champion away until friday`), not at start; nor is anything a serving process never uses."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.db import Database
+from bot.emulator import SlackEmulator
+from tests.conftest import process_env
+from tests.unit.test_serving_imports import NOT_TO_SERVE
+
+# The worker's main loop in a thread of a fresh interpreter, on a socket pair: what is
+# imported as it says "ready" (taken as it sends it), and (with the clock) once the clock has
+# started.
+WORKER = """
+import json, socket, sys, threading, time
+from bot.config import Settings
+from bot.worker import run_worker
+clock = sys.argv[1] == "clock"
+at_ready = []
+send = socket.socket.sendall
+def sendall(sock, data, *args):  # what is imported as the worker says it is ready
+    if data == b"ready\\n" and not at_ready:
+        at_ready.append(sorted(sys.modules))
+    return send(sock, data, *args)
+socket.socket.sendall = sendall
+mine, theirs = socket.socketpair()
+worker = threading.Thread(
+    target=run_worker, args=(Settings.from_env(dotenv=None),),
+    kwargs={"fd": theirs.detach(), "scheduler": clock, "after_schema": True},
+)
+worker.start()
+mine.sendall(b"schema\\n")
+lines = mine.makefile("rb")
+assert lines.readline().strip() == b"ready"
+deadline = time.monotonic() + 60
+while clock and time.monotonic() < deadline and not any(
+    t.name == "APScheduler" for t in threading.enumerate()
+):
+    time.sleep(0.02)
+later = sorted(sys.modules)
+threads = sorted(t.name for t in threading.enumerate())
+mine.shutdown(socket.SHUT_RDWR)
+worker.join(60)
+print(json.dumps({"ready": at_ready[0], "later": later, "threads": threads}))
+"""
+
+LATER = {"bot.scheduler", "apscheduler.schedulers", "apscheduler.schedulers.background"}
+
+
+def _worker(tmp_path: Path, emulator: SlackEmulator, mode: str) -> dict[str, list[str]]:
+    env = process_env(tmp_path, emulator.api_url)
+    Database(env["DATABASE_URL"]).upgrade()
+    proc = subprocess.run(
+        [sys.executable, "-c", WORKER, mode],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize("mode", ["clock", "no clock"])
+def test_the_worker_is_ready_before_it_imports_the_clock(
+    tmp_path: Path, emulator: SlackEmulator, mode: str
+) -> None:
+    report = _worker(tmp_path, emulator, mode)
+    ready = set(report["ready"])
+    tops = {name.partition(".")[0] for name in ready}
+    assert not tops & (NOT_TO_SERVE | {"dateparser"}), sorted(
+        tops & (NOT_TO_SERVE | {"dateparser"})
+    )
+    assert not ready & LATER, sorted(ready & LATER)
+    assert "bot.app" in ready and "handlers.home" in ready  # the listeners are all there
+    if mode == "clock":  # and then the clock starts
+        assert set(report["later"]) >= LATER
+        assert "APScheduler" in report["threads"]
+    else:
+        assert not set(report["later"]) & LATER
+
+
+# The web process of `champbot serve` (with a worker) as `cmd_serve` starts it: its app and
+# the knowledge base by words alone (the worker has the model).
+WEB = """
+import dataclasses, json, socket, sys
+from bot.app import create_app
+from bot.config import Settings
+from bot.runtime import Runtime
+from bot.server import wsgi_app
+from bot.worker import PipeTransport
+settings = dataclasses.replace(Settings.from_env(dotenv=None), semantic=False)
+runtime = Runtime.from_settings(settings)
+app = create_app(runtime, transport=PipeTransport(socket.socketpair()[0]))
+wsgi_app(app, runtime.db, ready=lambda: True)
+print(json.dumps(sorted(sys.modules)))
+"""
+
+
+def test_the_web_process_imports_nothing_of_the_model(
+    tmp_path: Path, emulator: SlackEmulator
+) -> None:
+    env = process_env(tmp_path, emulator.api_url, CHAMPBOT_SEMANTIC="on")
+    Database(env["DATABASE_URL"]).upgrade()  # as `champbot db upgrade` leaves it
+    proc = subprocess.run(
+        [sys.executable, "-c", WEB], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    tops = {name.partition(".")[0] for name in json.loads(proc.stdout.strip().splitlines()[-1])}
+    model = {"numpy", "onnxruntime", "tokenizers", "onnx", "dateparser"}
+    assert "slack_bolt" in tops and "sqlalchemy" in tops
+    assert not tops & (model | NOT_TO_SERVE), sorted(tops & (model | NOT_TO_SERVE))
