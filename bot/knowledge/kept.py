@@ -7,8 +7,10 @@ the index is made from: the folder's name (each entry keeps its path), every ent
 vocabulary (names and contents), the source of this package and Python's version. Any change to
 any of them is another name, so the index is made again; a file that cannot be read back is
 made again too. Only the words-only index is kept: the sentence encodings are the encoder's own
-cache, in the same folder. The cache folder is the app's own (as for the rewritten model, which
-ONNX Runtime loads from it): whoever can write there could make this process run code.
+cache, in the same folder. Unpickling runs what the file says, so a kept index is read back
+only from a file and folder that this process's user (or root) owns and nobody else may write
+(`_trusted`): the folder is made private (0700) and the file 0600. Any other is ignored, with a
+warning, and the index built from the files.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import hashlib
 import logging
 import os
 import pickle
+import stat
 import sys
 import threading
 from collections.abc import Callable
@@ -86,13 +89,14 @@ def load_or_build(directory: Path, cache: Path | None, build: Callable[[], T]) -
         path = kept_file(cache, directory)
     except OSError:  # a file went while it was read: the build reads it again, or says so
         return build()
+    data: bytes | None = None
     try:
-        data = path.read_bytes()
+        data = path.read_bytes() if _trusted(path) else None
     except FileNotFoundError:
         pass
     except OSError as exc:
         log.warning("cannot read the kept index %s: %s", path, exc.__class__.__name__)
-    else:
+    if data is not None:
         collecting = gc.isenabled()
         gc.disable()  # its 130,000 objects are all kept: no collection while they are made
         try:
@@ -107,11 +111,23 @@ def load_or_build(directory: Path, cache: Path | None, build: Callable[[], T]) -
     return built
 
 
+def _trusted(path: Path) -> bool:
+    """Whether `path` and its folder are this user's (or root's) and writable by nobody else;
+    raises FileNotFoundError when there is no such file."""
+    for place in (path, path.parent):
+        st = place.stat()
+        if st.st_uid not in (os.getuid(), 0) or st.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+            log.warning("ignoring the kept index %s: %s may be written by others", path, place)
+            return False
+    return True
+
+
 def _write(path: Path, value: object) -> None:
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         temporary = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}")
-        temporary.write_bytes(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+        with open(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as f:
+            f.write(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
         os.replace(temporary, path)  # atomic: a concurrent reader sees no file or this one
     except (OSError, pickle.PicklingError) as exc:
         log.warning("cannot keep the index in %s: %s", path, exc.__class__.__name__)

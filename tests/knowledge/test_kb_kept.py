@@ -63,3 +63,25 @@ def test_a_damaged_kept_index_is_made_again(tmp_path: Path) -> None:
     kb = KnowledgeBase.load(KB_DIR, encoder=None, encodings_cache=tmp_path)
     assert kb.triage("can i get a stalking protection order").kind == "answered"
     assert kept.load_or_build(KB_DIR, tmp_path, _no_build) is not None  # rewritten whole
+
+
+@pytest.mark.parametrize("loose", ["folder", "file"])
+def test_a_kept_index_others_may_write_is_not_read_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, loose: str
+) -> None:
+    # Unpickling runs what the file says: a file or folder anyone else could write is not read.
+    KnowledgeBase.load(KB_DIR, encoder=None, encodings_cache=tmp_path)
+    (path,) = tmp_path.glob("knowledge-*.pickle")
+    assert path.stat().st_mode & 0o777 == 0o600
+    (tmp_path if loose == "folder" else path).chmod(0o777 if loose == "folder" else 0o666)
+    built: list[bool] = []
+    real = kept.load_entries
+
+    def counted(*args: object, **kwargs: object) -> object:
+        built.append(True)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(kept, "load_entries", counted)
+    again = KnowledgeBase.load(KB_DIR, encoder=None, encodings_cache=tmp_path)
+    assert built == [True]  # read from the files, not from the kept index
+    assert again.get("arrest-powers") is not None
