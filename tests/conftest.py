@@ -6,7 +6,6 @@ import fcntl
 import os
 import shutil
 import sqlite3
-import sys
 import tempfile
 import threading
 import time
@@ -33,12 +32,6 @@ from tests.longest_first import pytest_collection_modifyitems  # noqa: F401 (a h
 
 if TYPE_CHECKING:
     from bot.emulator import SlackEmulator
-
-# Each xdist worker imports every test module, and pytest rewrites each one's asserts first:
-# about 2.8 CPU-s a worker, kept in __pycache__ for the next worker and the next run unless
-# bytecode is not to be written (PYTHONDONTWRITEBYTECODE, set on some machines). The suite
-# writes it whatever the environment says: __pycache__ is ignored by git.
-sys.dont_write_bytecode = False
 
 ROOT = Path(__file__).resolve().parent.parent
 KB_DIR = ROOT / "knowledge"
