@@ -5,10 +5,10 @@ xdist's worksteal scheduler hands each worker one contiguous slice of the collec
 lets an idle worker take the tail of a busy one's queue. So the collection is rebuilt slice by
 slice, with the slices' sizes as the scheduler will cut them: the long tests are dealt out
 longest first, each to the slice with the least long work so far (`LONG`, seconds of wall
-time each under a loaded suite run, 1 December 2026), and put at the head of that slice; the
-rest follow in their usual order. Stealing takes from the tails, where the short tests are.
-A module whose tests share a module-scoped fixture moves as one (`TOGETHER`), so the fixture
-is still built once.
+time each, setup and call, in a suite run on a quiet machine, 1 December 2026), and put at
+the head of that slice; the rest follow in their usual order. Stealing takes from the tails,
+where the short tests are. A module whose tests share a module-scoped fixture moves as one
+(`TOGETHER`), so the fixture is still built once.
 """
 
 from __future__ import annotations
@@ -19,25 +19,24 @@ import pytest
 
 # Test id prefix (every parameter of it): seconds each.
 LONG: dict[str, float] = {
-    "tests/services/test_impact_report.py::": 15,  # six tests, the OCR'd PDF 42 s of it
-    "tests/e2e/test_fuzz.py::test_fuzzed_requests_never_get_a_5xx": 37,
-    "tests/e2e/test_inbox_two_processes.py::test_two_processes_sweeping": 35,
-    "tests/e2e/test_inbox_two_processes.py::test_a_request_replayed": 13,
-    "tests/unit/test_serving_imports.py::test_serving_imports_nothing": 31,
-    "tests/handlers/test_authorization_matrix.py::test_every_privileged_action": 19,
-    "tests/handlers/test_authorization_matrix.py::test_every_permitted_role": 8,
-    "tests/e2e/test_impact_summary.py::test_each_lead_gets_the_summary": 27,
-    "tests/e2e/test_inbox_crash.py::": 21,
-    "tests/e2e/test_delivery_crash.py::test_a_kill_in_flight": 14,
-    "tests/e2e/test_console.py::": 10,
-    "tests/unit/test_cli.py::test_serve_that_fails_after_starting": 11,
-    "tests/national/test_install.py::test_champbot_serve_with_a_wrong_key": 10,
-    "tests/knowledge/test_encoder.py::test_meaning_finds_what_words_miss": 11,
-    "tests/unit/test_worker_stop.py::test_the_worker_process_stops": 10,
-    "tests/e2e/test_restart.py::test_sigkill_between_offer_and_accept": 10,
-    "tests/e2e/test_two_processes.py::test_simultaneous_claims": 8,
-    "tests/services/test_outbox.py::test_the_migration_gives_withdrawn_rows": 9,
-    "tests/services/test_audit_trail.py::test_every_question_and_curation_item": 7,
+    "tests/services/test_impact_report.py::": 7,  # six tests, the year's report 18 s of it
+    "tests/e2e/test_fuzz.py::test_fuzzed_requests_never_get_a_5xx": 19,
+    "tests/e2e/test_inbox_two_processes.py::test_two_processes_sweeping": 27,
+    "tests/e2e/test_inbox_two_processes.py::test_a_request_replayed": 6,
+    "tests/unit/test_serving_imports.py::test_serving_imports_nothing": 8,
+    "tests/handlers/test_authorization_matrix.py::test_every_privileged_action": 4,
+    "tests/handlers/test_authorization_matrix.py::test_every_permitted_role": 5,
+    "tests/e2e/test_impact_summary.py::test_each_lead_gets_the_summary": 19,
+    "tests/e2e/test_inbox_crash.py::": 15,
+    "tests/e2e/test_delivery_crash.py::test_a_kill_in_flight": 8,
+    "tests/e2e/test_restart.py::test_sigkill_between_offer_and_accept": 8,
+    "tests/e2e/test_two_processes.py::test_simultaneous_claims": 6,
+    "tests/knowledge/test_kb_search.py::test_a_large_synthetic_index": 5,
+    "tests/knowledge/test_kb_search.py::test_small_indexes_are_exact": 5,
+    "tests/services/test_requests.py::test_fifty_requests_eight_champions": 4,
+    "tests/e2e/test_console.py::": 3,
+    "tests/unit/test_cli.py::test_serve_that_fails_after_starting": 3,
+    "tests/national/test_install.py::test_champbot_serve_with_a_wrong_key": 3,
 }
 TOGETHER = ("tests/services/test_impact_report.py::",)
 
