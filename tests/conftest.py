@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import fcntl
+import importlib
 import os
 import shutil
 import sqlite3
+import sys
 import tempfile
 import threading
 import time
@@ -87,6 +89,27 @@ SERVICE_SETTINGS = Settings.from_env(
 # emulated Retry-After, on timers), not computing: `-n auto` starts this many workers a core,
 # so that one worker's waits are another's turn to compute.
 WORKERS_PER_CORE = 3
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """In xdist's controller, before it starts the workers: import each test module whose
+    assert-rewritten bytecode is not kept yet (a fresh checkout), so that it is rewritten and
+    compiled once, here, rather than by every worker at once as they collect (about 2 CPU-s
+    a worker). Nothing to do once the bytecode is there; a module that fails to import is
+    left for the workers to report."""
+    if os.environ.get("PYTEST_XDIST_WORKER") or not session.config.getoption("numprocesses", 0):
+        return
+    tail = f".{sys.implementation.cache_tag}-pytest-{pytest.__version__}.pyc"
+    for path in sorted((ROOT / "tests").glob("*/test_*.py")):
+        if not (path.parent / "__init__.py").exists():
+            continue
+        if (path.parent / "__pycache__" / f"{path.stem}{tail}").exists():
+            continue
+        try:
+            importlib.import_module(".".join(path.relative_to(ROOT).with_suffix("").parts))
+        except Exception:  # reported by the worker that collects it
+            continue
 
 
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
