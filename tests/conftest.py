@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import fcntl
 import importlib
+import json
 import os
 import shutil
 import sqlite3
+import subprocess
 import sys
 import tempfile
 import threading
@@ -16,7 +18,7 @@ from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from slack_bolt import App
@@ -38,8 +40,28 @@ if TYPE_CHECKING:
 ROOT = Path(__file__).resolve().parent.parent
 KB_DIR = ROOT / "knowledge"
 PG_URL = os.environ.get("CHAMPBOT_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
+# Libraries only other commands need (Alembic for migrations, Jinja2 and WeasyPrint for the
+# report, matplotlib for its charts, Hypothesis for tests): no serving process imports them.
+NOT_TO_SERVE = {"alembic", "mako", "pygments", "jinja2", "weasyprint", "matplotlib", "hypothesis"}
 SIGNING_SECRET = "test-signing-secret"
 BOT_TOKEN = "xoxb-test-token"
+
+
+def python_json(
+    script: str, *args: str, env: dict[str, str], cwd: Path, timeout: float = 300
+) -> Any:
+    """Run `script` in an interpreter of its own (`python -c script args`) and return what its
+    last line printed, as JSON; the test fails with its stderr's end if it exits non-zero."""
+    proc = subprocess.run(
+        [sys.executable, "-c", script, *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
 def process_env(tmp_path: Path, api_url: str, **more: str) -> dict[str, str]:

@@ -319,9 +319,8 @@ def shared_encoder(
         else:
             try:
                 encoder = SentenceEncoder(files, cache)
-                log.debug(
-                    "model loaded; %d kB of its libraries' code paged out", page_out_loading_code()
-                )
+                paged = page_out_loading_code()
+                log.debug("model loaded; %d kB of its libraries' code paged out", paged)
             # EncoderUnavailable and ONNX Runtime's own errors are RuntimeErrors
             except (ImportError, OSError, ValueError, RuntimeError) as exc:
                 log.warning("sentence model not used: %s; the search matches words only", exc)

@@ -195,8 +195,10 @@ def _rewrite(source: bytes) -> Rewritten:
     rows = ""
     for node in graph.node:
         if node.op_type == "Gather" and list(node.input)[1:] == ["input_ids"] and table is None:
+            # the word table's Gather leaves the graph: its readers take the input instead
             table, rows = _word_table(node, made_by, weights, uses), node.output[0]
-        elif node.op_type == "Gather":
+            continue
+        if node.op_type == "Gather":
             nodes += _gather_rows(node, made_by, weights, uses)
             continue
         scaled = made_by.get(node.input[1]) if node.op_type == "MatMul" else None

@@ -4,13 +4,10 @@ GIL) stalled the acks of the web process and the work of the worker."""
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
 
 from bot.emulator import SlackEmulator
-from tests.conftest import ROOT, process_env
+from tests.conftest import ROOT, process_env, python_json
 
 # The web process (`Runtime.from_settings`, as `serve` builds it) and then, in the same
 # interpreter, the worker's main loop on a socket pair, each reporting what the collector
@@ -40,16 +37,7 @@ print(json.dumps(seen))
 
 def test_a_serving_process_freezes_what_it_loaded(tmp_path: Path, emulator: SlackEmulator) -> None:
     env = process_env(tmp_path, emulator.api_url, CHAMPBOT_LOG_LEVEL="WARNING")
-    proc = subprocess.run(
-        [sys.executable, "-c", PROCESSES],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    seen = json.loads(proc.stdout.strip().splitlines()[-1])
+    seen = python_json(PROCESSES, env=env, cwd=ROOT, timeout=120)
     for process in ("web", "worker"):
         # the knowledge base alone is over 100,000 objects; what a full collection still
         # walks once it is frozen is a small part of what the process holds

@@ -5,19 +5,13 @@ kept, the `onnx` library that rewrote it. Each is megabytes resident in both pro
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from bot.db import Database
-
-ROOT = Path(__file__).resolve().parents[2]
-
-NOT_TO_SERVE = {"alembic", "mako", "pygments", "jinja2", "weasyprint", "matplotlib", "hypothesis"}
+from tests.conftest import NOT_TO_SERVE, ROOT, python_json
 
 # What `champbot serve` and `champbot worker` import and do before they take a request:
 # their modules, the app's listeners, and the runtime (the schema checked, the knowledge
@@ -47,16 +41,7 @@ def _serving_modules(tmp_path: Path, database: str) -> tuple[set[str], bool]:
         "CHAMPBOT_CACHE_DIR": str(tmp_path / "cache"),
         "CHAMPBOT_LOG_LEVEL": "WARNING",
     }
-    proc = subprocess.run(
-        [sys.executable, "-c", SERVE],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    report = json.loads(proc.stdout.strip().splitlines()[-1])
+    report = python_json(SERVE, env=env, cwd=ROOT)
     return set(report["modules"]), bool(report["semantic"])
 
 

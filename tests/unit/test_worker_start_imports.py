@@ -5,17 +5,13 @@ start after "ready", beside the first work; dateparser is imported by the first 
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from bot.db import Database
 from bot.emulator import SlackEmulator
-from tests.conftest import process_env
-from tests.unit.test_serving_imports import NOT_TO_SERVE
+from tests.conftest import NOT_TO_SERVE, process_env, python_json
 
 # The worker's main loop in a thread of a fresh interpreter, on a socket pair: what is
 # imported as it says "ready" (taken as it sends it), and (with the clock) once the clock has
@@ -59,16 +55,8 @@ LATER = {"bot.scheduler", "apscheduler.schedulers", "apscheduler.schedulers.back
 def _worker(tmp_path: Path, emulator: SlackEmulator, mode: str) -> dict[str, list[str]]:
     env = process_env(tmp_path, emulator.api_url)
     Database(env["DATABASE_URL"]).upgrade()
-    proc = subprocess.run(
-        [sys.executable, "-c", WORKER, mode],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    report: dict[str, list[str]] = python_json(WORKER, mode, env=env, cwd=tmp_path)
+    return report
 
 
 @pytest.mark.parametrize("mode", ["clock", "no clock"])
@@ -112,11 +100,7 @@ def test_the_web_process_imports_nothing_of_the_model(
 ) -> None:
     env = process_env(tmp_path, emulator.api_url, CHAMPBOT_SEMANTIC="on")
     Database(env["DATABASE_URL"]).upgrade()  # as `champbot db upgrade` leaves it
-    proc = subprocess.run(
-        [sys.executable, "-c", WEB], cwd=tmp_path, env=env, capture_output=True, text=True
-    )
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    tops = {name.partition(".")[0] for name in json.loads(proc.stdout.strip().splitlines()[-1])}
+    tops = {name.partition(".")[0] for name in python_json(WEB, env=env, cwd=tmp_path)}
     model = {"numpy", "onnxruntime", "tokenizers", "onnx", "dateparser"}
     assert "slack_bolt" in tops and "sqlalchemy" in tops
     assert not tops & (model | NOT_TO_SERVE), sorted(tops & (model | NOT_TO_SERVE))
