@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 _PERSON = (
     r"(?:he|she|they|hes|shes|theyre|suspect|the suspect|sus|offender|perp|the ex|her ex|"
-    r"his ex|ex|victim|the victim|vic|ip)"
+    r"his ex|ex|victim|the victim|vic|ip|stalker|the stalker)"
 )
 _ACTS = (
     r"(?:keeps|kept|has been|have been|had been|is|was|were|are|has|have|had|turned|turns|"
@@ -38,6 +38,7 @@ _STRONG: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("facts about him or her", r"\b(?:hes|shes|he has|she has|he is|she is|hes been|"
          r"shes been)\s+(?:come|been|got|gone|done|made|sent|had|never|already|just|"
          r"previously|recently|still|parked|outside|sat|sitting|waiting|standing|in bits|"
+         r"bought|promised|moved|found|started|stopped|taken|posted|created|"
          r"terrified|petrified|scared|frightened|distraught|in pieces)\b"),
         ("the victim's state", r"\b(?:victim|vic|ip|complainant)\s+(?:is|was|has been|feels)\s+"
          r"(?:(?:very|really|so|extremely|now|still)\s+)?(?:anxious|scared|terrified|petrified|"
@@ -57,7 +58,8 @@ _STRONG: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
          r"broke|violated)\b"),
         ("reported speech", r"\b(?:she|he|they|victim|the victim|vic|ip|complainant|suspect)\s+"
          r"(?:says|said|states|stated|told me|told us|reports|reported|claims|claimed|"
-         r"alleges|alleged)\b"),
+         r"alleges|alleged)\b|\b(?:says|said|claims|claimed|admits|admitted)\s+(?:he|she|they)\s+"
+         r"(?:just|only|was|were|didnt|did not|never|wanted|meant)\b"),
         ("case facts", rf"\b{_PERSON}\s+{_ACTS}\s+(?:\w+\s+)?(?:texting|calling|ringing|"
          r"following|messaging|contacting|watching|threatening|harassing|stalking|emailing|"
          r"posting|turning up|sending|waiting|sitting|parked|outside|loitering|tracking|"
@@ -84,6 +86,29 @@ _STRONG: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
          r"thursday|friday|saturday|sunday))\b[^.?!]*\b(?:he|she|they|him|her)\b|"
          r"\b(?:he|she|they)\b[^.?!]*\b(?:last night|this morning|yesterday|earlier today|"
          r"tonight|this afternoon|this evening)\b"),
+        ("the victim's news", r"\b(?:the |my |our )?(?:victim|vic|ip|complainant)s?\s+"
+         r"(?:has |have )?"
+         r"(?:found|wants (?:me|us)|asked (?:me|us)|has asked|just moved|rang|called|"
+         r"came in|turned up|withdrew|retracted|disclosed|showed (?:me|us)|is a \d+|is an? "
+         r"(?:\d+|young|elderly|vulnerable|male|female|child|teenager|pregnant))\b|"
+         r"\b(?:told|informed|shown) by (?:the |my )?(?:victim|vic|ip|complainant)\b"),
+        ("a job where", r"\b(?:a |the |this )?job (?:where|in which|with)\b|"
+         r"\bmy (?:stalking|harassment|dv|da|domestic) (?:file|job|case|victim)s?\b"),
+        ("what someone did to the victim", rf"\b{_PERSON}\s+(?:has |have |had )?(?:been )?"
+         r"(?:just |now |also )?(?:followed|texted|messaged|called|rang|phoned|threatened|"
+         r"assaulted|hit|grabbed|"
+         r"emailed|visited|approached|tracked|photographed|filmed|contacted|posted|tagged|"
+         r"created|remanded|bailed|released)\s+(?:the |my )?(?:victim|vic|ip|her|him|them|"
+         r"new|fake|more|another|photos?|pictures?|but)\b"),
+        ("keeps doing", r"\b(?:ex|suspect|stalker|offender|perp)\s+(?:keeps|kept|started|"
+         r"has started|is still|are still)\s+\w+ing\b"),
+        ("what now", r"\bwhat now\b|\bhow do (?:i|we) play (?:this|it)\b|\bimmediate steps\b|"
+         r"\bcan (?:i|we) (?:push back|"
+         r"refuse|override|appeal|reapply)\b|\bdo we take (?:it|this) (?:over|on)\b|"
+         r"\bmy gut\b"),
+        ("a decision today", r"\b(?:got|was|were|been|has been)\s+(?:refused|granted|rejected|"
+         r"nfad|adjourned|dismissed|thrown out)\b[^.?!]{0,30}\b(?:today|yesterday|this morning|"
+         r"this afternoon)\b"),
         ("without the victim", r"\b(?:can|could|should|shall)\s+(?:i|we)\s+(?:\w+\s+){1,3}"
          r"(?:without|for|against)\s+(?:her|him)\b"),
         ("what to do with someone", r"\b(?:do|should|can|shall)\s+(?:i|we)\s+(?:arrest|"
@@ -97,8 +122,8 @@ _IMMEDIATE: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     for name, pattern in (
         ("right now", r"\bright now\b|\bas we speak\b|\bat this moment\b|\bstill there\b|"
          r"\bcurrently (?:outside|at|in|there)\b"),
-        ("there now", r"\b(?:is|s|are|re)\s+(?:outside|at|in|near|round|banging|knocking|"
-         r"sat|sitting|parked|waiting|hanging)\b[^.?!]{0,40}\bnow\b|"
+        ("there now", r"\b(?:is|s|are|re|hes|shes|theyre)\s+(?:outside|at|in|near|round|banging|"
+         r"knocking|sat|sitting|parked|waiting|hanging)\b[^.?!]{0,40}\bnow\b|"
          r"\bnow\b[^.?!]{0,20}\b(?:outside|at her|at his|at the)\b"),
         ("threat to kill", r"\bthreat(?:en|ens|ening|ened)\s+to\s+kill\b|"
          r"\bthreats?\s+to\s+kill\s+(?:her|him|them|me|the victim)\b|"
@@ -143,6 +168,9 @@ _PRONOUN_ONLY = frozenset(
         "acts towards someone",
         "has breached",
         "facts about him or her",
+        "what someone did to the victim",
+        "keeps doing",
+        "the victim's news",
     }
 )
 
