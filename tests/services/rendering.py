@@ -4,6 +4,7 @@ holds text whether or not it was drawn, clipped or covered)."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import shutil
@@ -63,10 +64,22 @@ def normal(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip().lower()
 
 
-def read_pdf(pdf: Path, out: Path) -> list[str]:
-    """Each page of `pdf` as OCR reads it, normalised."""
+def read_pdf_pages(
+    pdf: Path, out: Path, known: list[tuple[str, str]] | None = None
+) -> list[tuple[str, str]]:
+    """Each page of `pdf`, in order, as (the SHA-256 of its rendered image, the text OCR reads
+    on it, normalised). A page whose image is byte for byte one of `known` (an earlier call's
+    answer) takes the text OCR read from that image: tesseract is deterministic, so it is what
+    it would read again, for none of the CPU-second a page takes."""
     need_tools()
-    return [normal(ocr(page)) for page in pages_png(pdf, out)]
+    seen = dict(known or [])
+    pages: list[tuple[str, str]] = []
+    for png in pages_png(pdf, out):
+        digest = hashlib.sha256(png.read_bytes()).hexdigest()
+        if digest not in seen:
+            seen[digest] = normal(ocr(png))
+        pages.append((digest, seen[digest]))
+    return pages
 
 
 def read_page_with(pdf: Path, words: str, out: Path) -> str:

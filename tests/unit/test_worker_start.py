@@ -134,12 +134,14 @@ def test_the_worker_runs_with_the_allocator_settings_unless_the_operator_set_the
         assert {k: seen.get(k) for k in ALLOCATOR} == ALLOCATOR
         assert ALLOCATOR == {"MALLOC_MMAP_THRESHOLD_": "131072", "MALLOC_ARENA_MAX": "2"}
     finally:
-        worker.close(timeout=30)
+        # Its environment is all this test reads: killed at once (close's wait of 0 s), not
+        # left to load the knowledge base and the model first (a CPU-second a worker).
+        worker.close(timeout=0)
     mine = WorkerProcess(scheduler=False, env={**env, "MALLOC_ARENA_MAX": "4"})
     try:
         assert environ(mine)["MALLOC_ARENA_MAX"] == "4"
     finally:
-        mine.close(timeout=30)
+        mine.close(timeout=0)
 
 
 NICE = {"CHAMPBOT_WORKER_NICENESS": "7"}
