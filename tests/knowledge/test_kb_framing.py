@@ -83,6 +83,11 @@ def test_a_question_with_a_greeting_is_not_a_greeting(text: str) -> None:
         "is it s4 of the public order act for threatening words",
         "how do I fill in a missing person risk assessment",
         "ptp for common assault",
+        "who can authorise a sec 60 and for how many hours",
+        "my body armour is out of date, who replaces it",
+        "can police apply for an fgm protection order",
+        "grievance for being harassed by my sergeant",
+        "a driver complained that we harassed him at a stop",
     ],
 )
 def test_other_parts_of_policing_are_elsewhere(text: str) -> None:
@@ -96,6 +101,8 @@ def test_other_parts_of_policing_are_elsewhere(text: str) -> None:
         "can a stalking suspect's firearms licence be revoked",
         "what is the sentence for stalking",
         "is it s4 or s4a for threats of violence",
+        "can the PHA cover harassment at work by a colleague",
+        "officer accused of stalking an ex, does psd deal with it",
     ],
 )
 def test_the_subject_is_never_elsewhere(text: str) -> None:
