@@ -19,7 +19,8 @@ NEAR_DUPLICATE_JACCARD = 0.9
 
 # Sites whose word an entry may rest on: legislation, the CPS, the College of Policing, the
 # Home Office and other government bodies, the inspectorates, the courts, the Sentencing
-# Council, Parliament, the stalking charities named in the research notes, and the US Justice
+# Council, Parliament, the stalking charities named in the research notes, the judgments
+# themselves (BAILII; the National Archives' Find Case Law is on gov.uk), and the US Justice
 # Department's reference library (where some Home Office research is abstracted).
 AUTHORITATIVE_DOMAINS = (
     "legislation.gov.uk", "cps.gov.uk", "college.police.uk", "gov.uk", "gov.scot",
@@ -27,7 +28,7 @@ AUTHORITATIVE_DOMAINS = (
     "parliament.uk", "domesticabusecommissioner.uk", "paladinservice.co.uk",
     "suzylamplugh.org", "alicerugglestrust.org", "protectionagainststalking.org",
     "safelives.org.uk", "victimsupport.org.uk", "scaredofsomeone.org", "thesurvivorstrust.org",
-    "stalkingriskprofile.com", "nationalstalkinghelpline.org",
+    "stalkingriskprofile.com", "nationalstalkinghelpline.org", "bailii.org",
     "ncjrs.gov",  # the US Department of Justice's library: abstracts of Home Office studies
 )  # fmt: skip
 

@@ -70,6 +70,9 @@ def test_authoritative_domains() -> None:
     assert is_authoritative("https://www.app.college.police.uk/app-content/x")
     assert is_authoritative("https://www.suzylamplugh.org/x")
     assert is_authoritative("https://www.alicerugglestrust.org/")
+    assert is_authoritative("http://www.bailii.org/uk/cases/UKSC/2013/17.html")  # judgments
+    assert is_authoritative("https://caselaw.nationalarchives.gov.uk/ewca/crim/2010/123")
+    assert not is_authoritative("https://www.swarb.co.uk/lau-v-dpp-2000/")  # a digest of them
     assert not is_authoritative("https://www.waldrons.co.uk/for-you/stalking")
     assert not is_authoritative("https://gov.uk.evil.example/")
     assert not is_authoritative("https://notgov.uk/")
