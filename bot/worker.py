@@ -213,8 +213,7 @@ def run_worker(settings: Settings, *, fd: int, scheduler: bool, after_schema: bo
     _give_back_freed_memory()
     # Lower priority from now on, when there are acks to yield to; not while it starts beside
     # the web process, which waits for it to be ready before it serves.
-    with contextlib.suppress(ValueError):
-        lower_priority(int(os.environ.get("CHAMPBOT_WORKER_NICENESS", NICENESS)))
+    lower_priority(os.environ.get("CHAMPBOT_WORKER_NICENESS", str(NICENESS)))
     sock.sendall(b"ready\n")
     log.info("worker started (pid %d)", os.getpid())
     # The clock's jobs start beside the first work, not before the worker takes work: they
@@ -269,18 +268,30 @@ class _Clock:
             self._scheduler.shutdown(wait=False)
 
 
-def lower_priority(niceness: int) -> None:
-    """Every thread of this process at `niceness`, and so every thread they start. On Linux a
+def lower_priority(setting: str) -> None:
+    """Every thread of this process at a lower priority, and so every thread they start: a
+    niceness (`setting` a number), or Linux's idle class (`idle`: the threads run only when no
+    thread of a normal priority wants the core, so an ack never waits behind the work; on a
+    machine shared with other busy processes the work waits behind them too). On Linux a
     priority belongs to a thread, not to the process: set in one thread after the others have
     started (the work pool, the sweeps, the clock, ONNX Runtime's), it would leave them at the
-    web process's priority, competing with its acks."""
+    web process's priority, competing with its acks. A setting that is neither is ignored."""
+    idle = setting.strip().lower() == "idle"
+    try:
+        niceness = 0 if idle else int(setting)
+    except ValueError:
+        log.warning("CHAMPBOT_WORKER_NICENESS=%r is neither a number nor 'idle'", setting)
+        return
     try:
         threads = [int(tid) for tid in os.listdir("/proc/self/task")]
     except OSError:  # no /proc: the calling thread (where a priority is the process's)
         threads = [0]
     for tid in threads:
         with contextlib.suppress(OSError):  # a thread that has just ended
-            os.setpriority(os.PRIO_PROCESS, tid, niceness)
+            if idle:
+                os.sched_setscheduler(tid, os.SCHED_IDLE, os.sched_param(0))
+            else:
+                os.setpriority(os.PRIO_PROCESS, tid, niceness)
 
 
 def _first_line(sock: socket.socket) -> bytes:

@@ -5,6 +5,7 @@ worker runs with glibc's allocator set to give freed buffers back."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -168,5 +169,31 @@ def test_once_ready_every_thread_of_the_worker_runs_at_its_lower_priority(
         threads = _niceness_of_threads(worker.pid)
         assert len(threads) > 2  # the main thread and those it started before it was ready
         assert set(threads.values()) == {int(NICE["CHAMPBOT_WORKER_NICENESS"])}, threads
+    finally:
+        worker.close(timeout=30)
+
+
+def _policy_of_threads(pid: int) -> dict[int, int]:
+    """Each thread's scheduling policy (field 41 of its stat; SCHED_IDLE is 5)."""
+    out = {}
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+        out[int(task.name)] = int(fields[38])
+    return out
+
+
+def test_idle_puts_every_thread_of_the_worker_in_the_idle_class(
+    tmp_path: Path, emulator: SlackEmulator
+) -> None:
+    """`CHAMPBOT_WORKER_NICENESS=idle`: the worker's threads, those started before it was
+    ready and those started after (the work pool's, on the first work), run only when no
+    thread of a normal priority wants a core."""
+    env = {**_env(tmp_path, emulator), "CHAMPBOT_WORKER_NICENESS": "idle"}
+    worker = WorkerProcess(scheduler=True, env=env)
+    try:
+        assert _wait(lambda: worker.ready)
+        threads = _policy_of_threads(worker.pid)
+        assert len(threads) > 2
+        assert set(threads.values()) == {os.SCHED_IDLE}, threads
     finally:
         worker.close(timeout=30)
