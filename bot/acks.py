@@ -84,8 +84,8 @@ class GroupCommit:
 
     def _commit(self, batch: list[_Waiting]) -> None:
         def insert() -> list[int | None]:
-            with self._db.session() as session:
-                return inbox.receive_many(session=session, items=[w.arrival for w in batch])
+            with self._db.connection() as connection:
+                return inbox.receive_many(session=connection, items=[w.arrival for w in batch])
 
         try:
             # After a restart of PostgreSQL the pool's first connection is found broken; the

@@ -12,7 +12,7 @@ from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import Engine, create_engine, event, exc, inspect, text
+from sqlalchemy import Connection, Engine, create_engine, event, exc, inspect, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.tenancy import EVERYWHERE, Workspace, enforce, open_in
@@ -246,6 +246,15 @@ class Database:
             raise
         finally:
             session.close()
+
+    @contextmanager
+    def connection(self) -> Iterator[Connection]:
+        """A connection without a session, committed when the block ends (rolled back if it
+        raises): for the ack's one INSERT into a table no workspace owns (the inbox), where a
+        session's bookkeeping would be all the ack's CPU beyond Bolt's own."""
+        with self.engine.connect() as connection:
+            yield connection
+            connection.commit()
 
     def everywhere(self) -> AbstractContextManager[Session]:
         """A session across every workspace: for the clock's lists of due rows, delivery and

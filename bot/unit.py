@@ -199,8 +199,8 @@ class Unit:
         arrival = inbox.Arrival(item, self.now, handled)
         if self._receive is not None:
             return self._receive(arrival)
-        with self.db.session() as session:
-            return inbox.receive_many(session=session, items=[arrival])[0]
+        with self.db.connection() as connection:
+            return inbox.receive_many(session=connection, items=[arrival])[0]
 
 
 Listener = Callable[..., Any]

@@ -40,8 +40,9 @@ import hmac
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import Connection, Table, delete, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -88,28 +89,28 @@ class Arrival:
     handled: bool = False
 
 
-def receive_many(*, session: Session, items: Sequence[Arrival]) -> list[int | None]:
+def receive_many(*, session: Session | Connection, items: Sequence[Arrival]) -> list[int | None]:
     """Insert several requests in one statement (`bot.acks` gathers concurrent acks into one);
     each one's id, or None where it repeats one received before or earlier in `items` (only
-    that one is refused). `session` must hold nothing else: on PostgreSQL the statement commits
-    itself (no BEGIN and COMMIT round trips: the rows are committed once it returns); on SQLite
-    the transaction around it begins IMMEDIATE (`bot.db`) and the caller's commit ends it."""
+    that one is refused). `session` (the ack's: `Database.connection`, no ORM session) must
+    hold nothing else: on PostgreSQL the statement commits itself (no BEGIN and COMMIT round
+    trips: the rows are committed once it returns); on SQLite the transaction around it begins
+    IMMEDIATE (`bot.db`) and the caller's commit ends it."""
     rows = [_row(arrival) for arrival in items]
-    postgres = session.get_bind().dialect.name == "postgresql"
-    if postgres:
-        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    bind = session if isinstance(session, Connection) else session.get_bind()
+    postgres = bind.dialect.name == "postgresql"
+    autocommit = {"isolation_level": "AUTOCOMMIT"} if postgres else {}
+    if isinstance(session, Connection):
+        connection = session.execution_options(**autocommit)
+    else:
+        connection = session.connection(execution_options=autocommit or None)
     # One statement, no savepoint: the ack waits for it. A repeat meets a unique column and is
     # skipped (DO NOTHING, on every unique column), so RETURNING names only the rows inserted.
-    # Given its rows as parameters, the statement is compiled once and cached, and SQLAlchemy
-    # sends them as one multi-row INSERT ("insertmanyvalues"), not one INSERT each; its NULLs
-    # rendered, or the ORM would send rows with different NULL columns as different INSERTs.
-    statement = (
-        (pg_insert if postgres else sqlite_insert)(InboxItem)
-        .on_conflict_do_nothing()
-        .returning(InboxItem.id, *_KEYS)
-        .execution_options(render_nulls=True)
-    )
-    inserted = session.execute(statement, rows).all()
+    # A Core statement on the table, compiled once and cached: the ORM's bulk insert of the same
+    # rows cost the ack more CPU than all of Bolt's dispatch. Every row has the same keys, so
+    # SQLAlchemy sends them as one multi-row INSERT ("insertmanyvalues"), not one INSERT each.
+    statement = _INSERT_PG if postgres else _INSERT_SQLITE
+    inserted = connection.execute(statement, rows).all()
     # Which row is whose, by its unique keys: of several arrivals with the same keys only the
     # first can have been inserted (the rest repeat it). Arrivals with no key at all (none can
     # be refused) take the ids of keyless rows in turn; each id is only the handle its caller
@@ -125,6 +126,12 @@ def receive_many(*, session: Session, items: Sequence[Arrival]) -> list[int | No
 
 
 _KEYS = (InboxItem.signature, InboxItem.event_id, InboxItem.repeat_even, InboxItem.repeat_odd)
+_INSERT_PG, _INSERT_SQLITE = (
+    insert(cast(Table, InboxItem.__table__))
+    .on_conflict_do_nothing()
+    .returning(InboxItem.id, *_KEYS)
+    for insert in (pg_insert, sqlite_insert)
+)
 
 
 def _row(arrival: Arrival) -> dict[str, object]:
