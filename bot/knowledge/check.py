@@ -20,8 +20,9 @@ NEAR_DUPLICATE_JACCARD = 0.9
 # Sites whose word an entry may rest on: legislation, the CPS, the College of Policing, the
 # Home Office and other government bodies, the inspectorates, the courts, the Sentencing
 # Council, Parliament, the stalking charities named in the research notes, the judgments
-# themselves (BAILII; the National Archives' Find Case Law is on gov.uk), and the US Justice
-# Department's reference library (where some Home Office research is abstracted).
+# themselves (BAILII; the National Archives' Find Case Law is on gov.uk), the US Justice
+# Department's reference library (where some Home Office research is abstracted), the police
+# forces themselves, and verbatim copies of Hansard and of official news releases.
 AUTHORITATIVE_DOMAINS = (
     "legislation.gov.uk", "cps.gov.uk", "college.police.uk", "gov.uk", "gov.scot",
     "gov.wales", "justiceinspectorates.gov.uk", "judiciary.uk", "sentencingcouncil.org.uk",
@@ -30,6 +31,11 @@ AUTHORITATIVE_DOMAINS = (
     "safelives.org.uk", "victimsupport.org.uk", "scaredofsomeone.org", "thesurvivorstrust.org",
     "stalkingriskprofile.com", "nationalstalkinghelpline.org", "bailii.org",
     "ncjrs.gov",  # the US Department of Justice's library: abstracts of Home Office studies
+    "police.uk",  # the forces' own sites: their policies, their own units, their own cases
+    "fixatedthreat.com",  # the Fixated Threat Assessment Centre's own pages (its clinicians')
+    # Verbatim republishers of official text whose own page is gone or hard to cite: Hansard's
+    # written answers (mySociety) and government bodies' news releases (the IOPC's, say).
+    "theyworkforyou.com", "wired-gov.net",
 )  # fmt: skip
 
 

@@ -51,7 +51,8 @@ _STRONG: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("a decision about someone", r"\b(?:can|could|should|shall|do|must)\s+(?:i|we)\s+"
          r"(?:arrest|nick|lift|charge|caution|bail|nfa|interview|detain|release)\s+"
          r"(?:him|her|them|the suspect|the ex|my)\b"),
-        ("is this a breach", r"\b(?:is|was|would)\s+(?:this|that|it)\s+(?:a |an )?"
+        # "is it harassment", not "what is it, harassment of MPs" (a name's meaning asked)
+        ("is this a breach", r"(?<!what )\b(?:is|was|would)\s+(?:this|that|it)\s+(?:a |an )?"
          r"(?:breach|stalking|harassment|offence|enough|s2a|s4a|s2|s4|crime)\b|"
          r"\bdoes\s+(?:this|that|it)\s+(?:count|amount|meet|constitute)\b"),
         ("has breached", rf"\b{_PERSON}\s+(?:has|have|s|just|already)?\s*(?:breached|broken|"

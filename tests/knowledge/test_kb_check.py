@@ -73,6 +73,9 @@ def test_authoritative_domains() -> None:
     assert is_authoritative("http://www.bailii.org/uk/cases/UKSC/2013/17.html")  # judgments
     assert is_authoritative("https://caselaw.nationalarchives.gov.uk/ewca/crim/2010/123")
     assert not is_authoritative("https://www.swarb.co.uk/lau-v-dpp-2000/")  # a digest of them
+    assert is_authoritative("https://www.met.police.uk/foi-ai/x")  # a force's own site
+    assert is_authoritative("https://www.theyworkforyou.com/wrans/?id=2007-06-25e.141343.h")
+    assert not is_authoritative("https://www.theargus.co.uk/news/1")  # a newspaper's account
     assert not is_authoritative("https://www.waldrons.co.uk/for-you/stalking")
     assert not is_authoritative("https://gov.uk.evil.example/")
     assert not is_authoritative("https://notgov.uk/")
