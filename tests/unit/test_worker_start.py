@@ -148,12 +148,13 @@ def test_the_worker_runs_with_the_allocator_settings_unless_the_operator_set_the
 NICE = {"CHAMPBOT_WORKER_NICENESS": "7"}
 
 
-def _niceness_of_threads(pid: int) -> dict[int, int]:
-    """Each thread's nice value (field 19 of its stat)."""
+def _stat_of_threads(pid: int, field: int) -> dict[int, int]:
+    """One field of each thread's stat, numbered as in proc(5): 19 its nice value, 41 its
+    scheduling policy."""
     out = {}
     for task in Path(f"/proc/{pid}/task").iterdir():
         fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
-        out[int(task.name)] = int(fields[16])
+        out[int(task.name)] = int(fields[field - 3])  # the fields after pid and (comm)
     return out
 
 
@@ -166,20 +167,11 @@ def test_once_ready_every_thread_of_the_worker_runs_at_its_lower_priority(
     worker = WorkerProcess(scheduler=True, env={**_env(tmp_path, emulator), **NICE})
     try:
         assert _wait(lambda: worker.ready)
-        threads = _niceness_of_threads(worker.pid)
+        threads = _stat_of_threads(worker.pid, 19)
         assert len(threads) > 2  # the main thread and those it started before it was ready
         assert set(threads.values()) == {int(NICE["CHAMPBOT_WORKER_NICENESS"])}, threads
     finally:
         worker.close(timeout=30)
-
-
-def _policy_of_threads(pid: int) -> dict[int, int]:
-    """Each thread's scheduling policy (field 41 of its stat; SCHED_IDLE is 5)."""
-    out = {}
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
-        out[int(task.name)] = int(fields[38])
-    return out
 
 
 def test_idle_puts_every_thread_of_the_worker_in_the_idle_class(
@@ -192,7 +184,7 @@ def test_idle_puts_every_thread_of_the_worker_in_the_idle_class(
     worker = WorkerProcess(scheduler=True, env=env)
     try:
         assert _wait(lambda: worker.ready)
-        threads = _policy_of_threads(worker.pid)
+        threads = _stat_of_threads(worker.pid, 41)
         assert len(threads) > 2
         assert set(threads.values()) == {os.SCHED_IDLE}, threads
     finally:
