@@ -64,9 +64,11 @@ def python_json(
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def process_env(tmp_path: Path, api_url: str, **more: str) -> dict[str, str]:
+def process_env(tmp_path: Path, api_url: str, cache: Path, **more: str) -> dict[str, str]:
     """The environment of a `champbot` process a test starts itself (a worker, a serving
-    interpreter): words only, no encodings cache, its own SQLite file, Slack's emulation."""
+    interpreter): words only, its own SQLite file, Slack's emulation, and the run's cache
+    (`encodings_cache`), whose kept index of the knowledge base it reads back as a deployed
+    process reads its own (building it afresh took each process most of a CPU-second)."""
     return {
         **os.environ,
         "HOME": str(tmp_path),
@@ -76,7 +78,7 @@ def process_env(tmp_path: Path, api_url: str, **more: str) -> dict[str, str]:
         "DATABASE_URL": f"sqlite:///{tmp_path}/worker.db",
         "CHAMPBOT_KB_DIR": str(KB_DIR),
         "CHAMPBOT_SEMANTIC": "off",
-        "CHAMPBOT_CACHE_DIR": "off",
+        "CHAMPBOT_CACHE_DIR": str(cache),
         **more,
     }
 

@@ -7,7 +7,6 @@ import struct
 from datetime import timedelta
 from pathlib import Path
 
-import matplotlib.colors
 import pytest
 
 from bot.cli import main
@@ -110,6 +109,10 @@ def test_report_writes_text_csv_and_png(db: Database, kb: KnowledgeBase, tmp_pat
 def test_chart_for_a_pcc_titled_labelled_in_two_panels(
     db: Database, kb: KnowledgeBase, tmp_path: Path
 ) -> None:
+    # here, not at the top: every xdist worker collects this module, few of them run this test
+    # (matplotlib is a third of a CPU-second to import)
+    import matplotlib.colors
+
     populate(db, kb)
     now = utcnow()
     with db.session() as s:

@@ -35,8 +35,10 @@ print(json.dumps(seen))
 """
 
 
-def test_a_serving_process_freezes_what_it_loaded(tmp_path: Path, emulator: SlackEmulator) -> None:
-    env = process_env(tmp_path, emulator.api_url, CHAMPBOT_LOG_LEVEL="WARNING")
+def test_a_serving_process_freezes_what_it_loaded(
+    tmp_path: Path, emulator: SlackEmulator, encodings_cache: Path
+) -> None:
+    env = process_env(tmp_path, emulator.api_url, encodings_cache, CHAMPBOT_LOG_LEVEL="WARNING")
     seen = python_json(PROCESSES, env=env, cwd=ROOT, timeout=120)
     for process in ("web", "worker"):
         # the knowledge base alone is over 100,000 objects; what a full collection still

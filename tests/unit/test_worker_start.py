@@ -16,8 +16,8 @@ from bot.worker import ALLOCATOR, WorkerProcess
 from tests.conftest import process_env
 
 
-def _env(tmp_path: Path, emulator: SlackEmulator) -> dict[str, str]:
-    return process_env(tmp_path, emulator.api_url)
+def _env(tmp_path: Path, emulator: SlackEmulator, cache: Path) -> dict[str, str]:
+    return process_env(tmp_path, emulator.api_url, cache)
 
 
 def _wait(condition: object, timeout: float = 60.0) -> bool:
@@ -62,12 +62,12 @@ worker.close(timeout=30)
 
 
 def test_serve_starts_its_worker_before_it_imports_the_app(
-    tmp_path: Path, emulator: SlackEmulator
+    tmp_path: Path, emulator: SlackEmulator, encodings_cache: Path
 ) -> None:
     proc = subprocess.run(
         [sys.executable, "-c", EARLY],
         cwd=tmp_path,
-        env=_env(tmp_path, emulator),
+        env=_env(tmp_path, emulator, encodings_cache),
         capture_output=True,
         text=True,
         timeout=300,
@@ -82,10 +82,12 @@ def test_serve_starts_its_worker_before_it_imports_the_app(
 
 
 def test_the_worker_opens_the_database_only_once_the_web_process_has_checked_it(
-    tmp_path: Path, emulator: SlackEmulator
+    tmp_path: Path, emulator: SlackEmulator, encodings_cache: Path
 ) -> None:
     database = tmp_path / "worker.db"
-    worker = WorkerProcess(scheduler=False, env=_env(tmp_path, emulator), schema_checked=False)
+    worker = WorkerProcess(
+        scheduler=False, env=_env(tmp_path, emulator, encodings_cache), schema_checked=False
+    )
     try:
         # it loads the entries, then waits: no database made (SQLite), not ready
         assert _wait(lambda: _cpu_ticks(worker.pid) > 0 and _idle(worker.pid))
@@ -101,9 +103,11 @@ def test_the_worker_opens_the_database_only_once_the_web_process_has_checked_it(
 
 
 def test_a_worker_whose_web_process_stops_before_the_schema_check_stops_too(
-    tmp_path: Path, emulator: SlackEmulator
+    tmp_path: Path, emulator: SlackEmulator, encodings_cache: Path
 ) -> None:
-    worker = WorkerProcess(scheduler=False, env=_env(tmp_path, emulator), schema_checked=False)
+    worker = WorkerProcess(
+        scheduler=False, env=_env(tmp_path, emulator, encodings_cache), schema_checked=False
+    )
     assert _wait(lambda: _cpu_ticks(worker.pid) > 0 and _idle(worker.pid))
     worker.close(timeout=30)
     assert worker.returncode == 0
@@ -111,7 +115,7 @@ def test_a_worker_whose_web_process_stops_before_the_schema_check_stops_too(
 
 
 def test_the_worker_runs_with_the_allocator_settings_unless_the_operator_set_them(
-    tmp_path: Path, emulator: SlackEmulator
+    tmp_path: Path, emulator: SlackEmulator, encodings_cache: Path
 ) -> None:
     def environ(worker: WorkerProcess) -> dict[str, str]:
         """The worker's environment as it was started (empty while it is being restarted)."""
@@ -128,7 +132,7 @@ def test_the_worker_runs_with_the_allocator_settings_unless_the_operator_set_the
         assert _wait(read, timeout=30), (seen, worker.returncode)
         return seen
 
-    env = _env(tmp_path, emulator)
+    env = _env(tmp_path, emulator, encodings_cache)
     worker = WorkerProcess(scheduler=False, env=env)
     try:
         seen = environ(worker)
@@ -159,12 +163,14 @@ def _stat_of_threads(pid: int, field: int) -> dict[int, int]:
 
 
 def test_once_ready_every_thread_of_the_worker_runs_at_its_lower_priority(
-    tmp_path: Path, emulator: SlackEmulator
+    tmp_path: Path, emulator: SlackEmulator, encodings_cache: Path
 ) -> None:
     """A priority is a thread's on Linux: lowered after the work pool, the sweeps and the
     clock have started, it must be lowered for each of them too, or they compete with the
     web process's acks at its own priority."""
-    worker = WorkerProcess(scheduler=True, env={**_env(tmp_path, emulator), **NICE})
+    worker = WorkerProcess(
+        scheduler=True, env={**_env(tmp_path, emulator, encodings_cache), **NICE}
+    )
     try:
         assert _wait(lambda: worker.ready)
         threads = _stat_of_threads(worker.pid, 19)

@@ -52,8 +52,10 @@ print(json.dumps({"ready": at_ready[0], "later": later, "threads": threads}))
 LATER = {"bot.scheduler", "apscheduler.schedulers", "apscheduler.schedulers.background"}
 
 
-def _worker(tmp_path: Path, emulator: SlackEmulator, mode: str) -> dict[str, list[str]]:
-    env = process_env(tmp_path, emulator.api_url)
+def _worker(
+    tmp_path: Path, emulator: SlackEmulator, cache: Path, mode: str
+) -> dict[str, list[str]]:
+    env = process_env(tmp_path, emulator.api_url, cache)
     Database(env["DATABASE_URL"]).upgrade()
     report: dict[str, list[str]] = python_json(WORKER, mode, env=env, cwd=tmp_path)
     return report
@@ -61,9 +63,9 @@ def _worker(tmp_path: Path, emulator: SlackEmulator, mode: str) -> dict[str, lis
 
 @pytest.mark.parametrize("mode", ["clock", "no clock"])
 def test_the_worker_is_ready_before_it_imports_the_clock(
-    tmp_path: Path, emulator: SlackEmulator, mode: str
+    tmp_path: Path, emulator: SlackEmulator, encodings_cache: Path, mode: str
 ) -> None:
-    report = _worker(tmp_path, emulator, mode)
+    report = _worker(tmp_path, emulator, encodings_cache, mode)
     ready = set(report["ready"])
     tops = {name.partition(".")[0] for name in ready}
     assert not tops & (NOT_TO_SERVE | {"dateparser"}), sorted(
@@ -96,9 +98,9 @@ print(json.dumps(sorted(sys.modules)))
 
 
 def test_the_web_process_imports_nothing_of_the_model(
-    tmp_path: Path, emulator: SlackEmulator
+    tmp_path: Path, emulator: SlackEmulator, encodings_cache: Path
 ) -> None:
-    env = process_env(tmp_path, emulator.api_url, CHAMPBOT_SEMANTIC="on")
+    env = process_env(tmp_path, emulator.api_url, encodings_cache, CHAMPBOT_SEMANTIC="on")
     Database(env["DATABASE_URL"]).upgrade()  # as `champbot db upgrade` leaves it
     tops = {name.partition(".")[0] for name in python_json(WEB, env=env, cwd=tmp_path)}
     model = {"numpy", "onnxruntime", "tokenizers", "onnx", "dateparser"}

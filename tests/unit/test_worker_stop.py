@@ -77,12 +77,12 @@ def test_a_pool_closed_leaving_its_queue_runs_only_what_had_started() -> None:
 
 
 def test_the_worker_process_stops_by_itself_when_its_web_process_closes(
-    tmp_path: Path, emulator: SlackEmulator
+    tmp_path: Path, emulator: SlackEmulator, encodings_cache: Path
 ) -> None:
     """Closing the web process's end is the stop: the worker sees it at once and exits on its
     own (0), not killed when the wait runs out (before, the thread reading the worker's
     "ready" kept the socket open, and every stop waited the full time, then killed it)."""
-    env = process_env(tmp_path, emulator.api_url)
+    env = process_env(tmp_path, emulator.api_url, encodings_cache)
     worker = WorkerProcess(scheduler=False, env=env)
     deadline = time.monotonic() + 60
     while not worker.ready and time.monotonic() < deadline:
