@@ -181,12 +181,12 @@ def test_once_ready_every_thread_of_the_worker_runs_at_its_lower_priority(
 
 
 def test_idle_puts_every_thread_of_the_worker_in_the_idle_class(
-    tmp_path: Path, emulator: SlackEmulator
+    tmp_path: Path, emulator: SlackEmulator, encodings_cache: Path
 ) -> None:
     """`CHAMPBOT_WORKER_NICENESS=idle`: the worker's threads, those started before it was
     ready and those started after (the work pool's, on the first work), run only when no
     thread of a normal priority wants a core."""
-    env = {**_env(tmp_path, emulator), "CHAMPBOT_WORKER_NICENESS": "idle"}
+    env = {**_env(tmp_path, emulator, encodings_cache), "CHAMPBOT_WORKER_NICENESS": "idle"}
     worker = WorkerProcess(scheduler=True, env=env)
     try:
         assert _wait(lambda: worker.ready)
