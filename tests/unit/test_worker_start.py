@@ -183,15 +183,15 @@ def test_once_ready_every_thread_of_the_worker_runs_at_its_lower_priority(
 def test_idle_puts_every_thread_of_the_worker_in_the_idle_class(
     tmp_path: Path, emulator: SlackEmulator, encodings_cache: Path
 ) -> None:
-    """`CHAMPBOT_WORKER_NICENESS=idle`: the worker's threads, those started before it was
-    ready and those started after (the work pool's, on the first work), run only when no
-    thread of a normal priority wants a core."""
+    """`CHAMPBOT_WORKER_NICENESS=idle`: every thread the worker has started by the time it is
+    ready runs only when no thread of a normal priority wants a core (and so every thread
+    they start later: a thread's class is inherited)."""
     env = {**_env(tmp_path, emulator, encodings_cache), "CHAMPBOT_WORKER_NICENESS": "idle"}
     worker = WorkerProcess(scheduler=True, env=env)
     try:
         assert _wait(lambda: worker.ready)
         threads = _stat_of_threads(worker.pid, 41)
-        assert len(threads) > 2
+        assert len(threads) >= 2  # the main thread and at least one it started
         assert set(threads.values()) == {os.SCHED_IDLE}, threads
     finally:
         worker.close(timeout=30)
