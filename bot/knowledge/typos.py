@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterator, Mapping
+
+import numpy as np
 
 
 def edit_distance(a: str, b: str, limit: int) -> int:
@@ -53,23 +56,30 @@ class TypoCorrector:
         self.long_word = long_word
         self.max_candidates = max_candidates
         self._frequencies = dict(frequencies)
-        # Kept compact (the index is most of a words-only knowledge base's memory): nine keys
-        # in ten lead to one word, kept as the word itself, the others to a tuple, in order.
-        self._deletes: dict[str, str | tuple[str, ...]] = {}
-        for word in self._frequencies:
-            if len(word) >= min_length - 1:
-                for key in (word, *_deletions(word, 2)):
-                    found = self._deletes.get(key)
-                    if found is None:
-                        self._deletes[key] = word
-                    elif isinstance(found, str):
-                        self._deletes[key] = (found, word)
-                    else:
-                        self._deletes[key] = (*found, word)
+        # Kept compact (the index is most of a words-only knowledge base's memory): not a dict
+        # of the 75,000 deletion strings but their CRC-32s, sorted, beside the number of the
+        # word each leads to (1 MB against 6). Two strings with one checksum only add a
+        # candidate, which the edit distance then turns down.
+        self._words = [w for w in self._frequencies if len(w) >= min_length - 1]
+        keys: list[int] = []
+        owners: list[int] = []
+        for number, word in enumerate(self._words):
+            for key in (word, *_deletions(word, 2)):
+                keys.append(_checksum(key))
+                owners.append(number)
+        order = np.argsort(np.array(keys, dtype=np.uint32), kind="stable")  # words in order
+        self._keys = np.array(keys, dtype=np.uint32)[order]
+        self._owners = np.array(owners, dtype=np.int32)[order]
 
-    def _candidates(self, key: str) -> tuple[str, ...]:
-        found = self._deletes.get(key, ())
-        return (found,) if isinstance(found, str) else found
+    def _candidates(self, keys: list[str]) -> Iterator[str]:
+        """The vocabulary words that share one of `keys`, key by key, each key's in order."""
+        wanted = np.array([_checksum(k) for k in keys], dtype=np.uint32)
+        lows = np.searchsorted(self._keys, wanted, side="left")
+        highs = np.searchsorted(self._keys, wanted, side="right")
+        words, owners = self._words, self._owners
+        for low, high in zip(lows.tolist(), highs.tolist(), strict=True):
+            for number in owners[low:high].tolist():
+                yield words[number]
 
     def max_distance(self, word: str) -> int:
         """How many edits a word of this length may carry: none when short, 1, or 2 when long."""
@@ -98,21 +108,19 @@ class TypoCorrector:
             return None
         seen: set[str] = set()
         best: tuple[int, bool, int, str] | None = None
-        for key in (word, *_deletions(word, limit)):
-            for candidate in self._candidates(key):
-                if candidate in seen:
-                    continue
-                seen.add(candidate)
-                if len(seen) > self.max_candidates:
-                    break
-                distance = edit_distance(word, candidate, limit)
-                if distance <= limit and self._acceptable(word, candidate):
-                    rank = (
-                        distance,
-                        word[0] != candidate[0],
-                        -self._frequencies[candidate],
-                        candidate,
-                    )
-                    if best is None or rank < best:
-                        best = rank
+        for candidate in self._candidates([word, *_deletions(word, limit)]):
+            if candidate in seen:
+                continue
+            seen.add(candidate)
+            if len(seen) > self.max_candidates:
+                break
+            distance = edit_distance(word, candidate, limit)
+            if distance <= limit and self._acceptable(word, candidate):
+                rank = (distance, word[0] != candidate[0], -self._frequencies[candidate], candidate)
+                if best is None or rank < best:
+                    best = rank
         return None if best is None else best[3]
+
+
+def _checksum(text: str) -> int:
+    return zlib.crc32(text.encode())
