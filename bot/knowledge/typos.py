@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import zlib
+from array import array
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Mapping
-
-import numpy as np
+from operator import itemgetter
 
 
 def edit_distance(a: str, b: str, limit: int) -> int:
@@ -67,18 +68,18 @@ class TypoCorrector:
             for key in (word, *_deletions(word, 2)):
                 keys.append(_checksum(key))
                 owners.append(number)
-        order = np.argsort(np.array(keys, dtype=np.uint32), kind="stable")  # words in order
-        self._keys = np.array(keys, dtype=np.uint32)[order]
-        self._owners = np.array(owners, dtype=np.int32)[order]
+        # (Arrays of the standard library, not numpy: the web process imports no numpy.)
+        pairs = sorted(zip(keys, owners, strict=True), key=itemgetter(0))  # stable: word order
+        self._keys = array("I", [key for key, _ in pairs])
+        self._owners = array("i", [number for _, number in pairs])
 
     def _candidates(self, keys: list[str]) -> Iterator[str]:
         """The vocabulary words that share one of `keys`, key by key, each key's in order."""
-        wanted = np.array([_checksum(k) for k in keys], dtype=np.uint32)
-        lows = np.searchsorted(self._keys, wanted, side="left")
-        highs = np.searchsorted(self._keys, wanted, side="right")
-        words, owners = self._words, self._owners
-        for low, high in zip(lows.tolist(), highs.tolist(), strict=True):
-            for number in owners[low:high].tolist():
+        found, words, owners = self._keys, self._words, self._owners
+        for key in keys:
+            checksum = _checksum(key)
+            low = bisect_left(found, checksum)
+            for number in owners[low : bisect_right(found, checksum, low)]:
                 yield words[number]
 
     def max_distance(self, word: str) -> int:
