@@ -301,7 +301,7 @@ def test_no_confident_match_is_answered_honestly_and_kept(app: RunningApp) -> No
     app.slack.dm(
         user=OFFICER,
         channel=app.im(OFFICER),
-        text="can a stalker be made to do a polygraph test",
+        text="can we seize a stalker's drone",
     )
     (call,) = posts(app)
     question = questions_in(app)[0]

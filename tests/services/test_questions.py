@@ -132,7 +132,7 @@ def test_the_reply_is_stored_and_drawn_again_after_feedback(
 def test_an_uncovered_question_keeps_its_closest_entries_to_offer(
     db: Database, kb: KnowledgeBase
 ) -> None:
-    asked = ask(db, kb, "can a stalker be made to do a polygraph test")
+    asked = ask(db, kb, "can we seize a stalker's drone")
     assert asked.outcome is Outcome.NOT_COVERED and asked.question_id is not None
     assert asked.shown.entries == () and asked.shown.also
     with db.session() as s:
