@@ -111,7 +111,7 @@ def build(app: DispatchedApp) -> World:
             session=s,
             kb=app.runtime.kb,
             asker_id=OTHER_OFFICER,
-            text="can a stalker released on licence be made to wear a GPS tag",
+            text="can we seize a stalker's drone",
             surface=Surface.DM,
             subject=settings.subject,
         )
@@ -683,7 +683,7 @@ def _opened_a_form(app: DispatchedApp, user: str, target: int, told: str) -> boo
 
 ALLOWED: dict[policy.Act, Allowed] = {
     policy.Act.SEE_FIGURES: Allowed(_typed("/champbot", "stats"), _replied("questions")),
-    policy.Act.REVIEW_UNANSWERED: Allowed(_typed("/champbot", "unanswered"), _replied("GPS tag")),
+    policy.Act.REVIEW_UNANSWERED: Allowed(_typed("/champbot", "unanswered"), _replied("drone")),
     policy.Act.SEE_ROSTER: Allowed(_typed("/champbot", "roster list"), _replied(HOLDER)),
     policy.Act.CHANGE_ROSTER: Allowed(
         _typed("/champbot", f"roster add <@{NOBODY}> officer"),

@@ -28,7 +28,7 @@ from bot.services.broadcasts import sweep as broadcast_sweep
 from tests.conftest import SERVICE_SETTINGS as SETTINGS
 
 CASE = "he keeps turning up at her work and sent 40 texts last night"
-UNCOVERED = "can a stalker released on licence be made to wear a GPS tag"
+UNCOVERED = "can we seize a stalker's drone"
 
 
 def rows(db: Database, action: str) -> list[AuditEvent]:
