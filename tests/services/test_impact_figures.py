@@ -24,7 +24,10 @@ def test_officers_helped_months_and_gaps(db: Database, kb: KnowledgeBase) -> Non
             [
                 ("UOFF1", "max sentence for s4a"),  # answered: helped
                 ("UOFF1", "who can apply for an spo"),  # the same officer again
-                ("UOFF2", "how do submarines relate to stalking"),  # not covered, no close entry
+                (
+                    "UOFF2",
+                    "do volcanoes have anything to do with stalking",
+                ),  # uncovered, none close
                 ("UOFF3", "is using a dating app to find someone stalking"),  # near spyware
                 ("UOFF4", "parking permit at hq"),  # off topic: asked, not helped
             ]
