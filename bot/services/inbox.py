@@ -97,13 +97,15 @@ def receive_many(*, session: Session | Connection, items: Sequence[Arrival]) -> 
     trips: the rows are committed once it returns); on SQLite the transaction around it begins
     IMMEDIATE (`bot.db`) and the caller's commit ends it."""
     rows = [_row(arrival) for arrival in items]
-    bind = session if isinstance(session, Connection) else session.get_bind()
-    postgres = bind.dialect.name == "postgresql"
-    autocommit = {"isolation_level": "AUTOCOMMIT"} if postgres else {}
     if isinstance(session, Connection):
-        connection = session.execution_options(**autocommit)
+        postgres = session.dialect.name == "postgresql"
+        connection = (
+            session.execution_options(isolation_level="AUTOCOMMIT") if postgres else session
+        )
     else:
-        connection = session.connection(execution_options=autocommit or None)
+        postgres = session.get_bind().dialect.name == "postgresql"
+        autocommit = {"isolation_level": "AUTOCOMMIT"} if postgres else None
+        connection = session.connection(execution_options=autocommit)
     # One statement, no savepoint: the ack waits for it. A repeat meets a unique column and is
     # skipped (DO NOTHING, on every unique column), so RETURNING names only the rows inserted.
     # A Core statement on the table, compiled once and cached: the ORM's bulk insert of the same

@@ -24,10 +24,8 @@ def test_officers_helped_months_and_gaps(db: Database, kb: KnowledgeBase) -> Non
             [
                 ("UOFF1", "max sentence for s4a"),  # answered: helped
                 ("UOFF1", "who can apply for an spo"),  # the same officer again
-                (
-                    "UOFF2",
-                    "do volcanoes have anything to do with stalking",
-                ),  # uncovered, none close
+                # not covered, and no entry close
+                ("UOFF2", "do volcanoes have anything to do with stalking"),
                 ("UOFF3", "is using a dating app to find someone stalking"),  # near spyware
                 ("UOFF4", "parking permit at hq"),  # off topic: asked, not helped
             ]
