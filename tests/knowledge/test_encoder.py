@@ -181,8 +181,19 @@ def test_the_weight_products_run_in_integers(
     # six layers: query, key, value, output, and the two feed-forward products
     assert ops.count("DynamicQuantizeMatMul") == 36
     # and no int8 matrix or embedding table is multiplied out whole to float32 at load
-    int8 = {i.name for i in rewritten.graph.initializer if i.data_type == onnx.TensorProto.INT8}
+    integer = (onnx.TensorProto.INT8, onnx.TensorProto.UINT8)
+    int8 = {i.name for i in rewritten.graph.initializer if i.data_type in integer}
     assert len(int8) >= 36
+    # each product's weights are the file's int8 ones shifted to uint8 about a zero point of
+    # 128, the same numbers: on a CPU without VNNI, ONNX Runtime's uint8-by-int8 kernel sums
+    # pairs of products in 16 bits and saturates, moving the encodings (uint8 by uint8 does not)
+    initializers = {i.name: i for i in rewritten.graph.initializer}
+    original = {i.name: i for i in onnx.load_from_string(source.read_bytes()).graph.initializer}
+    for node in (n for n in rewritten.graph.node if n.op_type == "DynamicQuantizeMatMul"):
+        weights, zero = (onnx.numpy_helper.to_array(initializers[n]) for n in node.input[1:4:2])
+        assert weights.dtype == np.uint8 and zero.dtype == np.uint8 and (zero == 128).all()
+        was = onnx.numpy_helper.to_array(original[node.input[1].removesuffix("__u8")])
+        assert was.dtype == np.int8 and np.array_equal(weights.astype(np.int16) - 128, was)
     assert not [n for n in rewritten.graph.node if n.op_type == "Cast" and set(n.input) & int8]
     # the attention mask of an unpadded text is all ones: nothing is computed from it
     assert not [n for n in rewritten.graph.node if "attention_mask" in n.input]
