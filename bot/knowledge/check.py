@@ -35,7 +35,12 @@ AUTHORITATIVE_DOMAINS = (
     "fixatedthreat.com",  # the Fixated Threat Assessment Centre's own pages (its clinicians')
     # Verbatim republishers of official text whose own page is gone or hard to cite: Hansard's
     # written answers (mySociety) and government bodies' news releases (the IOPC's, say).
-    "theyworkforyou.com", "wired-gov.net",
+    "theyworkforyou.com", "wired-gov.net", "parallelparliament.co.uk",
+    "ico.org.uk",  # the Information Commissioner, the data-protection regulator
+    "pnld.co.uk",  # the Police National Legal Database, run for the police service
+    "cambridge.org",  # peer-reviewed journals (the British Journal of Psychiatry's)
+    # the platforms' own law-enforcement policies: the primary source for what they disclose
+    "transparency.meta.com", "about.meta.com", "policies.google.com",
 )  # fmt: skip
 
 

@@ -75,6 +75,9 @@ def test_authoritative_domains() -> None:
     assert not is_authoritative("https://www.swarb.co.uk/lau-v-dpp-2000/")  # a digest of them
     assert is_authoritative("https://www.met.police.uk/foi-ai/x")  # a force's own site
     assert is_authoritative("https://www.theyworkforyou.com/wrans/?id=2007-06-25e.141343.h")
+    assert is_authoritative("https://ico.org.uk/your-data-matters/domestic-cctv-systems/")
+    assert is_authoritative("https://transparency.meta.com/policies/improving/x/")
+    assert not is_authoritative("https://www.facebook.com/groups/x")  # a platform's users
     assert not is_authoritative("https://www.theargus.co.uk/news/1")  # a newspaper's account
     assert not is_authoritative("https://www.waldrons.co.uk/for-you/stalking")
     assert not is_authoritative("https://gov.uk.evil.example/")
