@@ -38,7 +38,9 @@ AUTHORITATIVE_DOMAINS = (
     "theyworkforyou.com", "wired-gov.net", "parallelparliament.co.uk",
     "ico.org.uk",  # the Information Commissioner, the data-protection regulator
     "pnld.co.uk",  # the Police National Legal Database, run for the police service
-    "cambridge.org",  # peer-reviewed journals (the British Journal of Psychiatry's)
+    "cambridge.org", "doi.org", "ncbi.nlm.nih.gov",  # peer-reviewed papers, by DOI or PubMed
+    "eprints.glos.ac.uk",  # the University of Gloucestershire's own copies of its research
+    "irishstatutebook.ie", "lawreform.ie", "oireachtas.ie",  # Ireland's Acts and Parliament
     # the platforms' own law-enforcement policies: the primary source for what they disclose
     "transparency.meta.com", "about.meta.com", "policies.google.com",
 )  # fmt: skip
