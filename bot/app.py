@@ -1,5 +1,5 @@
 """The Bolt apps, built in one place from the runtime: the receiving app that Slack's requests
-reach, and the processing app that runs their work from the inbox (`bot.inbox`)."""
+reach, and the processing app that runs their work from the inbox (`bot.unit.Processor`)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from typing import Any
 from slack_bolt import App
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 
-from bot.inbox import LocalTransport, Processor, Transport
 from bot.oauth import redact
 from bot.runtime import Runtime
+from bot.unit import Processor, Transport
 
 log = logging.getLogger(__name__)
 
@@ -134,3 +134,17 @@ def oauth_wiring(runtime: Runtime) -> OAuthSettings | None:
     served = runtime.installations
     assert isinstance(served, Served)
     return flow.oauth_settings(runtime.settings, runtime.db.engine, store, served, runtime.client)
+
+
+class LocalTransport(Transport):
+    """The work runs on this process's work pool."""
+
+    def __init__(self, runtime: Runtime, processor: Processor) -> None:
+        self._runtime = runtime
+        self.processor = processor
+
+    def hand_over(self, inbox_id: int) -> None:
+        self._runtime.work_pool.submit(lambda: self.processor.process(inbox_id))
+
+    def deliver(self, ids: list[int]) -> None:
+        self._runtime.worker.submit(ids)

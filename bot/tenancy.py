@@ -280,3 +280,17 @@ def resolve(
             enterprise_id or "-",
         )
     return None
+
+
+def org_workspace(body: dict[str, Any]) -> str | None:
+    """The workspace a request of an org-wide install came from: Slack authorizes it for the
+    organisation (no team), and names the workspace in the signed envelope itself."""
+    for found in (
+        body.get("team_id"),
+        body.get("context_team_id"),
+        (body.get("user") or {}).get("team_id") if isinstance(body.get("user"), dict) else None,
+        (body.get("view") or {}).get("team_id") if isinstance(body.get("view"), dict) else None,
+    ):
+        if isinstance(found, str) and found:
+            return found
+    return None

@@ -1,32 +1,40 @@
-"""The unit of work of every request, and how every listener runs in it.
+"""The way of every request, from its ack to its committed work, and how every listener runs.
 
 A Bolt global middleware (`install`) builds the request's `Unit`: the caller, the time, and
 where the work goes. `listen`, the one place listeners are registered, wraps each listener.
 In the receiving app (the one Slack's HTTP requests reach) the wrapper, in the request's
 thread, writes the request to the inbox (`bot.services.inbox`: one INSERT that also refuses
 a replayed signature, a repeated event and a command sent twice, committed with those of
-concurrent requests by `bot.acks`), acks (a command, button,
-shortcut; Bolt acks events itself once the wrapper returns) and hands the inbox row to the
-transport (`bot.inbox`), so the ack goes back to Slack at once however slow the work. A repeat
-is answered 200 with nothing and runs nothing. In the processing app (where the transport
-dispatches the stored request: the worker process, or this process's work pool) the wrapper
-runs the work: the unit's session is opened, the listener runs, the inbox row is marked done
-in the same transaction, the work commits (or rolls back), the replies that must follow the
-commit go out, the outbox rows go to delivery, and what was raised is mapped
-(`handlers.errors`). A form's listener runs in the receiving app before its ack, since its ack
-is its answer; its inbox row keeps only its keys. (Bolt runs with `process_before_response=True`
-for that reason: nothing slow happens before any ack.) One session per request, never shared
-between threads; no listener opens a session, commits or marks a request done by hand.
+concurrent requests by `bot.acks`), acks (a command, button, shortcut; Bolt acks events
+itself once the wrapper returns) and hands the inbox row to a `Transport`, so the ack goes
+back to Slack at once however slow the work: `bot.app.LocalTransport` to this process's work
+pool (tests, the console, Socket Mode, `champbot serve --no-worker`),
+`bot.worker.PipeTransport` down a socket to the worker process `champbot serve` starts beside
+itself. A repeat is answered 200 with nothing and runs nothing.
+
+Either way the work is `Processor.process`: the row is claimed, its stored body dispatched
+through the processing app (a second Bolt app, verification off), whose wrapper runs the work:
+the unit's session is opened, the listener runs, the inbox row is marked done in the same
+transaction, the work commits (or rolls back), the replies that must follow the commit go
+out, the outbox rows go to delivery, and what was raised is mapped (`handlers.errors`). The
+sweeper (`bot.inbox`) retries what a crash left. A form's listener runs in the receiving app
+before its ack, since its ack is its answer; its inbox row keeps only its keys. (Bolt runs
+with `process_before_response=True` for that reason: nothing slow happens before any ack.)
+One session per request, never shared between threads; no listener opens a session, commits
+or marks a request done by hand.
 """
 
 from __future__ import annotations
 
 import inspect
-import json
+import itertools
 import logging
+import os
+import socket
 from collections.abc import Callable
-from datetime import datetime
-from typing import TYPE_CHECKING, Any, TypeVar
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from slack_bolt import App, BoltContext, BoltResponse
 from slack_bolt.kwargs_injection import Args
@@ -34,9 +42,9 @@ from slack_bolt.request import BoltRequest
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
+from bot import tenancy
 from bot.config import Settings
-from bot.db import Database
-from bot.inbox import Claim, Transport
+from bot.db import Database, once_more_if_lost
 from bot.knowledge import KnowledgeBase
 from bot.models import Member
 from bot.services import ServiceError, forces, inbox, roster
@@ -47,11 +55,27 @@ from handlers.values import StaleInput
 if TYPE_CHECKING:
     from bot.runtime import Runtime
 
-__all__ = ["ClaimLost", "Session", "Unit", "UnitClosed", "install", "listen"]
-
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 _UNRESOLVED = object()
+_attempts = itertools.count(1)  # of claims by this process, in each claimer's name
+
+
+@dataclass
+class Claim:
+    """One attempt at one inbox row, as the processing app's unit of work sees it."""
+
+    inbox_id: int
+    claimer: str
+    finished: bool = field(default=False)
+
+
+class Transport(Protocol):
+    """How the receiving app hands over a row's work, and a form's outbox rows."""
+
+    def hand_over(self, inbox_id: int) -> None: ...
+
+    def deliver(self, ids: list[int]) -> None: ...
 
 
 class UnitClosed(RuntimeError):
@@ -178,25 +202,14 @@ class Unit:
         """Write the request to the inbox (in its own short transaction, before the ack); its
         row's id, or None if it repeats one already received. `handled`: a form, whose work
         runs now, before its ack."""
-        kind = str(body.get("type") or ("command" if "command" in body else "unknown"))
-        event_id = body.get("event_id") if kind == "event_callback" else None
-        repeat = None
-        if "command" in body:
-            secret = (self.defaults.signing_secret or "socket-mode").encode()
-            repeat = inbox.repeat_digest(
-                secret,
-                *(str(body.get(k) or "") for k in ("team_id", "user_id", "channel_id")),
-                *(str(body.get(k) or "") for k in ("command", "text")),
-            )
-        item = inbox.Received(
-            kind=kind,
-            body=None if handled else json.dumps(_kept(body), separators=(",", ":")),
+        arrival = inbox.arrival_of(
+            body,
+            secret=(self.defaults.signing_secret or "socket-mode").encode(),
             signature=self.signature,
-            event_id=event_id[:64] if isinstance(event_id, str) and event_id else None,
-            repeat=repeat,
+            now=self.now,
+            handled=handled,
             slot=self.defaults.repeat_seconds,
         )
-        arrival = inbox.Arrival(item, self.now, handled)
         if self._receive is not None:
             return self._receive(arrival)
         with self.db.connection() as connection:
@@ -216,25 +229,10 @@ FROM_UNIT: dict[str, Callable[[Unit], Any]] = {
 }
 
 
-# What the inbox keeps of a request is what the listeners read: not Slack's deprecated
-# verification token, nor the names Slack sends beside the ids.
-_NOT_KEPT = frozenset({"token", "user_name", "team_domain", "channel_name", "enterprise_name"})
-_NOT_KEPT_IN = {"user": frozenset({"username", "name"}), "team": frozenset({"domain"})}
-
-
-def _kept(body: dict[str, Any]) -> dict[str, Any]:
-    kept = {k: v for k, v in body.items() if k not in _NOT_KEPT}
-    for key, names in _NOT_KEPT_IN.items():
-        inner = kept.get(key)
-        if isinstance(inner, dict):
-            kept[key] = {k: v for k, v in inner.items() if k not in names}
-    return kept
-
-
 def install(app: App, runtime: Runtime, transport: Transport | None) -> None:
     """The global middleware: put the request's unit of work in the context. With a
     `transport`, `app` receives Slack's requests and hands their work over; without one it is
-    the processing app, reached only with an inbox claim (`bot.inbox.Processor`)."""
+    the processing app, reached only with an inbox claim (`Processor`)."""
 
     @app.middleware
     def open_unit(
@@ -248,7 +246,9 @@ def install(app: App, runtime: Runtime, transport: Transport | None) -> None:
             log.error("the processing app was reached without an inbox claim")
             return BoltResponse(status=400, body="")
         # The workspace is the verified envelope's (Bolt's context), never a payload field's.
-        team = context.team_id or (org_workspace(body) if context.is_enterprise_install else None)
+        team = context.team_id or (
+            tenancy.org_workspace(body) if context.is_enterprise_install else None
+        )
         workspace = resolve(runtime.installations, team, context.enterprise_id)
         if workspace is None:
             return BoltResponse(status=200, body="")  # not installed there: acked, ignored
@@ -346,15 +346,53 @@ def _client(args: Args, unit: Unit) -> WebClient:
     return unit.client if unit.client is not None else args.client
 
 
-def org_workspace(body: dict[str, Any]) -> str | None:
-    """The workspace a request of an org-wide install came from: Slack authorizes it for the
-    organisation (no team), and names the workspace in the signed envelope itself."""
-    for found in (
-        body.get("team_id"),
-        body.get("context_team_id"),
-        (body.get("user") or {}).get("team_id") if isinstance(body.get("user"), dict) else None,
-        (body.get("view") or {}).get("team_id") if isinstance(body.get("view"), dict) else None,
-    ):
-        if isinstance(found, str) and found:
-            return found
-    return None
+class Processor:
+    """Works on inbox rows through `app` (the processing app), one attempt each: the row is
+    claimed, its stored request dispatched to the listeners (which run in their unit of work,
+    `listen`), and the row marked done."""
+
+    def __init__(self, runtime: Runtime, app: App) -> None:
+        self.runtime = runtime
+        self.app = app
+        self.stale_after = timedelta(seconds=runtime.settings.inbox_claim_seconds)
+        self._name = f"{socket.gethostname()[:30]}:{os.getpid()}"
+
+    def process(self, inbox_id: int) -> bool:
+        """Claim the row and run its work; False if it was not this attempt's to do (done
+        already, or under someone else's live claim)."""
+        claim = Claim(inbox_id, f"{self._name}:{next(_attempts)}")
+        db = self.runtime.db
+
+        def take() -> str | None:
+            with db.session() as session:
+                return inbox.claim(
+                    session=session,
+                    inbox_id=inbox_id,
+                    claimer=claim.claimer,
+                    now=self.runtime.now(),
+                    stale_after=self.stale_after,
+                )
+
+        body = once_more_if_lost(take)  # a connection broken by a restart is no lost request
+        if body is None:
+            return False
+        try:
+            self.app.dispatch(
+                BoltRequest(
+                    body=body,
+                    headers={"content-type": "application/json"},
+                    context={"inbox": claim},
+                )
+            )
+        finally:
+            # Refused, failed, or matched by no listener: done all the same (a refusal or a
+            # failure has been told to the person; trying again would tell them again).
+            if not claim.finished:
+                with db.session() as session:
+                    inbox.finish(
+                        session=session,
+                        inbox_id=inbox_id,
+                        claimer=claim.claimer,
+                        now=self.runtime.now(),
+                    )
+        return True

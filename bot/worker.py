@@ -34,8 +34,8 @@ if TYPE_CHECKING:
     from apscheduler.schedulers.base import BaseScheduler
 
     from bot.config import Settings
-    from bot.inbox import Processor
     from bot.runtime import Runtime
+    from bot.unit import Processor
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ ALLOCATOR = {"MALLOC_MMAP_THRESHOLD_": "131072", "MALLOC_ARENA_MAX": "2"}
 
 
 class PipeTransport:
-    """The `bot.inbox.Transport` to the worker: sends it inbox and outbox ids; a send to a dead
+    """The `bot.unit.Transport` to the worker: sends it inbox and outbox ids; a send to a dead
     worker is dropped (the new worker's sweep takes the inbox rows, the clock's outbox sweep
     the outbox rows)."""
 
@@ -195,8 +195,9 @@ def run_worker(settings: Settings, *, fd: int, scheduler: bool, after_schema: bo
     opened once the web process has sent `SCHEMA_CHECKED` (if it stops first, so does this)."""
     from bot.app import create_processing_app
     from bot.db import Database
-    from bot.inbox import Processor, Sweeper
+    from bot.inbox import Sweeper
     from bot.runtime import Runtime, keep_loaded_out_of_collections, load_knowledge
+    from bot.unit import Processor
 
     sock = socket.socket(fileno=fd)
     kb = load_knowledge(settings)

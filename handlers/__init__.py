@@ -3,10 +3,13 @@ runs in the request's unit of work (`bot.unit`), which commits and maps errors."
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from slack_bolt import App
 
-from bot.inbox import Transport
-from bot.runtime import Runtime
+if TYPE_CHECKING:  # bot.unit imports handlers.errors, whose package this is
+    from bot.runtime import Runtime
+    from bot.unit import Transport
 
 
 def register_all(app: App, runtime: Runtime, transport: Transport | None) -> None:

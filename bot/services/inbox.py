@@ -37,10 +37,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import Connection, Table, delete, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -87,6 +88,54 @@ class Arrival:
     item: Received
     now: datetime
     handled: bool = False
+
+
+# What the inbox keeps of a request is what the listeners read: not Slack's deprecated
+# verification token, nor the names Slack sends beside the ids.
+_NOT_KEPT = frozenset({"token", "user_name", "team_domain", "channel_name", "enterprise_name"})
+_NOT_KEPT_IN = {"user": frozenset({"username", "name"}), "team": frozenset({"domain"})}
+
+
+def kept(body: dict[str, Any]) -> dict[str, Any]:
+    """The part of a request's body that is stored."""
+    out = {k: v for k, v in body.items() if k not in _NOT_KEPT}
+    for key, names in _NOT_KEPT_IN.items():
+        inner = out.get(key)
+        if isinstance(inner, dict):
+            out[key] = {k: v for k, v in inner.items() if k not in names}
+    return out
+
+
+def arrival_of(
+    body: dict[str, Any],
+    *,
+    secret: bytes,
+    signature: str | None,
+    now: datetime,
+    handled: bool,
+    slot: int,
+) -> Arrival:
+    """A request from Slack as its inbox row: its kind, its body as kept (none for a form,
+    whose work runs before its ack: `handled`), and the keys that refuse repeats (the event id;
+    for a command, its digest keyed with `secret`)."""
+    kind = str(body.get("type") or ("command" if "command" in body else "unknown"))
+    event_id = body.get("event_id") if kind == "event_callback" else None
+    repeat = None
+    if "command" in body:
+        repeat = repeat_digest(
+            secret,
+            *(str(body.get(k) or "") for k in ("team_id", "user_id", "channel_id")),
+            *(str(body.get(k) or "") for k in ("command", "text")),
+        )
+    item = Received(
+        kind=kind,
+        body=None if handled else json.dumps(kept(body), separators=(",", ":")),
+        signature=signature,
+        event_id=event_id[:64] if isinstance(event_id, str) and event_id else None,
+        repeat=repeat,
+        slot=slot,
+    )
+    return Arrival(item, now, handled)
 
 
 def receive_many(*, session: Session | Connection, items: Sequence[Arrival]) -> list[int | None]:

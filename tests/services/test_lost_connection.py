@@ -63,7 +63,7 @@ def test_an_ack_after_a_restart_is_received_on_a_new_connection(
 def test_a_claim_after_a_restart_is_taken_on_a_new_connection(
     own_pool: Database, pg: Database
 ) -> None:
-    from bot.inbox import Processor
+    from bot.unit import Processor
 
     with pg.session() as s:
         (inbox_id,) = inbox.receive_many(session=s, items=[arrival(1)])
