@@ -155,6 +155,11 @@ class SentenceEncoder:
         pooled = hidden.mean(axis=0)  # no padding, so every token counts
         return (pooled / max(float(np.linalg.norm(pooled)), 1e-12)).astype(np.float32)
 
+    def is_word(self, word: str) -> bool:
+        """Whether the tokenizer's vocabulary holds `word` (lower case) whole: an English word
+        (the search does not take it for a typo)."""
+        return word.isalpha() and self._tokenizer.token_to_id(word) is not None
+
     def encode(self, texts: Sequence[str]) -> Vectors:
         """One unit vector per text (rows), in order. Each text is run alone: the model
         quantises its activations over the whole input, so in a batch one text's encoding

@@ -46,9 +46,8 @@ class KnowledgeBase:
     subject for it to be on topic), `sure_threshold` (how confident a match must be to answer
     a question that is not on topic by its words)."""
 
-    # Words only (no sentence model): as fitted on the tune split of knowledge/eval/questions.yaml
-    # by `champbot kb tune --cv 5` with CHAMPBOT_SEMANTIC=off (bot/knowledge/tuning.py,
-    # crossval.py: the cross-validation kept the 10% cap on uncovered questions answered).
+    # Words only: fitted on the tune split by `champbot kb tune --cv 5`, CHAMPBOT_SEMANTIC=off
+    # (tuning.py; crossval.py's folds kept the 10% cap on uncovered questions answered).
     answer_threshold: float = 0.33
     related_threshold: float = 0.17
     live_threshold: float = 0.15
@@ -147,6 +146,7 @@ class KnowledgeBase:
         """Search by meaning too with `encoder` (None: by words); `fitted`: with its own weights."""
         encoder = meaning.shared() if isinstance(encoder, str) else encoder
         self.encoder: Encoder | None = encoder if self._entries else None
+        self._corrector.english = getattr(self.encoder, "is_word", None)  # see TypoCorrector
         self._nearest: VectorIndex | None = None
         if self.encoder is not None:
             self._nearest = meaning.nearest(self.encoder, *self._texts, cache)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import zlib
 from array import array
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from operator import itemgetter
 
 
@@ -56,6 +56,10 @@ class TypoCorrector:
         self.min_length = min_length
         self.long_word = long_word
         self.max_candidates = max_candidates
+        # Whether a word is English that the vocabulary lacks ("drone"): such a word is left as
+        # it is, not made a typo of a vocabulary word ("drove"). Set by the search from its
+        # sentence model's own vocabulary; None: every unknown word may be a typo.
+        self.english: Callable[[str], bool] | None = None
         self._frequencies = dict(frequencies)
         # Kept compact (the index is most of a words-only knowledge base's memory): not a dict
         # of the 75,000 deletion strings but their CRC-32s, sorted, beside the number of the
@@ -106,6 +110,8 @@ class TypoCorrector:
         """The nearest vocabulary word (ties go to the more frequent), or None if none is near."""
         limit = self.max_distance(word)
         if limit == 0 or word in self._frequencies:
+            return None
+        if self.english is not None and self.english(word):
             return None
         seen: set[str] = set()
         best: tuple[int, bool, int, str] | None = None

@@ -409,6 +409,18 @@ def test_meaning_finds_what_words_miss() -> None:
     assert both.triage("where do i get a parking permit at HQ").kind == "off_topic"
 
 
+@needs_model
+def test_an_english_word_is_not_taken_for_a_typo() -> None:
+    kb = KnowledgeBase.load(KB_DIR)
+    # "drone" is in no entry, and one letter from "drove", which is: the model's vocabulary
+    # says it is English, so it stays itself and counts as what no entry covers
+    assert "drone" in kb.query("can we seize a stalker's drone").terms
+    assert kb.triage("can we seize a stalker's drone").kind == "not_covered"
+    # what the model does not know whole is still a typo
+    assert "stalk" in kb.query("stalkng on social media").terms
+    assert kb.triage("can i arest for s2a").best.entry.id == "arrest-powers"  # type: ignore[union-attr]
+
+
 def _private_code_kb() -> int:
     """The private, clean resident kB of ONNX Runtime's native library in this process."""
     from onnxruntime.capi import onnxruntime_pybind11_state as library

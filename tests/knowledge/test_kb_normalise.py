@@ -90,3 +90,8 @@ def test_typo_corrector() -> None:
     assert corrector.correct("stalking") is None  # already a word
     assert corrector.correct("canteen") is None  # nothing near
     assert corrector.correct("spo") is None  # too short to guess
+    # a word known to be English is no typo, however near a vocabulary word it is
+    assert corrector.correct("apple") == "apply"
+    corrector.english = {"apple"}.__contains__
+    assert corrector.correct("apple") is None
+    assert corrector.correct("harrasment") == "harassment"
