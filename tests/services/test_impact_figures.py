@@ -14,6 +14,7 @@ from tests import seeding
 from tests.conftest import SERVICE_SETTINGS as SETTINGS
 
 START = datetime(2026, 10, 5, 9, tzinfo=UTC)
+DATING_APP = "is using a dating app to find someone stalking"
 
 
 def test_officers_helped_months_and_gaps(db: Database, kb: KnowledgeBase) -> None:
@@ -26,7 +27,7 @@ def test_officers_helped_months_and_gaps(db: Database, kb: KnowledgeBase) -> Non
                 ("UOFF1", "who can apply for an spo"),  # the same officer again
                 # not covered, and no entry close
                 ("UOFF2", "do volcanoes have anything to do with stalking"),
-                ("UOFF3", "is using a dating app to find someone stalking"),  # near spyware
+                ("UOFF3", DATING_APP),  # not covered, with entries close
                 ("UOFF4", "parking permit at hq"),  # off topic: asked, not helped
             ]
         ):
@@ -61,7 +62,9 @@ def test_officers_helped_months_and_gaps(db: Database, kb: KnowledgeBase) -> Non
     assert [(m.officers_asked, m.officers_helped) for m in report.months] == [(4, 1), (2, 1)]
     assert [m.figures.requests.reached_champion for m in report.months] == [0, 1]
     topics = {g.topic: g.not_covered for g in report.gaps}
-    assert topics == {NO_CLOSE_ENTRY: 1, tags["spyware-stalkerware"][0]: 1}
+    # an uncovered question's gap is the topic of the closest entry, whichever that is now
+    closest = kb.search(DATING_APP)[0].entry.id
+    assert topics == {NO_CLOSE_ENTRY: 1, tags[closest][0]: 1}
 
 
 def test_a_small_part_or_remainder_is_never_shown() -> None:
