@@ -63,6 +63,7 @@ class InvertedIndex:
         exhaustive_limit: int = 256,
         depth: int = 24,
         dense_limit: int = 2_000_000,
+        dense_from: int = 8,
     ) -> None:
         w = weights or FieldWeights()
         self.weights = w
@@ -123,11 +124,17 @@ class InvertedIndex:
                 array("d", [s for _, s in ordered]),
             )
         self.unknown_idf = self.idf_for(0)
-        # A small index also keeps each term's weights as a full vector over the entries.
+        # A small index also keeps the weights of each term found in `dense_from` entries or
+        # more as a full vector over the entries; a rarer term's few weights are added to the
+        # sum one by one. (A vector for every term costs a pointer per term and entry: 3 MB
+        # at 170 entries, most of the words used once or twice.)
+        self._small = n * len(self.postings) <= dense_limit
         self._dense: dict[str, list[float]] = {}
-        if n * len(self.postings) <= dense_limit:
+        if self._small:
             zeros = [0.0] * n
             for term, impacts in self.postings.items():
+                if len(impacts) < dense_from:
+                    continue
                 vector = zeros.copy()
                 for d, value in impacts.items():
                     vector[d] = value
@@ -155,12 +162,17 @@ class InvertedIndex:
         present = [t for t in dict.fromkeys(terms) if t in self.postings]
         if not present or k <= 0:
             return []
-        if self._dense:  # a small index: whole score vectors, summed at C speed
-            vectors = [self._dense[t] for t in present]
-            summed = map(add, vectors[0], vectors[1]) if len(vectors) > 1 else iter(vectors[0])
-            for vector in vectors[2:]:
+        if self._small:  # whole score vectors, summed at C speed, and the rare terms' few
+            vectors = [self._dense[t] for t in present if t in self._dense]
+            summed = iter(vectors[0]) if vectors else repeat(0.0, self.size)
+            for vector in vectors[1:]:
                 summed = map(add, summed, vector)
-            return _top_of(list(summed), range(self.size), k)
+            scores = list(summed)
+            for term in present:
+                if term not in self._dense:
+                    for d, value in self.postings[term].items():
+                        scores[d] += value
+            return _top_of(scores, range(self.size), k)
         columns = [self.postings[t] for t in present]
         if sum(map(len, columns)) <= self.exhaustive_limit:
             return _best(set().union(*columns), columns, k)  # every posting: exact

@@ -226,8 +226,11 @@ def test_small_indexes_are_exact_and_large_ones_close() -> None:
         assert [s for _, s in got] == sorted((s for _, s in got), reverse=True)
         best += got[0][1] == pytest.approx(want[0][1])
     assert best >= 150  # an anytime ranking: the knowledge base reranks the leaders anyway
+    # a small index sums its common terms' whole vectors and adds its rare terms' postings:
+    # the same scores as summing every posting
     small = InvertedIndex(documents[:300])
-    small_exact = InvertedIndex(documents[:300], exhaustive_limit=10**9)
+    assert small._small and 0 < len(small._dense) < len(small.postings)
+    small_exact = InvertedIndex(documents[:300], exhaustive_limit=10**9, dense_limit=0)
     for _ in range(50):
         terms = [f"w{int(rng.paretovariate(0.5)) % 3000}" for _ in range(rng.randint(1, 6))]
         got, want = small.top(terms, 10), small_exact.top(terms, 10)
