@@ -96,7 +96,7 @@ _NOT_KEPT = frozenset({"token", "user_name", "team_domain", "channel_name", "ent
 _NOT_KEPT_IN = {"user": frozenset({"username", "name"}), "team": frozenset({"domain"})}
 
 
-def kept(body: dict[str, Any]) -> dict[str, Any]:
+def _kept(body: dict[str, Any]) -> dict[str, Any]:
     """The part of a request's body that is stored."""
     out = {k: v for k, v in body.items() if k not in _NOT_KEPT}
     for key, names in _NOT_KEPT_IN.items():
@@ -129,7 +129,7 @@ def arrival_of(
         )
     item = Received(
         kind=kind,
-        body=None if handled else json.dumps(kept(body), separators=(",", ":")),
+        body=None if handled else json.dumps(_kept(body), separators=(",", ":")),
         signature=signature,
         event_id=event_id[:64] if isinstance(event_id, str) and event_id else None,
         repeat=repeat,
